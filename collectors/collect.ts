@@ -1,0 +1,200 @@
+/**
+ * One collection pass over a host root: processes, the host's own namespaces, the cgroup layout,
+ * runtime state files and engine metadata. Returns a HostSnapshot; the model decides the rest.
+ */
+import type { EngineMetadata } from '../src/model/container.js';
+import type { HostSnapshot } from '../src/model/host.js';
+import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
+import type { Process, ReadGap } from '../src/model/process.js';
+import { metadataRequests, type MetadataRequest } from '../src/model/reconstruct.js';
+import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
+import { readContainerdMetadata } from './engines/containerd.js';
+import { readDockerMetadata } from './engines/docker.js';
+import { readLxcMetadata } from './engines/lxc.js';
+import { readNspawnMetadata } from './engines/nspawn.js';
+import { readStorageMetadata } from './engines/podman.js';
+import { collectRuntimeStates } from './engines/runtime-state.js';
+import { readParsed, type HostRoot } from './host-root.js';
+import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
+import { parseNsLink } from './procfs/pid-ns.js';
+import { ProcessScanner } from './processes.js';
+
+export interface CollectOptions {
+  readonly nowMs: number;
+  /** Reuse per-process static data across calls (top). */
+  readonly scanner?: ProcessScanner;
+}
+
+export function readNsSet(root: HostRoot, pid: number | 'self'): NsSet {
+  const out: Record<string, number> = {};
+  for (const link of NS_LINKS) {
+    const r = root.readLink(`/proc/${pid}/ns/${link}`);
+    if (!r.ok) continue;
+    try {
+      out[link] = parseNsLink(r.value).inode;
+    } catch {
+      // a malformed link in a sample: the process scan reports it.
+    }
+  }
+  return out;
+}
+
+/**
+ * The mountinfo that describes where the host's cgroups are mounted. Live at `/`: our own, since
+ * we read /sys through our mounts. A host tree elsewhere: the host init's (pid 1), whose mount
+ * points are the host's; a recorded tree keeps whichever the recorder read.
+ */
+export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]; path: string } | { gap: ReadGap } {
+  const order = root.dir === '/' ? ['self', '1'] : root.kind === 'recorded' ? ['self', '1'] : ['1'];
+  let last: ReadGap | null = null;
+  for (const who of order) {
+    const path = `/proc/${who}/mountinfo`;
+    const r = readParsed(root, path, parseMountInfo);
+    if (r.ok) return { entries: r.value, path };
+    last = r.gap;
+    if (r.gap.reason === 'malformed') break;
+  }
+  return { gap: last as ReadGap };
+}
+
+export function readCgroupLayout(root: HostRoot): { layout: CgroupLayout; gap: ReadGap | null } {
+  const mi = readLayoutMountInfo(root);
+  if ('gap' in mi) return { layout: { mode: null, mounts: [] }, gap: mi.gap };
+  return { layout: deriveCgroupLayout(mi.entries), gap: null };
+}
+
+function rootMount(entries: readonly MountInfoEntry[]): MountInfoEntry | undefined {
+  // Mounts stack; the last "/" entry is the visible one.
+  let found: MountInfoEntry | undefined;
+  for (const e of entries) if (e.mountPoint === '/') found = e;
+  return found;
+}
+
+const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
+  a.major === b.major && a.minor === b.minor && a.root === b.root && a.fsType === b.fsType;
+
+/**
+ * For each private mount namespace of a process no engine cgroup claims: is its `/` a different
+ * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace.
+ */
+function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[]): Map<number, boolean> {
+  const out = new Map<number, boolean>();
+  const host = readParsed(root, '/proc/1/mountinfo', parseMountInfo);
+  if (!host.ok) {
+    gaps.push(host.gap);
+    return out;
+  }
+  const hostRoot = rootMount(host.value);
+  if (!hostRoot) return out;
+  const tried = new Set<number>();
+  for (const p of processes) {
+    const mnt = p.namespaces.mnt;
+    if (mnt === undefined || mnt === hostNs.mnt || tried.has(mnt)) continue;
+    // Private pid + mnt already qualifies; skip the read.
+    if (p.namespaces.pid !== undefined && p.namespaces.pid !== hostNs.pid) continue;
+    const r = readParsed(root, `/proc/${p.pid}/mountinfo`, parseMountInfo);
+    if (!r.ok) {
+      if (r.gap.reason !== 'absent' && r.gap.reason !== 'gone') gaps.push(r.gap);
+      continue;
+    }
+    tried.add(mnt);
+    const rm = rootMount(r.value);
+    out.set(mnt, rm !== undefined && !sameMount(rm, hostRoot));
+  }
+  return out;
+}
+
+/** Engine data roots named on daemon command lines (`dockerd --data-root`, `podman --root`). */
+function dataRoots(processes: readonly Process[]): { docker: string[]; storage: string[] } {
+  const docker = new Set<string>();
+  const storage = new Set<string>(['/var/lib/containers/storage']);
+  for (const p of processes) {
+    const args = p.cmdline ?? [];
+    const bin = args[0]?.split('/').pop() ?? '';
+    if (bin === 'dockerd') {
+      const i = args.findIndex((a) => a === '--data-root' || a === '-g' || a.startsWith('--data-root='));
+      const v = i < 0 ? undefined : args[i]?.includes('=') ? args[i]?.split('=')[1] : args[i + 1];
+      docker.add(v ?? '/var/lib/docker');
+    }
+  }
+  if (docker.size === 0) docker.add('/var/lib/docker');
+  return { docker: [...docker], storage: [...storage] };
+}
+
+function collectMetadata(root: HostRoot, requests: readonly MetadataRequest[], processes: readonly Process[], gaps: ReadGap[]): Map<string, EngineMetadata> {
+  const out = new Map<string, EngineMetadata>();
+  const roots = dataRoots(processes);
+  for (const req of requests) {
+    let r;
+    switch (req.engine) {
+      case 'docker':
+        for (const dr of roots.docker) {
+          r = readDockerMetadata(root, dr, req.id);
+          if (r.ok) break;
+        }
+        break;
+      case 'podman':
+      case 'cri-o':
+        r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage);
+        break;
+      case 'containerd':
+        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id);
+        break;
+      case 'lxc':
+        r = readLxcMetadata(root, req.monitor?.namespace ?? null, req.id);
+        break;
+      case 'systemd-nspawn':
+        r = readNspawnMetadata(root, req.id, req.monitor?.bundle ?? null);
+        break;
+      default:
+        continue;
+    }
+    if (!r) continue;
+    if (r.ok) out.set(req.key, r.value);
+    else gaps.push(r.gap);
+  }
+  return out;
+}
+
+function firstLine(root: HostRoot, path: string): string | null {
+  const r = root.readText(path);
+  return r.ok ? (r.value.split('\n')[0]?.trim() ?? null) : null;
+}
+
+export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
+  const gaps: ReadGap[] = [];
+  const scan = (opts.scanner ?? new ProcessScanner(root)).scan();
+  const hostNs = readNsSet(root, 1);
+  const readerNs = root.dir === '/' ? readNsSet(root, 'self') : null;
+  const { layout, gap } = readCgroupLayout(root);
+  if (gap) gaps.push(gap);
+  const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps);
+  const rs = collectRuntimeStates(root);
+  gaps.push(...rs.gaps);
+  const base = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
+  const metadata = collectMetadata(root, metadataRequests(base), scan.processes, gaps);
+  const btime = readParsed(root, '/proc/stat', (t) => {
+    const m = /^btime (\d+)$/m.exec(t);
+    return m ? Number(m[1]) : null;
+  });
+  return {
+    takenAtMs: opts.nowMs,
+    root: { kind: root.kind, dir: root.dir },
+    hostname: firstLine(root, '/proc/sys/kernel/hostname'),
+    kernel: firstLine(root, '/proc/sys/kernel/osrelease'),
+    // USER_HZ is 100 on every architecture Linux exports to userspace through /proc (the kernel
+    // scales jiffies to USER_HZ in proc; see procfs's userHZ comment); samples may override.
+    clockTicksPerSec: 100,
+    bootTimeSec: btime.ok ? btime.value : null,
+    cgroupMode: layout.mode,
+    hostNs,
+    readerNs,
+    processes: scan.processes,
+    rootDiffers,
+    runtimeStates: rs.states,
+    metadata,
+    stats: scan.stats,
+    malformed: scan.malformed,
+    gaps,
+  };
+}

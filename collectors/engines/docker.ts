@@ -1,0 +1,86 @@
+/**
+ * Docker's on-disk container record: `<data-root>/containers/<id>/config.v2.json` and
+ * `hostconfig.json` (moby daemon/container/container.go). data-root is `/var/lib/docker` unless
+ * dockerd was started with `--data-root` (read from its command line by the caller).
+ *   {"ID":"3f4e...","Name":"/web","Config":{"Image":"nginx:latest","Labels":{...},"Env":[...]},
+ *    "Image":"sha256:9bea...","Created":"...","State":{"Pid":48213,"StartedAt":"..."}}
+ */
+import type { EngineMetadata } from '../../src/model/container.js';
+import type { HostRoot } from '../host-root.js';
+import { readParsed } from '../host-root.js';
+import { ParseError, type Read } from '../read.js';
+import { kubernetesFromAnnotations } from './oci-spec.js';
+
+export interface DockerConfigV2 {
+  readonly id: string;
+  readonly name: string | null;
+  readonly image: string | null;
+  readonly imageId: string | null;
+  readonly created: string | null;
+  readonly startedAt: string | null;
+  readonly pid: number | null;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+export function parseDockerConfigV2(text: string): DockerConfigV2 {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch (err) {
+    throw new ParseError(`not JSON (${(err as Error).message})`, text);
+  }
+  if (typeof j !== 'object' || j === null || typeof (j as { ID?: unknown }).ID !== 'string') throw new ParseError('expected an object with "ID"', text);
+  const o = j as Record<string, Record<string, unknown> | undefined> & { ID: string };
+  const labels: Record<string, string> = {};
+  const rawLabels = o.Config?.['Labels'];
+  if (rawLabels && typeof rawLabels === 'object') for (const [k, v] of Object.entries(rawLabels)) if (typeof v === 'string') labels[k] = v;
+  const name = str(o['Name']);
+  const pid = o.State?.['Pid'];
+  return {
+    id: o.ID,
+    name: name === null ? null : name.replace(/^\//, ''),
+    image: str(o.Config?.['Image']),
+    imageId: str(o['Image']),
+    created: str(o['Created']),
+    startedAt: str(o.State?.['StartedAt']),
+    pid: typeof pid === 'number' && pid > 0 ? pid : null,
+    labels,
+  };
+}
+
+export function parseDockerHostConfig(text: string): { runtime: string | null } {
+  try {
+    const j = JSON.parse(text) as { Runtime?: unknown };
+    return { runtime: str(j.Runtime) };
+  } catch (err) {
+    throw new ParseError(`not JSON (${(err as Error).message})`, text);
+  }
+}
+
+export function readDockerMetadata(root: HostRoot, dataRoot: string, id: string): Read<EngineMetadata> {
+  const dir = `${dataRoot}/containers/${id}`;
+  const cfg = readParsed(root, `${dir}/config.v2.json`, parseDockerConfigV2);
+  if (!cfg.ok) return cfg;
+  const host = readParsed(root, `${dir}/hostconfig.json`, parseDockerHostConfig);
+  const c = cfg.value;
+  // cri-dockerd keeps the kubelet's labels on the container.
+  const k8s = kubernetesFromAnnotations(c.labels);
+  const k8sType = c.labels['io.kubernetes.docker.type'];
+  return {
+    ok: true,
+    value: {
+      name: c.name,
+      image: c.image,
+      imageId: c.imageId,
+      runtime: host.ok ? host.value.runtime : null,
+      createdAt: c.created,
+      startedAt: c.startedAt,
+      labels: c.labels,
+      ...(k8s ? { kubernetes: { ...k8s, containerType: k8sType === 'podsandbox' ? 'sandbox' : k8sType === 'container' ? 'container' : k8s.containerType } } : {}),
+      ...(k8sType === 'podsandbox' ? { infra: true } : {}),
+      sources: [`${dir}/config.v2.json`, ...(host.ok ? [`${dir}/hostconfig.json`] : [])],
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * runc and crun state, the only record plain `runc run` / `crun run` containers leave:
+ *  - runc: `<root>/<id>/state.json` (runc libcontainer/container_linux.go), root `/run/runc`, or
+ *    `$XDG_RUNTIME_DIR/runc` for rootless users:
+ *      {"id":"web","init_process_pid":48213,"init_process_start":1234567,"config":{"labels":["bundle=/srv/web"]},...}
+ *  - crun: `<root>/<id>/status` (crun src/libcrun/status.c), root `/run/crun` or `$XDG_RUNTIME_DIR/crun`:
+ *      {"pid":48213,"process-start-time":1234567,"bundle":"/srv/web",...}
+ * Podman and CRI-O drive runc with the default root too, so their containers appear here as
+ * well; reconstruct only uses these to label containers no engine claimed.
+ */
+import type { RuntimeState } from '../../src/model/reconstruct.js';
+import type { HostRoot } from '../host-root.js';
+import { readParsed } from '../host-root.js';
+import { ParseError, type Gap } from '../read.js';
+
+function json(text: string): Record<string, unknown> {
+  try {
+    const j: unknown = JSON.parse(text);
+    if (typeof j === 'object' && j !== null) return j as Record<string, unknown>;
+  } catch (err) {
+    throw new ParseError(`not JSON (${(err as Error).message})`, text);
+  }
+  throw new ParseError('expected a JSON object', text);
+}
+
+export function parseRuncState(text: string, source: string): RuntimeState {
+  const o = json(text);
+  const id = o['id'];
+  const pid = o['init_process_pid'];
+  if (typeof id !== 'string' || typeof pid !== 'number') throw new ParseError('expected "id" and "init_process_pid"', text);
+  const start = o['init_process_start'];
+  const labels = (o['config'] as { labels?: unknown } | undefined)?.labels;
+  const bundle = Array.isArray(labels) ? (labels.find((l): l is string => typeof l === 'string' && l.startsWith('bundle=')) ?? null) : null;
+  return { runtime: 'runc', id, pid, starttimeTicks: typeof start === 'number' ? start : null, bundle: bundle?.slice('bundle='.length) ?? null, source };
+}
+
+export function parseCrunStatus(text: string, id: string, source: string): RuntimeState {
+  const o = json(text);
+  const pid = o['pid'];
+  if (typeof pid !== 'number') throw new ParseError('expected "pid"', text);
+  const start = o['process-start-time'];
+  const bundle = o['bundle'];
+  return { runtime: 'crun', id, pid, starttimeTicks: typeof start === 'number' ? start : null, bundle: typeof bundle === 'string' ? bundle : null, source };
+}
+
+/** Runtime roots: the system ones plus each logged-in user's under /run/user/<uid>. */
+function runtimeRoots(root: HostRoot): Array<{ runtime: 'runc' | 'crun'; dir: string }> {
+  const roots: Array<{ runtime: 'runc' | 'crun'; dir: string }> = [
+    { runtime: 'runc', dir: '/run/runc' },
+    { runtime: 'crun', dir: '/run/crun' },
+  ];
+  const users = root.readDir('/run/user');
+  if (users.ok) {
+    for (const uid of users.value) {
+      if (!/^\d+$/.test(uid)) continue;
+      roots.push({ runtime: 'runc', dir: `/run/user/${uid}/runc` }, { runtime: 'crun', dir: `/run/user/${uid}/crun` });
+    }
+  }
+  return roots;
+}
+
+export function collectRuntimeStates(root: HostRoot): { states: RuntimeState[]; gaps: Gap[] } {
+  const states: RuntimeState[] = [];
+  const gaps: Gap[] = [];
+  for (const { runtime, dir } of runtimeRoots(root)) {
+    const ids = root.readDir(dir);
+    if (!ids.ok) {
+      if (ids.gap.reason !== 'absent') gaps.push(ids.gap);
+      continue;
+    }
+    for (const id of ids.value) {
+      const file = runtime === 'runc' ? `${dir}/${id}/state.json` : `${dir}/${id}/status`;
+      const r = readParsed(root, file, (t) => (runtime === 'runc' ? parseRuncState(t, file) : parseCrunStatus(t, id, file)));
+      if (r.ok) states.push(r.value);
+      else if (r.gap.reason !== 'absent') gaps.push(r.gap);
+    }
+  }
+  return { states, gaps };
+}

@@ -1,0 +1,186 @@
+/**
+ * Process scan: every /proc/<pid> directory, read into model Processes.
+ *
+ * Reads per process: stat, status, cgroup, cmdline and the 10 ns links. `comm` comes from stat
+ * (identical to /proc/<pid>/comm, one read fewer). A process that exits mid-scan is dropped and
+ * counted; unreadable files (EACCES) keep the process with those fields null and a gap.
+ *
+ * Repeated scans (top) reuse what cannot change for the same process: a ProcessScanner keeps,
+ * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links, and re-reads only
+ * stat and cgroup. An exec changes comm, so it invalidates the cache entry; setns() without an
+ * exec is the one change this can miss until the next exec, and `ps` (one scan) never caches.
+ */
+import type { CgroupLine } from '../src/model/cgroup.js';
+import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
+import type { Process, ReadGap } from '../src/model/process.js';
+import type { HostRoot } from './host-root.js';
+import { readParsed } from './host-root.js';
+import { parseCmdline } from './procfs/pid-cmdline.js';
+import { parsePidCgroup } from './procfs/pid-cgroup.js';
+import { parseNsLink } from './procfs/pid-ns.js';
+import { parsePidStat, type PidStat } from './procfs/pid-stat.js';
+import { parsePidStatus, type PidStatus } from './procfs/pid-status.js';
+import { ParseError, type Gap } from './read.js';
+
+export interface ScanStats {
+  /** Processes listed in /proc that were gone before we could read them. */
+  vanished: number;
+  /** Processes with at least one unreadable file. */
+  partial: number;
+  /** Distinct reasons fields were hidden, with a count of processes each. */
+  hidden: Record<string, number>;
+}
+
+export interface ProcessScan {
+  readonly processes: Process[];
+  readonly stats: ScanStats;
+  /** Malformed files are reported by path; a sample tree with garbage must name the file. */
+  readonly malformed: Gap[];
+}
+
+interface Stable {
+  readonly key: string;
+  readonly cmdline: readonly string[] | null;
+  readonly status: PidStatus | null;
+  readonly namespaces: NsSet;
+  readonly gaps: readonly ReadGap[];
+}
+
+export class ProcessScanner {
+  private cache = new Map<number, Stable>();
+  private readonly root: HostRoot;
+  private readonly reuse: boolean;
+  /** @param reuse keep per-process static data between scans (top); ps scans once. */
+  constructor(root: HostRoot, reuse = false) {
+    this.root = root;
+    this.reuse = reuse;
+  }
+
+  scan(): ProcessScan {
+    const listing = this.root.readDir('/proc');
+    if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
+    const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
+    const malformed: Gap[] = [];
+    const processes: Process[] = [];
+    const nextCache = new Map<number, Stable>();
+    for (const name of listing.value) {
+      if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57 || !/^\d+$/.test(name)) continue;
+      const pid = Number(name);
+      const p = this.readProcess(pid, nextCache, malformed);
+      if (p === 'gone') {
+        stats.vanished++;
+        continue;
+      }
+      if (p.gaps.length > 0) {
+        stats.partial++;
+        for (const r of new Set(p.gaps.map((g) => g.reason))) stats.hidden[r] = (stats.hidden[r] ?? 0) + 1;
+      }
+      processes.push(p);
+    }
+    this.cache = nextCache;
+    return { processes, stats, malformed };
+  }
+
+  private readProcess(pid: number, nextCache: Map<number, Stable>, malformed: Gap[]): Process | 'gone' {
+    const dir = `/proc/${pid}`;
+    const statRead = readParsed(this.root, `${dir}/stat`, parsePidStat);
+    if (!statRead.ok) {
+      if (statRead.gap.reason === 'malformed') malformed.push(statRead.gap);
+      // Without stat we have no identity (start time): treat as gone unless merely denied,
+      // which stat never is (it is world-readable); an absent stat means the pid is gone.
+      return 'gone';
+    }
+    const stat: PidStat = statRead.value;
+    const key = `${stat.starttimeTicks}:${stat.comm}`;
+    const gaps: ReadGap[] = [];
+    let stable = this.reuse ? this.cache.get(pid) : undefined;
+    if (!stable || stable.key !== key) {
+      const s = this.readStable(dir, key, malformed);
+      if (s === 'gone') return 'gone';
+      stable = s;
+    }
+    nextCache.set(pid, stable);
+    gaps.push(...stable.gaps);
+
+    let cgroups: CgroupLine[] | null = null;
+    const cg = readParsed(this.root, `${dir}/cgroup`, parsePidCgroup);
+    if (cg.ok) cgroups = cg.value;
+    else {
+      if (this.isGone(dir, cg.gap)) return 'gone';
+      if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
+      gaps.push(cg.gap);
+    }
+    const st = stable.status;
+    return {
+      pid,
+      ppid: stat.ppid,
+      comm: stat.comm,
+      state: stat.state,
+      starttimeTicks: stat.starttimeTicks,
+      utimeTicks: stat.utimeTicks,
+      stimeTicks: stat.stimeTicks,
+      rssPages: stat.rssPages,
+      threads: stat.numThreads,
+      cmdline: stable.cmdline,
+      nspid: st?.nspid ?? null,
+      uids: st?.uids ?? null,
+      gids: st?.gids ?? null,
+      capEff: st?.capEff ?? null,
+      capPrm: st?.capPrm ?? null,
+      capBnd: st?.capBnd ?? null,
+      seccomp: st?.seccomp ?? null,
+      seccompFilters: st?.seccompFilters ?? null,
+      noNewPrivs: st?.noNewPrivs ?? null,
+      namespaces: stable.namespaces,
+      cgroups,
+      gaps,
+    };
+  }
+
+  private readStable(dir: string, key: string, malformed: Gap[]): Stable | 'gone' {
+    const gaps: ReadGap[] = [];
+    const statusRead = readParsed(this.root, `${dir}/status`, parsePidStatus);
+    let status: PidStatus | null = null;
+    if (statusRead.ok) status = statusRead.value;
+    else {
+      if (this.isGone(dir, statusRead.gap)) return 'gone';
+      if (statusRead.gap.reason === 'malformed') malformed.push(statusRead.gap);
+      gaps.push(statusRead.gap);
+    }
+    const cmd = this.root.readBytes(`${dir}/cmdline`);
+    let cmdline: string[] | null = null;
+    if (cmd.ok) cmdline = parseCmdline(cmd.value);
+    else {
+      if (this.isGone(dir, cmd.gap)) return 'gone';
+      gaps.push(cmd.gap);
+    }
+    const namespaces: Record<string, number> = {};
+    for (const link of NS_LINKS) {
+      const r = this.root.readLink(`${dir}/ns/${link}`);
+      if (!r.ok) {
+        // Older kernels lack time/cgroup; *_for_children is unreadable until a child exists in
+        // a fresh namespace. Only a denial or a vanished process is worth reporting.
+        if (r.gap.reason === 'denied') gaps.push(r.gap);
+        else if (r.gap.reason !== 'absent' && this.isGone(dir, r.gap)) return 'gone';
+        continue;
+      }
+      try {
+        namespaces[link] = parseNsLink(r.value).inode;
+      } catch (err) {
+        if (!(err instanceof ParseError)) throw err;
+        const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };
+        malformed.push(g);
+        gaps.push(g);
+      }
+    }
+    if (namespaces['pid'] === undefined && gaps.length === 0 && !this.root.readDir(dir).ok) return 'gone';
+    return { key, cmdline, status, namespaces, gaps };
+  }
+
+  /** ENOENT/ESRCH below /proc/<pid> means the process went away if its directory did too. */
+  private isGone(dir: string, g: Gap): boolean {
+    if (g.reason === 'gone') return true;
+    if (g.reason !== 'absent' && g.reason !== 'failed') return false;
+    return !this.root.readText(`${dir}/stat`).ok;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * /proc/<pid>/mountinfo — proc(5) "/proc/pid/mountinfo", kernel fs/proc_namespace.c show_mountinfo.
+ *   36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+ *   (1)(2)(3)   (4)   (5)      (6)      (7)   (8) (9)   (10)         (11)
+ * Optional fields (7) are zero or more `tag[:value]` items ended by a lone "-". The kernel
+ * escapes space, tab, newline and backslash in root, mount point and source as \040 \011 \012
+ * \134 (seq_path / mangle); we decode them so names round-trip. Super options are returned
+ * raw: their own escaping (overlay's lowerdir) is decoded by the overlay parser.
+ */
+import { ParseError, parseSafeInt } from '../read.js';
+
+export interface MountInfoEntry {
+  readonly mountId: number;
+  readonly parentId: number;
+  readonly major: number;
+  readonly minor: number;
+  /** Path inside the filesystem that forms this mount's root (a bind's source, or a ns:[id]). */
+  readonly root: string;
+  readonly mountPoint: string;
+  readonly mountOptions: readonly string[];
+  readonly optionalFields: readonly string[];
+  readonly fsType: string;
+  readonly source: string;
+  readonly superOptions: string;
+}
+
+export function unescapeOctal(s: string): string {
+  return s.indexOf('\\') < 0 ? s : s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export function parseMountInfoLine(line: string): MountInfoEntry {
+  // The kernel never writes empty fields (blanks inside names are escaped), so runs of spaces
+  // can only come from hand-edited captures; accept them.
+  const f = line.trim().split(/ +/);
+  const sep = f.indexOf('-', 6);
+  if (f.length < 10 || sep < 0 || f.length < sep + 3) throw new ParseError('expected "id parent maj:min root mountpoint opts [optional...] - fstype source superopts"', line);
+  const dev = (f[2] as string).split(':');
+  if (dev.length !== 2) throw new ParseError('expected major:minor', line);
+  return {
+    mountId: parseSafeInt(f[0] as string, 'mount id'),
+    parentId: parseSafeInt(f[1] as string, 'parent id'),
+    major: parseSafeInt(dev[0] as string, 'major'),
+    minor: parseSafeInt(dev[1] as string, 'minor'),
+    root: unescapeOctal(f[3] as string),
+    mountPoint: unescapeOctal(f[4] as string),
+    mountOptions: (f[5] as string).split(','),
+    optionalFields: f.slice(6, sep),
+    fsType: f[sep + 1] as string,
+    source: unescapeOctal(f[sep + 2] as string),
+    superOptions: f.slice(sep + 3).join(' '),
+  };
+}
+
+export function parseMountInfo(text: string): MountInfoEntry[] {
+  const out: MountInfoEntry[] = [];
+  for (const line of text.split('\n')) if (line.trim() !== '') out.push(parseMountInfoLine(line));
+  return out;
+}

@@ -1,0 +1,103 @@
+/**
+ * The command line. createProgram(deps) builds every command; tests run it in-process with their
+ * own streams. Nothing below src/cli touches process.argv, stdout or exit codes.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { collectSnapshot } from '../../collectors/collect.js';
+import { openHostRoot, RootError, type HostRoot } from '../../collectors/host-root.js';
+import { buildHostModel, type HostModel } from '../model/host-model.js';
+import { INIT_PID_NS_INODE } from '../model/host.js';
+import { renderPs } from '../../views/text/ps.js';
+import { psToJson } from '../../views/json/container.js';
+import { EXIT, type ExitCode } from './exit-codes.js';
+
+export interface Deps {
+  readonly out: (s: string) => void;
+  readonly err: (s: string) => void;
+  /** Effective uid of the caller, null where unknown. */
+  readonly euid: number | null;
+  readonly now: () => number;
+  /** Terminal width for tables; Infinity when not a terminal. */
+  readonly columns: number;
+}
+
+export interface GlobalOptions {
+  root: string;
+  json?: boolean;
+}
+
+export class ExitWith extends Error {
+  readonly code: ExitCode;
+  constructor(code: ExitCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export function openRoot(opts: GlobalOptions): HostRoot {
+  try {
+    return openHostRoot(opts.root);
+  } catch (err) {
+    if (err instanceof RootError) throw new ExitWith(EXIT.failure, err.message);
+    throw err;
+  }
+}
+
+/** Scan once and decide containers; warn (once, plainly) about what the scan could not see. */
+export function loadModel(root: HostRoot, deps: Deps): HostModel {
+  const snapshot = collectSnapshot(root, { nowMs: deps.now() });
+  if (snapshot.processes.length === 0) throw new ExitWith(EXIT.failure, `${root.resolve('/proc')}: no readable processes`);
+  for (const m of snapshot.malformed) deps.err(`ctrscope: warning: ${root.resolve(m.path)}: malformed: ${m.detail ?? ''}\n`);
+  if (root.dir === '/') {
+    if (snapshot.readerNs?.pid !== undefined && snapshot.readerNs.pid !== INIT_PID_NS_INODE) {
+      deps.err('ctrscope: warning: running inside a pid namespace: only its processes are visible; run on the host (or with --pid host) to see every container\n');
+    }
+    const denied = snapshot.stats.hidden['denied'] ?? 0;
+    if (deps.euid !== null && deps.euid !== 0 && denied > 0) {
+      deps.err(`ctrscope: warning: not root: namespaces, command lines or cgroups of ${denied} processes are hidden, so containers of other users may be missing or incomplete; run as root for the full view\n`);
+    }
+  }
+  return buildHostModel(snapshot);
+}
+
+export function createProgram(deps: Deps): Command {
+  const program = new Command('ctrscope')
+    .description('Every container on a Linux host, rebuilt from kernel state, whichever engine started it')
+    .version('0.1.0')
+    .addOption(new Option('--root <dir>', 'read the host tree at DIR (a host mounted at /host, a sample, an unpacked snapshot)').default('/'))
+    .showHelpAfterError()
+    .configureOutput({ writeOut: deps.out, writeErr: deps.err });
+  program.exitOverride();
+
+  program
+    .command('ps')
+    .description('list every container, one row each')
+    .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json)')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const model = loadModel(openRoot(g), deps);
+      if (opts.json) deps.out(JSON.stringify(psToJson(model), null, 2) + '\n');
+      else deps.out(renderPs(model, deps.columns));
+    });
+
+  return program;
+}
+
+/** Parse and run; returns the exit code. Errors become one line on stderr. */
+export async function run(argv: readonly string[], deps: Deps): Promise<ExitCode> {
+  const program = createProgram(deps);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof ExitWith) {
+      deps.err(`ctrscope: ${err.message}\n`);
+      return err.code;
+    }
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}

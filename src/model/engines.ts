@@ -1,0 +1,189 @@
+/**
+ * Engine recognition rules over cgroup paths and monitor processes. Pure and ordered, like
+ * cAdvisor's factory list (lib/container/factory.go): the first rule that claims a path wins,
+ * and the plain-namespace fallback in reconstruct.ts comes last.
+ *
+ * Sources for every pattern are in ../shared/reference/engines.md §1.5–1.7 (moby
+ * daemon/oci_linux.go, containerd pkg/oci/spec.go and internal/cri, cri-o internal/config/cgmgr,
+ * podman libpod/container_internal_linux.go, lxc cgroups/cgroup.h, systemd machine.c, kubelet
+ * cgroup_manager_linux.go).
+ */
+import type { Process } from './process.js';
+
+export const ENGINES = ['docker', 'podman', 'containerd', 'cri-o', 'lxc', 'systemd-nspawn', 'runc', 'crun'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+export type PodKind = 'kubernetes' | 'podman';
+
+export interface CgroupMatch {
+  readonly engine: Engine;
+  readonly role: 'container' | 'monitor';
+  readonly id: string;
+  /** The cgroup path up to and including the component that named the container. */
+  readonly cgroupPath: string;
+  readonly pod?: { readonly kind: PodKind; readonly id: string };
+  /** For containerd's `/<namespace>/<id>` layout. */
+  readonly namespace?: string;
+}
+
+const H64 = '[0-9a-f]{64}';
+const POD_UID = '[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32}';
+
+interface ComponentRule {
+  readonly engine: Engine;
+  readonly role: 'container' | 'monitor';
+  readonly re: RegExp;
+  readonly decode?: (s: string) => string;
+}
+
+/** systemd's unit-name escaping: `\x2d` is a literal backslash sequence in the directory name. */
+export function unescapeUnitName(s: string): string {
+  return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+// Per path component. Order matters: conmon scopes before the container patterns they resemble.
+const COMPONENT_RULES: readonly ComponentRule[] = [
+  { engine: 'docker', role: 'container', re: new RegExp(`^docker-(${H64})\\.scope$`) },
+  { engine: 'containerd', role: 'container', re: new RegExp(`^cri-containerd-(${H64})\\.scope$`) },
+  { engine: 'containerd', role: 'container', re: new RegExp(`^nerdctl-(${H64})\\.scope$`) },
+  { engine: 'cri-o', role: 'monitor', re: new RegExp(`^crio-conmon-(${H64})(?:\\.scope)?$`) },
+  // Without .scope: the cgroupfs driver, or the empty sandbox cgroup of a dropped infra.
+  { engine: 'cri-o', role: 'container', re: new RegExp(`^crio-(${H64})(?:\\.scope)?$`) },
+  { engine: 'podman', role: 'monitor', re: new RegExp(`^libpod-conmon-(${H64})\\.scope$`) },
+  { engine: 'podman', role: 'container', re: new RegExp(`^libpod-(?:payload-)?(${H64})(?:\\.scope)?$`) },
+  { engine: 'lxc', role: 'monitor', re: /^lxc\.monitor\.(.+)$/ },
+  { engine: 'lxc', role: 'container', re: /^lxc\.payload\.(.+)$/ },
+  // machine-<name>.scope is also used by libvirt VMs; reconstruct only accepts it with processes
+  // in private namespaces, which a qemu process does not have.
+  { engine: 'systemd-nspawn', role: 'container', re: /^machine-(.+)\.scope$/, decode: unescapeUnitName },
+  { engine: 'systemd-nspawn', role: 'container', re: /^systemd-nspawn@(.+)\.service$/, decode: unescapeUnitName },
+  { engine: 'runc', role: 'container', re: /^runc-(.+)\.scope$/, decode: unescapeUnitName },
+];
+
+// Whole-path rules for the cgroupfs drivers. The containerd `/<namespace>/<id>` rule is the
+// weakest and is checked last.
+const PATH_RULES: ReadonlyArray<{ engine: Engine; re: RegExp; ns?: true }> = [
+  { engine: 'docker', re: new RegExp(`^/docker/(${H64})(?:/|$)`) },
+  { engine: 'cri-o', re: new RegExp(`^/crio/crio-(${H64})(?:/|$)`) },
+  { engine: 'lxc', re: /^\/lxc\/([^/]+)(?:\/|$)/ },
+];
+const CONTAINERD_NS_RULE = new RegExp(`^/([^/]+)/(${H64})(?:/|$)`);
+
+const K8S_POD_COMPONENT = new RegExp(`^(?:kubepods-(?:(?:burstable|besteffort)-)?)?pod(${POD_UID})(?:\\.slice)?$`);
+const PODMAN_POD_COMPONENT = new RegExp(`^(?:[a-z]+-)?libpod_pod_(${H64})(?:\\.slice)?$`);
+
+/** Recognise a cgroup path. Returns null for paths no engine claims. */
+export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
+  if (cgroupPath === '/' || cgroupPath.startsWith('/..')) return null;
+  const parts = cgroupPath.split('/').filter((p) => p !== '');
+  let pod: CgroupMatch['pod'];
+  for (let i = 0; i < parts.length; i++) {
+    const c = parts[i] as string;
+    if (c.endsWith('.mount')) return null; // systemd mount units are never containers (cAdvisor)
+    const k8s = K8S_POD_COMPONENT.exec(c);
+    if (k8s && parts.slice(0, i).some((p) => p.startsWith('kubepods'))) {
+      pod = { kind: 'kubernetes', id: (k8s[1] as string).replace(/_/g, '-') };
+      continue;
+    }
+    const pp = PODMAN_POD_COMPONENT.exec(c);
+    if (pp) {
+      pod = { kind: 'podman', id: pp[1] as string };
+      continue;
+    }
+    for (const rule of COMPONENT_RULES) {
+      const m = rule.re.exec(c);
+      if (!m) continue;
+      const raw = m[1] as string;
+      const base = { engine: rule.engine, role: rule.role, id: rule.decode ? rule.decode(raw) : raw, cgroupPath: '/' + parts.slice(0, i + 1).join('/') };
+      return pod ? { ...base, pod } : base;
+    }
+    // cgroupfs Kubernetes: /kubepods[/qos]/pod<uid>/<64-hex id> (containerd) or crio-<id> (above).
+    if (pod?.kind === 'kubernetes' && new RegExp(`^${H64}$`).test(c)) {
+      return { engine: 'containerd', role: 'container', id: c, cgroupPath: '/' + parts.slice(0, i + 1).join('/'), pod, namespace: 'k8s.io' };
+    }
+  }
+  for (const rule of PATH_RULES) {
+    const m = rule.re.exec(cgroupPath);
+    if (m) return { engine: rule.engine, role: 'container', id: m[1] as string, cgroupPath: m[0].replace(/\/$/, '') };
+  }
+  const cd = CONTAINERD_NS_RULE.exec(cgroupPath);
+  if (cd) {
+    return { engine: 'containerd', role: 'container', id: cd[2] as string, cgroupPath: m0(cd[0]), namespace: cd[1] as string };
+  }
+  return null;
+}
+const m0 = (s: string): string => s.replace(/\/$/, '');
+
+/** A process that supervises a container from outside it: shim, conmon, lxc monitor, nspawn. */
+export interface MonitorInfo {
+  readonly kind: 'containerd-shim' | 'conmon' | 'lxc-monitor' | 'systemd-nspawn';
+  readonly engine: Engine;
+  /** Container (or, for a Kubernetes shim, sandbox) id the monitor names. */
+  readonly id: string | null;
+  readonly name: string | null;
+  readonly namespace: string | null;
+  readonly bundle: string | null;
+  /** Runtime binary named on the command line (conmon -r). */
+  readonly runtime: string | null;
+}
+
+function argValue(args: readonly string[], ...names: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    for (const n of names) {
+      if (a === n) return args[i + 1] ?? null;
+      if (a.startsWith(n + '=')) return a.slice(n.length + 1);
+    }
+  }
+  return null;
+}
+
+const baseName = (p: string): string => p.replace(/\/+$/, '').split('/').pop() ?? p;
+
+/**
+ * Recognise a monitor process from comm and argv. Engine daemons (dockerd, containerd, podman
+ * service) are not monitors and not containers; they simply never match anything.
+ */
+export function detectMonitor(p: Pick<Process, 'comm' | 'cmdline'>): MonitorInfo | null {
+  const args = p.cmdline ?? [];
+  const first = args[0] ?? '';
+  if (first.startsWith('[lxc monitor]')) {
+    // Process title is rewritten to one string: "[lxc monitor] <lxcpath> <name>".
+    const words = args.join(' ').slice('[lxc monitor]'.length).trim().split(/\s+/);
+    const name = words.length >= 2 ? (words[words.length - 1] as string) : null;
+    return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: words[0] ?? null, bundle: null, runtime: null };
+  }
+  if (p.comm.startsWith('containerd-shim')) {
+    const ns = argValue(args, '-namespace', '--namespace');
+    let id = argValue(args, '-id', '--id');
+    // shim v1 has no -id; its -workdir ends in the container id.
+    if (id === null) {
+      const wd = argValue(args, '-workdir');
+      if (wd !== null) id = baseName(wd);
+    }
+    const engine: Engine = ns === 'moby' ? 'docker' : 'containerd';
+    return { kind: 'containerd-shim', engine, id, name: null, namespace: ns, bundle: null, runtime: null };
+  }
+  if (p.comm === 'conmon') {
+    const bundle = argValue(args, '-b', '--bundle');
+    const exitDir = argValue(args, '--exit-dir') ?? '';
+    const crio = exitDir.includes('/crio') || (argValue(args, '--socket-dir-path') ?? '').includes('/crio');
+    const runtime = argValue(args, '-r', '--runtime');
+    return {
+      kind: 'conmon',
+      engine: crio ? 'cri-o' : 'podman',
+      id: argValue(args, '-c', '--cid'),
+      name: argValue(args, '-n', '--name'),
+      namespace: null,
+      bundle,
+      runtime: runtime === null ? null : baseName(runtime),
+    };
+  }
+  if (p.comm === 'systemd-nspawn') {
+    const dir = argValue(args, '-D', '--directory');
+    const image = argValue(args, '-i', '--image');
+    const name = argValue(args, '-M', '--machine') ?? (dir !== null ? baseName(dir) : image !== null ? baseName(image).replace(/\.raw$/, '') : null);
+    return { kind: 'systemd-nspawn', engine: 'systemd-nspawn', id: name, name, namespace: null, bundle: dir, runtime: null };
+  }
+  return null;
+}

@@ -1,0 +1,45 @@
+import type { CgroupLine } from './cgroup.js';
+import type { NsSet } from './namespace.js';
+
+/** A read that failed, carried as data: which host file and why. */
+export interface ReadGap {
+  readonly path: string;
+  readonly reason: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed';
+  readonly detail?: string;
+}
+
+/**
+ * One process as the host's /proc shows it. Fields that could not be read are null, and the
+ * reason is in `gaps`; a null is never a stand-in for zero.
+ */
+export interface Process {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly comm: string;
+  readonly state: string;
+  /** stat field 22, clock ticks after boot. (pid, starttimeTicks) identifies a process. */
+  readonly starttimeTicks: number;
+  readonly utimeTicks: number;
+  readonly stimeTicks: number;
+  readonly rssPages: number;
+  readonly threads: number;
+  readonly cmdline: readonly string[] | null;
+  /** NSpid: pid in each pid namespace, host first, innermost last. */
+  readonly nspid: readonly number[] | null;
+  readonly uids: readonly number[] | null;
+  readonly gids: readonly number[] | null;
+  readonly capEff: string | null;
+  readonly capPrm: string | null;
+  readonly capBnd: string | null;
+  readonly seccomp: number | null;
+  readonly seccompFilters: number | null;
+  readonly noNewPrivs: boolean | null;
+  readonly namespaces: NsSet;
+  readonly cgroups: readonly CgroupLine[] | null;
+  readonly gaps: readonly ReadGap[];
+}
+
+/** The innermost pid (the one the process sees as its own), or the host pid when unknown. */
+export function innerPid(p: Process): number {
+  return p.nspid?.[p.nspid.length - 1] ?? p.pid;
+}

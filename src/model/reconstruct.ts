@@ -1,0 +1,427 @@
+/**
+ * Rebuild containers from host state alone. Pure: it takes what the collectors read and decides.
+ *
+ * A process belongs to a container by the first rule that applies, in this order:
+ *  1. cgroup: its cgroup path names an engine container (engines.ts). Strongest, and the reason an
+ *     exec'd process (docker exec, podman exec, kubectl exec) lands in its container although it
+ *     does not descend from the container's first process.
+ *  2. monitor: its parent is a shim, conmon, lxc monitor or systemd-nspawn that names the
+ *     container (rootless podman on cgroup v1 and `nspawn --keep-unit` have no engine cgroup).
+ *  3. runtime state: runc/crun `state.json`/`status` names the process as a container's init.
+ *  4. descendant: a child of a member that stays in the member's pid or mount namespace.
+ *  5. private namespaces, for containers no engine knows (`unshare`): private pid AND mount
+ *     namespaces, or a private mount namespace whose `/` is another filesystem than the host's.
+ *     A systemd service with PrivateTmp= (private mount ns, same root) and browser sandboxes
+ *     (private user/pid/net ns but the host's mount ns) are therefore not containers.
+ *  6. namespaces: a process in none of the above that is in EVERY namespace of a container
+ *     (nsenter --all) is a member; one that shares only SOME of a container's private namespaces
+ *     (nsenter --net, a debugging sidecar) is a partial member, listed but not counted.
+ * Monitors, shims and engine daemons are never containers nor members.
+ */
+import { primaryCgroupPath, distinctCgroupPaths, type CgroupMode } from './cgroup.js';
+import type { Container, ContainerProcess, EngineMetadata, Membership, PartialMember, Pod } from './container.js';
+import { detectMonitor, matchCgroupPath, type CgroupMatch, type Engine, type MonitorInfo } from './engines.js';
+import { NS_TYPES, type NsSet, type NsType } from './namespace.js';
+import type { Process } from './process.js';
+
+/** A runc or crun state file naming a container's init process. */
+export interface RuntimeState {
+  readonly runtime: 'runc' | 'crun';
+  readonly id: string;
+  readonly pid: number;
+  /** Start time recorded by the runtime; a mismatch means the pid was reused. */
+  readonly starttimeTicks: number | null;
+  readonly bundle: string | null;
+  readonly source: string;
+}
+
+export interface ReconstructInput {
+  readonly processes: readonly Process[];
+  /** Namespaces of the host's init (pid 1 of the host pid namespace). */
+  readonly hostNs: NsSet;
+  /** For private mount namespaces: does its `/` differ from the host's? */
+  readonly rootDiffers: ReadonlyMap<number, boolean>;
+  readonly runtimeStates: readonly RuntimeState[];
+  readonly cgroupMode: CgroupMode | null;
+}
+
+interface Draft {
+  key: string;
+  engine: Engine | null;
+  id: string;
+  idKind: 'engine' | 'derived';
+  members: Map<number, Membership>;
+  cgroupPath: string | null;
+  match: CgroupMatch | null;
+  monitor: (MonitorInfo & { pid: number }) | null;
+  runtime: string | null;
+  evidence: string[];
+}
+
+export interface Reconstruction {
+  readonly containers: readonly Container[];
+  readonly pods: readonly Pod[];
+  /** Monitor processes by pid (shims, conmon, lxc monitors, nspawn). */
+  readonly monitors: ReadonlyMap<number, MonitorInfo>;
+}
+
+const keyOf = (engine: Engine | null, id: string): string => `${engine ?? 'none'}/${id}`;
+
+export function privateTypes(ns: NsSet, hostNs: NsSet): NsType[] {
+  return NS_TYPES.filter((t) => ns[t] !== undefined && hostNs[t] !== undefined && ns[t] !== hostNs[t]);
+}
+
+export function groupContainers(input: ReconstructInput): { drafts: Draft[]; monitors: Map<number, MonitorInfo & { pid: number }> } {
+  const byPid = new Map(input.processes.map((p) => [p.pid, p]));
+  const drafts = new Map<string, Draft>();
+  const owner = new Map<number, Draft>();
+  const monitors = new Map<number, MonitorInfo & { pid: number }>();
+  const cgroupMonitors = new Set<number>();
+
+  const draftFor = (engine: Engine | null, id: string, idKind: 'engine' | 'derived'): Draft => {
+    const key = keyOf(engine, id);
+    let d = drafts.get(key);
+    if (!d) {
+      d = { key, engine, id, idKind, members: new Map(), cgroupPath: null, match: null, monitor: null, runtime: null, evidence: [] };
+      drafts.set(key, d);
+    }
+    return d;
+  };
+  const assign = (d: Draft, pid: number, via: Membership): void => {
+    if (owner.has(pid)) return;
+    owner.set(pid, d);
+    d.members.set(pid, via);
+  };
+
+  for (const p of input.processes) {
+    const m = detectMonitor(p);
+    if (m) monitors.set(p.pid, { ...m, pid: p.pid });
+  }
+
+  // 1. cgroup
+  for (const p of input.processes) {
+    if (monitors.has(p.pid) || !p.cgroups) continue;
+    let match = matchCgroupPath(primaryCgroupPath(p.cgroups));
+    if (!match) {
+      for (const path of distinctCgroupPaths(p.cgroups)) {
+        match = matchCgroupPath(path);
+        if (match) break;
+      }
+    }
+    if (!match) continue;
+    if (match.role === 'monitor') {
+      cgroupMonitors.add(p.pid);
+      continue;
+    }
+    const d = draftFor(match.engine, match.id, 'engine');
+    if (!d.match) {
+      d.match = match;
+      d.cgroupPath = match.cgroupPath;
+      d.evidence.push(`cgroup ${match.cgroupPath}`);
+    }
+    assign(d, p.pid, 'cgroup');
+  }
+
+  // 2. monitor parentage
+  for (const p of input.processes) {
+    if (owner.has(p.pid) || monitors.has(p.pid) || cgroupMonitors.has(p.pid)) continue;
+    const mon = monitors.get(p.ppid);
+    if (!mon || mon.id === null) continue;
+    // A process still in all of its monitor's namespaces is a helper (runc during create), not
+    // the container.
+    const parent = byPid.get(p.ppid);
+    if (parent && privateTypes(p.namespaces, parent.namespaces).length === 0) continue;
+    const d = draftFor(mon.engine, mon.id, mon.engine === 'lxc' || mon.engine === 'systemd-nspawn' ? 'engine' : 'engine');
+    d.evidence.push(`child of ${mon.kind} ${mon.pid}`);
+    assign(d, p.pid, 'monitor');
+  }
+  // Attach monitors to their containers (also those found by cgroup).
+  for (const [pid, mon] of monitors) {
+    if (mon.id === null) continue;
+    const d = drafts.get(keyOf(mon.engine, mon.id));
+    if (d && !d.monitor) d.monitor = mon;
+    // A Kubernetes shim names the sandbox but supervises every container of the pod.
+    if (mon.kind === 'containerd-shim') {
+      for (const c of input.processes) {
+        if (c.ppid !== pid) continue;
+        const cd = owner.get(c.pid);
+        if (cd && !cd.monitor) cd.monitor = mon;
+      }
+    }
+  }
+
+  // 3. runtime state (runc/crun)
+  for (const s of input.runtimeStates) {
+    const p = byPid.get(s.pid);
+    if (!p || (s.starttimeTicks !== null && s.starttimeTicks !== p.starttimeTicks)) continue;
+    const existing = owner.get(p.pid);
+    if (existing) {
+      existing.runtime ??= s.runtime;
+      continue;
+    }
+    const d = draftFor(s.runtime, s.id, 'engine');
+    d.runtime = s.runtime;
+    d.evidence.push(`${s.runtime} state ${s.source}`);
+    assign(d, p.pid, 'monitor');
+  }
+
+  // 4. descendants (fixpoint over the process tree, parents before children)
+  const children = new Map<number, Process[]>();
+  for (const p of input.processes) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const propagate = (roots: Iterable<number>): void => {
+    const queue = [...roots];
+    while (queue.length > 0) {
+      const pid = queue.shift() as number;
+      const d = owner.get(pid);
+      const parent = byPid.get(pid);
+      if (!d || !parent) continue;
+      for (const c of children.get(pid) ?? []) {
+        if (owner.has(c.pid) || monitors.has(c.pid) || cgroupMonitors.has(c.pid)) continue;
+        const samePid = c.namespaces.pid !== undefined && c.namespaces.pid === parent.namespaces.pid && c.namespaces.pid !== input.hostNs.pid;
+        const sameMnt = c.namespaces.mnt !== undefined && c.namespaces.mnt === parent.namespaces.mnt && c.namespaces.mnt !== input.hostNs.mnt;
+        if (!samePid && !sameMnt) continue;
+        assign(d, c.pid, 'descendant');
+        queue.push(c.pid);
+      }
+    }
+  };
+  propagate(owner.keys());
+
+  // 5. engine-less containers from private namespaces
+  for (const p of input.processes) {
+    if (owner.has(p.pid) || monitors.has(p.pid) || cgroupMonitors.has(p.pid)) continue;
+    const priv = privateTypes(p.namespaces, input.hostNs);
+    const privPid = priv.includes('pid');
+    const privMnt = priv.includes('mnt');
+    const otherRoot = privMnt && input.rootDiffers.get(p.namespaces.mnt as number) === true;
+    if (!(privPid && privMnt) && !otherRoot) continue;
+    // Only the topmost process of the group seeds it; its descendants follow by rule 4.
+    const parent = byPid.get(p.ppid);
+    const groupType: NsType = privPid ? 'pid' : 'mnt';
+    const inode = p.namespaces[groupType] as number;
+    if (parent && parent.namespaces[groupType] === inode && !owner.has(parent.pid)) continue;
+    const d = draftFor(null, `ns-${groupType}-${inode}`, 'derived');
+    if (d.members.size === 0) {
+      d.evidence.push(privPid && privMnt ? 'private pid and mount namespaces' : 'private mount namespace with its own root');
+    }
+    assign(d, p.pid, 'private-namespaces');
+    propagate([p.pid]);
+  }
+
+  return { drafts: [...drafts.values()], monitors };
+}
+
+/** The container's first process: a member whose parent is not a member; pid 1 inside wins. */
+function pickInit(d: Draft, byPid: ReadonlyMap<number, Process>): Process | undefined {
+  const members = [...d.members.keys()].map((pid) => byPid.get(pid)).filter((p): p is Process => p !== undefined);
+  const tops = members.filter((p) => !d.members.has(p.ppid));
+  const pool = tops.length > 0 ? tops : members;
+  const one = pool.find((p) => p.nspid !== null && p.nspid.length > 1 && p.nspid[p.nspid.length - 1] === 1);
+  if (one) return one;
+  return [...pool].sort((a, b) => a.starttimeTicks - b.starttimeTicks || a.pid - b.pid)[0];
+}
+
+function nsEqual(a: NsSet, b: NsSet): boolean {
+  return NS_TYPES.every((t) => a[t] === undefined || b[t] === undefined || a[t] === b[t]);
+}
+
+/**
+ * Finish the model: pick each container's first process, attach partial members and
+ * namespace-joined processes, apply engine metadata, and form pods.
+ */
+export function reconstruct(input: ReconstructInput, metadata: ReadonlyMap<string, EngineMetadata> = new Map()): Reconstruction {
+  const { drafts, monitors } = groupContainers(input);
+  return finish(input, drafts, monitors, metadata);
+}
+
+export function containerKey(c: { engine: Engine | null; id: string }): string {
+  return keyOf(c.engine, c.id);
+}
+
+/** What metadata lookups need from the first pass: engine, id, monitor and init. */
+export interface MetadataRequest {
+  readonly key: string;
+  readonly engine: Engine | null;
+  readonly id: string;
+  readonly pid: number;
+  readonly monitor: MonitorInfo | null;
+  readonly cgroupNamespace: string | null;
+}
+
+export function metadataRequests(input: ReconstructInput): MetadataRequest[] {
+  const byPid = new Map(input.processes.map((p) => [p.pid, p]));
+  const { drafts } = groupContainers(input);
+  return drafts.flatMap((d) => {
+    const init = pickInit(d, byPid);
+    return init ? [{ key: d.key, engine: d.engine, id: d.id, pid: init.pid, monitor: d.monitor, cgroupNamespace: d.match?.namespace ?? null }] : [];
+  });
+}
+
+function finish(
+  input: ReconstructInput,
+  drafts: Draft[],
+  monitors: Map<number, MonitorInfo & { pid: number }>,
+  metadata: ReadonlyMap<string, EngineMetadata>,
+): Reconstruction {
+  const byPid = new Map(input.processes.map((p) => [p.pid, p]));
+  const assigned = new Set<number>();
+  for (const d of drafts) for (const pid of d.members.keys()) assigned.add(pid);
+
+  interface Shaped {
+    d: Draft;
+    init: Process;
+    ns: NsSet;
+    priv: NsType[];
+  }
+  const shaped: Shaped[] = [];
+  for (const d of drafts) {
+    const init = pickInit(d, byPid);
+    if (!init) continue;
+    shaped.push({ d, init, ns: init.namespaces, priv: privateTypes(init.namespaces, input.hostNs) });
+  }
+
+  // 6. joined and partial members, among processes nobody claimed.
+  const partials = new Map<string, PartialMember[]>();
+  for (const p of input.processes) {
+    if (assigned.has(p.pid) || monitors.has(p.pid)) continue;
+    for (const s of shaped) {
+      if (s.priv.length === 0) continue;
+      const shared = s.priv.filter((t) => p.namespaces[t] === s.ns[t]);
+      if (shared.length === 0) continue;
+      if (shared.length === s.priv.length && nsEqual(p.namespaces, s.ns)) {
+        s.d.members.set(p.pid, 'namespaces');
+        assigned.add(p.pid);
+        break;
+      }
+      const list = partials.get(s.d.key) ?? [];
+      list.push({ pid: p.pid, comm: p.comm, shared });
+      partials.set(s.d.key, list);
+    }
+  }
+
+  const containers: Container[] = shaped.map(({ d, init, ns }) => {
+    const meta = metadata.get(d.key) ?? null;
+    const processes: ContainerProcess[] = [...d.members.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([pid, via]) => ({ pid, nspid: byPid.get(pid)?.nspid ?? null, via }));
+    const hostNamespaces = NS_TYPES.filter((t) => ns[t] !== undefined && ns[t] === input.hostNs[t]);
+    const runtime = meta?.runtime ?? d.runtime ?? (d.monitor?.kind === 'containerd-shim' ? shimRuntime(byPid.get(d.monitor.pid)) : d.monitor?.runtime) ?? null;
+    return {
+      id: d.id,
+      idKind: d.idKind,
+      name: meta?.name ?? d.monitor?.name ?? (d.engine === 'lxc' || d.engine === 'systemd-nspawn' || d.engine === 'runc' || d.engine === 'crun' ? d.id : null),
+      engine: d.engine,
+      runtime,
+      image: meta?.image ?? null,
+      command: init.cmdline && init.cmdline.length > 0 ? init.cmdline : [`[${init.comm}]`],
+      pod: null,
+      kubernetes: meta?.kubernetes ?? null,
+      pid: init.pid,
+      processes,
+      namespaces: ns,
+      hostNamespaces,
+      cgroup: { mode: input.cgroupMode, path: d.cgroupPath ?? (init.cgroups ? primaryCgroupPath(init.cgroups) : null) },
+      monitor: d.monitor,
+      partialMembers: partials.get(d.key) ?? [],
+      metadata: meta,
+      evidence: d.evidence,
+      starttimeTicks: init.starttimeTicks,
+    };
+  });
+
+  const pods = formPods(containers, input.hostNs, drafts);
+  const podOf = new Map<string, string>();
+  for (const pod of pods) for (const m of pod.members) podOf.set(m, pod.key);
+  const withPods = containers.map((c) => ({ ...c, pod: podOf.get(containerKey(c)) ?? null }));
+  withPods.sort((a, b) => a.starttimeTicks - b.starttimeTicks || a.pid - b.pid);
+  return { containers: withPods, pods, monitors };
+}
+
+function shimRuntime(shim: Process | undefined): string | null {
+  const bin = shim?.cmdline?.[0]?.split('/').pop() ?? '';
+  const m = /^containerd-shim-([a-z0-9]+)-v\d+$/.exec(bin);
+  return m ? (m[1] as string) : null;
+}
+
+const SHAREABLE: readonly NsType[] = ['net', 'ipc', 'uts'];
+
+/**
+ * Pods: a Kubernetes pod UID or podman pod id (from cgroup paths or metadata), or else containers
+ * that share a private net, ipc or uts namespace (`--net container:X`, podman pods on cgroupfs).
+ */
+function formPods(containers: readonly Container[], hostNs: NsSet, drafts: readonly Draft[]): Pod[] {
+  const draftByKey = new Map(drafts.map((d) => [d.key, d]));
+  const groups = new Map<string, { kind: Pod['kind']; id: string; name: string | null; members: Container[] }>();
+  const add = (key: string, kind: Pod['kind'], id: string, name: string | null, c: Container): void => {
+    const g = groups.get(key) ?? { kind, id, name, members: [] };
+    if (!g.members.includes(c)) g.members.push(c);
+    g.name ??= name;
+    groups.set(key, g);
+  };
+  const inPod = new Set<Container>();
+  for (const c of containers) {
+    const d = draftByKey.get(containerKey(c));
+    const cgPod = d?.match?.pod;
+    const meta = c.metadata;
+    if (cgPod) {
+      add(`${cgPod.kind}:${cgPod.id}`, cgPod.kind, cgPod.id, meta?.podName ?? meta?.kubernetes?.podName ?? null, c);
+      inPod.add(c);
+    } else if (c.kubernetes?.podUid) {
+      add(`kubernetes:${c.kubernetes.podUid}`, 'kubernetes', c.kubernetes.podUid, c.kubernetes.podName, c);
+      inPod.add(c);
+    } else if (meta?.podId) {
+      add(`podman:${meta.podId}`, 'podman', meta.podId, meta.podName ?? null, c);
+      inPod.add(c);
+    }
+  }
+  // Namespace-sharing groups, merged into an engine pod when one member already has one.
+  const byNs = new Map<string, Container[]>();
+  for (const c of containers) {
+    for (const t of SHAREABLE) {
+      const inode = c.namespaces[t];
+      if (inode === undefined || inode === hostNs[t]) continue;
+      const k = `${t}:${inode}`;
+      byNs.set(k, [...(byNs.get(k) ?? []), c]);
+    }
+  }
+  for (const [k, members] of byNs) {
+    if (members.length < 2) continue;
+    const existing = [...groups.entries()].find(([, g]) => g.members.some((m) => members.includes(m)));
+    if (existing) {
+      for (const m of members) if (!inPod.has(m)) add(existing[0], existing[1].kind, existing[1].id, existing[1].name, m);
+      continue;
+    }
+    const [t, inode] = k.split(':') as [string, string];
+    const key = `shared-namespaces:${t}-${inode}`;
+    if ([...groups.values()].some((g) => g.kind === 'shared-namespaces' && members.every((m) => g.members.includes(m)))) continue;
+    for (const m of members) if (!inPod.has(m)) add(key, 'shared-namespaces', `${t}ns-${inode}`, null, m);
+  }
+  return [...groups.entries()].map(([key, g]) => {
+    const sharedNamespaces = SHAREABLE.filter((t) => {
+      const first = g.members[0]?.namespaces[t];
+      return first !== undefined && first !== hostNs[t] && g.members.every((m) => m.namespaces[t] === first);
+    });
+    const infra =
+      g.members.find((m) => m.metadata?.infra === true || m.kubernetes?.containerType === 'sandbox') ??
+      (g.kind === 'shared-namespaces' ? undefined : g.members.find((m) => isPauseProcess(m)));
+    return {
+      key,
+      kind: g.kind,
+      id: g.id,
+      name: g.name,
+      members: g.members.map(containerKey),
+      infra: infra ? containerKey(infra) : null,
+      sharedNamespaces,
+    };
+  });
+}
+
+/** Kubernetes' pause and podman's infra (catatonit -P) hold a pod's namespaces and do nothing else. */
+function isPauseProcess(c: Container): boolean {
+  const bin = c.command[0]?.split('/').pop() ?? '';
+  return bin === 'pause' || (bin === 'catatonit' && c.command.includes('-P'));
+}

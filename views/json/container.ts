@@ -1,0 +1,70 @@
+/**
+ * JSON form of the model, versioned by SCHEMA_VERSION and described by ctrscope.schema.json.
+ * Pure: model in, plain object out. Keys are emitted in a fixed order; unknown values are null,
+ * never 0 or "".
+ */
+import type { Container, Pod } from '../../src/model/container.js';
+import type { HostModel } from '../../src/model/host-model.js';
+import { NS_TYPES } from '../../src/model/namespace.js';
+
+/** Bump the major on any breaking change; add fields with a minor bump. */
+export const SCHEMA_VERSION = '1.0';
+
+export function containerToJson(c: Container): Record<string, unknown> {
+  const namespaces: Record<string, number | null> = {};
+  for (const t of NS_TYPES) namespaces[t] = c.namespaces[t] ?? null;
+  return {
+    id: c.id,
+    idKind: c.idKind,
+    name: c.name,
+    engine: c.engine,
+    runtime: c.runtime,
+    image: c.image,
+    pod: c.pod,
+    kubernetes: c.kubernetes,
+    pid: c.pid,
+    pids: c.processes.map((p) => p.pid),
+    processes: c.processes.map((p) => ({ pid: p.pid, nspid: p.nspid, via: p.via })),
+    command: c.command,
+    namespaces,
+    hostNamespaces: c.hostNamespaces,
+    cgroup: { version: c.cgroup.mode, path: c.cgroup.path },
+    monitor: c.monitor === null ? null : { pid: c.monitor.pid, kind: c.monitor.kind, id: c.monitor.id },
+    partialMembers: c.partialMembers,
+    evidence: c.evidence,
+    metadataSources: c.metadata?.sources ?? [],
+  };
+}
+
+export function podToJson(p: Pod): Record<string, unknown> {
+  return { key: p.key, kind: p.kind, id: p.id, name: p.name, members: p.members, infra: p.infra, sharedNamespaces: p.sharedNamespaces };
+}
+
+export function hostToJson(model: HostModel): Record<string, unknown> {
+  const s = model.snapshot;
+  return {
+    hostname: s.hostname,
+    kernel: s.kernel,
+    root: s.root.dir,
+    rootKind: s.root.kind,
+    cgroupMode: s.cgroupMode,
+    takenAt: new Date(s.takenAtMs).toISOString(),
+  };
+}
+
+export function psToJson(model: HostModel): Record<string, unknown> {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    kind: 'ps',
+    host: hostToJson(model),
+    containers: model.containers.map(containerToJson),
+    pods: model.pods.map(podToJson),
+    scan: {
+      processes: model.snapshot.processes.length,
+      vanished: model.snapshot.stats.vanished,
+      partial: model.snapshot.stats.partial,
+      hidden: model.snapshot.stats.hidden,
+      malformed: model.snapshot.malformed,
+    },
+  };
+}
