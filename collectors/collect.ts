@@ -25,7 +25,7 @@ export interface CollectOptions {
   readonly scanner?: ProcessScanner;
 }
 
-export function readNsSet(root: HostRoot, pid: number | 'self'): NsSet {
+export function readNsSet(root: HostRoot, pid: number | 'self'): Record<string, number> {
   const out: Record<string, number> = {};
   for (const link of NS_LINKS) {
     const r = root.readLink(`/proc/${pid}/ns/${link}`);
@@ -37,6 +37,24 @@ export function readNsSet(root: HostRoot, pid: number | 'self'): NsSet {
     }
   }
   return out;
+}
+
+/**
+ * The host's own namespaces: those of pid 1 of the host pid namespace. Where pid 1's links are
+ * unreadable (a non-dumpable init: EACCES even for root, as on firecracker VMs), the kernel
+ * threads stand in: kthreadd (pid 2) and its children always live in the initial namespaces.
+ */
+export function readHostNs(root: HostRoot): { ns: NsSet; source: string } {
+  const ns = readNsSet(root, 1);
+  const missing = NS_LINKS.filter((l) => ns[l] === undefined);
+  if (missing.length === 0) return { ns, source: '/proc/1/ns' };
+  const comm = root.readText('/proc/2/comm');
+  if (comm.ok && comm.value.trim() === 'kthreadd') {
+    const kthread = readNsSet(root, 2);
+    for (const l of missing) if (kthread[l] !== undefined) ns[l] = kthread[l];
+    return { ns, source: missing.length === NS_LINKS.length ? '/proc/2/ns (kthreadd)' : '/proc/1/ns + /proc/2/ns (kthreadd)' };
+  }
+  return { ns, source: '/proc/1/ns' };
 }
 
 /**
@@ -164,7 +182,8 @@ function firstLine(root: HostRoot, path: string): string | null {
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: ReadGap[] = [];
   const scan = (opts.scanner ?? new ProcessScanner(root)).scan();
-  const hostNs = readNsSet(root, 1);
+  const host = readHostNs(root);
+  const hostNs = host.ns;
   const readerNs = root.dir === '/' ? readNsSet(root, 'self') : null;
   const { layout, gap } = readCgroupLayout(root);
   if (gap) gaps.push(gap);
@@ -188,6 +207,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     bootTimeSec: btime.ok ? btime.value : null,
     cgroupMode: layout.mode,
     hostNs,
+    hostNsSource: host.source,
     readerNs,
     processes: scan.processes,
     rootDiffers,

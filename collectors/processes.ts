@@ -114,6 +114,7 @@ export class ProcessScanner {
     return {
       pid,
       ppid: stat.ppid,
+      kernelThread: stat.kernelThread,
       comm: stat.comm,
       state: stat.state,
       starttimeTicks: stat.starttimeTicks,

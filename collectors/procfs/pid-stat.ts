@@ -10,6 +10,8 @@ export interface PidStat {
   readonly comm: string;
   readonly state: string;
   readonly ppid: number;
+  /** Field 9 `flags` has PF_KTHREAD (0x00200000, include/linux/sched.h). */
+  readonly kernelThread: boolean;
   readonly utimeTicks: number;
   readonly stimeTicks: number;
   readonly numThreads: number;
@@ -31,6 +33,7 @@ export function parsePidStat(text: string): PidStat {
     comm: text.slice(open + 1, close),
     state: field(3),
     ppid: parseSafeInt(field(4), 'ppid'),
+    kernelThread: (Math.floor(parseSafeInt(field(9), 'flags') / 0x200000) & 1) === 1,
     utimeTicks: parseSafeInt(field(14), 'utime'),
     stimeTicks: parseSafeInt(field(15), 'stime'),
     numThreads: parseSafeInt(field(20), 'num_threads'),

@@ -15,6 +15,8 @@ export interface HostSnapshot {
   readonly bootTimeSec: number | null;
   readonly cgroupMode: CgroupMode | null;
   readonly hostNs: NsSet;
+  /** Where hostNs was read: `/proc/1/ns`, or kthreadd's when pid 1 is unreadable. */
+  readonly hostNsSource: string;
   /** The namespaces of the process doing the reading (live only): tells a pid-namespaced view. */
   readonly readerNs: NsSet | null;
   readonly processes: readonly Process[];

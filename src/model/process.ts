@@ -15,6 +15,8 @@ export interface ReadGap {
 export interface Process {
   readonly pid: number;
   readonly ppid: number;
+  /** Kernel threads (kthreadd and its children) are never container members. */
+  readonly kernelThread: boolean;
   readonly comm: string;
   readonly state: string;
   /** stat field 22, clock ticks after boot. (pid, starttimeTicks) identifies a process. */

@@ -97,9 +97,10 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     const m = detectMonitor(p);
     if (m) monitors.set(p.pid, { ...m, pid: p.pid });
   }
+  const candidates = input.processes.filter((p) => !p.kernelThread);
 
   // 1. cgroup
-  for (const p of input.processes) {
+  for (const p of candidates) {
     if (monitors.has(p.pid) || !p.cgroups) continue;
     let match = matchCgroupPath(primaryCgroupPath(p.cgroups));
     if (!match) {
@@ -123,7 +124,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   }
 
   // 2. monitor parentage
-  for (const p of input.processes) {
+  for (const p of candidates) {
     if (owner.has(p.pid) || monitors.has(p.pid) || cgroupMonitors.has(p.pid)) continue;
     const mon = monitors.get(p.ppid);
     if (!mon || mon.id === null) continue;
@@ -192,7 +193,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   propagate(owner.keys());
 
   // 5. engine-less containers from private namespaces
-  for (const p of input.processes) {
+  for (const p of candidates) {
     if (owner.has(p.pid) || monitors.has(p.pid) || cgroupMonitors.has(p.pid)) continue;
     const priv = privateTypes(p.namespaces, input.hostNs);
     const privPid = priv.includes('pid');
@@ -287,7 +288,7 @@ function finish(
   // 6. joined and partial members, among processes nobody claimed.
   const partials = new Map<string, PartialMember[]>();
   for (const p of input.processes) {
-    if (assigned.has(p.pid) || monitors.has(p.pid)) continue;
+    if (assigned.has(p.pid) || monitors.has(p.pid) || p.kernelThread) continue;
     for (const s of shaped) {
       if (s.priv.length === 0) continue;
       const shared = s.priv.filter((t) => p.namespaces[t] === s.ns[t]);

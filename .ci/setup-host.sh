@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install and start what the integration tests need on a fresh Debian machine. Idempotent: a
+# developer can run it again on a machine that already has everything.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+
+pkgs=(docker.io podman runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# dockerd (with the containerd it supervises) started by hand: there is no systemd here.
+if ! docker info >/dev/null 2>&1; then
+  nohup dockerd >/var/log/ctrscope-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/ctrscope-dockerd.log"; exit 1; }
+fi
