@@ -192,7 +192,11 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   };
   propagate(owner.keys());
 
-  // 5. engine-less containers from private namespaces
+  // 5. engine-less containers from private namespaces. Group the qualifying processes by the
+  // namespace that defines the container; the group's first process (pid 1 inside, else the
+  // oldest) seeds it, its descendants follow, and any other process that entered the same
+  // namespaces from outside (nsenter, setns) is a joined member.
+  const groups = new Map<string, Process[]>();
   for (const p of candidates) {
     if (owner.has(p.pid) || monitors.has(p.pid) || cgroupMonitors.has(p.pid)) continue;
     const priv = privateTypes(p.namespaces, input.hostNs);
@@ -200,17 +204,27 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     const privMnt = priv.includes('mnt');
     const otherRoot = privMnt && input.rootDiffers.get(p.namespaces.mnt as number) === true;
     if (!(privPid && privMnt) && !otherRoot) continue;
-    // Only the topmost process of the group seeds it; its descendants follow by rule 4.
-    const parent = byPid.get(p.ppid);
-    const groupType: NsType = privPid ? 'pid' : 'mnt';
-    const inode = p.namespaces[groupType] as number;
-    if (parent && parent.namespaces[groupType] === inode && !owner.has(parent.pid)) continue;
-    const d = draftFor(null, `ns-${groupType}-${inode}`, 'derived');
-    if (d.members.size === 0) {
-      d.evidence.push(privPid && privMnt ? 'private pid and mount namespaces' : 'private mount namespace with its own root');
+    const t: NsType = privPid ? 'pid' : 'mnt';
+    const id = `ns-${t}-${p.namespaces[t] as number}`;
+    groups.set(id, [...(groups.get(id) ?? []), p]);
+  }
+  for (const [id, members] of groups) {
+    const sorted = [...members].sort((a, b) => a.starttimeTicks - b.starttimeTicks || a.pid - b.pid);
+    const seed = sorted.find((p) => p.nspid !== null && p.nspid[p.nspid.length - 1] === 1) ?? (sorted[0] as Process);
+    const d = draftFor(null, id, 'derived');
+    d.evidence.push(id.startsWith('ns-pid-') ? 'private pid and mount namespaces' : 'private mount namespace with its own root');
+    assign(d, seed.pid, 'private-namespaces');
+    propagate([seed.pid]);
+    for (const p of sorted) {
+      if (owner.has(p.pid)) continue;
+      const parent = byPid.get(p.ppid);
+      const top = !parent || parent.namespaces[id.startsWith('ns-pid-') ? 'pid' : 'mnt'] !== p.namespaces[id.startsWith('ns-pid-') ? 'pid' : 'mnt'];
+      if (!top) continue;
+      assign(d, p.pid, 'namespaces');
+      propagate([p.pid]);
     }
-    assign(d, p.pid, 'private-namespaces');
-    propagate([p.pid]);
+    // Anything left (a child whose parent left the namespace) still belongs here.
+    for (const p of sorted) if (!owner.has(p.pid)) assign(d, p.pid, 'descendant');
   }
 
   return { drafts: [...drafts.values()], monitors };

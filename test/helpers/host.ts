@@ -3,6 +3,7 @@
  * runners, and ctrscope run in-process against the live host.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 
@@ -129,5 +130,38 @@ export function busyboxRootfs(dir: string): void {
   sh('sh', ['-c', `set -e; mkdir -p "${dir}/bin" "${dir}/proc" "${dir}/sys" "${dir}/dev" "${dir}/etc" "${dir}/tmp" "${dir}/root"
 cp /bin/busybox "${dir}/bin/busybox"
 for a in $("${dir}/bin/busybox" --list); do [ -e "${dir}/bin/$a" ] || ln -s busybox "${dir}/bin/$a"; done
+[ -e "${dir}/dev/null" ] || mknod -m 666 "${dir}/dev/null" c 1 3
 printf 'root:x:0:0:root:/root:/bin/sh\\n' > "${dir}/etc/passwd"`]);
+}
+
+/** Host pids whose parent is pid (the kernel here lacks /proc/<pid>/task/<tid>/children). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(e));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Poll until f returns a value (not undefined), or fail after ms. */
+export async function waitFor<T>(f: () => T | undefined, ms = 15_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    let v: T | undefined;
+    try {
+      v = f();
+    } catch {
+      v = undefined;
+    }
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
