@@ -132,7 +132,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     // the container.
     const parent = byPid.get(p.ppid);
     if (parent && privateTypes(p.namespaces, parent.namespaces).length === 0) continue;
-    const d = draftFor(mon.engine, mon.id, mon.engine === 'lxc' || mon.engine === 'systemd-nspawn' ? 'engine' : 'engine');
+    const d = draftFor(mon.engine, mon.id, 'engine');
     d.evidence.push(`child of ${mon.kind} ${mon.pid}`);
     assign(d, p.pid, 'monitor');
   }
@@ -209,17 +209,17 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     groups.set(id, [...(groups.get(id) ?? []), p]);
   }
   for (const [id, members] of groups) {
+    const t: NsType = id.startsWith('ns-pid-') ? 'pid' : 'mnt';
     const sorted = [...members].sort((a, b) => a.starttimeTicks - b.starttimeTicks || a.pid - b.pid);
     const seed = sorted.find((p) => p.nspid !== null && p.nspid[p.nspid.length - 1] === 1) ?? (sorted[0] as Process);
     const d = draftFor(null, id, 'derived');
-    d.evidence.push(id.startsWith('ns-pid-') ? 'private pid and mount namespaces' : 'private mount namespace with its own root');
+    d.evidence.push(t === 'pid' ? 'private pid and mount namespaces' : 'private mount namespace with its own root');
     assign(d, seed.pid, 'private-namespaces');
     propagate([seed.pid]);
     for (const p of sorted) {
       if (owner.has(p.pid)) continue;
       const parent = byPid.get(p.ppid);
-      const top = !parent || parent.namespaces[id.startsWith('ns-pid-') ? 'pid' : 'mnt'] !== p.namespaces[id.startsWith('ns-pid-') ? 'pid' : 'mnt'];
-      if (!top) continue;
+      if (parent && parent.namespaces[t] === p.namespaces[t]) continue;
       assign(d, p.pid, 'namespaces');
       propagate([p.pid]);
     }
