@@ -3,7 +3,7 @@
  * runtime state files and engine metadata. Returns a HostSnapshot; the model decides the rest.
  */
 import type { EngineMetadata } from '../src/model/container.js';
-import type { HostSnapshot } from '../src/model/host.js';
+import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
 import { metadataRequests, type MetadataRequest } from '../src/model/reconstruct.js';
@@ -204,6 +204,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     // USER_HZ is 100 on every architecture Linux exports to userspace through /proc (the kernel
     // scales jiffies to USER_HZ in proc; see procfs's userHZ comment); samples may override.
     clockTicksPerSec: 100,
+    pageSizeBytes: derivePageSize(scan.processes),
     bootTimeSec: btime.ok ? btime.value : null,
     cgroupMode: layout.mode,
     hostNs,

@@ -121,6 +121,7 @@ export class ProcessScanner {
       utimeTicks: stat.utimeTicks,
       stimeTicks: stat.stimeTicks,
       rssPages: stat.rssPages,
+      vmRssKiB: st?.vmRssKiB ?? null,
       threads: stat.numThreads,
       cmdline: stable.cmdline,
       nspid: st?.nspid ?? null,

@@ -12,6 +12,8 @@ export interface HostSnapshot {
   readonly hostname: string | null;
   readonly kernel: string | null;
   readonly clockTicksPerSec: number;
+  /** The host's page size, derived from VmRSS (KiB) against stat's rss (pages); null if unknown. */
+  readonly pageSizeBytes: number | null;
   readonly bootTimeSec: number | null;
   readonly cgroupMode: CgroupMode | null;
   readonly hostNs: NsSet;
@@ -31,3 +33,20 @@ export interface HostSnapshot {
 
 /** Initial pid namespace inode: fixed since Linux 3.8 (include/linux/proc_ns.h PROC_PID_INIT_INO). */
 export const INIT_PID_NS_INODE = 0xeffffffc;
+
+/**
+ * Page size of the host the processes ran on (not of the machine running ctrscope): stat's `rss`
+ * counts pages and status's VmRSS the same pages in KiB, so their ratio is the page size.
+ */
+export function derivePageSize(processes: readonly { rssPages: number; vmRssKiB: number | null }[]): number | null {
+  const votes = new Map<number, number>();
+  for (const p of processes) {
+    if (p.vmRssKiB === null || p.rssPages <= 0) continue;
+    const size = Math.round((p.vmRssKiB * 1024) / p.rssPages);
+    if ((size & (size - 1)) !== 0 || size < 4096) continue;
+    votes.set(size, (votes.get(size) ?? 0) + 1);
+  }
+  let best: number | null = null;
+  for (const [size, n] of votes) if (best === null || n > (votes.get(best) ?? 0)) best = size;
+  return best;
+}

@@ -24,6 +24,8 @@ export interface Process {
   readonly utimeTicks: number;
   readonly stimeTicks: number;
   readonly rssPages: number;
+  /** VmRSS from status, in KiB; with rssPages it gives the host's page size. */
+  readonly vmRssKiB: number | null;
   readonly threads: number;
   readonly cmdline: readonly string[] | null;
   /** NSpid: pid in each pid namespace, host first, innermost last. */
