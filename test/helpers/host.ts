@@ -4,6 +4,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 import { run } from '../../src/cli/program.js';
 
@@ -165,3 +166,6 @@ export async function waitFor<T>(f: () => T | undefined, ms = 15_000, what = 'co
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The built CLI (test/global-setup.ts builds it), for tests that need a separate process. */
+export const CLI_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
