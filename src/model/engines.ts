@@ -71,6 +71,8 @@ const CONTAINERD_NS_RULE = new RegExp(`^/([^/]+)/(${H64})(?:/|$)`);
 
 const K8S_POD_COMPONENT = new RegExp(`^(?:kubepods-(?:(?:burstable|besteffort)-)?)?pod(${POD_UID})(?:\\.slice)?$`);
 const PODMAN_POD_COMPONENT = new RegExp(`^(?:[a-z]+-)?libpod_pod_(${H64})(?:\\.slice)?$`);
+const PODMAN_CTR_COMPONENT = new RegExp(`^libpod-(?:payload-)?${H64}(?:\\.scope)?$`);
+const H64_ONLY = new RegExp(`^${H64}$`);
 
 /** Recognise a cgroup path. Returns null for paths no engine claims. */
 export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
@@ -90,6 +92,15 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
       pod = { kind: 'podman', id: pp[1] as string };
       continue;
     }
+    // podman pods with the cgroupfs manager: `<CgroupParent>/<podid>/libpod-<id>`, conmon in
+    // `<CgroupParent>/<podid>/conmon` (podman libpod/runtime_pod_linux.go: CgroupPath =
+    // filepath.Join(CgroupParent, pod.ID()); libpod/oci_conmon_linux.go: Join(CgroupParent, "conmon")).
+    const next = parts[i + 1];
+    if (next !== undefined && H64_ONLY.test(c) && (next === 'conmon' || PODMAN_CTR_COMPONENT.test(next))) {
+      pod = { kind: 'podman', id: c };
+      if (next === 'conmon') return { engine: 'podman', role: 'monitor', id: c, cgroupPath: '/' + parts.slice(0, i + 2).join('/'), pod };
+      continue;
+    }
     for (const rule of COMPONENT_RULES) {
       const m = rule.re.exec(c);
       if (!m) continue;
@@ -98,7 +109,7 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
       return pod ? { ...base, pod } : base;
     }
     // cgroupfs Kubernetes: /kubepods[/qos]/pod<uid>/<64-hex id> (containerd) or crio-<id> (above).
-    if (pod?.kind === 'kubernetes' && new RegExp(`^${H64}$`).test(c)) {
+    if (pod?.kind === 'kubernetes' && H64_ONLY.test(c)) {
       return { engine: 'containerd', role: 'container', id: c, cgroupPath: '/' + parts.slice(0, i + 1).join('/'), pod, namespace: 'k8s.io' };
     }
   }
