@@ -8,6 +8,7 @@
  * podman libpod/container_internal_linux.go, lxc cgroups/cgroup.h, systemd machine.c, kubelet
  * cgroup_manager_linux.go).
  */
+import { distinctCgroupPaths, primaryCgroupPath, type CgroupLine } from './cgroup.js';
 import type { Process } from './process.js';
 
 export const ENGINES = ['docker', 'podman', 'containerd', 'cri-o', 'lxc', 'systemd-nspawn', 'runc', 'crun'] as const;
@@ -124,6 +125,21 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
   return null;
 }
 const m0 = (s: string): string => s.replace(/\/$/, '');
+
+/**
+ * Recognise a process from all its cgroup lines: the primary path first, then every other
+ * hierarchy's. On hybrid hosts the v2 line can name a service (containerd.service) while the v1
+ * controllers name the container, as in coroot's /proc/2000/cgroup capture.
+ */
+export function matchProcessCgroups(lines: readonly CgroupLine[]): CgroupMatch | null {
+  const primary = matchCgroupPath(primaryCgroupPath(lines));
+  if (primary) return primary;
+  for (const path of distinctCgroupPaths(lines)) {
+    const m = matchCgroupPath(path);
+    if (m) return m;
+  }
+  return null;
+}
 
 /** A process that supervises a container from outside it: shim, conmon, lxc monitor, nspawn. */
 export interface MonitorInfo {
