@@ -99,6 +99,7 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
     const next = parts[i + 1];
     if (next !== undefined && H64_ONLY.test(c) && (next === 'conmon' || PODMAN_CTR_COMPONENT.test(next))) {
       pod = { kind: 'podman', id: c };
+      // Every conmon of the pod shares this cgroup; the id is the pod's, conmon's argv names its container.
       if (next === 'conmon') return { engine: 'podman', role: 'monitor', id: c, cgroupPath: '/' + parts.slice(0, i + 2).join('/'), pod };
       continue;
     }
