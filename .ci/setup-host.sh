@@ -4,7 +4,9 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
-pkgs=(docker.io podman runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
+# catatonit: podman's pod infra container (podman builds its pause image from it);
+# uidmap: newuidmap/newgidmap for rootless podman.
+pkgs=(docker.io podman catatonit runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,11 +12,12 @@ import { readContainerdMetadata } from './engines/containerd.js';
 import { readDockerMetadata } from './engines/docker.js';
 import { readLxcMetadata } from './engines/lxc.js';
 import { readNspawnMetadata } from './engines/nspawn.js';
-import { readStorageMetadata } from './engines/podman.js';
+import { readStorageMetadata, type LibpodState } from './engines/podman.js';
 import { collectRuntimeStates } from './engines/runtime-state.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
+import type { Read } from './read.js';
 import { ProcessScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -142,6 +143,7 @@ function dataRoots(processes: readonly Process[]): { docker: string[]; storage: 
 function collectMetadata(root: HostRoot, requests: readonly MetadataRequest[], processes: readonly Process[], gaps: ReadGap[]): Map<string, EngineMetadata> {
   const out = new Map<string, EngineMetadata>();
   const roots = dataRoots(processes);
+  const libpodStates = new Map<string, Read<LibpodState>>();
   for (const req of requests) {
     let r;
     switch (req.engine) {
@@ -153,7 +155,7 @@ function collectMetadata(root: HostRoot, requests: readonly MetadataRequest[], p
         break;
       case 'podman':
       case 'cri-o':
-        r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage);
+        r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage, libpodStates);
         break;
       case 'containerd':
         r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id);

@@ -8,6 +8,7 @@
  * podman libpod/container_internal_linux.go, lxc cgroups/cgroup.h, systemd machine.c, kubelet
  * cgroup_manager_linux.go).
  */
+import { distinctCgroupPaths, primaryCgroupPath, type CgroupLine } from './cgroup.js';
 import type { Process } from './process.js';
 
 export const ENGINES = ['docker', 'podman', 'containerd', 'cri-o', 'lxc', 'systemd-nspawn', 'runc', 'crun'] as const;
@@ -71,6 +72,8 @@ const CONTAINERD_NS_RULE = new RegExp(`^/([^/]+)/(${H64})(?:/|$)`);
 
 const K8S_POD_COMPONENT = new RegExp(`^(?:kubepods-(?:(?:burstable|besteffort)-)?)?pod(${POD_UID})(?:\\.slice)?$`);
 const PODMAN_POD_COMPONENT = new RegExp(`^(?:[a-z]+-)?libpod_pod_(${H64})(?:\\.slice)?$`);
+const PODMAN_CTR_COMPONENT = new RegExp(`^libpod-(?:payload-)?${H64}(?:\\.scope)?$`);
+const H64_ONLY = new RegExp(`^${H64}$`);
 
 /** Recognise a cgroup path. Returns null for paths no engine claims. */
 export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
@@ -90,6 +93,16 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
       pod = { kind: 'podman', id: pp[1] as string };
       continue;
     }
+    // podman pods with the cgroupfs manager: `<CgroupParent>/<podid>/libpod-<id>`, conmon in
+    // `<CgroupParent>/<podid>/conmon` (podman libpod/runtime_pod_linux.go: CgroupPath =
+    // filepath.Join(CgroupParent, pod.ID()); libpod/oci_conmon_linux.go: Join(CgroupParent, "conmon")).
+    const next = parts[i + 1];
+    if (next !== undefined && H64_ONLY.test(c) && (next === 'conmon' || PODMAN_CTR_COMPONENT.test(next))) {
+      pod = { kind: 'podman', id: c };
+      // Every conmon of the pod shares this cgroup; the id is the pod's, conmon's argv names its container.
+      if (next === 'conmon') return { engine: 'podman', role: 'monitor', id: c, cgroupPath: '/' + parts.slice(0, i + 2).join('/'), pod };
+      continue;
+    }
     for (const rule of COMPONENT_RULES) {
       const m = rule.re.exec(c);
       if (!m) continue;
@@ -98,7 +111,7 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
       return pod ? { ...base, pod } : base;
     }
     // cgroupfs Kubernetes: /kubepods[/qos]/pod<uid>/<64-hex id> (containerd) or crio-<id> (above).
-    if (pod?.kind === 'kubernetes' && new RegExp(`^${H64}$`).test(c)) {
+    if (pod?.kind === 'kubernetes' && H64_ONLY.test(c)) {
       return { engine: 'containerd', role: 'container', id: c, cgroupPath: '/' + parts.slice(0, i + 1).join('/'), pod, namespace: 'k8s.io' };
     }
   }
@@ -113,6 +126,21 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
   return null;
 }
 const m0 = (s: string): string => s.replace(/\/$/, '');
+
+/**
+ * Recognise a process from all its cgroup lines: the primary path first, then every other
+ * hierarchy's. On hybrid hosts the v2 line can name a service (containerd.service) while the v1
+ * controllers name the container, as in coroot's /proc/2000/cgroup capture.
+ */
+export function matchProcessCgroups(lines: readonly CgroupLine[]): CgroupMatch | null {
+  const primary = matchCgroupPath(primaryCgroupPath(lines));
+  if (primary) return primary;
+  for (const path of distinctCgroupPaths(lines)) {
+    const m = matchCgroupPath(path);
+    if (m) return m;
+  }
+  return null;
+}
 
 /** A process that supervises a container from outside it: shim, conmon, lxc monitor, nspawn. */
 export interface MonitorInfo {

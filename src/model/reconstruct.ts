@@ -18,9 +18,9 @@
  *     (nsenter --net, a debugging sidecar) is a partial member, listed but not counted.
  * Monitors, shims and engine daemons are never containers nor members.
  */
-import { primaryCgroupPath, distinctCgroupPaths, type CgroupMode } from './cgroup.js';
+import { primaryCgroupPath, type CgroupMode } from './cgroup.js';
 import type { Container, ContainerProcess, EngineMetadata, Membership, PartialMember, Pod } from './container.js';
-import { detectMonitor, matchCgroupPath, type CgroupMatch, type Engine, type MonitorInfo } from './engines.js';
+import { detectMonitor, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo } from './engines.js';
 import { NS_TYPES, type NsSet, type NsType } from './namespace.js';
 import type { Process } from './process.js';
 
@@ -102,13 +102,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   // 1. cgroup
   for (const p of candidates) {
     if (monitors.has(p.pid) || !p.cgroups) continue;
-    let match = matchCgroupPath(primaryCgroupPath(p.cgroups));
-    if (!match) {
-      for (const path of distinctCgroupPaths(p.cgroups)) {
-        match = matchCgroupPath(path);
-        if (match) break;
-      }
-    }
+    const match = matchProcessCgroups(p.cgroups);
     if (!match) continue;
     if (match.role === 'monitor') {
       cgroupMonitors.add(p.pid);
