@@ -6,6 +6,8 @@ export DEBIAN_FRONTEND=noninteractive
 
 # catatonit: podman's pod infra container (podman builds its pause image from it);
 # uidmap: newuidmap/newgidmap for rootless podman.
+# runc, lxc, systemd-container (systemd-nspawn) and busybox-static (their root filesystems):
+# test/integration/{runc,lxc,nspawn}.test.ts, which need nothing started.
 pkgs=(docker.io podman catatonit runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -6,14 +6,14 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
-import { metadataRequests, type MetadataRequest } from '../src/model/reconstruct.js';
+import { metadataRequests, type MetadataRequest, type RuntimeState } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { readContainerdMetadata } from './engines/containerd.js';
 import { readDockerMetadata } from './engines/docker.js';
 import { readLxcMetadata } from './engines/lxc.js';
 import { readNspawnMetadata } from './engines/nspawn.js';
 import { readStorageMetadata, type LibpodState } from './engines/podman.js';
-import { collectRuntimeStates } from './engines/runtime-state.js';
+import { collectRuntimeStates, runtimeStateMetadata } from './engines/runtime-state.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
@@ -140,7 +140,13 @@ function dataRoots(processes: readonly Process[]): { docker: string[]; storage: 
   return { docker: [...docker], storage: [...storage] };
 }
 
-function collectMetadata(root: HostRoot, requests: readonly MetadataRequest[], processes: readonly Process[], gaps: ReadGap[]): Map<string, EngineMetadata> {
+function collectMetadata(
+  root: HostRoot,
+  requests: readonly MetadataRequest[],
+  processes: readonly Process[],
+  states: readonly RuntimeState[],
+  gaps: ReadGap[],
+): Map<string, EngineMetadata> {
   const out = new Map<string, EngineMetadata>();
   const roots = dataRoots(processes);
   const libpodStates = new Map<string, Read<LibpodState>>();
@@ -166,6 +172,12 @@ function collectMetadata(root: HostRoot, requests: readonly MetadataRequest[], p
       case 'systemd-nspawn':
         r = readNspawnMetadata(root, req.id, req.monitor?.bundle ?? null);
         break;
+      case 'runc':
+      case 'crun': {
+        const s = states.find((x) => x.runtime === req.engine && x.id === req.id && x.pid === req.pid);
+        if (s) r = { ok: true as const, value: runtimeStateMetadata(s) };
+        break;
+      }
       default:
         continue;
     }
@@ -193,7 +205,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const rs = collectRuntimeStates(root);
   gaps.push(...rs.gaps);
   const base = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
-  const metadata = collectMetadata(root, metadataRequests(base), scan.processes, gaps);
+  const metadata = collectMetadata(root, metadataRequests(base), scan.processes, rs.states, gaps);
   const btime = readParsed(root, '/proc/stat', (t) => {
     const m = /^btime (\d+)$/m.exec(t);
     return m ? Number(m[1]) : null;

@@ -25,6 +25,7 @@ export function readLxcMetadata(root: HostRoot, lxcpath: string | null, name: st
   const file = `${lxcpath ?? '/var/lib/lxc'}/${name}/config`;
   const r = readParsed(root, file, parseLxcConfig);
   if (!r.ok) return r;
-  const rootfs = r.value.get('lxc.rootfs.path') ?? null;
+  // LXC 2.x wrote `lxc.rootfs`; 3.0 renamed it `lxc.rootfs.path` (lxc src/lxc/confile.c).
+  const rootfs = r.value.get('lxc.rootfs.path') ?? r.value.get('lxc.rootfs') ?? null;
   return { ok: true, value: { name, image: rootfs, sources: [file] } };
 }

@@ -8,6 +8,7 @@
  * Podman and CRI-O drive runc with the default root too, so their containers appear here as
  * well; reconstruct only uses these to label containers no engine claimed.
  */
+import type { EngineMetadata } from '../../src/model/container.js';
 import type { RuntimeState } from '../../src/model/reconstruct.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
@@ -23,24 +24,60 @@ function json(text: string): Record<string, unknown> {
   throw new ParseError('expected a JSON object', text);
 }
 
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+/**
+ * Start time in clock ticks. runc before 1.0 wrote `init_process_start` as a decimal string
+ * (libcontainer State.InitProcessStartTime string), later runc as a number.
+ */
+function ticks(v: unknown): number | null {
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return v;
+  if (typeof v === 'string' && /^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+  return null;
+}
+
 export function parseRuncState(text: string, source: string): RuntimeState {
   const o = json(text);
   const id = o['id'];
   const pid = o['init_process_pid'];
   if (typeof id !== 'string' || typeof pid !== 'number') throw new ParseError('expected "id" and "init_process_pid"', text);
-  const start = o['init_process_start'];
-  const labels = (o['config'] as { labels?: unknown } | undefined)?.labels;
+  const config = typeof o['config'] === 'object' && o['config'] !== null ? (o['config'] as Record<string, unknown>) : {};
+  const labels = config['labels'];
   const bundle = Array.isArray(labels) ? (labels.find((l): l is string => typeof l === 'string' && l.startsWith('bundle=')) ?? null) : null;
-  return { runtime: 'runc', id, pid, starttimeTicks: typeof start === 'number' ? start : null, bundle: bundle?.slice('bundle='.length) ?? null, source };
+  return {
+    runtime: 'runc',
+    id,
+    pid,
+    starttimeTicks: ticks(o['init_process_start']),
+    bundle: bundle?.slice('bundle='.length) ?? null,
+    rootfs: str(config['rootfs']),
+    createdAt: str(o['created']),
+    source,
+  };
 }
 
 export function parseCrunStatus(text: string, id: string, source: string): RuntimeState {
   const o = json(text);
   const pid = o['pid'];
   if (typeof pid !== 'number') throw new ParseError('expected "pid"', text);
-  const start = o['process-start-time'];
-  const bundle = o['bundle'];
-  return { runtime: 'crun', id, pid, starttimeTicks: typeof start === 'number' ? start : null, bundle: typeof bundle === 'string' ? bundle : null, source };
+  const bundle = str(o['bundle']);
+  // crun keeps `rootfs` as config.json wrote it, often relative to the bundle.
+  const rootfs = str(o['rootfs']);
+  return {
+    runtime: 'crun',
+    id,
+    pid,
+    starttimeTicks: ticks(o['process-start-time']),
+    bundle,
+    rootfs: rootfs !== null && !rootfs.startsWith('/') && bundle !== null ? `${bundle.replace(/\/+$/, '')}/${rootfs}` : rootfs,
+    createdAt: str(o['created']),
+    source,
+  };
+}
+
+/** What a state file says about its container, as engine metadata (runc has ids, not names). */
+export function runtimeStateMetadata(s: RuntimeState): EngineMetadata {
+  return { name: s.id, image: s.rootfs, runtime: s.runtime, createdAt: s.createdAt, sources: [s.source] };
 }
 
 /** Runtime roots: the system ones plus each logged-in user's under /run/user/<uid>. */

@@ -8,6 +8,8 @@ export type Membership =
   | 'cgroup'
   /** A child of the container's monitor (shim, conmon, lxc monitor, nspawn). */
   | 'monitor'
+  /** The init a runc/crun state file names (plain `runc run`, no monitor, no engine cgroup). */
+  | 'runtime-state'
   /** A descendant of a member, still inside the container's pid or mount namespace. */
   | 'descendant'
   /** Not related by cgroup or parentage, but in every namespace of the container (nsenter -a). */

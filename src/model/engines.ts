@@ -158,6 +158,7 @@ export interface MonitorInfo {
 function argValue(args: readonly string[], ...names: string[]): string | null {
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
+    if (a === '--') break; // what follows is the container's command, not the monitor's options
     for (const n of names) {
       if (a === n) return args[i + 1] ?? null;
       if (a.startsWith(n + '=')) return a.slice(n.length + 1);
@@ -165,6 +166,58 @@ function argValue(args: readonly string[], ...names: string[]): string | null {
   }
   return null;
 }
+
+/**
+ * The options of a getopt_long command line, read the way getopt reads them: short options may be
+ * clustered (`-bD /srv/c`) or glued to their value (`-D/srv/c`), long ones take `--x=v` or `--x v`,
+ * and scanning ends at `--`. A `+` optstring (systemd-nspawn) also ends at the first operand, so
+ * the container's own command line (`/bin/sh -c '... -M x'`) is never read as options; without
+ * `+`, GNU getopt permutes and operands are skipped. `longWithValue` lists the required_argument
+ * long options (optional_argument ones only take a value after `=`).
+ */
+export function getoptValues(args: readonly string[], optstring: string, longWithValue: ReadonlySet<string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const stopAtOperand = optstring.startsWith('+');
+  for (let i = 1; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === '--') break;
+    if (!a.startsWith('-') || a === '-') {
+      if (stopAtOperand) break;
+      continue;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      if (eq > 0) out.set(a.slice(2, eq), a.slice(eq + 1));
+      else if (longWithValue.has(a.slice(2))) out.set(a.slice(2), args[++i] ?? '');
+      continue;
+    }
+    for (let j = 1; j < a.length; j++) {
+      const c = a[j] as string;
+      const at = optstring.indexOf(c);
+      if (at < 0 || c === ':' || c === '+' || optstring[at + 1] !== ':') continue;
+      out.set(c, j + 1 < a.length ? a.slice(j + 1) : (args[++i] ?? ''));
+      break;
+    }
+  }
+  return out;
+}
+
+/** systemd-nspawn 252's optstring and required_argument long options (src/nspawn/nspawn.c parse_argv). */
+const NSPAWN_SHORT = '+hD:u:abL:M:jS:Z:qi:xp:nUE:P';
+const NSPAWN_LONG = new Set([
+  'directory', 'template', 'image', 'oci-bundle', 'user', 'machine', 'hostname', 'uuid', 'slice', 'property',
+  'register', 'chdir', 'pivot-root', 'notify-ready', 'bind', 'bind-ro', 'bind-user', 'tmpfs', 'overlay',
+  'overlay-ro', 'inaccessible', 'setenv', 'network-interface', 'network-macvlan', 'network-ipvlan',
+  'network-veth-extra', 'network-bridge', 'network-zone', 'network-namespace-path', 'port', 'personality',
+  'link-journal', 'capability', 'drop-capability', 'ambient-capability', 'no-new-privileges', 'kill-signal',
+  'settings', 'root-hash', 'root-hash-sig', 'verity-data', 'system-call-filter', 'rlimit', 'oom-score-adjust',
+  'cpu-affinity', 'resolv-conf', 'timezone', 'console', 'selinux-context', 'selinux-apifs-context',
+  'private-users-ownership', 'load-credential', 'set-credential', 'suppress-sync', 'image-policy',
+]);
+
+/** lxc-start's options (lxc src/lxc/tools/lxc_start.c and the common ones of arguments.h). */
+const LXC_START_SHORT = 'n:o:l:qP:dFf:s:p:c:L:C';
+const LXC_START_LONG = new Set(['name', 'logfile', 'logpriority', 'lxcpath', 'rcfile', 'define', 'pidfile', 'console', 'console-log', 'share-net', 'share-ipc', 'share-uts', 'share-pid']);
 
 const baseName = (p: string): string => p.replace(/\/+$/, '').split('/').pop() ?? p;
 
@@ -176,10 +229,20 @@ export function detectMonitor(p: Pick<Process, 'comm' | 'cmdline'>): MonitorInfo
   const args = p.cmdline ?? [];
   const first = args[0] ?? '';
   if (first.startsWith('[lxc monitor]')) {
-    // Process title is rewritten to one string: "[lxc monitor] <lxcpath> <name>".
-    const words = args.join(' ').slice('[lxc monitor]'.length).trim().split(/\s+/);
-    const name = words.length >= 2 ? (words[words.length - 1] as string) : null;
-    return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: words[0] ?? null, bundle: null, runtime: null };
+    // A daemonized monitor rewrites its title to one string, "[lxc monitor] <lxcpath> <name>"
+    // (lxc src/lxc/lxccontainer.c do_lxcapi_start, setproctitle). A name has no spaces; an
+    // lxcpath may, so the name is the last word and the lxcpath everything before it.
+    const rest = args.join(' ').slice('[lxc monitor]'.length).trim();
+    const sp = rest.lastIndexOf(' ');
+    const name = sp < 0 ? null : rest.slice(sp + 1);
+    const lxcpath = sp < 0 ? null : rest.slice(0, sp).trim();
+    return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: lxcpath, bundle: null, runtime: null };
+  }
+  if (p.comm === 'lxc-start') {
+    // `lxc-start -F` (foreground) is the monitor itself and keeps its argv.
+    const o = getoptValues(args, LXC_START_SHORT, LXC_START_LONG);
+    const name = o.get('n') ?? o.get('name') ?? null;
+    return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: o.get('P') ?? o.get('lxcpath') ?? null, bundle: null, runtime: null };
   }
   if (p.comm.startsWith('containerd-shim')) {
     const ns = argValue(args, '-namespace', '--namespace');
@@ -208,10 +271,13 @@ export function detectMonitor(p: Pick<Process, 'comm' | 'cmdline'>): MonitorInfo
     };
   }
   if (p.comm === 'systemd-nspawn') {
-    const dir = argValue(args, '-D', '--directory');
-    const image = argValue(args, '-i', '--image');
-    const name = argValue(args, '-M', '--machine') ?? (dir !== null ? baseName(dir) : image !== null ? baseName(image).replace(/\.raw$/, '') : null);
-    return { kind: 'systemd-nspawn', engine: 'systemd-nspawn', id: name, name, namespace: null, bundle: dir, runtime: null };
+    const o = getoptValues(args, NSPAWN_SHORT, NSPAWN_LONG);
+    const dir = o.get('D') ?? o.get('directory') ?? null;
+    const image = o.get('i') ?? o.get('image') ?? null;
+    // Without -M, nspawn names the machine after the directory or image (nspawn.c
+    // determine_names: basename, image suffix dropped).
+    const name = o.get('M') ?? o.get('machine') ?? (dir !== null ? baseName(dir) : image !== null ? baseName(image).replace(/\.raw$/, '') : null);
+    return { kind: 'systemd-nspawn', engine: 'systemd-nspawn', id: name, name, namespace: null, bundle: dir ?? image, runtime: null };
   }
   return null;
 }

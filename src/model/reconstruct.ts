@@ -7,7 +7,8 @@
  *     does not descend from the container's first process.
  *  2. monitor: its parent is a shim, conmon, lxc monitor or systemd-nspawn that names the
  *     container (rootless podman on cgroup v1 and `nspawn --keep-unit` have no engine cgroup).
- *  3. runtime state: runc/crun `state.json`/`status` names the process as a container's init.
+ *  3. runtime state: runc/crun `state.json`/`status` names the process as a container's init
+ *     (checked before rule 5, so a `runc run` container keeps its runc id, not `ns-pid-<inode>`).
  *  4. descendant: a child of a member that stays in the member's pid or mount namespace.
  *  5. private namespaces, for containers no engine knows (`unshare`): private pid AND mount
  *     namespaces, or a private mount namespace whose `/` is another filesystem than the host's.
@@ -32,6 +33,10 @@ export interface RuntimeState {
   /** Start time recorded by the runtime; a mismatch means the pid was reused. */
   readonly starttimeTicks: number | null;
   readonly bundle: string | null;
+  /** Root filesystem directory of the container, as the runtime resolved it. */
+  readonly rootfs: string | null;
+  /** RFC 3339 creation time the runtime recorded. */
+  readonly createdAt: string | null;
   readonly source: string;
 }
 
@@ -98,6 +103,18 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     if (m) monitors.set(p.pid, { ...m, pid: p.pid });
   }
   const candidates = input.processes.filter((p) => !p.kernelThread);
+  // LXC appends `-<n>` to lxc.payload.<name> when that cgroup already exists, as a stale one
+  // from a crashed run does (lxc src/lxc/cgroups/cgfsng.c, CGROUP_CREATE_RETRY). Since names
+  // may end in -<digits> themselves, the monitor that started the container's init tells.
+  const lxcNames = new Map<string, string>();
+  for (const p of candidates) {
+    const mon = monitors.get(p.ppid);
+    if (mon?.kind !== 'lxc-monitor' || mon.id === null) continue;
+    const m = p.cgroups ? matchProcessCgroups(p.cgroups) : null;
+    if (m?.engine === 'lxc' && m.role === 'container' && m.id !== mon.id && m.id.startsWith(`${mon.id}-`) && /^\d+$/.test(m.id.slice(mon.id.length + 1))) {
+      lxcNames.set(m.id, mon.id);
+    }
+  }
 
   // 1. cgroup
   for (const p of candidates) {
@@ -108,7 +125,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
       cgroupMonitors.add(p.pid);
       continue;
     }
-    const d = draftFor(match.engine, match.id, 'engine');
+    const d = draftFor(match.engine, (match.engine === 'lxc' ? lxcNames.get(match.id) : undefined) ?? match.id, 'engine');
     if (!d.match) {
       d.match = match;
       d.cgroupPath = match.cgroupPath;
@@ -157,7 +174,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     const d = draftFor(s.runtime, s.id, 'engine');
     d.runtime = s.runtime;
     d.evidence.push(`${s.runtime} state ${s.source}`);
-    assign(d, p.pid, 'monitor');
+    assign(d, p.pid, 'runtime-state');
   }
 
   // 4. descendants (fixpoint over the process tree, parents before children)
@@ -186,6 +203,16 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   };
   propagate(owner.keys());
 
+  // A process in the private pid or mount namespace of a container found above entered it from
+  // outside (`runc exec -d`, nsenter into an nspawn machine): it is not a container of its own.
+  // Rule 6 decides whether it is a joined or a partial member.
+  const claimedNs = new Set<string>();
+  for (const pid of owner.keys()) {
+    const ns = byPid.get(pid)?.namespaces;
+    if (ns?.pid !== undefined && ns.pid !== input.hostNs.pid) claimedNs.add(`pid:${ns.pid}`);
+    if (ns?.mnt !== undefined && ns.mnt !== input.hostNs.mnt) claimedNs.add(`mnt:${ns.mnt}`);
+  }
+
   // 5. engine-less containers from private namespaces. Group the qualifying processes by the
   // namespace that defines the container; the group's first process (pid 1 inside, else the
   // oldest) seeds it, its descendants follow, and any other process that entered the same
@@ -193,6 +220,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   const groups = new Map<string, Process[]>();
   for (const p of candidates) {
     if (owner.has(p.pid) || monitors.has(p.pid) || cgroupMonitors.has(p.pid)) continue;
+    if (claimedNs.has(`pid:${p.namespaces.pid}`) || claimedNs.has(`mnt:${p.namespaces.mnt}`)) continue;
     const priv = privateTypes(p.namespaces, input.hostNs);
     const privPid = priv.includes('pid');
     const privMnt = priv.includes('mnt');
