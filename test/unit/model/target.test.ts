@@ -27,7 +27,7 @@ function proc(pid: number, ppid: number, comm: string, o: { ns?: NsSet; cgroup?:
 }
 
 // Private namespace inodes for one container: n is a small distinct number per container.
-const priv = (n: number): NsSet => ({ mnt: 4026532000 + n * 10, uts: 4026532001 + n * 10, ipc: 4026532002 + n * 10, pid: 4026532003 + n * 10, net: 4026532004 + n * 10 });
+const priv = (n: number): Record<'mnt' | 'uts' | 'ipc' | 'pid' | 'net', number> => ({ mnt: 4026532000 + n * 10, uts: 4026532001 + n * 10, ipc: 4026532002 + n * 10, pid: 4026532003 + n * 10, net: 4026532004 + n * 10 });
 
 const WEB = hex('a1b2c3d4');
 const DB = hex('a1b2ffff');
