@@ -10,6 +10,7 @@ import { INIT_PID_NS_INODE } from '../model/host.js';
 import { renderPs } from '../../views/text/ps.js';
 import { psToJson } from '../../views/json/container.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { registerInspect } from './commands/inspect.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -19,6 +20,8 @@ export interface Deps {
   readonly now: () => number;
   /** Terminal width for tables; Infinity when not a terminal. */
   readonly columns: number;
+  /** Colour in text output: stdout is a terminal and NO_COLOR is unset. */
+  readonly color?: boolean;
 }
 
 export interface GlobalOptions {
@@ -80,6 +83,7 @@ export function createProgram(deps: Deps): Command {
       else deps.out(renderPs(model, deps.columns));
     });
 
+  registerInspect(program, deps);
   return program;
 }
 

@@ -21,7 +21,7 @@ export interface ProcessNode {
   readonly innerUid: number | null;
   readonly state: string;
   readonly cpuSeconds: number;
-  readonly rssBytes: number;
+  readonly rssBytes: number | null;
   readonly command: string;
   readonly via: string;
   readonly children: readonly ProcessNode[];
@@ -81,7 +81,8 @@ function invert(map: readonly IdMap[] | null, outside: number | null): number | 
   return null;
 }
 
-export function buildProcessTree(model: HostModel, c: Container, uidMap: readonly IdMap[] | null, pageSizeBytes: number): ProcessNode[] {
+export function buildProcessTree(model: HostModel, c: Container, uidMap: readonly IdMap[] | null): ProcessNode[] {
+  const pageSizeBytes = model.snapshot.pageSizeBytes;
   const byPid = new Map(model.snapshot.processes.map((p) => [p.pid, p]));
   const via = new Map(c.processes.map((p) => [p.pid, p.via]));
   const hz = model.snapshot.clockTicksPerSec;
@@ -92,7 +93,7 @@ export function buildProcessTree(model: HostModel, c: Container, uidMap: readonl
     innerUid: uidMap ? invert(uidMap, p.uids?.[1] ?? null) : (p.uids?.[1] ?? null),
     state: p.state,
     cpuSeconds: (p.utimeTicks + p.stimeTicks) / hz,
-    rssBytes: p.rssPages * pageSizeBytes,
+    rssBytes: pageSizeBytes === null ? null : p.rssPages * pageSizeBytes,
     command: p.cmdline && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`,
     via: via.get(p.pid) ?? '',
     children: c.processes
@@ -164,7 +165,7 @@ export function buildInspectReport(
   model: HostModel,
   c: Container | null,
   askedPid: number | null,
-  extra: { uidMap: readonly IdMap[] | null; security: SecurityPosture | null; pageSizeBytes: number },
+  extra: { uidMap: readonly IdMap[] | null; security: SecurityPosture | null },
 ): InspectReport {
   const byPid = new Map(model.snapshot.processes.map((p) => [p.pid, p]));
   const askedProc = askedPid === null ? undefined : byPid.get(askedPid);
@@ -200,7 +201,7 @@ export function buildInspectReport(
     pod,
     podMembers,
     asked,
-    processTree: buildProcessTree(model, c, extra.uidMap, extra.pageSizeBytes),
+    processTree: buildProcessTree(model, c, extra.uidMap),
     namespaces: namespaceVerdicts(model, c),
     security: extra.security,
     hostProcess: null,

@@ -1,0 +1,48 @@
+/** `ctrscope inspect <target>`: the incident report for a pid, container, name or pod. */
+import type { Command } from 'commander';
+import { readCgroupLayout } from '../../../collectors/collect.js';
+import { collectSecurityInputs } from '../../../collectors/security.js';
+import { buildInspectReport } from '../../model/inspect.js';
+import { deriveSecurity } from '../../model/security.js';
+import { resolveTarget, describeTarget } from '../../model/target.js';
+import { inspectToJson } from '../../../views/json/inspect.js';
+import { renderInspectReport } from '../../../views/text/inspect-report.js';
+import { makeStyle } from '../../../views/text/style.js';
+import { EXIT } from '../exit-codes.js';
+import { ExitWith, loadModel, openRoot, type Deps, type GlobalOptions } from '../program.js';
+
+export function registerInspect(program: Command, deps: Deps): void {
+  program
+    .command('inspect')
+    .description('the incident report for a host PID, container id/prefix/name, or pod')
+    .argument('<target>', 'host PID, container id or unique prefix (4+), container name, or pod name/id')
+    .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json, kind "inspect")')
+    .action((target: string, opts: { json?: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const root = openRoot(g);
+      const model = loadModel(root, deps);
+      const res = resolveTarget(model, target);
+      if (res.kind === 'not-found') throw new ExitWith(EXIT.notFound, res.reason);
+      if (res.kind === 'ambiguous') {
+        throw new ExitWith(EXIT.ambiguous, `'${target}' is ambiguous (${res.matchedBy}); it matches: ${res.candidates.map(describeTarget).join('; ')}`);
+      }
+      const t = res.target;
+      const c = t.container;
+      const unreadable: string[] = [];
+      let report;
+      if (c) {
+        const init = model.snapshot.processes.find((p) => p.pid === c.pid);
+        const { layout } = readCgroupLayout(root);
+        const inputs = collectSecurityInputs(root, layout, c.pid, init?.cgroups ?? null);
+        if (inputs.uidMap === null) unreadable.push(`/proc/${c.pid}/uid_map`);
+        if (inputs.lsmUnavailable !== null && inputs.lsmUnavailable !== 'none') unreadable.push(`/proc/${c.pid}/attr/current: ${inputs.lsmUnavailable}`);
+        const security = init ? deriveSecurity(init, c.engine, c.hostNamespaces, inputs) : null;
+        for (const p of init?.gaps ?? []) unreadable.push(`${p.path}: ${p.reason}`);
+        report = buildInspectReport(model, c, t.matchedBy === 'pid' ? t.pid : null, { uidMap: inputs.uidMap, security });
+      } else {
+        report = buildInspectReport(model, null, t.pid, { uidMap: null, security: null });
+      }
+      if (opts.json) deps.out(JSON.stringify(inspectToJson(model, target, report, {}, unreadable), null, 2) + '\n');
+      else deps.out(renderInspectReport(report, makeStyle(deps.color === true), [], unreadable));
+    });
+}
