@@ -1,0 +1,151 @@
+/**
+ * `ctrscope inspect` on real containers: identity against docker inspect, the asked-for process
+ * (exec'd vs descendant), partial members, the security posture, a host pid outside any
+ * container, and targets that match nothing or several things.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { schemaErrors } from '../helpers/schema.js';
+import { busyboxRootfs, childrenOf, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+
+interface InspectJson {
+  kind: string;
+  inContainer: boolean;
+  container: { id: string; name: string | null; engine: string | null; image: string | null; pid: number; pids: number[]; runtime: string | null } | null;
+  asked: { pid: number; nspid: number[]; descendsFromInit: boolean; via: string | null } | null;
+  processTree: Array<{ pid: number; innerPid: number | null; command: string; children: unknown[] }>;
+  namespaces: Array<{ type: string; inode: number; verdict: string; sharedWith: string[] }>;
+  security: { capabilities: { added: string[]; dropped: string[]; effective: string[] }; seccomp: { mode: string }; findings: Array<{ severity: string; title: string }>; privileged: boolean } | null;
+  hostProcess: { pid: number; owner: string | null; monitorOf: string | null } | null;
+}
+
+async function inspectJson(target: string): Promise<InspectJson> {
+  const r = await ctrscope(['inspect', target, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  const doc = JSON.parse(r.stdout) as InspectJson;
+  expect(schemaErrors(doc)).toEqual([]);
+  return doc;
+}
+
+describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
+  const prefix = testPrefix('inspect');
+  const image = `${prefix}:busybox`;
+  const web = `${prefix}-web`;
+  const web2 = `${prefix}-web2`;
+  let dir = '';
+  const procs: ChildProcess[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    busyboxRootfs(join(dir, 'rootfs'));
+    sh('sh', ['-c', `tar -C "${join(dir, 'rootfs')}" -c . | docker import - ${image}`]);
+    sh('docker', ['run', '-d', '--name', web, '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', image, 'sleep', '600']);
+    sh('docker', ['run', '-d', '--name', web2, image, 'sleep', '600']);
+  });
+
+  afterAll(() => {
+    for (const p of procs) p.kill('SIGKILL');
+    shQuiet('docker', ['rm', '-f', web, web2]);
+    shQuiet('docker', ['rmi', '-f', image]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports identity as docker inspect does, by name, full id and id prefix', async () => {
+    const info = JSON.parse(sh('docker', ['inspect', web]))[0] as { Id: string; Name: string; State: { Pid: number }; Config: { Image: string } };
+    for (const target of [web, info.Id, info.Id.slice(0, 10)]) {
+      const doc = await inspectJson(target);
+      expect(doc.inContainer).toBe(true);
+      expect(doc.container?.id).toBe(info.Id);
+      expect(doc.container?.name).toBe(info.Name.replace(/^\//, ''));
+      expect(doc.container?.engine).toBe('docker');
+      expect(doc.container?.image).toBe(info.Config.Image);
+      expect(doc.container?.pid).toBe(info.State.Pid);
+      expect(doc.processTree[0]?.pid).toBe(info.State.Pid);
+      expect(doc.processTree[0]?.innerPid).toBe(1);
+    }
+  });
+
+  it('compares capabilities with the docker default set and lists findings by severity', async () => {
+    const doc = await inspectJson(web);
+    expect(doc.security?.capabilities.added).toEqual(['net_admin']);
+    expect(doc.security?.capabilities.dropped).toEqual(['mknod']);
+    expect(doc.security?.seccomp.mode).toBe('filter');
+    expect(doc.security?.privileged).toBe(false);
+    const titles = doc.security?.findings.map((f) => f.title) ?? [];
+    expect(titles).toContain('capability net_admin added');
+    const order = ['critical', 'high', 'medium', 'low', 'info'];
+    const sev = doc.security?.findings.map((f) => order.indexOf(f.severity)) ?? [];
+    expect([...sev].sort((a, b) => a - b)).toEqual(sev);
+    const text = await ctrscope(['inspect', web]);
+    for (const section of ['Identity', 'Processes (1)', 'Namespaces', 'Security', 'Findings']) expect(text.stdout).toContain(section);
+    expect(text.stdout).toMatch(/added net_admin; dropped mknod/);
+    expect(text.stdout).not.toMatch(/\x1b\[/); // no colour when not a terminal
+  });
+
+  it('tells an exec\'d process from a descendant, with its pid at every namespace level', async () => {
+    sh('docker', ['exec', '-d', web, 'sleep', '601']);
+    const cpid = (JSON.parse(sh('docker', ['inspect', web]))[0] as { State: { Pid: number } }).State.Pid;
+    const execd = await waitFor(() => {
+      const out = sh('docker', ['top', web, '-o', 'pid,args']).split('\n').find((l) => l.includes('sleep 601'));
+      return out ? Number(out.trim().split(/\s+/)[0]) : undefined;
+    });
+    const doc = await inspectJson(String(execd));
+    expect(doc.asked?.pid).toBe(execd);
+    expect(doc.asked?.descendsFromInit).toBe(false);
+    expect(doc.asked?.nspid[0]).toBe(execd);
+    expect(doc.asked?.nspid).toHaveLength(2);
+    expect(doc.container?.pid).toBe(cpid);
+    const init = await inspectJson(String(cpid));
+    expect(init.asked?.descendsFromInit).toBe(true);
+  });
+
+  it('lists an nsenter --net shell as a partial member, not a member', async () => {
+    const cpid = (JSON.parse(sh('docker', ['inspect', web2]))[0] as { State: { Pid: number } }).State.Pid;
+    const p = spawn('nsenter', ['-t', String(cpid), '-n', 'sleep', '600'], { stdio: 'ignore' });
+    procs.push(p);
+    await waitFor(() => (sh('readlink', [`/proc/${p.pid}/ns/net`]) === sh('readlink', [`/proc/${cpid}/ns/net`]) ? true : undefined));
+    const doc = await inspectJson(web2);
+    expect(doc.container?.pids).not.toContain(p.pid);
+    const text = (await ctrscope(['inspect', web2])).stdout;
+    expect(text).toMatch(new RegExp(`${p.pid} \\S+: net`));
+    const self = await inspectJson(String(p.pid));
+    expect(self.inContainer).toBe(false);
+  });
+
+  it('names the shim of a container when given its pid', async () => {
+    const doc = await inspectJson(web);
+    const shimPid = (await ctrscope(['ps', '--json'])).stdout;
+    const monitor = (JSON.parse(shimPid) as { containers: Array<{ id: string; monitor: { pid: number } | null }> }).containers.find((c) => c.id === doc.container?.id)?.monitor;
+    expect(monitor).toBeTruthy();
+    const shim = await inspectJson(String(monitor?.pid));
+    expect(shim.inContainer).toBe(false);
+    expect(shim.hostProcess?.owner).toMatch(new RegExp(`containerd-shim for container ${web}`));
+  });
+
+  it('reports a hand-made container and says plainly when nothing or several things match', async () => {
+    const u = spawn('unshare', ['--fork', '--pid', '--mount', '--uts', '--mount-proc', `--root=${join(dir, 'rootfs')}`, '/bin/sleep', '600'], { stdio: 'ignore' });
+    procs.push(u);
+    const inner = await waitFor(() => childrenOf(u.pid as number)[0]);
+    const doc = await inspectJson(String(inner));
+    expect(doc.container?.engine).toBeNull();
+    expect(doc.namespaces.find((n) => n.type === 'net')?.verdict).toBe('host');
+    expect(doc.namespaces.find((n) => n.type === 'pid')?.verdict).toBe('private');
+    expect(doc.security?.findings.map((f) => f.title)).toContain('host network');
+
+    const none = await ctrscope(['inspect', `${prefix}-nothing`]);
+    expect(none.code).toBe(3);
+    expect(none.stderr).toMatch(/nothing matches/);
+    expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    // Two engine-less containers: their derived ids share the prefix "ns-pid-".
+    const u2 = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', `--root=${join(dir, 'rootfs')}`, '/bin/sleep', '600'], { stdio: 'ignore' });
+    procs.push(u2);
+    await waitFor(() => childrenOf(u2.pid as number)[0]);
+    const amb = await ctrscope(['inspect', 'ns-pid-']);
+    expect(amb.code).toBe(5);
+    expect(amb.stderr).toMatch(/ambiguous/);
+    expect(amb.stderr).toContain(`ns-pid-${sh('readlink', [`/proc/${inner}/ns/pid`]).replace(/\D/g, '')}`);
+  });
+});
