@@ -1,0 +1,12 @@
+import { openHostRoot } from '/work/wt/fs-net/collectors/host-root.js';
+import { collectSnapshot } from '/work/wt/fs-net/collectors/collect.js';
+import { buildHostModel } from '/work/wt/fs-net/src/model/host-model.js';
+import { collectDetails } from '/work/wt/fs-net/collectors/details.js';
+const root = openHostRoot('/');
+const t0 = Date.now();
+const model = buildHostModel(collectSnapshot(root, { nowMs: Date.now() }));
+const t1 = Date.now();
+const d = collectDetails(root, model, { sizes: { perContainerMs: 2000, totalMs: 5000, now: Date.now } });
+console.log('scan', t1 - t0, 'details', Date.now() - t1);
+for (const c of model.containers) if (c.engine) console.log(c.name, c.engine, JSON.stringify(d.details.get(`${c.engine ?? "none"}/${c.id}`), null, 1));
+console.log(d.gaps);
