@@ -74,14 +74,16 @@ export interface ContainerNetwork {
   readonly ns: NetworkNs | null;
 }
 
-/** Sum of all non-loopback interfaces, for the NET column. */
-export function netTotals(ns: NetworkNs): { rxBytes: number; txBytes: number } {
-  let rxBytes = 0;
-  let txBytes = 0;
-  for (const i of ns.interfaces) {
-    if (i.name === 'lo') continue;
-    rxBytes += i.rx.bytes;
-    txBytes += i.tx.bytes;
-  }
-  return { rxBytes, txBytes };
+export interface NetRate {
+  readonly rxBytesPerSec: number;
+  readonly txBytesPerSec: number;
+}
+
+/**
+ * Rate between two samples of the same namespace. A counter that went down (namespace replaced,
+ * interface recreated) gives no rate rather than a negative one.
+ */
+export function netRate(prev: { rxBytes: number; txBytes: number }, cur: { rxBytes: number; txBytes: number }, dtMs: number): NetRate | null {
+  if (dtMs <= 0 || cur.rxBytes < prev.rxBytes || cur.txBytes < prev.txBytes) return null;
+  return { rxBytesPerSec: ((cur.rxBytes - prev.rxBytes) * 1000) / dtMs, txBytesPerSec: ((cur.txBytes - prev.txBytes) * 1000) / dtMs };
 }
