@@ -9,7 +9,10 @@
  *  - IPv4 addresses: fib_trie local leaves + connected routes in net/route; IPv6: if_inet6;
  *  - listening sockets: net/tcp{,6} (LISTEN) and net/udp{,6} (unconnected, bound).
  * veth peers: host.iflink == ctr.ifindex and ctr.iflink == host.ifindex (drivers/net/veth.c
- * veth_get_iflink); ifindexes are per namespace, so both directions are checked.
+ * veth_get_iflink); ifindexes are per namespace, so both directions are checked. Limitation: a
+ * veth whose two ends happen to have the same ifindex in their namespaces (iflink == ifindex)
+ * looks like an ordinary device in sysfs; only netlink (IFLA_LINKINFO) tells it apart, so its
+ * peer is not reported.
  */
 import type { DefaultRoute, IfCounters, ListeningSocket, NetInterface, NetworkNs, VethPeer } from '../src/model/network.js';
 import type { HostRoot } from './host-root.js';
@@ -254,6 +257,9 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
       };
     });
     if (r.sysfs) gaps.push(...r.sysfs.gaps);
+    // Host interfaces that vanished mid-read (a bridge or veth deleted) may be exactly the
+    // peers or bridges this namespace's veths point at: say so where it can matter.
+    if (!isGap(host) && r.sysfs && [...r.sysfs.entries.values()].some((e) => e.iflink !== null && e.iflink !== e.ifindex)) gaps.push(...host.gaps.filter((g) => g.reason === 'gone'));
     out.set(r.netns, { netns: r.netns, interfaces, defaultRoutes: addr.defaults, listening: listening(root, r.pid, gaps), sysfs: r.sysfs ? 'own' : 'unavailable', gaps });
   }
   return out;
