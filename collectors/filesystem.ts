@@ -210,6 +210,8 @@ export function measureUpper(root: HostRoot, dir: string, deadlineMs: number, no
   let bytes = 0;
   let files = 0;
   let whiteouts = 0;
+  const lstat = root.lstat?.bind(root);
+  if (!lstat) return { bytes, files, whiteouts, complete: false, reason: 'this host root cannot stat files' };
   const seen = new Set<string>();
   const stack = [dir];
   while (stack.length > 0) {
@@ -222,7 +224,7 @@ export function measureUpper(root: HostRoot, dir: string, deadlineMs: number, no
     }
     for (const n of names.value) {
       const p = `${d}/${n}`;
-      const st = root.lstat(p);
+      const st = lstat(p);
       if (!st.ok) continue;
       const s = st.value;
       if (s.type === 'dir') {

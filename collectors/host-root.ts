@@ -24,8 +24,8 @@ export interface HostRoot {
   readBytes(hostPath: string): Read<Buffer>;
   readLink(hostPath: string): Read<string>;
   readDir(hostPath: string): Read<string[]>;
-  /** lstat(2) of a host path: type, size, device/inode (for --sizes walks of overlay upper dirs). */
-  lstat(hostPath: string): Read<FileStat>;
+  /** lstat(2) of a host path: type, size, device/inode (for --sizes walks of overlay upper dirs). Optional: in-memory fixtures need not stat. */
+  lstat?(hostPath: string): Read<FileStat>;
   /** Path on this machine of a host path (for --sizes walks and for enter). */
   resolve(hostPath: string): string;
   /** Listener for every successful or attempted read, used by `ctrscope snapshot`. */
