@@ -124,7 +124,7 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
 }
 
 /** Engine data roots named on daemon command lines (`dockerd --data-root`, `podman --root`). */
-function dataRoots(processes: readonly Process[]): { docker: string[]; storage: string[] } {
+export function dataRoots(processes: readonly Process[]): { docker: string[]; storage: string[] } {
   const docker = new Set<string>();
   const storage = new Set<string>(['/var/lib/containers/storage']);
   for (const p of processes) {

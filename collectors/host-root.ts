@@ -24,10 +24,32 @@ export interface HostRoot {
   readBytes(hostPath: string): Read<Buffer>;
   readLink(hostPath: string): Read<string>;
   readDir(hostPath: string): Read<string[]>;
+  /** lstat(2) of a host path: type, size, device/inode (for --sizes walks of overlay upper dirs). Optional: in-memory fixtures need not stat. */
+  lstat?(hostPath: string): Read<FileStat>;
   /** Path on this machine of a host path (for --sizes walks and for enter). */
   resolve(hostPath: string): string;
   /** Listener for every successful or attempted read, used by `ctrscope snapshot`. */
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
+}
+
+export interface FileStat {
+  readonly type: 'file' | 'dir' | 'link' | 'char' | 'block' | 'fifo' | 'socket';
+  readonly size: number;
+  readonly dev: number;
+  readonly ino: number;
+  readonly nlink: number;
+  /** Device number of a device node (0 for an overlayfs whiteout). */
+  readonly rdev: number;
+}
+
+function fileType(st: fs.Stats): FileStat['type'] {
+  if (st.isDirectory()) return 'dir';
+  if (st.isSymbolicLink()) return 'link';
+  if (st.isCharacterDevice()) return 'char';
+  if (st.isBlockDevice()) return 'block';
+  if (st.isFIFO()) return 'fifo';
+  if (st.isSocket()) return 'socket';
+  return 'file';
 }
 
 class DirRoot implements HostRoot {
@@ -74,6 +96,15 @@ class DirRoot implements HostRoot {
     this.onRead?.(hostPath, 'dir');
     try {
       return ok(fs.readdirSync(this.resolve(hostPath)));
+    } catch (err) {
+      return { ok: false, gap: classifyFsError(err, hostPath) };
+    }
+  }
+
+  lstat(hostPath: string): Read<FileStat> {
+    try {
+      const st = fs.lstatSync(this.resolve(hostPath));
+      return ok({ type: fileType(st), size: st.size, dev: st.dev, ino: st.ino, nlink: st.nlink, rdev: st.rdev });
     } catch (err) {
       return { ok: false, gap: classifyFsError(err, hostPath) };
     }

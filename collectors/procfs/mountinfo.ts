@@ -6,6 +6,9 @@
  * escapes space, tab, newline and backslash in root, mount point and source as \040 \011 \012
  * \134 (seq_path / mangle); we decode them so names round-trip. Super options are returned
  * raw: their own escaping (overlay's lowerdir) is decoded by the overlay parser.
+ * Super-option values written with seq_show_option() escape ", \t\n\\" (and names also "=")
+ * as octal (include/linux/seq_file.h), so a raw "," always separates options and the first raw
+ * "=" always ends the name.
  */
 import { ParseError, parseSafeInt } from '../read.js';
 
@@ -45,7 +48,7 @@ export function parseMountInfoLine(line: string): MountInfoEntry {
     mountPoint: unescapeOctal(f[4] as string),
     mountOptions: (f[5] as string).split(','),
     optionalFields: f.slice(6, sep),
-    fsType: f[sep + 1] as string,
+    fsType: unescapeOctal(f[sep + 1] as string),
     source: unescapeOctal(f[sep + 2] as string),
     superOptions: f.slice(sep + 3).join(' '),
   };
@@ -55,4 +58,24 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
   const out: MountInfoEntry[] = [];
   for (const line of text.split('\n')) if (line.trim() !== '') out.push(parseMountInfoLine(line));
   return out;
+}
+
+export interface SuperOption {
+  readonly name: string;
+  /** The value still octal-escaped as the kernel wrote it; null for a flag (`volatile`). */
+  readonly rawValue: string | null;
+}
+
+/** Split super options on the raw commas; names decoded, values left raw for their owner to decode. */
+export function parseSuperOptions(superOptions: string): SuperOption[] {
+  if (superOptions === '') return [];
+  return superOptions.split(',').map((o) => {
+    const eq = o.indexOf('=');
+    return eq < 0 ? { name: unescapeOctal(o), rawValue: null } : { name: unescapeOctal(o.slice(0, eq)), rawValue: o.slice(eq + 1) };
+  });
+}
+
+/** The mount is read-only if either its per-mount flags or its superblock say so. */
+export function isReadOnly(e: MountInfoEntry): boolean {
+  return e.mountOptions.includes('ro') || e.superOptions.split(',').includes('ro');
 }

@@ -11,6 +11,9 @@ import { renderPs } from '../../views/text/ps.js';
 import { psToJson } from '../../views/json/container.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { registerInspect } from './commands/inspect.js';
+import { collectDetails } from '../../collectors/details.js';
+import { sampleNetRates } from './net-sampling.js';
+import { registerWhich } from './commands/which.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -76,14 +79,24 @@ export function createProgram(deps: Deps): Command {
     .command('ps')
     .description('list every container, one row each')
     .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json)')
-    .action((opts: { json?: boolean }, cmd: Command) => {
+    .option('--sizes', 'with --json: measure each upper layer (bytes, files, whiteouts), at most 2 s each and 10 s in all')
+    .addOption(new Option('--interval <ms>', 'NET column: sample network counters this far apart (0: no rates)').default('500'))
+    .action(async (opts: { json?: boolean; sizes?: boolean; interval: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const model = loadModel(openRoot(g), deps);
-      if (opts.json) deps.out(JSON.stringify(psToJson(model), null, 2) + '\n');
-      else deps.out(renderPs(model, deps.columns));
+      const root = openRoot(g);
+      const model = loadModel(root, deps);
+      if (opts.json) {
+        const d = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {});
+        deps.out(JSON.stringify(psToJson(model, d.details), null, 2) + '\n');
+      } else {
+        const ms = Number(opts.interval);
+        if (!Number.isFinite(ms) || ms < 0) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected milliseconds, 0 or more`);
+        deps.out(renderPs(model, deps.columns, await sampleNetRates(root, model, ms, deps.now)));
+      }
     });
 
   registerInspect(program, deps);
+  registerWhich(program, deps);
   return program;
 }
 

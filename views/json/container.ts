@@ -6,11 +6,14 @@
 import type { Container, Pod } from '../../src/model/container.js';
 import type { HostModel } from '../../src/model/host-model.js';
 import { NS_TYPES } from '../../src/model/namespace.js';
+import type { ContainerDetails } from '../../src/model/details.js';
+import { containerKey } from '../../src/model/reconstruct.js';
+import { detailsToJson } from './details.js';
 
 /** Bump the major on any breaking change; add fields with a minor bump. */
 export const SCHEMA_VERSION = '1.0';
 
-export function containerToJson(c: Container): Record<string, unknown> {
+export function containerToJson(c: Container, details?: ReadonlyMap<string, ContainerDetails>): Record<string, unknown> {
   const namespaces: Record<string, number | null> = {};
   for (const t of NS_TYPES) namespaces[t] = c.namespaces[t] ?? null;
   return {
@@ -33,6 +36,7 @@ export function containerToJson(c: Container): Record<string, unknown> {
     partialMembers: c.partialMembers,
     evidence: c.evidence,
     metadataSources: c.metadata?.sources ?? [],
+    ...(details ? detailsToJson(details.get(containerKey(c))) : {}),
   };
 }
 
@@ -52,12 +56,12 @@ export function hostToJson(model: HostModel): Record<string, unknown> {
   };
 }
 
-export function psToJson(model: HostModel): Record<string, unknown> {
+export function psToJson(model: HostModel, details?: ReadonlyMap<string, ContainerDetails>): Record<string, unknown> {
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'ps',
     host: hostToJson(model),
-    containers: model.containers.map(containerToJson),
+    containers: model.containers.map((c) => containerToJson(c, details)),
     pods: model.pods.map(podToJson),
     scan: {
       processes: model.snapshot.processes.length,

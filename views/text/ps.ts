@@ -1,6 +1,8 @@
 /** `ctrscope ps` as a text table. */
 import type { Container } from '../../src/model/container.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
+import type { NetRate } from '../../src/model/network.js';
+import { containerKey } from '../../src/model/reconstruct.js';
 import { renderTable, type Column } from './table.js';
 
 function podLabel(model: HostModel, c: Container): string {
@@ -22,7 +24,26 @@ export function notableHostNamespaces(c: Container): string {
   return shared.length === 0 ? '-' : shared.join(',');
 }
 
-export function psColumns(model: HostModel): Column<Container>[] {
+/** Bytes per second, short: 0, 812, 12K, 3.4M. */
+export function formatRate(bps: number): string {
+  const units = ['', 'K', 'M', 'G', 'T'];
+  let v = bps;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i > 0 && v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
+}
+
+/** NET: receive/transmit bytes per second of the container's network namespace (lo excluded). */
+export function netCell(v: NetRate | 'host' | null | undefined): string {
+  if (v === 'host') return 'host';
+  if (v === null || v === undefined) return '-';
+  return `${formatRate(v.rxBytesPerSec)}/${formatRate(v.txBytesPerSec)}`;
+}
+
+export function psColumns(model: HostModel, net?: ReadonlyMap<string, NetRate | 'host' | null>): Column<Container>[] {
   return [
     { header: 'ID', value: (c) => shortId(c) },
     { header: 'NAME', flexible: true, value: (c) => c.name ?? '-' },
@@ -32,9 +53,10 @@ export function psColumns(model: HostModel): Column<Container>[] {
     { header: 'PROCS', align: 'right', value: (c) => String(c.processes.length) },
     { header: 'IMAGE', flexible: true, value: (c) => c.image ?? '-' },
     { header: 'HOSTNS', value: (c) => notableHostNamespaces(c) },
+    ...(net ? [{ header: 'NET', align: 'right' as const, value: (c: Container) => netCell(net.get(containerKey(c))) }] : []),
   ];
 }
 
-export function renderPs(model: HostModel, width = Infinity): string {
-  return renderTable(psColumns(model), model.containers, width);
+export function renderPs(model: HostModel, width = Infinity, net?: ReadonlyMap<string, NetRate | 'host' | null>): string {
+  return renderTable(psColumns(model, net), model.containers, width);
 }

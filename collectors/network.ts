@@ -1,0 +1,272 @@
+/**
+ * Network namespaces read from the host, once each, through one member process: /proc/<pid>/net/*
+ * shows the namespace of that task (engines.md §5.3), so nothing runs inside the container.
+ *  - names and counters: net/dev; ifindex: if_inet6, dev_mcast, igmp;
+ *  - MAC, MTU, state, iflink, master: /proc/<pid>/root/sys/class/net, but only when that sysfs
+ *    was mounted in this namespace (fs/sysfs/mount.c tags the superblock with the mounter's
+ *    netns). It is checked against net/dev names and the ifindexes above; a host-mounted /sys
+ *    or a namespace without /sys leaves those fields null with a gap that says so;
+ *  - IPv4 addresses: fib_trie local leaves + connected routes in net/route; IPv6: if_inet6;
+ *  - listening sockets: net/tcp{,6} (LISTEN) and net/udp{,6} (unconnected, bound).
+ * veth peers: host.iflink == ctr.ifindex and ctr.iflink == host.ifindex (drivers/net/veth.c
+ * veth_get_iflink); ifindexes are per namespace, so both directions are checked. Limitation: a
+ * veth whose two ends happen to have the same ifindex in their namespaces (iflink == ifindex)
+ * looks like an ordinary device in sysfs; only netlink (IFLA_LINKINFO) tells it apart, so its
+ * peer is not reported.
+ */
+import type { DefaultRoute, IfCounters, ListeningSocket, NetInterface, NetworkNs, VethPeer } from '../src/model/network.js';
+import type { HostRoot } from './host-root.js';
+import { readParsed } from './host-root.js';
+import { parseNetDev, type NetDevCounters } from './procfs/net-dev.js';
+import { parseFibTrieLocalAddresses } from './procfs/net-fib-trie.js';
+import { parseIfInet6, type IfInet6 } from './procfs/net-if-inet6.js';
+import { parseDevMcast, parseIgmp } from './procfs/net-ifindex.js';
+import { parseIpv6Route, parseNetRoute, RTF_GATEWAY, RTF_REJECT, RTF_UP, type Ipv4Route } from './procfs/net-route.js';
+import { parseNetSockets, TCP_CLOSE, TCP_LISTEN } from './procfs/net-sockets.js';
+import { readNetClassEntry, type NetClassEntry } from './sysfs/net-class.js';
+import type { Gap } from './read.js';
+
+/** The interfaces of a sysfs class/net directory, read whole. */
+export interface SysfsNetView {
+  readonly entries: ReadonlyMap<string, NetClassEntry>;
+  readonly gaps: readonly Gap[];
+}
+
+export function readSysfsNet(root: HostRoot, dir: string): SysfsNetView | Gap {
+  const names = root.readDir(dir);
+  if (!names.ok) return names.gap;
+  const entries = new Map<string, NetClassEntry>();
+  const gaps: Gap[] = [];
+  for (const n of names.value) {
+    const e = readNetClassEntry(root, dir, n);
+    // An interface removed between readdir and its reads has no ifindex left: drop it, note it.
+    if (e.ifindex === null && e.gaps.some((g) => g.reason === 'absent')) {
+      gaps.push({ path: `${dir}/${n}`, reason: 'gone', detail: 'interface removed while reading' });
+      continue;
+    }
+    entries.set(n, e);
+    gaps.push(...e.gaps);
+  }
+  return { entries, gaps };
+}
+
+const isGap = (v: SysfsNetView | Gap): v is Gap => 'reason' in v;
+
+function counters(d: NetDevCounters, dir: 'rx' | 'tx'): IfCounters {
+  return dir === 'rx'
+    ? { bytes: d.rxBytes, packets: d.rxPackets, errors: d.rxErrors, dropped: d.rxDropped }
+    : { bytes: d.txBytes, packets: d.txPackets, errors: d.txErrors, dropped: d.txDropped };
+}
+
+function ipv4ToInt(a: string): number {
+  return a.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
+}
+
+/** The connected (gateway-less) route that contains an address names its interface and prefix. */
+function connectedRoute(addr: string, routes: readonly Ipv4Route[]): Ipv4Route | null {
+  const a = ipv4ToInt(addr);
+  let best: Ipv4Route | null = null;
+  for (const r of routes) {
+    if ((r.flags & RTF_GATEWAY) !== 0 || r.prefixLen === 0) continue;
+    const mask = r.prefixLen === 32 ? 0xffffffff : (~(0xffffffff >>> r.prefixLen)) >>> 0;
+    if (((a & mask) >>> 0) === ((ipv4ToInt(r.destination) & mask) >>> 0) && (best === null || r.prefixLen > best.prefixLen)) best = r;
+  }
+  return best;
+}
+
+interface NsRead {
+  readonly pid: number;
+  readonly netns: number;
+  readonly dev: readonly NetDevCounters[];
+  readonly index: ReadonlyMap<string, number>;
+  readonly sysfs: SysfsNetView | null;
+  readonly gaps: Gap[];
+}
+
+/** Read the per-namespace files of one member process. Null when the process is gone. */
+function readNs(root: HostRoot, pid: number, netns: number): NsRead | null {
+  const gaps: Gap[] = [];
+  const base = `/proc/${pid}/net`;
+  const dev = readParsed(root, `${base}/dev`, parseNetDev);
+  if (!dev.ok) {
+    if (dev.gap.reason === 'absent' || dev.gap.reason === 'gone') return null;
+    gaps.push(dev.gap);
+  }
+  const index = new Map<string, number>();
+  for (const [file, parse] of [
+    ['if_inet6', (t: string) => parseIfInet6(t).map((x) => ({ ifindex: x.ifindex, name: x.name }))],
+    ['dev_mcast', parseDevMcast],
+    ['igmp', parseIgmp],
+  ] as const) {
+    const r = readParsed(root, `${base}/${file}`, parse);
+    if (r.ok) for (const x of r.value) index.set(x.name, x.ifindex);
+    else if (r.gap.reason !== 'absent') gaps.push(r.gap);
+  }
+  const names = dev.ok ? dev.value.map((d) => d.name) : [];
+  let sysfs: SysfsNetView | null = null;
+  const sv = readSysfsNet(root, `/proc/${pid}/root/sys/class/net`);
+  if (isGap(sv)) {
+    gaps.push({ ...sv, detail: `no sysfs of this namespace (${sv.detail ?? sv.reason}): MAC, MTU, state and veth peers unavailable` });
+  } else {
+    const sameNames = names.length === sv.entries.size && names.every((n) => sv.entries.has(n));
+    const sameIndex = [...index].every(([n, i]) => sv.entries.get(n)?.ifindex === i);
+    if (sameNames && sameIndex) sysfs = sv;
+    else gaps.push({ path: `/proc/${pid}/root/sys/class/net`, reason: 'failed', detail: 'this /sys belongs to another network namespace (host /sys bind-mounted, or mounted elsewhere): MAC, MTU, state and veth peers unavailable' });
+  }
+  return { pid, netns, dev: dev.ok ? dev.value : [], index, sysfs, gaps };
+}
+
+function addresses(root: HostRoot, pid: number, gaps: Gap[]): { v4: Map<string, string[]>; v6: Map<string, string[]>; defaults: DefaultRoute[] } {
+  const base = `/proc/${pid}/net`;
+  const v4 = new Map<string, string[]>();
+  const v6 = new Map<string, string[]>();
+  const defaults: DefaultRoute[] = [];
+  const add = (m: Map<string, string[]>, k: string, v: string): void => {
+    const l = m.get(k) ?? [];
+    if (!l.includes(v)) l.push(v);
+    m.set(k, l);
+  };
+  const routes = readParsed(root, `${base}/route`, parseNetRoute);
+  const fib = readParsed(root, `${base}/fib_trie`, parseFibTrieLocalAddresses);
+  if (!routes.ok) gaps.push(routes.gap);
+  if (!fib.ok) gaps.push(fib.gap);
+  if (routes.ok) {
+    for (const r of routes.value) if (r.destination === '0.0.0.0' && r.prefixLen === 0 && (r.flags & RTF_UP) !== 0) defaults.push({ family: 'ipv4', gateway: r.gateway, iface: r.iface, metric: r.metric });
+    if (fib.ok) {
+      for (const a of fib.value) {
+        // 127.x addresses live on lo and have no route in the main table (they are in local).
+        const c = a.startsWith('127.') ? { iface: 'lo', prefixLen: 8 } : connectedRoute(a, routes.value);
+        if (c) add(v4, c.iface, `${a}/${c.prefixLen}`);
+      }
+    }
+  }
+  const inet6 = readParsed(root, `${base}/if_inet6`, parseIfInet6);
+  if (inet6.ok) for (const a of inet6.value as IfInet6[]) add(v6, a.name, `${a.address}/${a.prefixLen}`);
+  const r6 = readParsed(root, `${base}/ipv6_route`, parseIpv6Route);
+  if (r6.ok) {
+    for (const r of r6.value) {
+      if (r.destination === '::' && r.prefixLen === 0 && (r.flags & RTF_UP) !== 0 && (r.flags & RTF_REJECT) === 0 && r.iface !== 'lo') {
+        defaults.push({ family: 'ipv6', gateway: r.nextHop, iface: r.iface, metric: r.metric });
+      }
+    }
+  } else if (r6.gap.reason !== 'absent') gaps.push(r6.gap);
+  return { v4, v6, defaults };
+}
+
+function listening(root: HostRoot, pid: number, gaps: Gap[]): ListeningSocket[] {
+  const out: ListeningSocket[] = [];
+  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+    const r = readParsed(root, `/proc/${pid}/net/${proto}`, parseNetSockets);
+    if (!r.ok) {
+      if (r.gap.reason !== 'absent') gaps.push(r.gap);
+      continue;
+    }
+    const want = proto.startsWith('tcp') ? TCP_LISTEN : TCP_CLOSE;
+    for (const s of r.value) if (s.state === want && s.localPort !== 0) out.push({ proto, address: s.localAddress, port: s.localPort, inode: s.inode });
+  }
+  return out.sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
+}
+
+/** Where a veth's other end may be: the host's sysfs, and the sysfs of every namespace read. */
+interface PeerSpace {
+  readonly netns: number | null;
+  readonly hostNs: boolean;
+  readonly entries: ReadonlyMap<string, NetClassEntry>;
+}
+
+function findPeer(me: { ifindex: number | null; iflink: number | null }, myNs: number, spaces: readonly PeerSpace[]): { peer: VethPeer | null; ambiguous: number } {
+  if (me.ifindex === null || me.iflink === null || me.iflink === me.ifindex || me.iflink === 0) return { peer: null, ambiguous: 0 };
+  const found: VethPeer[] = [];
+  for (const s of spaces) {
+    for (const e of s.entries.values()) {
+      if (e.ifindex !== me.iflink || e.iflink !== me.ifindex) continue;
+      if (s.netns === myNs && e.ifindex === me.ifindex) continue;
+      found.push({ name: e.name, ifindex: e.ifindex, netns: s.netns, hostNs: s.hostNs, bridge: e.master, matchedBy: 'ifindex+iflink' });
+    }
+  }
+  return found.length === 1 ? { peer: found[0] as VethPeer, ambiguous: 0 } : { peer: null, ambiguous: found.length };
+}
+
+export interface NetworkTarget {
+  readonly netns: number;
+  readonly pid: number;
+}
+
+/**
+ * Read each network namespace once. `others` are processes of namespaces that are no container's
+ * (an `ip netns exec` holder, a CNI plugin's), read only if a veth's peer is not found otherwise.
+ */
+export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[], hostNetns: number | null, others: readonly NetworkTarget[] = []): Map<number, NetworkNs> {
+  const out = new Map<number, NetworkNs>();
+  const reads: NsRead[] = [];
+  for (const t of targets) {
+    const r = readNs(root, t.pid, t.netns);
+    if (r) reads.push(r);
+  }
+  const spaces: PeerSpace[] = [];
+  const host = readSysfsNet(root, '/sys/class/net');
+  if (!isGap(host)) spaces.push({ netns: hostNetns, hostNs: true, entries: host.entries });
+  for (const r of reads) if (r.sysfs) spaces.push({ netns: r.netns, hostNs: false, entries: r.sysfs.entries });
+  let othersLoaded = false;
+  const loadOthers = (): void => {
+    othersLoaded = true;
+    for (const o of others) {
+      if (o.netns === hostNetns || reads.some((r) => r.netns === o.netns)) continue;
+      const r = readNs(root, o.pid, o.netns);
+      if (r?.sysfs) spaces.push({ netns: o.netns, hostNs: false, entries: r.sysfs.entries });
+    }
+  };
+  for (const r of reads) {
+    const gaps = r.gaps;
+    if (isGap(host)) gaps.push({ ...host, detail: `host /sys/class/net unreadable (${host.detail ?? host.reason}): host-side veth peers unavailable` });
+    const addr = addresses(root, r.pid, gaps);
+    const interfaces: NetInterface[] = r.dev.map((d) => {
+      const sys = r.sysfs?.entries.get(d.name) ?? null;
+      const ifindex = sys?.ifindex ?? r.index.get(d.name) ?? null;
+      let peer: VethPeer | null = null;
+      if (sys === null && ifindex !== null && !isGap(host) && d.name !== 'lo') {
+        // Without this namespace's sysfs its iflink is unknown: accept a host veth pointing at
+        // this ifindex only when it is the only one (ifindexes repeat across namespaces).
+        const c = [...host.entries.values()].filter((e) => e.iflink === ifindex && e.ifindex !== ifindex);
+        if (c.length === 1) {
+          const e = c[0] as NetClassEntry;
+          peer = { name: e.name, ifindex: e.ifindex ?? 0, netns: hostNetns, hostNs: true, bridge: e.master, matchedBy: 'ifindex' };
+        }
+      }
+      if (sys !== null && sys.iflink !== null && sys.iflink !== ifindex) {
+        let f = findPeer({ ifindex, iflink: sys.iflink }, r.netns, spaces);
+        if (f.peer === null && f.ambiguous === 0 && !othersLoaded) {
+          loadOthers();
+          f = findPeer({ ifindex, iflink: sys.iflink }, r.netns, spaces);
+        }
+        peer = f.peer;
+        if (peer === null) gaps.push({ path: `/proc/${r.pid}/root/sys/class/net/${d.name}/iflink`, reason: 'absent', detail: f.ambiguous > 1 ? `${f.ambiguous} interfaces could be the peer of ${d.name}` : `peer ifindex ${sys.iflink} of ${d.name} not found in the host or any namespace read` });
+      }
+      return {
+        name: d.name,
+        ifindex,
+        mac: sys?.address ?? null,
+        mtu: sys?.mtu ?? null,
+        state: sys?.operstate ?? null,
+        kind: sys?.kind ?? null,
+        rx: counters(d, 'rx'),
+        tx: counters(d, 'tx'),
+        ipv4: addr.v4.get(d.name) ?? [],
+        ipv6: addr.v6.get(d.name) ?? [],
+        peer,
+      };
+    });
+    if (r.sysfs) gaps.push(...r.sysfs.gaps);
+    // Host interfaces that vanished mid-read (a bridge or veth deleted) may be exactly the
+    // peers or bridges this namespace's veths point at: say so where it can matter.
+    if (!isGap(host) && r.sysfs && [...r.sysfs.entries.values()].some((e) => e.iflink !== null && e.iflink !== e.ifindex)) gaps.push(...host.gaps.filter((g) => g.reason === 'gone'));
+    out.set(r.netns, { netns: r.netns, interfaces, defaultRoutes: addr.defaults, listening: listening(root, r.pid, gaps), sysfs: r.sysfs ? 'own' : 'unavailable', gaps });
+  }
+  return out;
+}
+
+/** Host-side interface → the namespace whose veth it pairs with (for `which <interface>`). */
+export function hostInterfaceOwner(nets: ReadonlyMap<number, NetworkNs>, ifname: string): { netns: number; iface: string } | null {
+  for (const ns of nets.values()) for (const i of ns.interfaces) if (i.peer?.hostNs && i.peer.name === ifname) return { netns: ns.netns, iface: i.name };
+  return null;
+}
