@@ -43,7 +43,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
     busyboxRootfs(join(dir, 'rootfs'));
     sh('sh', ['-c', `tar -C "${join(dir, 'rootfs')}" -c . | docker import - ${image}`]);
     sh('docker', ['run', '-d', '--name', web, '--cap-add', 'NET_ADMIN', '--cap-drop', 'MKNOD', image, 'sleep', '600']);
-    sh('docker', ['run', '-d', '--name', web2, image, 'sleep', '600']);
+    sh('docker', ['run', '-d', '--name', web2, '-v', '/var/run/docker.sock:/var/run/docker.sock', image, 'sleep', '600']);
   });
 
   afterAll(() => {
@@ -113,6 +113,28 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
     expect(text).toMatch(new RegExp(`${p.pid} \\S+: net`));
     const self = await inspectJson(String(p.pid));
     expect(self.inContainer).toBe(false);
+  });
+
+  it('shows the overlay, the veth peer and the mounted engine socket, and takes the host veth as a target', async () => {
+    const info = JSON.parse(sh('docker', ['inspect', web2]))[0] as { Id: string; GraphDriver: { Data: { UpperDir: string; MergedDir: string } } };
+    const doc = (await inspectJson(web2)) as InspectJson & {
+      rootfs: { hostPath: string; overlay: { upperdir: { dir: string } } };
+      network: { interfaces: Array<{ name: string; peer: { name: string; bridge: string | null } | null }> };
+    };
+    expect(doc.rootfs.overlay.upperdir.dir).toBe(info.GraphDriver.Data.UpperDir);
+    expect(doc.rootfs.hostPath).toBe(info.GraphDriver.Data.MergedDir);
+    const eth0 = doc.network.interfaces.find((i) => i.name === 'eth0');
+    expect(eth0?.peer?.bridge).toBe('docker0');
+    const hostVeth = eth0?.peer?.name as string;
+    expect(sh('ip', ['-o', 'link', 'show', hostVeth])).toContain('master docker0');
+    const critical = doc.security?.findings.filter((f) => f.severity === 'critical').map((f) => f.title);
+    expect(critical).toEqual(['mount /var/run/docker.sock']);
+    const byVeth = await inspectJson(hostVeth);
+    expect(byVeth.container?.id).toBe(info.Id);
+    const text = (await ctrscope(['inspect', web2])).stdout;
+    expect(text).toContain(`upperdir   ${info.GraphDriver.Data.UpperDir}`);
+    expect(text).toMatch(new RegExp(`eth0 .* peer ${hostVeth} on bridge docker0`));
+    expect(text).toMatch(/CRITICAL mount \/var\/run\/docker.sock/);
   });
 
   it('names the shim of a container when given its pid', async () => {

@@ -1,11 +1,17 @@
 /** `ctrscope inspect <target>`: the incident report for a pid, container, name or pod. */
 import type { Command } from 'commander';
 import { readCgroupLayout } from '../../../collectors/collect.js';
+import { collectDetails } from '../../../collectors/details.js';
 import { collectSecurityInputs } from '../../../collectors/security.js';
 import { buildInspectReport } from '../../model/inspect.js';
+import { flaggedMounts } from '../../model/mount-findings.js';
+import { containerKey } from '../../model/reconstruct.js';
+import { whichInterface } from '../../model/which.js';
 import { deriveSecurity } from '../../model/security.js';
 import { resolveTarget, describeTarget } from '../../model/target.js';
+import { detailsToJson } from '../../../views/json/details.js';
 import { inspectToJson } from '../../../views/json/inspect.js';
+import { filesystemLines, networkLines } from '../../../views/text/details.js';
 import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
@@ -15,13 +21,20 @@ export function registerInspect(program: Command, deps: Deps): void {
   program
     .command('inspect')
     .description('the incident report for a host PID, container id/prefix/name, or pod')
-    .argument('<target>', 'host PID, container id or unique prefix (4+), container name, or pod name/id')
+    .argument('<target>', 'host PID, container id or unique prefix (4+), container name, pod name/id, or host veth name')
+    .option('--sizes', 'measure the upper layer (bytes, files, whiteouts), at most 5 s')
     .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json, kind "inspect")')
-    .action((target: string, opts: { json?: boolean }, cmd: Command) => {
+    .action((target: string, opts: { json?: boolean; sizes?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const root = openRoot(g);
       const model = loadModel(root, deps);
-      const res = resolveTarget(model, target);
+      const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
+      let res = resolveTarget(model, target);
+      if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
+        // A host interface name (veth...): the container at the other end of the pair.
+        const owner = whichInterface(target, model.containers, details)[0]?.container;
+        if (owner) res = resolveTarget(model, owner.id);
+      }
       if (res.kind === 'not-found') throw new ExitWith(EXIT.notFound, res.reason);
       if (res.kind === 'ambiguous') {
         throw new ExitWith(EXIT.ambiguous, `'${target}' is ambiguous (${res.matchedBy}); it matches: ${res.candidates.map(describeTarget).join('; ')}`);
@@ -33,7 +46,8 @@ export function registerInspect(program: Command, deps: Deps): void {
       if (c) {
         const init = model.snapshot.processes.find((p) => p.pid === c.pid);
         const { layout } = readCgroupLayout(root);
-        const inputs = collectSecurityInputs(root, layout, c.pid, init?.cgroups ?? null);
+        const d = details.get(containerKey(c));
+        const inputs = collectSecurityInputs(root, layout, c.pid, init?.cgroups ?? null, flaggedMounts(d?.fs ?? null));
         if (inputs.uidMap === null) unreadable.push(`/proc/${c.pid}/uid_map`);
         if (inputs.lsmUnavailable !== null && inputs.lsmUnavailable !== 'none') unreadable.push(`/proc/${c.pid}/attr/current: ${inputs.lsmUnavailable}`);
         const security = init ? deriveSecurity(init, c.engine, c.hostNamespaces, inputs) : null;
@@ -42,7 +56,11 @@ export function registerInspect(program: Command, deps: Deps): void {
       } else {
         report = buildInspectReport(model, null, t.pid, { uidMap: null, security: null });
       }
-      if (opts.json) deps.out(JSON.stringify(inspectToJson(model, target, report, {}, unreadable), null, 2) + '\n');
-      else deps.out(renderInspectReport(report, makeStyle(deps.color === true), [], unreadable));
+      const d = c ? details.get(containerKey(c)) : undefined;
+      if (opts.json) deps.out(JSON.stringify(inspectToJson(model, target, report, c ? detailsToJson(d) : {}, unreadable), null, 2) + '\n');
+      else {
+        const sections = c ? [{ title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
+        deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));
+      }
     });
 }
