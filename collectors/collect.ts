@@ -8,7 +8,7 @@ import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
 import { metadataRequests, type MetadataRequest, type RuntimeState } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
-import { readContainerdMetadata } from './engines/containerd.js';
+import { readContainerdMetadata, type ContainerdDbCache } from './engines/containerd.js';
 import { dockerDataRoots, readDockerMetadata } from './engines/docker.js';
 import { readLxcMetadata } from './engines/lxc.js';
 import { readNspawnMetadata } from './engines/nspawn.js';
@@ -146,6 +146,7 @@ function collectMetadata(
   const out = new Map<string, EngineMetadata>();
   const roots = dataRoots(root, processes);
   const libpodStates = new Map<string, Read<LibpodState>>();
+  const containerdDbs: ContainerdDbCache = new Map();
   for (const req of requests) {
     let r;
     switch (req.engine) {
@@ -160,7 +161,7 @@ function collectMetadata(
         r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage, libpodStates);
         break;
       case 'containerd':
-        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id, shimBundle(root, req.monitor));
+        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id, shimBundle(root, req.monitor), containerdDbs);
         break;
       case 'lxc':
         r = readLxcMetadata(root, req.monitor?.namespace ?? null, req.id);

@@ -7,8 +7,11 @@
  * finds the bundle wherever it is. Files read:
  *  - `config.json`, the OCI spec. The CRI plugin's annotations give the Kubernetes identity and
  *    the image (io.kubernetes.cri.image-name); a plain `ctr run` bundle names neither, so those
- *    containers are known by id (their name) alone and their image stays null: containerd keeps
- *    it only in its bolt database (meta.db), which we do not parse.
+ *    containers are known by id (their name) alone.
+ *  - `work`, a link to `<root>/io.containerd.runtime.v2.task/<namespace>/<id>`, which names
+ *    containerd's root and so its metadata database `<root>/io.containerd.metadata.v1.bolt/meta.db`
+ *    (bbolt): `v1/<namespace>/containers/<id>/image` is the image a container was created from
+ *    (containerd core/metadata/buckets.go), the only record of it for `ctr run`.
  *  - `options.json`, the runc shim's options as JSON (containerd
  *    cmd/containerd-shim-runc-v2/runc/container.go): dockerd writes
  *    `{"binary_name":"runc","root":"/var/run/docker/runtime-runc"}`, `ctr run --runc-binary
@@ -19,6 +22,7 @@ import type { EngineMetadata } from '../../src/model/container.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
+import { boltBucket, boltEntries, boltText, parseBoltDb } from './boltdb.js';
 import { kubernetesFromAnnotations, parseOciSpec } from './oci-spec.js';
 
 export const CONTAINERD_STATE_DIRS = ['/run/containerd', '/run/docker/containerd/daemon'] as const;
@@ -37,6 +41,32 @@ export function parseShimOptions(text: string): { binaryName: string | null } {
   return { binaryName: typeof b === 'string' && b !== '' ? b : null };
 }
 
+/** Metadata database bytes by host path, shared by the lookups of one collection pass. */
+export type ContainerdDbCache = Map<string, Read<Buffer>>;
+
+/** The image `ctr run` (or any client) created the container from, from containerd's meta.db. */
+function imageFromMetaDb(root: HostRoot, bundle: string, ns: string, id: string, dbs: ContainerdDbCache): { image: string; source: string } | null {
+  const work = root.readLink(`${bundle}/work`);
+  if (!work.ok) return null;
+  const m = new RegExp(`^(.+)/${TASK_DIR}/[^/]+/[^/]+/?$`).exec(work.value);
+  if (!m) return null;
+  const file = `${m[1] as string}/io.containerd.metadata.v1.bolt/meta.db`;
+  // Read once per pass, however many containers ask; a file torn by a concurrent commit (a
+  // ParseError from the walker) leaves the image unknown, as if containerd had not said.
+  if (!dbs.has(file)) dbs.set(file, root.readBytes(file));
+  const bytes = dbs.get(file);
+  if (!bytes?.ok) return null;
+  try {
+    const db = parseBoltDb(bytes.value);
+    const ref = boltBucket(db, 'v1', ns, 'containers', id);
+    const e = ref ? boltEntries(db, ref).find((x) => x.value !== null && boltText(x.key) === 'image') : undefined;
+    return e?.value ? { image: boltText(e.value), source: file } : null;
+  } catch (err) {
+    if (err instanceof ParseError) return null;
+    throw err;
+  }
+}
+
 /** Bundle directories to try, the shim's own first. */
 function bundleCandidates(namespace: string | null, id: string, shimBundle: string | null): Array<{ dir: string; ns: string | null }> {
   const out: Array<{ dir: string; ns: string | null }> = [];
@@ -51,7 +81,7 @@ function bundleCandidates(namespace: string | null, id: string, shimBundle: stri
  * known; a cwd that is not a task bundle of this id (an older shim, a recorded tree without the
  * link) is ignored and the default state directories are tried.
  */
-export function readContainerdMetadata(root: HostRoot, namespace: string | null, id: string, shimBundle: string | null = null): Read<EngineMetadata> {
+export function readContainerdMetadata(root: HostRoot, namespace: string | null, id: string, shimBundle: string | null = null, dbs: ContainerdDbCache = new Map()): Read<EngineMetadata> {
   let last: Read<EngineMetadata> | null = null;
   for (const { dir, ns: nsHint } of bundleCandidates(namespace, id, shimBundle)) {
     const parts = dir.split('/');
@@ -65,7 +95,8 @@ export function readContainerdMetadata(root: HostRoot, namespace: string | null,
     }
     const a = r.value.annotations;
     const k8s = kubernetesFromAnnotations(a);
-    const image = a['io.kubernetes.cri.image-name'] ?? null;
+    const fromDb = a['io.kubernetes.cri.image-name'] === undefined ? imageFromMetaDb(root, dir, ns, id, dbs) : null;
+    const image = a['io.kubernetes.cri.image-name'] ?? fromDb?.image ?? null;
     const options = readParsed(root, `${dir}/options.json`, parseShimOptions);
     const binary = options.ok ? options.value.binaryName : null;
     return {
@@ -77,7 +108,7 @@ export function readContainerdMetadata(root: HostRoot, namespace: string | null,
         ...(k8s ? { kubernetes: k8s, podName: k8s.podName } : {}),
         ...(k8s?.containerType === 'sandbox' ? { infra: true } : {}),
         labels: { 'containerd.namespace': ns },
-        sources: [file, ...(options.ok ? [`${dir}/options.json`] : [])],
+        sources: [file, ...(options.ok ? [`${dir}/options.json`] : []), ...(fromDb ? [fromDb.source] : [])],
       },
     };
   }

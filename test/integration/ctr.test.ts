@@ -108,14 +108,18 @@ describeWith(['root', 'docker', 'ctr'], 'plain containerd (ctr) containers', () 
     expect(c?.hostNamespaces).not.toContain('net');
   });
 
-  it("names the shim, the runtime its options.json gives, and reads the bundle containerd's shim runs in", () => {
+  it("names the shim, the runtime and the image containerd's files give, from the bundle the shim runs in", () => {
     const shim = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
     expect(c?.monitor).toEqual({ pid: shim, kind: 'containerd-shim', id });
+    const info = JSON.parse(ctr('containers', 'info', id)) as { Image: string; Runtime: { Name: string } };
+    expect(info.Runtime.Name).toBe('io.containerd.runc.v2');
     expect(c?.runtime).toBe('runc');
-    expect(c?.metadataSources).toContain(`/run/docker/containerd/daemon/io.containerd.runtime.v2.task/${NS}/${id}/config.json`);
-    // The image is only in containerd's bolt database, which ctrscope does not read.
-    expect(ctr('containers', 'info', id)).toContain(imageRef);
-    expect(c?.image).toBeNull();
+    expect(c?.image).toBe(info.Image);
+    expect(c?.metadataSources).toEqual([
+      `/run/docker/containerd/daemon/io.containerd.runtime.v2.task/${NS}/${id}/config.json`,
+      `/run/docker/containerd/daemon/io.containerd.runtime.v2.task/${NS}/${id}/options.json`,
+      '/var/lib/docker/containerd/daemon/io.containerd.metadata.v1.bolt/meta.db',
+    ]);
   });
 
   it('is not confused with docker: docker does not know it, and ctrscope calls no docker container by its pids', () => {
