@@ -23,6 +23,7 @@ import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
 import { boltBucket, boltEntries, boltText, parseBoltDb } from './boltdb.js';
+import { parseJsonObject } from './json.js';
 import { kubernetesFromAnnotations, parseOciSpec } from './oci-spec.js';
 
 export const CONTAINERD_STATE_DIRS = ['/run/containerd', '/run/docker/containerd/daemon'] as const;
@@ -30,14 +31,7 @@ const TASK_DIR = 'io.containerd.runtime.v2.task';
 
 /** The OCI runtime binary a runc-type shim runs, from its options.json; null when the default. */
 export function parseShimOptions(text: string): { binaryName: string | null } {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  if (typeof j !== 'object' || j === null || Array.isArray(j)) throw new ParseError('expected a JSON object', text);
-  const b = (j as { binary_name?: unknown }).binary_name;
+  const b = parseJsonObject(text)['binary_name'];
   return { binaryName: typeof b === 'string' && b !== '' ? b : null };
 }
 

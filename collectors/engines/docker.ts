@@ -10,6 +10,7 @@ import type { Process } from '../../src/model/process.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
+import { parseJsonObject } from './json.js';
 import { kubernetesFromAnnotations } from './oci-spec.js';
 
 export interface DockerConfigV2 {
@@ -26,13 +27,8 @@ export interface DockerConfigV2 {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 export function parseDockerConfigV2(text: string): DockerConfigV2 {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  if (typeof j !== 'object' || j === null || typeof (j as { ID?: unknown }).ID !== 'string') throw new ParseError('expected an object with "ID"', text);
+  const j = parseJsonObject(text);
+  if (typeof j['ID'] !== 'string') throw new ParseError('expected an object with "ID"', text);
   const o = j as Record<string, Record<string, unknown> | undefined> & { ID: string };
   const labels: Record<string, string> = {};
   const rawLabels = o.Config?.['Labels'];
@@ -52,12 +48,7 @@ export function parseDockerConfigV2(text: string): DockerConfigV2 {
 }
 
 export function parseDockerHostConfig(text: string): { runtime: string | null } {
-  try {
-    const j = JSON.parse(text) as { Runtime?: unknown };
-    return { runtime: str(j.Runtime) };
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
+  return { runtime: str(parseJsonObject(text)['Runtime']) };
 }
 
 export function readDockerMetadata(root: HostRoot, dataRoot: string, id: string): Read<EngineMetadata> {
@@ -102,14 +93,7 @@ function flagValue(args: readonly string[], names: readonly string[]): string | 
 
 /** `data-root` (or the pre-23.0 `graph`) from a daemon.json; null when it names none. */
 export function parseDaemonJsonDataRoot(text: string): string | null {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  if (typeof j !== 'object' || j === null) throw new ParseError('expected a JSON object', text);
-  const o = j as Record<string, unknown>;
+  const o = parseJsonObject(text);
   return str(o['data-root']) ?? str(o['graph']);
 }
 

@@ -3,7 +3,7 @@
  * compare ctrscope with: namespace inodes, the pids of a cgroup, a busybox image imported into
  * docker, and the rows of a text table.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { NS_TYPES } from '../../src/model/namespace.js';
 import { busyboxRootfs, sh } from './host.js';
@@ -26,6 +26,20 @@ export function cgroupProcs(pid: number): number[] {
   const v2 = lines.find((l) => l.startsWith('0::'));
   const file = v1 ? `/sys/fs/cgroup/pids${v1.split(':')[2]}/cgroup.procs` : `/sys/fs/cgroup${v2?.slice(3) ?? '/'}/cgroup.procs`;
   return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map(Number).sort((a, b) => a - b);
+}
+
+/**
+ * Remove an (empty) cgroup directory an engine created for us and left behind, in every
+ * hierarchy; one that is absent or still in use stays.
+ */
+export function removeCgroupDir(path: string): void {
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    try {
+      rmdirSync(join('/sys/fs/cgroup', ctrl, path));
+    } catch {
+      // not created in this hierarchy, or a process is still in it
+    }
+  }
 }
 
 /** Build a busybox root in dir and `docker import` it as tag. */

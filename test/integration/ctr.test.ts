@@ -3,11 +3,11 @@
  * namespace, checked against `ctr task ls`, `ctr task ps` and the kernel. It talks to the
  * containerd that dockerd supervises, so it must not be mistaken for a docker container.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cgroupProcs, dockerImportBusybox, nsInodes, tableRows } from '../helpers/containers.js';
+import { cgroupProcs, dockerImportBusybox, nsInodes, removeCgroupDir, tableRows } from '../helpers/containers.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { CTR_ADDRESS, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
@@ -74,13 +74,7 @@ describeWith(['root', 'docker', 'ctr'], 'plain containerd (ctr) containers', () 
     ).catch(() => undefined);
     shQuiet('docker', ['rmi', dockerTag]);
     // runc removes the task's cgroup; the namespace-level parent containerd's spec made stays.
-    for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-      try {
-        rmdirSync(join('/sys/fs/cgroup', ctrl, NS));
-      } catch {
-        // not there, or another run's task still in it
-      }
-    }
+    removeCgroupDir(NS);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,11 +4,11 @@
  * sharing one network namespace, a --net host --pid host container and one under
  * --cgroup-parent. dockerd, containerd and the shims must be neither containers nor members.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cgroupProcs, dockerImportBusybox, nsInodes, tableRows } from '../helpers/containers.js';
+import { cgroupProcs, dockerImportBusybox, nsInodes, removeCgroupDir, tableRows } from '../helpers/containers.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
@@ -77,13 +77,7 @@ describeWith(['root', 'docker'], 'docker containers', () => {
     if (ids.length > 0) shQuiet('docker', ['rm', '-f', ...ids]);
     shQuiet('docker', ['rmi', image]);
     // docker removes the container's cgroup but not the --cgroup-parent it created.
-    for (const ctrl of readdirSync('/sys/fs/cgroup')) {
-      try {
-        rmdirSync(join('/sys/fs/cgroup', ctrl, cgroupParent));
-      } catch {
-        // not created in this hierarchy
-      }
-    }
+    removeCgroupDir(cgroupParent);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

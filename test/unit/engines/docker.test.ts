@@ -51,6 +51,11 @@ describe('parseDockerHostConfig', () => {
   it('reads the runtime', () => {
     expect(parseDockerHostConfig(readFileSync(`${CONTAINER_DIR}/hostconfig.json`, 'utf8')).runtime).toBe('runc');
   });
+
+  it('refuses JSON that is not an object (a truncated write leaves "null" or nothing)', () => {
+    expect(() => parseDockerHostConfig('null')).toThrow(ParseError);
+    expect(() => parseDockerHostConfig('')).toThrow(ParseError);
+  });
 });
 
 describe('readDockerMetadata through a host root', () => {
