@@ -8,7 +8,8 @@ export DEBIAN_FRONTEND=noninteractive
 # uidmap: newuidmap/newgidmap for rootless podman.
 # runc, lxc, systemd-container (systemd-nspawn) and busybox-static (their root filesystems):
 # test/integration/{runc,lxc,nspawn}.test.ts, which need nothing started.
-pkgs=(docker.io podman catatonit runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
+# containerd: ctr, for test/integration/ctr.test.ts (dockerd starts the daemon itself).
+pkgs=(docker.io containerd podman catatonit runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

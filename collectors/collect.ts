@@ -8,8 +8,8 @@ import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
 import { metadataRequests, type MetadataRequest, type RuntimeState } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
-import { readContainerdMetadata } from './engines/containerd.js';
-import { readDockerMetadata } from './engines/docker.js';
+import { readContainerdMetadata, type ContainerdDbCache } from './engines/containerd.js';
+import { dockerDataRoots, readDockerMetadata } from './engines/docker.js';
 import { readLxcMetadata } from './engines/lxc.js';
 import { readNspawnMetadata } from './engines/nspawn.js';
 import { readStorageMetadata, type LibpodState } from './engines/podman.js';
@@ -123,21 +123,17 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
   return out;
 }
 
-/** Engine data roots named on daemon command lines (`dockerd --data-root`, `podman --root`). */
-export function dataRoots(processes: readonly Process[]): { docker: string[]; storage: string[] } {
-  const docker = new Set<string>();
+/** Engine data roots named on daemon command lines and configs (`dockerd --data-root`, `podman --root`). */
+export function dataRoots(root: HostRoot, processes: readonly Process[]): { docker: string[]; storage: string[] } {
   const storage = new Set<string>(['/var/lib/containers/storage']);
-  for (const p of processes) {
-    const args = p.cmdline ?? [];
-    const bin = args[0]?.split('/').pop() ?? '';
-    if (bin === 'dockerd') {
-      const i = args.findIndex((a) => a === '--data-root' || a === '-g' || a.startsWith('--data-root='));
-      const v = i < 0 ? undefined : args[i]?.includes('=') ? args[i]?.split('=')[1] : args[i + 1];
-      docker.add(v ?? '/var/lib/docker');
-    }
-  }
-  if (docker.size === 0) docker.add('/var/lib/docker');
-  return { docker: [...docker], storage: [...storage] };
+  return { docker: dockerDataRoots(root, processes), storage: [...storage] };
+}
+
+/** A containerd shim runs in its task bundle; its cwd names the bundle wherever `state` is. */
+function shimBundle(root: HostRoot, monitor: MetadataRequest['monitor']): string | null {
+  if (monitor?.kind !== 'containerd-shim') return null;
+  const cwd = root.readLink(`/proc/${monitor.pid}/cwd`);
+  return cwd.ok ? cwd.value : null;
 }
 
 function collectMetadata(
@@ -148,8 +144,9 @@ function collectMetadata(
   gaps: ReadGap[],
 ): Map<string, EngineMetadata> {
   const out = new Map<string, EngineMetadata>();
-  const roots = dataRoots(processes);
+  const roots = dataRoots(root, processes);
   const libpodStates = new Map<string, Read<LibpodState>>();
+  const containerdDbs: ContainerdDbCache = new Map();
   for (const req of requests) {
     let r;
     switch (req.engine) {
@@ -164,7 +161,7 @@ function collectMetadata(
         r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage, libpodStates);
         break;
       case 'containerd':
-        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id);
+        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id, shimBundle(root, req.monitor), containerdDbs);
         break;
       case 'lxc':
         r = readLxcMetadata(root, req.monitor?.namespace ?? null, req.id);

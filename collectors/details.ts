@@ -38,7 +38,7 @@ export function readHostMountInfo(root: HostRoot): { entries: MountInfoEntry[]; 
 }
 
 export function fsContext(root: HostRoot, model: HostModel, host: readonly MountInfoEntry[]): FsContext {
-  const roots = dataRoots(model.snapshot.processes);
+  const roots = dataRoots(root, model.snapshot.processes);
   return { host, index: new LayerIndex(root), driverHomes: [...roots.docker.map((d) => `${d}/overlay2`), ...roots.storage.map((s) => `${s}/overlay`)] };
 }
 

@@ -1,14 +1,16 @@
 /**
  * Docker's on-disk container record: `<data-root>/containers/<id>/config.v2.json` and
  * `hostconfig.json` (moby daemon/container/container.go). data-root is `/var/lib/docker` unless
- * dockerd was started with `--data-root` (read from its command line by the caller).
+ * dockerd names another one (dockerDataRoots).
  *   {"ID":"3f4e...","Name":"/web","Config":{"Image":"nginx:latest","Labels":{...},"Env":[...]},
  *    "Image":"sha256:9bea...","Created":"...","State":{"Pid":48213,"StartedAt":"..."}}
  */
 import type { EngineMetadata } from '../../src/model/container.js';
+import type { Process } from '../../src/model/process.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
+import { parseJsonObject } from './json.js';
 import { kubernetesFromAnnotations } from './oci-spec.js';
 
 export interface DockerConfigV2 {
@@ -25,13 +27,8 @@ export interface DockerConfigV2 {
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
 export function parseDockerConfigV2(text: string): DockerConfigV2 {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  if (typeof j !== 'object' || j === null || typeof (j as { ID?: unknown }).ID !== 'string') throw new ParseError('expected an object with "ID"', text);
+  const j = parseJsonObject(text);
+  if (typeof j['ID'] !== 'string') throw new ParseError('expected an object with "ID"', text);
   const o = j as Record<string, Record<string, unknown> | undefined> & { ID: string };
   const labels: Record<string, string> = {};
   const rawLabels = o.Config?.['Labels'];
@@ -51,12 +48,7 @@ export function parseDockerConfigV2(text: string): DockerConfigV2 {
 }
 
 export function parseDockerHostConfig(text: string): { runtime: string | null } {
-  try {
-    const j = JSON.parse(text) as { Runtime?: unknown };
-    return { runtime: str(j.Runtime) };
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
+  return { runtime: str(parseJsonObject(text)['Runtime']) };
 }
 
 export function readDockerMetadata(root: HostRoot, dataRoot: string, id: string): Read<EngineMetadata> {
@@ -83,4 +75,47 @@ export function readDockerMetadata(root: HostRoot, dataRoot: string, id: string)
       sources: [`${dir}/config.v2.json`, ...(host.ok ? [`${dir}/hostconfig.json`] : [])],
     },
   };
+}
+
+const DEFAULT_DATA_ROOT = '/var/lib/docker';
+const DEFAULT_DAEMON_JSON = '/etc/docker/daemon.json';
+
+function flagValue(args: readonly string[], names: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    for (const n of names) {
+      if (a === n) return args[i + 1] ?? null;
+      if (a.startsWith(`${n}=`)) return a.slice(n.length + 1);
+    }
+  }
+  return null;
+}
+
+/** `data-root` (or the pre-23.0 `graph`) from a daemon.json; null when it names none. */
+export function parseDaemonJsonDataRoot(text: string): string | null {
+  const o = parseJsonObject(text);
+  return str(o['data-root']) ?? str(o['graph']);
+}
+
+/**
+ * Data roots of the running dockerd processes, as dockerd itself decides them (moby
+ * cmd/dockerd/daemon.go, daemon/config): the `--data-root` flag (`-g`/`--graph` before 23.0),
+ * else `data-root` in the daemon.json that `--config-file` names (default
+ * /etc/docker/daemon.json), else /var/lib/docker. Relative paths are taken from `/`, as dockerd
+ * is started by a service manager there.
+ */
+export function dockerDataRoots(root: HostRoot, processes: ReadonlyArray<Pick<Process, 'cmdline'>>): string[] {
+  const roots = new Set<string>();
+  for (const p of processes) {
+    const args = p.cmdline ?? [];
+    if ((args[0]?.split('/').pop() ?? '') !== 'dockerd') continue;
+    let dir = flagValue(args, ['--data-root', '-g', '--graph']);
+    if (dir === null) {
+      const conf = readParsed(root, flagValue(args, ['--config-file']) ?? DEFAULT_DAEMON_JSON, parseDaemonJsonDataRoot);
+      dir = conf.ok ? conf.value : null;
+    }
+    roots.add(dir === null ? DEFAULT_DATA_ROOT : dir.startsWith('/') ? dir : `/${dir}`);
+  }
+  if (roots.size === 0) roots.add(DEFAULT_DATA_ROOT);
+  return [...roots];
 }

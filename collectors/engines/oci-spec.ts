@@ -5,7 +5,7 @@
  *   {"ociVersion":"1.0.2","process":{...},"hostname":"web","annotations":{"io.kubernetes.cri.container-type":"container",...}}
  */
 import type { KubernetesIdentity } from '../../src/model/container.js';
-import { ParseError } from '../read.js';
+import { parseJsonObject } from './json.js';
 
 export interface OciSpecSummary {
   readonly hostname: string | null;
@@ -13,14 +13,7 @@ export interface OciSpecSummary {
 }
 
 export function parseOciSpec(text: string): OciSpecSummary {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  if (typeof j !== 'object' || j === null) throw new ParseError('expected a JSON object', text);
-  const o = j as Record<string, unknown>;
+  const o = parseJsonObject(text);
   const ann: Record<string, string> = {};
   if (typeof o['annotations'] === 'object' && o['annotations'] !== null) {
     for (const [k, v] of Object.entries(o['annotations'] as Record<string, unknown>)) if (typeof v === 'string') ann[k] = v;

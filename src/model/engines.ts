@@ -75,8 +75,38 @@ const PODMAN_POD_COMPONENT = new RegExp(`^(?:[a-z]+-)?libpod_pod_(${H64})(?:\\.s
 const PODMAN_CTR_COMPONENT = new RegExp(`^libpod-(?:payload-)?${H64}(?:\\.scope)?$`);
 const H64_ONLY = new RegExp(`^${H64}$`);
 
-/** Recognise a cgroup path. Returns null for paths no engine claims. */
-export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
+/** What a running containerd shim says about the container it supervises (its -namespace, -id). */
+export interface ShimClaim {
+  readonly engine: Engine;
+  readonly namespace: string | null;
+}
+
+/**
+ * A cgroup path component that a running shim names. containerd's default spec puts a task in
+ * `/<namespace>/<id>` with any id `ctr run` accepts (containerd pkg/oci/spec.go
+ * `populateDefaultUnixSpec`), and `docker run --cgroup-parent=/foo` puts one in `/foo/<id>` (moby
+ * daemon/oci_linux.go). Neither layout can be told from an arbitrary cgroup by its shape, so a
+ * shim must vouch for it: for a non-hex id the parent must be the shim's namespace too.
+ */
+function matchShimClaim(parts: readonly string[], shims: ReadonlyMap<string, ShimClaim>): CgroupMatch | null {
+  for (let i = 0; i < parts.length; i++) {
+    const c = parts[i] as string;
+    const shim = shims.get(c);
+    if (!shim) continue;
+    const hex = H64_ONLY.test(c);
+    if (!hex && (i === 0 || parts[i - 1] !== shim.namespace)) continue;
+    const cgroupPath = '/' + parts.slice(0, i + 1).join('/');
+    const ns = shim.engine === 'containerd' && shim.namespace !== null ? { namespace: shim.namespace } : {};
+    return { engine: shim.engine, role: 'container', id: c, cgroupPath, ...ns };
+  }
+  return null;
+}
+
+/**
+ * Recognise a cgroup path. Returns null for paths no engine claims. `shims` (running shims by
+ * the id they name) confirm the layouts that only a shim can tell apart from any cgroup.
+ */
+export function matchCgroupPath(cgroupPath: string, shims: ReadonlyMap<string, ShimClaim> = new Map()): CgroupMatch | null {
   if (cgroupPath === '/' || cgroupPath.startsWith('/..')) return null;
   const parts = cgroupPath.split('/').filter((p) => p !== '');
   let pod: CgroupMatch['pod'];
@@ -111,10 +141,16 @@ export function matchCgroupPath(cgroupPath: string): CgroupMatch | null {
       return pod ? { ...base, pod } : base;
     }
     // cgroupfs Kubernetes: /kubepods[/qos]/pod<uid>/<64-hex id> (containerd) or crio-<id> (above).
+    // dockershim and cri-dockerd use the same layout (coroot's proc/fixtures/123 is one), so a
+    // moby shim naming the id makes it docker.
     if (pod?.kind === 'kubernetes' && H64_ONLY.test(c)) {
-      return { engine: 'containerd', role: 'container', id: c, cgroupPath: '/' + parts.slice(0, i + 1).join('/'), pod, namespace: 'k8s.io' };
+      const cgroupPath = '/' + parts.slice(0, i + 1).join('/');
+      if (shims.get(c)?.engine === 'docker') return { engine: 'docker', role: 'container', id: c, cgroupPath, pod };
+      return { engine: 'containerd', role: 'container', id: c, cgroupPath, pod, namespace: 'k8s.io' };
     }
   }
+  const claimed = matchShimClaim(parts, shims);
+  if (claimed) return claimed;
   for (const rule of PATH_RULES) {
     const m = rule.re.exec(cgroupPath);
     if (m) return { engine: rule.engine, role: 'container', id: m[1] as string, cgroupPath: m[0].replace(/\/$/, '') };
@@ -132,11 +168,11 @@ const m0 = (s: string): string => s.replace(/\/$/, '');
  * hierarchy's. On hybrid hosts the v2 line can name a service (containerd.service) while the v1
  * controllers name the container, as in coroot's /proc/2000/cgroup capture.
  */
-export function matchProcessCgroups(lines: readonly CgroupLine[]): CgroupMatch | null {
-  const primary = matchCgroupPath(primaryCgroupPath(lines));
+export function matchProcessCgroups(lines: readonly CgroupLine[], shims: ReadonlyMap<string, ShimClaim> = new Map()): CgroupMatch | null {
+  const primary = matchCgroupPath(primaryCgroupPath(lines), shims);
   if (primary) return primary;
   for (const path of distinctCgroupPaths(lines)) {
-    const m = matchCgroupPath(path);
+    const m = matchCgroupPath(path, shims);
     if (m) return m;
   }
   return null;

@@ -21,7 +21,7 @@
  */
 import { primaryCgroupPath, type CgroupMode } from './cgroup.js';
 import type { Container, ContainerProcess, EngineMetadata, Membership, PartialMember, Pod } from './container.js';
-import { detectMonitor, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo } from './engines.js';
+import { detectMonitor, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo, type ShimClaim } from './engines.js';
 import { NS_TYPES, type NsSet, type NsType } from './namespace.js';
 import type { Process } from './process.js';
 
@@ -103,6 +103,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
     if (m) monitors.set(p.pid, { ...m, pid: p.pid });
   }
   const candidates = input.processes.filter((p) => !p.kernelThread);
+  const shims = shimClaims(monitors.values());
   // LXC appends `-<n>` to lxc.payload.<name> when that cgroup already exists, as a stale one
   // from a crashed run does (lxc src/lxc/cgroups/cgfsng.c, CGROUP_CREATE_RETRY). Since names
   // may end in -<digits> themselves, the monitor that started the container's init tells.
@@ -110,7 +111,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   for (const p of candidates) {
     const mon = monitors.get(p.ppid);
     if (mon?.kind !== 'lxc-monitor' || mon.id === null) continue;
-    const m = p.cgroups ? matchProcessCgroups(p.cgroups) : null;
+    const m = p.cgroups ? matchProcessCgroups(p.cgroups, shims) : null;
     if (m?.engine === 'lxc' && m.role === 'container' && m.id !== mon.id && m.id.startsWith(`${mon.id}-`) && /^\d+$/.test(m.id.slice(mon.id.length + 1))) {
       lxcNames.set(m.id, mon.id);
     }
@@ -119,7 +120,7 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   // 1. cgroup
   for (const p of candidates) {
     if (monitors.has(p.pid) || !p.cgroups) continue;
-    const match = matchProcessCgroups(p.cgroups);
+    const match = matchProcessCgroups(p.cgroups, shims);
     if (!match) continue;
     if (match.role === 'monitor') {
       cgroupMonitors.add(p.pid);
@@ -252,6 +253,13 @@ export function groupContainers(input: ReconstructInput): { drafts: Draft[]; mon
   return { drafts: [...drafts.values()], monitors };
 }
 
+/** Running containerd shims by the container id they name, for matchCgroupPath. */
+function shimClaims(monitors: Iterable<MonitorInfo>): Map<string, ShimClaim> {
+  const out = new Map<string, ShimClaim>();
+  for (const m of monitors) if (m.kind === 'containerd-shim' && m.id !== null) out.set(m.id, { engine: m.engine, namespace: m.namespace });
+  return out;
+}
+
 /** The container's first process: a member whose parent is not a member; pid 1 inside wins. */
 function pickInit(d: Draft, byPid: ReadonlyMap<number, Process>): Process | undefined {
   const members = [...d.members.keys()].map((pid) => byPid.get(pid)).filter((p): p is Process => p !== undefined);
@@ -285,7 +293,7 @@ export interface MetadataRequest {
   readonly engine: Engine | null;
   readonly id: string;
   readonly pid: number;
-  readonly monitor: MonitorInfo | null;
+  readonly monitor: (MonitorInfo & { readonly pid: number }) | null;
   readonly cgroupNamespace: string | null;
 }
 

@@ -1,0 +1,61 @@
+/**
+ * What the kernel and the engines' own tools say about a container, for integration tests to
+ * compare ctrscope with: namespace inodes, the pids of a cgroup, a busybox image imported into
+ * docker, and the rows of a text table.
+ */
+import { readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { NS_TYPES } from '../../src/model/namespace.js';
+import { busyboxRootfs, sh } from './host.js';
+
+/** Namespace inode per type, as /proc/<pid>/ns/* links say. */
+export function nsInodes(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of NS_TYPES) out[t] = Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
+  return out;
+}
+
+/**
+ * Pids in the cgroup of pid, from the kernel's cgroup.procs. The pids controller is used because
+ * every engine here puts containers in it (v1 `/sys/fs/cgroup/pids` on this machine kind) and the
+ * unified hierarchy when the host is pure v2.
+ */
+export function cgroupProcs(pid: number): number[] {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n');
+  const v1 = lines.find((l) => /^\d+:pids:/.test(l));
+  const v2 = lines.find((l) => l.startsWith('0::'));
+  const file = v1 ? `/sys/fs/cgroup/pids${v1.split(':')[2]}/cgroup.procs` : `/sys/fs/cgroup${v2?.slice(3) ?? '/'}/cgroup.procs`;
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '').map(Number).sort((a, b) => a - b);
+}
+
+/**
+ * Remove an (empty) cgroup directory an engine created for us and left behind, in every
+ * hierarchy; one that is absent or still in use stays.
+ */
+export function removeCgroupDir(path: string): void {
+  for (const ctrl of readdirSync('/sys/fs/cgroup')) {
+    try {
+      rmdirSync(join('/sys/fs/cgroup', ctrl, path));
+    } catch {
+      // not created in this hierarchy, or a process is still in it
+    }
+  }
+}
+
+/** Build a busybox root in dir and `docker import` it as tag. */
+export function dockerImportBusybox(tag: string, dir: string): void {
+  const rootfs = join(dir, 'rootfs');
+  busyboxRootfs(rootfs);
+  sh('sh', ['-c', `tar -C "${rootfs}" -c . | docker import - "${tag}"`]);
+}
+
+/** Rows of a text table as header -> cell maps. Cells must not contain spaces (ids, names, pids). */
+export function tableRows(text: string): Array<Record<string, string>> {
+  const [header, ...rows] = text.split('\n').filter((l) => l.trim() !== '');
+  const names = (header ?? '').trim().split(/\s+/);
+  return rows.map((r) => {
+    const cells = r.trim().split(/\s+/);
+    if (cells.length !== names.length) throw new Error(`table row has ${cells.length} cells, header ${names.length}: ${r}`);
+    return Object.fromEntries(names.map((n, i) => [n, cells[i] as string]));
+  });
+}
