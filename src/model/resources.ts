@@ -26,7 +26,8 @@ export const unknown = (why: string): Unknown => ({ unknown: why });
 
 /** Key of a cgroup hierarchy: '' for cgroup2, else the v1 controllers sorted and comma-joined. */
 export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
-  return line.hierarchyId === 0 ? '' : [...line.controllers].sort().join(',');
+  if (line.hierarchyId === 0) return '';
+  return line.controllers.length === 1 ? (line.controllers[0] as string) : [...line.controllers].sort().join(',');
 }
 
 /** Where to measure one container: the cgroup path on each hierarchy, or why not there. */
@@ -105,6 +106,14 @@ export function resourceTargets(processes: readonly Process[], containers: reado
       for (const lines of inside) if (lines.some((l) => hierarchyKey(l) === k && isUnder(l.path, dir))) mine++;
       const others = (population.get(`${k}\0${dir}`) ?? 0) - mine;
       paths.set(k, others > 0 ? unknown(`cgroup ${dir} (${hierarchyLabel(k)}) also holds ${others} process(es) outside the container`) : dir);
+    }
+    // Nothing of its own anywhere (a hand-made container left in its creator's cgroups): one
+    // reason for the whole container, preferring the memory hierarchy's, which names the cgroup.
+    const own = [...paths.values()];
+    if (own.length > 0 && own.every(isUnknown)) {
+      const why = (paths.get('memory') ?? own[0]) as Unknown;
+      out.set(c, unknown(`no cgroup of its own: ${why.unknown}`));
+      continue;
     }
     out.set(c, { paths });
   }

@@ -46,11 +46,19 @@ describe('resourceTargets', () => {
   });
 
   it('refuses a cgroup shared with processes outside the container, and the root cgroup', () => {
-    const ps = [proc(10, lines('/user.slice/s1', '/')), proc(11, lines('/user.slice/s1', '/')), proc(40, lines('/user.slice/s1', '/'))];
+    const ps = [proc(10, lines('/ctr/u', '/user.slice/s1')), proc(11, lines('/ctr/u', '/user.slice/s1')), proc(40, lines('/', '/user.slice/s1'))];
     const c = container('u', [[10, 'private-namespaces'], [11, 'descendant']]);
-    const p = paths(resourceTargets(ps, [c]).get(c));
-    expect(p['memory']).toEqual({ unknown: 'cgroup /user.slice/s1 (memory) also holds 1 process(es) outside the container' });
-    expect(p['cpu']).toEqual({ unknown: 'in the root cgroup of cpu: the container has no cgroup of its own there' });
+    expect(paths(resourceTargets(ps, [c]).get(c))).toEqual({
+      memory: '/ctr/u',
+      cpu: { unknown: 'cgroup /user.slice/s1 (cpu) also holds 1 process(es) outside the container' },
+      '': { unknown: 'in the root cgroup of cgroup2: the container has no cgroup of its own there' },
+    });
+  });
+
+  it('gives one reason for a container with no cgroup of its own anywhere', () => {
+    const ps = [proc(10, lines('/user.slice/s1', '/')), proc(40, lines('/user.slice/s1', '/'))];
+    const c = container('u', [[10, 'private-namespaces']]);
+    expect(resourceTargets(ps, [c]).get(c)).toEqual({ unknown: 'no cgroup of its own: cgroup /user.slice/s1 (memory) also holds 1 process(es) outside the container' });
   });
 
   it('has no target without a member whose cgroups were readable', () => {
