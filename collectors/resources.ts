@@ -42,7 +42,7 @@ export async function collectResources(
     for (const [c, t] of targets) if (!isUnknown(t)) first.set(c, readCpuCounters(root, layout, t, clock));
     await (opts.sleep ?? defaultSleep)(opts.intervalMs);
   }
-  const noRates: Unknown = unknown('rates not sampled (--no-rates)');
+  const noRates: Unknown = unknown('rates not sampled (--no-rates or --interval 0)');
   for (const c of containers) {
     const t = targets.get(c) ?? unknown('no cgroup target');
     if (isUnknown(t)) {

@@ -32,7 +32,7 @@ async function cpuWithin(find: (cs: PsJsonContainer[]) => PsJsonContainer | unde
   for (let i = 0; i < 5; i++) {
     const a = Number(readFileSync(usageFile(), 'utf8'));
     const t0 = process.hrtime.bigint();
-    const doc = await psJson(['--interval', '2']);
+    const doc = await psJson(['--interval', '2000']);
     const kernelPercent = ((Number(readFileSync(usageFile(), 'utf8')) - a) / Number(process.hrtime.bigint() - t0)) * 100;
     last = { r: res(find(doc.containers)), kernelPercent };
     if (last.r && ok(last.r)) return last;

@@ -14,7 +14,7 @@ const lines = (mem: string, cpu = mem, v2 = '/'): CgroupLine[] => [
 
 function proc(pid: number, cgroups: CgroupLine[]): Process {
   return {
-    pid, ppid: 1, kernelThread: false, comm: 'x', state: 'S', starttimeTicks: pid, utimeTicks: 0, stimeTicks: 0, rssPages: 0, threads: 1,
+    pid, ppid: 1, kernelThread: false, comm: 'x', state: 'S', starttimeTicks: pid, utimeTicks: 0, stimeTicks: 0, rssPages: 0, vmRssKiB: null, threads: 1,
     cmdline: null, nspid: null, uids: null, gids: null, capEff: null, capPrm: null, capBnd: null, seccomp: null, seccompFilters: null, noNewPrivs: null,
     namespaces: {}, cgroups, gaps: [],
   };
