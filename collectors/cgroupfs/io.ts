@@ -6,16 +6,8 @@
  *                8:0 Read 3448832 / 8:0 Write 25203200 / ... / Total 28652032
  */
 import { ParseError, parseSafeInt } from '../read.js';
+import type { IoDeviceUsage } from '../../src/model/resources.js';
 import type { MaxOr } from './values.js';
-
-export interface IoDeviceStat {
-  /** major:minor */
-  readonly device: string;
-  readonly readBytes: number | null;
-  readonly writeBytes: number | null;
-  readonly readOps: number | null;
-  readonly writeOps: number | null;
-}
 
 const DEVICE = /^\d+:\d+$/;
 
@@ -31,8 +23,8 @@ function kvInt(pairs: ReadonlyMap<string, string>, key: string, line: string): n
  * so one line can start with several `maj:min` tokens (`7:7 7:6 7:5 rbytes=…`, seen on Ubuntu);
  * the pairs then belong to the last of them and the others have nothing to report.
  */
-export function parseIoStat(text: string): IoDeviceStat[] {
-  const out: IoDeviceStat[] = [];
+export function parseIoStat(text: string): IoDeviceUsage[] {
+  const out: IoDeviceUsage[] = [];
   for (const line of text.split('\n')) {
     const tokens = line.trim().split(/\s+/).filter((t) => t !== '');
     if (tokens.length === 0) continue;

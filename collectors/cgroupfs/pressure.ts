@@ -6,21 +6,8 @@
  *   some avg10=0.00 avg60=0.00 avg300=0.00 total=465907442
  *   full avg10=0.00 avg60=0.00 avg300=0.00 total=463529433
  */
+import type { Pressure, PressureLine } from '../../src/model/resources.js';
 import { ParseError } from '../read.js';
-
-export interface PressureLine {
-  /** Percent of wall time in the last 10 / 60 / 300 seconds. */
-  readonly avg10: number;
-  readonly avg60: number;
-  readonly avg300: number;
-  /** Total stall time in microseconds. */
-  readonly totalUsec: number;
-}
-
-export interface Pressure {
-  readonly some: PressureLine | null;
-  readonly full: PressureLine | null;
-}
 
 const LINE = /^(some|full) avg10=(\d+\.\d+) avg60=(\d+\.\d+) avg300=(\d+\.\d+) total=(\d+)$/;
 
@@ -33,7 +20,7 @@ export function parsePressure(text: string): Pressure {
     if (!m) throw new ParseError('pressure: expected "some|full avg10=.. avg60=.. avg300=.. total=.."', line);
     const total = Number(m[5]);
     if (!Number.isSafeInteger(total)) throw new ParseError('pressure: total out of range', line);
-    const v = { avg10: Number(m[2]), avg60: Number(m[3]), avg300: Number(m[4]), totalUsec: total };
+    const v: PressureLine = { avg10: Number(m[2]), avg60: Number(m[3]), avg300: Number(m[4]), totalUsec: total };
     if (m[1] === 'some') some = v;
     else full = v;
   }

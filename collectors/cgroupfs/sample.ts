@@ -46,7 +46,7 @@ function locateOn(mount: CgroupMount | undefined, target: ResourceTarget, what: 
 }
 
 /** Where a controller's files are for this container (see the file header). */
-export function locate(layout: CgroupLayout, target: ResourceTarget, controller: string): Where {
+function locate(layout: CgroupLayout, target: ResourceTarget, controller: string): Where {
   return locateOn(mountForController(layout, controller) ?? layout.mounts.find((m) => m.version === 2), target, controller);
 }
 

@@ -250,8 +250,8 @@ export interface ContainerResources {
   readonly usage: ResourceUsage;
 }
 
-export const notOn = (v: 1 | 2 | undefined, what: string): Unknown =>
-  unknown(v === undefined ? `${what}: controller not measured` : `${what}: not on cgroup v${v}`);
+/** A field the other cgroup version has (cpu.shares on v1, cpu.weight on v2...). */
+export const notOn = (v: 1 | 2, what: string): Unknown => unknown(`${what}: not on cgroup v${v}`);
 
 /**
  * Working set as cAdvisor and the kubelet define it: usage minus inactive file pages, floored at
