@@ -13,6 +13,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { registerInspect } from './commands/inspect.js';
 import { collectDetails } from '../../collectors/details.js';
 import { sampleNetRates } from './net-sampling.js';
+import { collectResources } from '../../collectors/resources.js';
 import { registerWhich } from './commands/which.js';
 
 export interface Deps {
@@ -80,18 +81,22 @@ export function createProgram(deps: Deps): Command {
     .description('list every container, one row each')
     .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json)')
     .option('--sizes', 'with --json: measure each upper layer (bytes, files, whiteouts), at most 2 s each and 10 s in all')
-    .addOption(new Option('--interval <ms>', 'NET column: sample network counters this far apart (0: no rates)').default('500'))
-    .action(async (opts: { json?: boolean; sizes?: boolean; interval: string }, cmd: Command) => {
+    .addOption(new Option('--interval <ms>', 'sample rates (CPU%, CPU throttling, NET) this far apart (0: no rates)').default('500'))
+    .option('--no-rates', 'one sample only: limits and usage, no CPU% or NET rates')
+    .action(async (opts: { json?: boolean; sizes?: boolean; interval: string; rates: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      const ms = opts.rates ? Number(opts.interval) : 0;
+      if (!Number.isFinite(ms) || ms < 0) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected milliseconds, 0 or more`);
       const root = openRoot(g);
       const model = loadModel(root, deps);
+      // Resource and network counters are sampled over the same interval: the waits overlap.
+      const resources = collectResources(root, model.snapshot.processes, model.containers, { intervalMs: ms > 0 ? ms : null });
       if (opts.json) {
         const d = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {});
-        deps.out(JSON.stringify(psToJson(model, d.details), null, 2) + '\n');
+        deps.out(JSON.stringify(psToJson(model, d.details, await resources), null, 2) + '\n');
       } else {
-        const ms = Number(opts.interval);
-        if (!Number.isFinite(ms) || ms < 0) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected milliseconds, 0 or more`);
-        deps.out(renderPs(model, deps.columns, await sampleNetRates(root, model, ms, deps.now)));
+        const net = await sampleNetRates(root, model, ms, deps.now);
+        deps.out(renderPs(model, deps.columns, net, { byContainer: await resources, rates: ms > 0 }));
       }
     });
 

@@ -9,11 +9,14 @@ import { NS_TYPES } from '../../src/model/namespace.js';
 import type { ContainerDetails } from '../../src/model/details.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { detailsToJson } from './details.js';
+import type { ContainerResources } from '../../src/model/resources.js';
+import { resourcesToJson } from './resources.js';
 
 /** Bump the major on any breaking change; add fields with a minor bump. */
 export const SCHEMA_VERSION = '1.0';
 
-export function containerToJson(c: Container, details?: ReadonlyMap<string, ContainerDetails>): Record<string, unknown> {
+export function containerToJson(c: Container, details?: ReadonlyMap<string, ContainerDetails>, resources?: ReadonlyMap<string, ContainerResources>): Record<string, unknown> {
+  const res = resources?.get(containerKey(c));
   const namespaces: Record<string, number | null> = {};
   for (const t of NS_TYPES) namespaces[t] = c.namespaces[t] ?? null;
   return {
@@ -37,6 +40,7 @@ export function containerToJson(c: Container, details?: ReadonlyMap<string, Cont
     evidence: c.evidence,
     metadataSources: c.metadata?.sources ?? [],
     ...(details ? detailsToJson(details.get(containerKey(c))) : {}),
+    ...(res ? resourcesToJson(res) : {}),
   };
 }
 
@@ -56,12 +60,12 @@ export function hostToJson(model: HostModel): Record<string, unknown> {
   };
 }
 
-export function psToJson(model: HostModel, details?: ReadonlyMap<string, ContainerDetails>): Record<string, unknown> {
+export function psToJson(model: HostModel, details?: ReadonlyMap<string, ContainerDetails>, resources?: ReadonlyMap<string, ContainerResources>): Record<string, unknown> {
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'ps',
     host: hostToJson(model),
-    containers: model.containers.map((c) => containerToJson(c, details)),
+    containers: model.containers.map((c) => containerToJson(c, details, resources)),
     pods: model.pods.map(podToJson),
     scan: {
       processes: model.snapshot.processes.length,

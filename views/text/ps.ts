@@ -3,6 +3,8 @@ import type { Container } from '../../src/model/container.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
 import type { NetRate } from '../../src/model/network.js';
 import { containerKey } from '../../src/model/reconstruct.js';
+import type { ContainerResources } from '../../src/model/resources.js';
+import { resourceColumns } from './resources.js';
 import { renderTable, type Column } from './table.js';
 
 function podLabel(model: HostModel, c: Container): string {
@@ -43,7 +45,13 @@ export function netCell(v: NetRate | 'host' | null | undefined): string {
   return `${formatRate(v.rxBytesPerSec)}/${formatRate(v.txBytesPerSec)}`;
 }
 
-export function psColumns(model: HostModel, net?: ReadonlyMap<string, NetRate | 'host' | null>): Column<Container>[] {
+/** Resources measured by `ps`; `rates`: CPU% was sampled. */
+export interface PsResources {
+  readonly byContainer: ReadonlyMap<string, ContainerResources>;
+  readonly rates: boolean;
+}
+
+export function psColumns(model: HostModel, net?: ReadonlyMap<string, NetRate | 'host' | null>, resources?: PsResources): Column<Container>[] {
   return [
     { header: 'ID', value: (c) => shortId(c) },
     { header: 'NAME', flexible: true, value: (c) => c.name ?? '-' },
@@ -51,12 +59,13 @@ export function psColumns(model: HostModel, net?: ReadonlyMap<string, NetRate | 
     { header: 'POD', flexible: true, value: (c) => podLabel(model, c) },
     { header: 'PID', align: 'right', value: (c) => String(c.pid) },
     { header: 'PROCS', align: 'right', value: (c) => String(c.processes.length) },
+    ...(resources ? resourceColumns(resources.byContainer, resources.rates) : []),
     { header: 'IMAGE', flexible: true, value: (c) => c.image ?? '-' },
     { header: 'HOSTNS', value: (c) => notableHostNamespaces(c) },
     ...(net ? [{ header: 'NET', align: 'right' as const, value: (c: Container) => netCell(net.get(containerKey(c))) }] : []),
   ];
 }
 
-export function renderPs(model: HostModel, width = Infinity, net?: ReadonlyMap<string, NetRate | 'host' | null>): string {
-  return renderTable(psColumns(model, net), model.containers, width);
+export function renderPs(model: HostModel, width = Infinity, net?: ReadonlyMap<string, NetRate | 'host' | null>, resources?: PsResources): string {
+  return renderTable(psColumns(model, net, resources), model.containers, width);
 }

@@ -1,0 +1,262 @@
+/**
+ * Read one container's cgroup files into a CgroupSample. Which directory serves each controller:
+ * the v1 hierarchy that has the controller bound, else the cgroup2 directory (v2 hosts, and
+ * hybrid hosts for what only v2 has, such as pressure files). Each file is optional: a missing
+ * controller, an unreadable file or garbage text makes that field Unknown with the reason.
+ */
+import { isUnknown, notOn, unknown, type CgroupSample, type CpuCounters, type IoDeviceLimit, type IoDeviceUsage, type Known, type Limit, type ResourceTarget, type Unknown } from '../../src/model/resources.js';
+import { readParsed, type HostRoot } from '../host-root.js';
+import type { Gap } from '../read.js';
+import { parseCfsQuotaUs, parseCpuMax, parseCpuStat, type CpuStat } from './cpu.js';
+import { parseCpuList } from './cpuset.js';
+import { parseCgroupEventsFrozen, parseFreezerState } from './freezer.js';
+import { parseBlkioThrottle, parseBlkioThrottleLimit, parseIoMax, parseIoStat } from './io.js';
+import { cgroupDir, mountForController, type CgroupLayout, type CgroupMount } from './layout.js';
+import { parseMemoryEvents, parseMemoryStatV1, parseMemoryStatV2, parseOomControl, type MemoryStat } from './memory.js';
+import { parsePressure } from './pressure.js';
+import { parseCgroupInt, parseMaxOrInt, parseV1LimitBytes, type MaxOr } from './values.js';
+
+type Where = { readonly version: 1 | 2; readonly dir: string } | Unknown;
+
+const fromGap = (g: Gap): Unknown => ({ unknown: `${g.reason}: ${g.path}${g.detail !== undefined ? ` (${g.detail})` : ''}`, cause: g.reason });
+
+function read<T>(root: HostRoot, path: string, parse: (text: string) => T): Known<T> {
+  const r = readParsed(root, path, parse);
+  return r.ok ? r.value : fromGap(r.gap);
+}
+
+/** A field of a parsed file; Unknown when the file was unreadable or lacks the key. */
+function field<T, R>(v: Known<T>, pick: (t: T) => R | null, what: string): Known<R> {
+  if (isUnknown(v)) return v;
+  const r = pick(v);
+  return r === null ? unknown(`${what}: not reported by this kernel`) : r;
+}
+
+const limit = (v: Known<MaxOr>): Limit => (isUnknown(v) || v !== 'max' ? v : 'unlimited');
+
+function locateOn(mount: CgroupMount | undefined, target: ResourceTarget, what: string): Where {
+  if (!mount) return unknown(`${what}: controller not mounted`);
+  const key = mount.version === 2 ? '' : [...mount.controllers].sort().join(',');
+  const path = target.paths.get(key);
+  if (path === undefined) return unknown(`${what}: no ${key === '' ? 'cgroup2' : key} line in the container's /proc/<pid>/cgroup`);
+  if (isUnknown(path)) return path;
+  const dir = cgroupDir(mount, path);
+  if (dir === null) return unknown(`${what}: cgroup ${path} is outside the hierarchy mounted at ${mount.mountPoint} (another cgroup namespace)`);
+  return { version: mount.version, dir };
+}
+
+/** Where a controller's files are for this container (see the file header). */
+function locate(layout: CgroupLayout, target: ResourceTarget, controller: string): Where {
+  return locateOn(mountForController(layout, controller) ?? layout.mounts.find((m) => m.version === 2), target, controller);
+}
+
+const locateV2 = (layout: CgroupLayout, target: ResourceTarget, what: string): Where =>
+  locateOn(layout.mounts.find((m) => m.version === 2), target, what);
+
+/**
+ * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`)
+ * and CFS throttling (`cpu.stat`), with the clock read right after the usage counter.
+ */
+export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number): CpuCounters {
+  const acct = locate(layout, target, 'cpuacct');
+  const cpu = locate(layout, target, 'cpu');
+  let usageUsec: Known<number>;
+  let stat: Known<CpuStat> | null = null;
+  if (isUnknown(acct)) usageUsec = acct;
+  else if (acct.version === 1) {
+    const ns = read(root, `${acct.dir}/cpuacct.usage`, (t) => parseCgroupInt(t, 'cpuacct.usage'));
+    usageUsec = isUnknown(ns) ? ns : ns / 1000;
+  } else {
+    stat = read(root, `${acct.dir}/cpu.stat`, parseCpuStat);
+    usageUsec = field(stat, (s) => s.usageUsec, 'cpu.stat usage_usec');
+  }
+  const atMs = clock();
+  if (isUnknown(cpu)) stat = cpu;
+  else if (stat === null || isUnknown(acct) || acct.dir !== cpu.dir) stat = read(root, `${cpu.dir}/cpu.stat`, parseCpuStat);
+  // On v2 the nr_* keys appear only where the cpu controller is enabled for the cgroup.
+  return {
+    atMs,
+    dir: isUnknown(acct) ? null : acct.dir,
+    usageUsec,
+    nrPeriods: field(stat, (s) => s.nrPeriods, 'cpu.stat nr_periods'),
+    nrThrottled: field(stat, (s) => s.nrThrottled, 'cpu.stat nr_throttled'),
+    throttledUsec: field(stat, (s) => s.throttledUsec, 'cpu.stat throttled time'),
+  };
+}
+
+function readCpu(root: HostRoot, cpu: Where, cpuset: Where): CgroupSample['cpu'] {
+  let cpus: CgroupSample['cpu']['cpus'];
+  if (isUnknown(cpuset)) cpus = cpuset;
+  else if (cpuset.version === 2) cpus = read(root, `${cpuset.dir}/cpuset.cpus.effective`, parseCpuList);
+  else {
+    cpus = read(root, `${cpuset.dir}/cpuset.effective_cpus`, parseCpuList);
+    if (isUnknown(cpus) && cpus.cause === 'absent') cpus = read(root, `${cpuset.dir}/cpuset.cpus`, parseCpuList);
+  }
+  if (isUnknown(cpu)) return { quotaUsec: cpu, periodUsec: cpu, weight: cpu, shares: cpu, cpus };
+  if (cpu.version === 2) {
+    const max = read(root, `${cpu.dir}/cpu.max`, parseCpuMax);
+    return {
+      quotaUsec: limit(field(max, (m) => m.quotaUsec, 'cpu.max')),
+      periodUsec: field(max, (m) => m.periodUsec, 'cpu.max'),
+      weight: read(root, `${cpu.dir}/cpu.weight`, (t) => parseCgroupInt(t, 'cpu.weight')),
+      shares: notOn(2, 'cpu.shares'),
+      cpus,
+    };
+  }
+  return {
+    quotaUsec: limit(read(root, `${cpu.dir}/cpu.cfs_quota_us`, parseCfsQuotaUs)),
+    periodUsec: read(root, `${cpu.dir}/cpu.cfs_period_us`, (t) => parseCgroupInt(t, 'cpu.cfs_period_us')),
+    weight: notOn(1, 'cpu.weight'),
+    shares: read(root, `${cpu.dir}/cpu.shares`, (t) => parseCgroupInt(t, 'cpu.shares')),
+    cpus,
+  };
+}
+
+function readMemory(root: HostRoot, mem: Where): CgroupSample['memory'] {
+  if (isUnknown(mem)) {
+    const u = mem;
+    return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
+  }
+  const d = mem.dir;
+  const breakdown = (stat: Known<MemoryStat>, kernel: Known<number>) => ({
+    anonBytes: field(stat, (s) => s.anonBytes, 'memory.stat anon'),
+    fileBytes: field(stat, (s) => s.fileBytes, 'memory.stat file'),
+    kernelBytes: kernel,
+    shmemBytes: field(stat, (s) => s.shmemBytes, 'memory.stat shmem'),
+    inactiveFileBytes: field(stat, (s) => s.inactiveFileBytes, 'memory.stat inactive_file'),
+  });
+  if (mem.version === 2) {
+    const stat = read(root, `${d}/memory.stat`, parseMemoryStatV2);
+    const events = read(root, `${d}/memory.events`, parseMemoryEvents);
+    return {
+      usageBytes: read(root, `${d}/memory.current`, (t) => parseCgroupInt(t, 'memory.current')),
+      limitBytes: limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))),
+      highBytes: limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))),
+      softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
+      swapBytes: limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))),
+      // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
+      ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
+      oom: field(events, (e) => e.oom, 'memory.events oom'),
+      oomKill: field(events, (e) => e.oomKill, 'memory.events oom_kill'),
+      max: field(events, (e) => e.max, 'memory.events max'),
+      high: field(events, (e) => e.high, 'memory.events high'),
+      failcnt: notOn(2, 'memory.failcnt'),
+      underOom: notOn(2, 'memory.oom_control'),
+    };
+  }
+  const stat = read(root, `${d}/memory.stat`, parseMemoryStatV1);
+  const oom = read(root, `${d}/memory.oom_control`, parseOomControl);
+  const limitBytes = limit(read(root, `${d}/memory.limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.limit_in_bytes')));
+  const memsw = limit(read(root, `${d}/memory.memsw.limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.memsw.limit_in_bytes')));
+  // memsw is memory + swap (memory.rst 2.4; docker's --memory-swap is the same total), so the
+  // swap allowance is the difference.
+  let swapBytes: Limit;
+  if (isUnknown(memsw) || memsw === 'unlimited') swapBytes = memsw;
+  else if (isUnknown(limitBytes)) swapBytes = limitBytes;
+  else if (limitBytes === 'unlimited' || memsw < limitBytes) swapBytes = unknown(`memory.memsw.limit_in_bytes ${memsw} below memory.limit_in_bytes`);
+  else swapBytes = memsw - limitBytes;
+  return {
+    usageBytes: read(root, `${d}/memory.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.usage_in_bytes')),
+    limitBytes,
+    highBytes: notOn(1, 'memory.high'),
+    softLimitBytes: limit(read(root, `${d}/memory.soft_limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.soft_limit_in_bytes'))),
+    swapBytes,
+    ...breakdown(stat, read(root, `${d}/memory.kmem.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.kmem.usage_in_bytes'))),
+    oom: notOn(1, 'memory.events oom'),
+    oomKill: field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
+    max: notOn(1, 'memory.events max'),
+    high: notOn(1, 'memory.events high'),
+    failcnt: read(root, `${d}/memory.failcnt`, (t) => parseCgroupInt(t, 'memory.failcnt')),
+    underOom: field(oom, (o) => o.underOom, 'memory.oom_control under_oom'),
+  };
+}
+
+function readIo(root: HostRoot, io: Where): CgroupSample['io'] {
+  if (isUnknown(io)) return { devices: io, limits: io };
+  if (io.version === 2) {
+    const max = read(root, `${io.dir}/io.max`, parseIoMax);
+    return {
+      devices: read(root, `${io.dir}/io.stat`, parseIoStat),
+      limits: isUnknown(max) ? max : max.map((l) => ({ device: l.device, readBps: unl(l.readBps), writeBps: unl(l.writeBps), readIops: unl(l.readIops), writeIops: unl(l.writeIops) })),
+    };
+  }
+  // The _recursive files include child cgroups (blkio-controller.rst); older kernels only have
+  // the cgroup's own counters.
+  const throttle = (name: string) => {
+    const r = read(root, `${io.dir}/blkio.throttle.${name}_recursive`, (t) => parseBlkioThrottle(t, name));
+    return isUnknown(r) && r.cause === 'absent' ? read(root, `${io.dir}/blkio.throttle.${name}`, (t) => parseBlkioThrottle(t, name)) : r;
+  };
+  const bytes = throttle('io_service_bytes');
+  const ops = throttle('io_serviced');
+  let devices: Known<IoDeviceUsage[]>;
+  if (isUnknown(bytes)) devices = bytes;
+  else if (isUnknown(ops)) devices = ops;
+  else {
+    devices = [...new Set([...bytes.keys(), ...ops.keys()])].sort().map((device) => ({
+      device,
+      readBytes: bytes.get(device)?.read ?? null,
+      writeBytes: bytes.get(device)?.write ?? null,
+      readOps: ops.get(device)?.read ?? null,
+      writeOps: ops.get(device)?.write ?? null,
+    }));
+  }
+  const lim = ['read_bps_device', 'write_bps_device', 'read_iops_device', 'write_iops_device'].map((f) => read(root, `${io.dir}/blkio.throttle.${f}`, (t) => parseBlkioThrottleLimit(t, f)));
+  const bad = lim.find(isUnknown);
+  let limits: Known<IoDeviceLimit[]>;
+  if (bad) limits = bad;
+  else {
+    const [rb, wb, ri, wi] = lim as Map<string, number>[];
+    const at = (m: Map<string, number> | undefined, dev: string) => m?.get(dev) ?? 'unlimited';
+    limits = [...new Set(lim.flatMap((m) => [...(m as Map<string, number>).keys()]))].sort().map((device) => ({
+      device,
+      readBps: at(rb, device),
+      writeBps: at(wb, device),
+      readIops: at(ri, device),
+      writeIops: at(wi, device),
+    }));
+  }
+  return { devices, limits };
+}
+
+const unl = (v: MaxOr): number | 'unlimited' => (v === 'max' ? 'unlimited' : v);
+
+function readFreezer(root: HostRoot, fz: Where): CgroupSample['freezer'] {
+  if (isUnknown(fz)) return fz;
+  if (fz.version === 1) return read(root, `${fz.dir}/freezer.state`, parseFreezerState);
+  const freeze = root.readText(`${fz.dir}/cgroup.freeze`);
+  return read(root, `${fz.dir}/cgroup.events`, (t) => parseCgroupEventsFrozen(t, freeze.ok ? freeze.value : null));
+}
+
+/** Every limit, usage figure, event counter and pressure line of one container. */
+export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number): CgroupSample {
+  const where: Record<string, Where> = {
+    cpu: locate(layout, target, 'cpu'),
+    cpuacct: locate(layout, target, 'cpuacct'),
+    cpuset: locate(layout, target, 'cpuset'),
+    memory: locate(layout, target, 'memory'),
+    pids: locate(layout, target, 'pids'),
+    io: mountForController(layout, 'blkio') ? locate(layout, target, 'blkio') : locate(layout, target, 'io'),
+    freezer: locate(layout, target, 'freezer'),
+    pressure: locateV2(layout, target, 'pressure'),
+  };
+  const dirs: Record<string, string> = {};
+  for (const [k, w] of Object.entries(where)) if (!isUnknown(w)) dirs[k] = w.dir;
+  const at = (k: string): Where => where[k] as Where;
+  const pressure = (name: string) => {
+    const p = at('pressure');
+    return isUnknown(p) ? p : read(root, `${p.dir}/${name}.pressure`, parsePressure);
+  };
+  const pids = at('pids');
+  return {
+    dirs,
+    counters: readCpuCounters(root, layout, target, clock),
+    cpu: readCpu(root, at('cpu'), at('cpuset')),
+    memory: readMemory(root, at('memory')),
+    pids: isUnknown(pids)
+      ? { current: pids, max: pids }
+      : { current: read(root, `${pids.dir}/pids.current`, (t) => parseCgroupInt(t, 'pids.current')), max: limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
+    io: readIo(root, at('io')),
+    pressure: { cpu: pressure('cpu'), memory: pressure('memory'), io: pressure('io') },
+    freezer: readFreezer(root, at('freezer')),
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Shapes shared by the cgroupfs parsers: single-value files (`memory.current`, `pids.max`), the
+ * "max" spelling of unlimited, v1's huge-number spelling of unlimited, and flat keyed files
+ * (`memory.stat`, `cpu.stat`, `memory.events`). See the kernel's cgroup-v2.rst "Interface Files"
+ * ("Flat keyed", "Nested keyed" and "max").
+ *   memory.max:            max
+ *   memory.limit_in_bytes: 9223372036854771712
+ *   cpu.stat:              usage_usec 3795681254
+ */
+import { ParseError, parseSafeInt } from '../read.js';
+
+/** A limit as a kernel file states it: a number, or 'max' for no limit. */
+export type MaxOr = number | 'max';
+
+function oneLine(text: string, what: string): string {
+  const t = text.trim();
+  if (t === '' || t.includes('\n')) throw new ParseError(`expected one ${what} value`, text);
+  return t;
+}
+
+/** A file holding one integer (`memory.current`, `pids.current`, `cpuacct.usage`). */
+export function parseCgroupInt(text: string, what = 'integer'): number {
+  return nonNegative(parseSafeInt(oneLine(text, what), what), what);
+}
+
+/**
+ * Counters and sizes are unsigned in the kernel. A negative one (per-cpu counter sums can
+ * briefly underflow) is reported as malformed rather than clamped to a zero that was never read.
+ */
+function nonNegative(n: number, what: string): number {
+  if (n < 0) throw new ParseError(`negative ${what}`, String(n));
+  return n;
+}
+
+/** v2 "max or number" files: `memory.max`, `memory.high`, `memory.swap.max`, `pids.max`. */
+export function parseMaxOrInt(text: string, what = 'limit'): MaxOr {
+  const t = oneLine(text, what);
+  return t === 'max' ? 'max' : nonNegative(parseSafeInt(t, what), what);
+}
+
+/**
+ * v1 limits in bytes (`memory.limit_in_bytes`, `memsw`, `soft_limit_in_bytes`). "Unlimited" is
+ * PAGE_COUNTER_MAX pages in bytes: LONG_MAX rounded down to the page size, so
+ * 9223372036854771712 with 4 KiB pages and another number with 64 KiB pages (mm/page_counter.c,
+ * include/linux/page_counter.h). No real limit comes near 2^62 bytes, so anything at or above it
+ * is read as unlimited rather than guessing the page size.
+ */
+export function parseV1LimitBytes(text: string, what = 'limit'): MaxOr {
+  const t = oneLine(text, what);
+  if (/^\d{16,}$/.test(t) && BigInt(t) >= 2n ** 62n) return 'max';
+  return nonNegative(parseSafeInt(t, what), what);
+}
+
+/**
+ * Flat keyed lines `key value`. Values stay text: some keys of v1 memory.stat
+ * (`hierarchical_memory_limit`) hold the huge "unlimited" number, which is no safe integer, and
+ * only the keys a caller asks for are checked (keyedInt).
+ */
+export function parseFlatKeyed(text: string, what: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const m = /^(\S+)\s+(\S+)$/.exec(line.trim());
+    if (!m) throw new ParseError(`${what}: expected "key value"`, line);
+    out.set(m[1] as string, m[2] as string);
+  }
+  if (out.size === 0) throw new ParseError(`${what}: empty`, text);
+  return out;
+}
+
+/** An integer value of a keyed file; null when the key is absent (older kernel). */
+export function keyedInt(map: ReadonlyMap<string, string>, key: string): number | null {
+  const v = map.get(key);
+  return v === undefined ? null : nonNegative(parseSafeInt(v, key), key);
+}

@@ -1,0 +1,372 @@
+/**
+ * Container resources: limits, usage, events, pressure and freezer state, from the container's
+ * own cgroup. Pure: the collector reads counters (CgroupSample), this module decides which cgroup
+ * is the container's and derives rates and figures.
+ *
+ * Values that could not be known are `Unknown` with a reason; a limit that is not set is
+ * 'unlimited'. Neither is ever a number standing in for "don't know" (no 0, no 2^63).
+ */
+import type { CgroupLine } from './cgroup.js';
+import type { Container } from './container.js';
+import type { Process } from './process.js';
+
+export interface Unknown {
+  readonly unknown: string;
+  /** The read gap behind it, when it came from a file read. */
+  readonly cause?: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed';
+}
+export type Known<T> = T | Unknown;
+export type Limit = number | 'unlimited' | Unknown;
+
+export function isUnknown(v: unknown): v is Unknown {
+  return typeof v === 'object' && v !== null && 'unknown' in v;
+}
+
+export const unknown = (why: string): Unknown => ({ unknown: why });
+
+/** Key of a cgroup hierarchy: '' for cgroup2, else the v1 controllers sorted and comma-joined. */
+export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
+  if (line.hierarchyId === 0) return '';
+  return line.controllers.length === 1 ? (line.controllers[0] as string) : [...line.controllers].sort().join(',');
+}
+
+/** Where to measure one container: the cgroup path on each hierarchy, or why not there. */
+export interface ResourceTarget {
+  readonly paths: ReadonlyMap<string, string | Unknown>;
+}
+
+function ancestors(path: string): string[] {
+  const out = ['/'];
+  let i = path.indexOf('/', 1);
+  while (i > 0) {
+    out.push(path.slice(0, i));
+    i = path.indexOf('/', i + 1);
+  }
+  if (path !== '/') out.push(path);
+  return out;
+}
+
+const isUnder = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(dir + '/');
+
+function commonAncestor(paths: readonly string[]): string {
+  let common = paths[0] ?? '/';
+  for (const p of paths) while (!isUnder(p, common)) common = common.slice(0, Math.max(1, common.lastIndexOf('/')));
+  return common;
+}
+
+const hierarchyLabel = (key: string): string => (key === '' ? 'cgroup2' : key);
+
+/**
+ * The container's own cgroup on each hierarchy: the deepest cgroup that holds all its anchor
+ * processes, so processes in sub-cgroups (a systemd-run unit inside a container, v1 controllers
+ * with different paths) are counted once, through the parent's hierarchical counters. Anchors are
+ * the processes found by their engine cgroup; for containers without one, every member except
+ * those that merely joined its namespaces (nsenter keeps its own cgroup).
+ *
+ * A cgroup that also holds processes outside the container (a hand-made `unshare` left in the
+ * user's session cgroup, or the root cgroup) does not measure the container: that hierarchy is
+ * Unknown with the count, rather than the numbers of a bigger group passed off as the container's.
+ */
+export function resourceTargets(processes: readonly Process[], containers: readonly Container[]): Map<Container, ResourceTarget | Unknown> {
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const population = new Map<string, number>();
+  for (const p of processes) {
+    if (p.kernelThread || !p.cgroups) continue;
+    for (const l of p.cgroups) {
+      if (l.controllers.some((c) => c.startsWith('name='))) continue;
+      const k = hierarchyKey(l);
+      for (const a of ancestors(l.path)) population.set(`${k}\0${a}`, (population.get(`${k}\0${a}`) ?? 0) + 1);
+    }
+  }
+  const out = new Map<Container, ResourceTarget | Unknown>();
+  for (const c of containers) {
+    const members = c.processes.flatMap((cp) => {
+      const p = byPid.get(cp.pid);
+      return p?.cgroups ? [{ p, via: cp.via, cgroups: p.cgroups }] : [];
+    });
+    let anchors = members.filter((m) => m.via === 'cgroup');
+    if (anchors.length === 0) anchors = members.filter((m) => m.via !== 'namespaces');
+    if (anchors.length === 0) {
+      out.set(c, unknown('no member process with a readable /proc/<pid>/cgroup'));
+      continue;
+    }
+    const inside = [...members.map((m) => m.cgroups)];
+    const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
+    if (mon?.cgroups) inside.push(mon.cgroups);
+    const keys = new Set(anchors.flatMap((a) => a.cgroups.filter((l) => !l.controllers.some((x) => x.startsWith('name='))).map(hierarchyKey)));
+    const paths = new Map<string, string | Unknown>();
+    for (const k of keys) {
+      const here = anchors.flatMap((a) => a.cgroups.filter((l) => hierarchyKey(l) === k).map((l) => l.path));
+      const dir = commonAncestor(here);
+      if (dir === '/') {
+        paths.set(k, unknown(`in the root cgroup of ${hierarchyLabel(k)}: the container has no cgroup of its own there`));
+        continue;
+      }
+      let mine = 0;
+      for (const lines of inside) if (lines.some((l) => hierarchyKey(l) === k && isUnder(l.path, dir))) mine++;
+      const others = (population.get(`${k}\0${dir}`) ?? 0) - mine;
+      paths.set(k, others > 0 ? unknown(`cgroup ${dir} (${hierarchyLabel(k)}) also holds ${others} process(es) outside the container`) : dir);
+    }
+    // Nothing of its own anywhere (a hand-made container left in its creator's cgroups): one
+    // reason for the whole container, preferring the memory hierarchy's, which names the cgroup.
+    const own = [...paths.values()];
+    if (own.length > 0 && own.every(isUnknown)) {
+      const why = (paths.get('memory') ?? own[0]) as Unknown;
+      out.set(c, unknown(`no cgroup of its own: ${why.unknown}`));
+      continue;
+    }
+    out.set(c, { paths });
+  }
+  return out;
+}
+
+/** CPU counters read together, with the time they were read (ms, monotonic clock). */
+export interface CpuCounters {
+  readonly atMs: number;
+  /** The directory usageUsec was read from: a change between samples means another cgroup. */
+  readonly dir: string | null;
+  readonly usageUsec: Known<number>;
+  readonly nrPeriods: Known<number>;
+  readonly nrThrottled: Known<number>;
+  readonly throttledUsec: Known<number>;
+}
+
+export interface PressureLine {
+  readonly avg10: number;
+  readonly avg60: number;
+  readonly avg300: number;
+  readonly totalUsec: number;
+}
+export interface Pressure {
+  readonly some: PressureLine | null;
+  readonly full: PressureLine | null;
+}
+
+export interface IoDeviceUsage {
+  readonly device: string;
+  readonly readBytes: number | null;
+  readonly writeBytes: number | null;
+  readonly readOps: number | null;
+  readonly writeOps: number | null;
+}
+export interface IoDeviceLimit {
+  readonly device: string;
+  readonly readBps: number | 'unlimited';
+  readonly writeBps: number | 'unlimited';
+  readonly readIops: number | 'unlimited';
+  readonly writeIops: number | 'unlimited';
+}
+
+export type FreezerState = 'thawed' | 'freezing' | 'frozen';
+
+/** Everything read from one container's cgroups in one pass. */
+export interface CgroupSample {
+  /** Host directory measured per controller (cpu, cpuacct, memory, pids, io, cpuset, freezer, pressure). */
+  readonly dirs: Readonly<Record<string, string>>;
+  readonly counters: CpuCounters;
+  readonly cpu: {
+    readonly quotaUsec: Limit;
+    readonly periodUsec: Known<number>;
+    readonly weight: Known<number>;
+    readonly shares: Known<number>;
+    readonly cpus: Known<{ readonly text: string; readonly count: number }>;
+  };
+  readonly memory: {
+    readonly usageBytes: Known<number>;
+    readonly limitBytes: Limit;
+    readonly highBytes: Limit;
+    readonly softLimitBytes: Limit;
+    readonly swapBytes: Limit;
+    readonly anonBytes: Known<number>;
+    readonly fileBytes: Known<number>;
+    readonly kernelBytes: Known<number>;
+    readonly shmemBytes: Known<number>;
+    readonly inactiveFileBytes: Known<number>;
+    readonly oom: Known<number>;
+    readonly oomKill: Known<number>;
+    readonly max: Known<number>;
+    readonly high: Known<number>;
+    readonly failcnt: Known<number>;
+    readonly underOom: Known<boolean>;
+  };
+  readonly pids: { readonly current: Known<number>; readonly max: Limit };
+  readonly io: { readonly devices: Known<readonly IoDeviceUsage[]>; readonly limits: Known<readonly IoDeviceLimit[]> };
+  readonly pressure: { readonly cpu: Known<Pressure>; readonly memory: Known<Pressure>; readonly io: Known<Pressure> };
+  readonly freezer: Known<FreezerState>;
+}
+
+export interface ResourceLimits {
+  readonly cpuCores: Limit;
+  readonly cpuPeriodUsec: Known<number>;
+  readonly cpuWeight: Known<number>;
+  readonly cpuShares: Known<number>;
+  readonly cpusetCpus: Known<string>;
+  readonly memoryBytes: Limit;
+  readonly memoryHighBytes: Limit;
+  readonly memorySoftLimitBytes: Limit;
+  readonly swapBytes: Limit;
+  readonly pids: Limit;
+  readonly io: Known<readonly IoDeviceLimit[]>;
+}
+
+export interface ResourceUsage {
+  /** Percent of one host CPU over the sampling interval (200 = two cores busy). */
+  readonly cpuPercent: Known<number>;
+  /** Percent of the container's CPU limit; 'unlimited' without a CFS quota. */
+  readonly cpuPercentOfLimit: Limit;
+  /** Percent of CFS enforcement periods in the interval in which the cgroup was throttled. */
+  readonly throttledPercent: Limit;
+  readonly cpuUsageUsec: Known<number>;
+  readonly throttling: { readonly periods: Known<number>; readonly throttledPeriods: Known<number>; readonly throttledUsec: Known<number> };
+  readonly memoryBytes: Known<number>;
+  readonly workingSetBytes: Known<number>;
+  readonly memory: {
+    readonly anonBytes: Known<number>;
+    readonly fileBytes: Known<number>;
+    readonly kernelBytes: Known<number>;
+    readonly shmemBytes: Known<number>;
+    readonly inactiveFileBytes: Known<number>;
+  };
+  readonly pids: Known<number>;
+  readonly io: Known<readonly IoDeviceUsage[]>;
+  readonly events: {
+    readonly oom: Known<number>;
+    readonly oomKill: Known<number>;
+    readonly max: Known<number>;
+    readonly high: Known<number>;
+    readonly failcnt: Known<number>;
+    readonly underOom: Known<boolean>;
+  };
+  readonly pressure: CgroupSample['pressure'];
+  readonly freezer: Known<FreezerState>;
+}
+
+export interface ContainerResources {
+  /** Why nothing could be measured (then every field is Unknown with this reason), else null. */
+  readonly unavailable: string | null;
+  readonly cgroups: Readonly<Record<string, string>>;
+  readonly sampleIntervalMs: number | null;
+  readonly limits: ResourceLimits;
+  readonly usage: ResourceUsage;
+}
+
+/** A field the other cgroup version has (cpu.shares on v1, cpu.weight on v2...). */
+export const notOn = (v: 1 | 2, what: string): Unknown => unknown(`${what}: not on cgroup v${v}`);
+
+/**
+ * Working set as cAdvisor and the kubelet define it: usage minus inactive file pages, floored at
+ * 0 (cadvisor container/libcontainer/handler.go setMemoryStats: `total_inactive_file` on v1,
+ * `inactive_file` on v2; the kubelet's eviction signal memory.available uses the same figure).
+ */
+export function workingSetBytes(usage: Known<number>, inactiveFile: Known<number>): Known<number> {
+  if (isUnknown(usage)) return usage;
+  if (isUnknown(inactiveFile)) return inactiveFile;
+  return Math.max(0, usage - inactiveFile);
+}
+
+type Delta = { d: number; dtMs: number } | Unknown;
+
+const removed = (u: Unknown): boolean => u.cause === 'absent' || u.cause === 'gone';
+
+function delta(prev: CpuCounters, cur: CpuCounters, pick: (c: CpuCounters) => Known<number>, what: string): Delta {
+  const a = pick(prev);
+  const b = pick(cur);
+  if (isUnknown(a)) return a;
+  if (isUnknown(b)) return removed(b) ? unknown(`cgroup removed between samples (${b.unknown})`) : b;
+  if (prev.dir !== cur.dir) return unknown(`the container's cgroup changed between samples (${prev.dir ?? '?'} -> ${cur.dir ?? '?'})`);
+  // Counters only grow while a cgroup lives. A smaller value means the cgroup was removed and
+  // created again under the same name (container restarted between the two reads).
+  if (b < a) return unknown(`${what} went backwards between samples (${a} -> ${b}): cgroup recreated, container restarted?`);
+  const dtMs = cur.atMs - prev.atMs;
+  if (!(dtMs > 0)) return unknown('no time elapsed between samples');
+  return { d: b - a, dtMs };
+}
+
+/**
+ * Limits, usage and rates of one container. `prev` holds the counters of a first sample taken
+ * `sample.counters.atMs - prev.atMs` earlier, or a reason why there is none (--no-rates).
+ */
+export function deriveResources(prev: CpuCounters | Unknown, sample: CgroupSample): ContainerResources {
+  const { cpu, memory: m, counters } = sample;
+  const cpuCores: Limit = isUnknown(cpu.quotaUsec) || cpu.quotaUsec === 'unlimited' ? cpu.quotaUsec : isUnknown(cpu.periodUsec) ? cpu.periodUsec : cpu.quotaUsec / cpu.periodUsec;
+
+  let cpuPercent: Known<number>;
+  let throttledPercent: Limit;
+  if (isUnknown(prev)) {
+    cpuPercent = prev;
+    throttledPercent = cpuCores === 'unlimited' ? 'unlimited' : prev;
+  } else {
+    const u = delta(prev, counters, (c) => c.usageUsec, 'CPU usage');
+    cpuPercent = isUnknown(u) ? u : (u.d / (u.dtMs * 1000)) * 100;
+    if (cpuCores === 'unlimited') throttledPercent = 'unlimited';
+    else {
+      const p = delta(prev, counters, (c) => c.nrPeriods, 'nr_periods');
+      const t = delta(prev, counters, (c) => c.nrThrottled, 'nr_throttled');
+      if (isUnknown(p)) throttledPercent = p;
+      else if (isUnknown(t)) throttledPercent = t;
+      // No enforcement period ran (the cgroup was idle): none of them was throttled.
+      else throttledPercent = p.d === 0 ? 0 : (t.d / p.d) * 100;
+    }
+  }
+  const cpuPercentOfLimit: Limit = isUnknown(cpuCores) || cpuCores === 'unlimited' ? cpuCores : isUnknown(cpuPercent) ? cpuPercent : cpuPercent / cpuCores;
+
+  return {
+    unavailable: null,
+    cgroups: sample.dirs,
+    sampleIntervalMs: isUnknown(prev) ? null : counters.atMs - prev.atMs,
+    limits: {
+      cpuCores,
+      cpuPeriodUsec: cpu.periodUsec,
+      cpuWeight: cpu.weight,
+      cpuShares: cpu.shares,
+      cpusetCpus: isUnknown(cpu.cpus) ? cpu.cpus : cpu.cpus.text,
+      memoryBytes: m.limitBytes,
+      memoryHighBytes: m.highBytes,
+      memorySoftLimitBytes: m.softLimitBytes,
+      swapBytes: m.swapBytes,
+      pids: sample.pids.max,
+      io: sample.io.limits,
+    },
+    usage: {
+      cpuPercent,
+      cpuPercentOfLimit,
+      throttledPercent,
+      cpuUsageUsec: counters.usageUsec,
+      throttling: { periods: counters.nrPeriods, throttledPeriods: counters.nrThrottled, throttledUsec: counters.throttledUsec },
+      memoryBytes: m.usageBytes,
+      workingSetBytes: workingSetBytes(m.usageBytes, m.inactiveFileBytes),
+      memory: { anonBytes: m.anonBytes, fileBytes: m.fileBytes, kernelBytes: m.kernelBytes, shmemBytes: m.shmemBytes, inactiveFileBytes: m.inactiveFileBytes },
+      pids: sample.pids.current,
+      io: sample.io.devices,
+      events: { oom: m.oom, oomKill: m.oomKill, max: m.max, high: m.high, failcnt: m.failcnt, underOom: m.underOom },
+      pressure: sample.pressure,
+      freezer: sample.freezer,
+    },
+  };
+}
+
+/** Resources of a container that has no measurable cgroup: every field Unknown with one reason. */
+export function unavailableResources(why: Unknown): ContainerResources {
+  const u = why;
+  return {
+    unavailable: why.unknown,
+    cgroups: {},
+    sampleIntervalMs: null,
+    limits: { cpuCores: u, cpuPeriodUsec: u, cpuWeight: u, cpuShares: u, cpusetCpus: u, memoryBytes: u, memoryHighBytes: u, memorySoftLimitBytes: u, swapBytes: u, pids: u, io: u },
+    usage: {
+      cpuPercent: u,
+      cpuPercentOfLimit: u,
+      throttledPercent: u,
+      cpuUsageUsec: u,
+      throttling: { periods: u, throttledPeriods: u, throttledUsec: u },
+      memoryBytes: u,
+      workingSetBytes: u,
+      memory: { anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u },
+      pids: u,
+      io: u,
+      events: { oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u },
+      pressure: { cpu: u, memory: u, io: u },
+      freezer: u,
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/** Pure resource derivations: which cgroup is the container's, and rates across two samples. */
+import { describe, expect, it } from 'vitest';
+import type { CgroupLine } from '../../../src/model/cgroup.js';
+import type { Container, Membership } from '../../../src/model/container.js';
+import type { Process } from '../../../src/model/process.js';
+import { deriveResources, resourceTargets, unknown, workingSetBytes, type CgroupSample, type CpuCounters, type ResourceTarget } from '../../../src/model/resources.js';
+
+const lines = (mem: string, cpu = mem, v2 = '/'): CgroupLine[] => [
+  { hierarchyId: 4, controllers: ['memory'], path: mem },
+  { hierarchyId: 1, controllers: ['cpu'], path: cpu },
+  { hierarchyId: 9, controllers: ['name=systemd'], path: mem },
+  { hierarchyId: 0, controllers: [], path: v2 },
+];
+
+function proc(pid: number, cgroups: CgroupLine[]): Process {
+  return {
+    pid, ppid: 1, kernelThread: false, comm: 'x', state: 'S', starttimeTicks: pid, utimeTicks: 0, stimeTicks: 0, rssPages: 0, vmRssKiB: null, threads: 1,
+    cmdline: null, nspid: null, uids: null, gids: null, capEff: null, capPrm: null, capBnd: null, seccomp: null, seccompFilters: null, noNewPrivs: null,
+    namespaces: {}, cgroups, gaps: [],
+  };
+}
+
+function container(id: string, members: [number, Membership][]): Container {
+  return {
+    id, idKind: 'engine', name: id, engine: 'docker', runtime: null, image: null, command: [], pod: null, kubernetes: null,
+    pid: members[0]?.[0] ?? 1, processes: members.map(([pid, via]) => ({ pid, nspid: null, via })), namespaces: {}, hostNamespaces: [],
+    cgroup: { mode: 'hybrid', path: null }, monitor: null, partialMembers: [], metadata: null, evidence: [], starttimeTicks: 0,
+  };
+}
+
+const paths = (t: ResourceTarget | { unknown: string } | undefined): Record<string, unknown> =>
+  t && 'paths' in t ? Object.fromEntries(t.paths) : { unknown: t?.unknown };
+
+describe('resourceTargets', () => {
+  it('measures a container with processes in sub-cgroups once, at their common cgroup', () => {
+    const ps = [proc(10, lines('/docker/a')), proc(11, lines('/docker/a/sub', '/docker/a')), proc(12, lines('/docker/a/sub/deeper', '/docker/a')), proc(20, lines('/docker/b'))];
+    const a = container('a', [[10, 'cgroup'], [11, 'cgroup'], [12, 'cgroup']]);
+    const t = resourceTargets(ps, [a]).get(a);
+    expect(paths(t)).toEqual({ memory: '/docker/a', cpu: '/docker/a', '': { unknown: 'in the root cgroup of cgroup2: the container has no cgroup of its own there' } });
+  });
+
+  it('ignores members that only joined the namespaces (nsenter keeps its own cgroup)', () => {
+    const ps = [proc(10, lines('/docker/a')), proc(30, lines('/user.slice/x'))];
+    const a = container('a', [[10, 'cgroup'], [30, 'namespaces']]);
+    expect(paths(resourceTargets(ps, [a]).get(a))['memory']).toBe('/docker/a');
+  });
+
+  it('refuses a cgroup shared with processes outside the container, and the root cgroup', () => {
+    const ps = [proc(10, lines('/ctr/u', '/user.slice/s1')), proc(11, lines('/ctr/u', '/user.slice/s1')), proc(40, lines('/', '/user.slice/s1'))];
+    const c = container('u', [[10, 'private-namespaces'], [11, 'descendant']]);
+    expect(paths(resourceTargets(ps, [c]).get(c))).toEqual({
+      memory: '/ctr/u',
+      cpu: { unknown: 'cgroup /user.slice/s1 (cpu) also holds 1 process(es) outside the container' },
+      '': { unknown: 'in the root cgroup of cgroup2: the container has no cgroup of its own there' },
+    });
+  });
+
+  it('gives one reason for a container with no cgroup of its own anywhere', () => {
+    const ps = [proc(10, lines('/user.slice/s1', '/')), proc(40, lines('/user.slice/s1', '/'))];
+    const c = container('u', [[10, 'private-namespaces']]);
+    expect(resourceTargets(ps, [c]).get(c)).toEqual({ unknown: 'no cgroup of its own: cgroup /user.slice/s1 (memory) also holds 1 process(es) outside the container' });
+  });
+
+  it('has no target without a member whose cgroups were readable', () => {
+    const c = container('gone', [[99, 'cgroup']]);
+    expect(resourceTargets([], [c]).get(c)).toEqual({ unknown: 'no member process with a readable /proc/<pid>/cgroup' });
+  });
+});
+
+const counters = (atMs: number, usageUsec: number, nrPeriods = 0, nrThrottled = 0, dir = '/sys/fs/cgroup/cpuacct/x'): CpuCounters => ({ atMs, dir, usageUsec, nrPeriods, nrThrottled, throttledUsec: 0 });
+
+function sample(c: CpuCounters, quotaUsec: CgroupSample['cpu']['quotaUsec'] = 'unlimited'): CgroupSample {
+  const u = unknown('not in this test');
+  return {
+    dirs: {},
+    counters: c,
+    cpu: { quotaUsec, periodUsec: 100000, weight: u, shares: 1024, cpus: { text: '0-1', count: 2 } },
+    memory: { usageBytes: 30 << 20, limitBytes: 64 << 20, highBytes: u, softLimitBytes: 'unlimited', swapBytes: 'unlimited', anonBytes: 25 << 20, fileBytes: 4 << 20, kernelBytes: u, shmemBytes: 0, inactiveFileBytes: 3 << 20, oom: u, oomKill: 1, max: u, high: u, failcnt: 7, underOom: false },
+    pids: { current: 3, max: 100 },
+    io: { devices: [], limits: [] },
+    pressure: { cpu: u, memory: u, io: u },
+    freezer: 'thawed',
+  };
+}
+
+describe('deriveResources', () => {
+  it('computes CPU% of a host core and of the limit, and throttling, from counter deltas', () => {
+    // 0.5 CPU busy for 2 s: 1 000 000 us used in 2 000 ms, 20 periods of which 19 throttled.
+    const r = deriveResources(counters(1000, 5_000_000, 100, 10), sample(counters(3000, 6_000_000, 120, 29), 50000));
+    expect(r.limits.cpuCores).toBe(0.5);
+    expect(r.usage.cpuPercent).toBeCloseTo(50, 10);
+    expect(r.usage.cpuPercentOfLimit).toBeCloseTo(100, 10);
+    expect(r.usage.throttledPercent).toBeCloseTo(95, 10);
+    expect(r.sampleIntervalMs).toBe(2000);
+  });
+
+  it('has no throttling or percent-of-limit without a limit, and 0% throttled when no period ran', () => {
+    const r = deriveResources(counters(0, 10), sample(counters(500, 10)));
+    expect(r.usage.cpuPercent).toBe(0);
+    expect(r.usage.cpuPercentOfLimit).toBe('unlimited');
+    expect(r.usage.throttledPercent).toBe('unlimited');
+    expect(deriveResources(counters(0, 10, 5, 1), sample(counters(500, 10, 5, 1), 20000)).usage.throttledPercent).toBe(0);
+  });
+
+  it('refuses a counter that went backwards (container restarted) rather than report 0', () => {
+    const r = deriveResources(counters(0, 9_000_000, 50, 5), sample(counters(500, 1_000, 1, 0), 50000));
+    expect(r.usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/CPU usage went backwards/) });
+    expect(r.usage.throttledPercent).toMatchObject({ unknown: expect.stringMatching(/nr_periods went backwards/) });
+    expect(r.usage.cpuPercentOfLimit).toMatchObject({ unknown: expect.stringMatching(/backwards/) });
+  });
+
+  it('refuses a rate across two different cgroups, or no elapsed time', () => {
+    expect(deriveResources(counters(0, 1), sample(counters(500, 2, 0, 0, '/other'))).usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/changed between samples/) });
+    expect(deriveResources(counters(500, 1), sample(counters(500, 2))).usage.cpuPercent).toEqual({ unknown: 'no time elapsed between samples' });
+  });
+
+  it('keeps limits and usage with --no-rates, and the working set as usage - inactive_file', () => {
+    const r = deriveResources(unknown('rates not sampled (--no-rates)'), sample(counters(0, 1), 50000));
+    expect(r.usage.cpuPercent).toEqual({ unknown: 'rates not sampled (--no-rates)' });
+    expect(r.limits.memoryBytes).toBe(64 << 20);
+    expect(r.usage.workingSetBytes).toBe(27 << 20);
+    expect(r.limits.pids).toBe(100);
+    expect(workingSetBytes(100, 150)).toBe(0);
+    expect(workingSetBytes(unknown('u'), 1)).toEqual(unknown('u'));
+  });
+});

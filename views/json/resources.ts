@@ -1,0 +1,39 @@
+/**
+ * JSON form of ContainerResources: `limits` and `usage` objects, plus `resources` saying which
+ * cgroup directories were read and why any field is null. "Unlimited" and "unknown" are both
+ * null; `resources.unknown` maps the dotted field path of each unknown one to its reason, so a
+ * null without an entry there means "no limit".
+ */
+import { isUnknown, type ContainerResources } from '../../src/model/resources.js';
+
+function plain(v: unknown, path: string, reasons: Record<string, string>): unknown {
+  if (v === 'unlimited') return null;
+  if (isUnknown(v)) {
+    reasons[path] = v.unknown;
+    return null;
+  }
+  if (Array.isArray(v)) return v.map((x, i) => plain(x, `${path}[${i}]`, reasons));
+  if (typeof v === 'object' && v !== null) {
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[k] = plain(x, path === '' ? k : `${path}.${k}`, reasons);
+    return o;
+  }
+  return v;
+}
+
+export function resourcesToJson(r: ContainerResources): { limits: unknown; usage: unknown; resources: Record<string, unknown> } {
+  const reasons: Record<string, string> = {};
+  const limits = plain(r.limits, 'limits', reasons);
+  const usage = plain(r.usage, 'usage', reasons);
+  return {
+    limits,
+    usage,
+    resources: {
+      cgroups: r.cgroups,
+      sampleIntervalMs: r.sampleIntervalMs === null ? null : Math.round(r.sampleIntervalMs * 10) / 10,
+      unavailable: r.unavailable,
+      // With nothing measurable every field shares the one reason above.
+      unknown: r.unavailable === null ? reasons : {},
+    },
+  };
+}
