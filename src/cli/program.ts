@@ -14,6 +14,7 @@ import { registerInspect } from './commands/inspect.js';
 import { collectDetails } from '../../collectors/details.js';
 import { sampleNetRates } from './net-sampling.js';
 import { registerWhich } from './commands/which.js';
+import { registerEnter } from './commands/enter.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -94,6 +95,7 @@ export function createProgram(deps: Deps): Command {
         deps.out(renderPs(model, deps.columns, await sampleNetRates(root, model, ms, deps.now)));
       }
     });
+  registerEnter(program, deps);
 
   registerInspect(program, deps);
   registerWhich(program, deps);
