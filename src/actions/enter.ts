@@ -27,7 +27,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isatty } from 'node:tty';
-import { readCgroupLayout } from '../../collectors/collect.js';
+import { readCgroupLayout, readNsSet } from '../../collectors/collect.js';
 import { cgroupDir, mountForLine } from '../../collectors/cgroupfs/layout.js';
 import { readParsed, type HostRoot } from '../../collectors/host-root.js';
 import { parsePidCgroup } from '../../collectors/procfs/pid-cgroup.js';
@@ -35,7 +35,7 @@ import { parsePidStat } from '../../collectors/procfs/pid-stat.js';
 import { parsePidStatus } from '../../collectors/procfs/pid-status.js';
 import { primaryCgroupPath } from '../model/cgroup.js';
 import { confinementGaps, decideOutcomes, JOIN_ORDER, needsSingleThreaded, requestedTypes, type EnterFlags, type NsOutcome } from '../model/enter-plan.js';
-import { isNsType, type NsSet, type NsType } from '../model/namespace.js';
+import { isNsType, type NsType } from '../model/namespace.js';
 import { bindLibc, chroot, fchdir, setCloexec, setns, SysError, unshareFs } from './libc.js';
 
 export type EnterErrorKind = 'denied' | 'gone' | 'unsupported' | 'command-not-found' | 'cannot-run' | 'failed';
@@ -131,9 +131,9 @@ export async function enter(spec: EnterSpec, root: HostRoot, report: (r: EnterRe
     }
 
     // The inodes of the opened fds are the namespaces that will be joined; the links fill in the rest.
-    const targetNs = readAllNs(root, spec.pid);
+    const targetNs = readNsSet(root, spec.pid);
     for (const t of types) targetNs[t] = fs.fstatSync(opened.ns[t] as number).ino;
-    const outcomes = decideOutcomes(types, targetNs, readAllNs(root, 'self'), supported);
+    const outcomes = decideOutcomes(types, targetNs, readNsSet(root, 'self'), supported);
     const nsenterPath = needsSingleThreaded(outcomes) ? findNsenter() : null;
 
     const env = spec.targetEnv ? targetEnvironment(root, spec.pid) : { ...process.env };
@@ -253,16 +253,6 @@ const describeDir = (wd: EnterSpec['wd']): string => (typeof wd === 'object' ? w
 function readDirOr(root: HostRoot, p: string): string[] {
   const r = root.readDir(p);
   return r.ok ? r.value : [];
-}
-
-function readAllNs(root: HostRoot, pid: number | 'self'): NsSet {
-  const out: NsSet = {};
-  for (const t of JOIN_ORDER) {
-    const r = root.readLink(`/proc/${pid}/ns/${t}`);
-    const m = r.ok ? /\[(\d+)\]$/.exec(r.value) : null;
-    if (m) out[t] = Number(m[1]);
-  }
-  return out;
 }
 
 function privileges(root: HostRoot, pid: number): { seccomp: number | null; capBnd: string | null; ownCapBnd: string | null } {

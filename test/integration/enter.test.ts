@@ -227,6 +227,14 @@ describeWith(['root', 'nsenter', 'docker'], 'enter: docker', () => {
     expect(openFds(ok(runCli(['enter', '-q', '--all', '--join-cgroup', name, '--', 'ls', '-l', '/proc/self/fd'])))).toEqual([0, 1, 2]);
   });
 
+  it('refuses a working directory outside the container root, and --target-wd is inside', () => {
+    const r = runCli(['enter', '-q', '--mnt', '--wd', dir, name, '--', 'true']);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toBe(`ctrscope: working directory ${dir} is outside the root directory of the entered process; choose one inside it\n`);
+    const cwd = sh('docker', ['inspect', '-f', '{{.Config.WorkingDir}}', name]).trim() || '/';
+    expect(ok(runCli(['enter', '-q', '--mnt', '--target-wd', name, '--', 'pwd'])).trim()).toBe(cwd);
+  });
+
   it('a command missing from the container is exit 127 with one line', () => {
     const r = runCli(['enter', '-q', '--mnt', name, '--', '/ctrscope-it-nonexistent']);
     expect(r.code).toBe(127);
