@@ -11,5 +11,11 @@ export const EXIT = {
   denied: 4,
   /** The target matched several containers. */
   ambiguous: 5,
+  /** A namespace type this kernel lacks, or that cannot be joined here (enter). */
+  unsupported: 6,
+  /** enter: the command was found but could not be run (shell convention). */
+  cannotRun: 126,
+  /** enter: the command does not exist where it was looked up (shell convention). */
+  commandNotFound: 127,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

@@ -15,6 +15,7 @@ import { collectDetails } from '../../collectors/details.js';
 import { sampleNetRates } from './net-sampling.js';
 import { collectResources } from '../../collectors/resources.js';
 import { registerWhich } from './commands/which.js';
+import { registerEnter } from './commands/enter.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -99,6 +100,7 @@ export function createProgram(deps: Deps): Command {
         deps.out(renderPs(model, deps.columns, net, { byContainer: await resources, rates: ms > 0 }));
       }
     });
+  registerEnter(program, deps);
 
   registerInspect(program, deps);
   registerWhich(program, deps);

@@ -97,7 +97,8 @@ export function podRepresentative(model: HostModel, pod: Pod): Container | null 
 export function describeTarget(t: Target): string {
   if (t.kind === 'pod' && t.pod) {
     const c = t.container;
-    return `pod ${t.pod.name ?? t.pod.id} (${t.pod.kind} ${shortId({ id: t.pod.id })}) via ${c ? containerLabel(c) : 'its first member'}, pid ${t.pid}`;
+    const label = t.pod.name !== null ? `${t.pod.name} (${t.pod.kind} ${shortId({ id: t.pod.id })})` : `${t.pod.id} (${t.pod.kind})`;
+    return `pod ${label} via ${c ? containerLabel(c) : 'its first member'}, pid ${t.pid}`;
   }
   if (t.container) {
     const c = t.container;

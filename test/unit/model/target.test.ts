@@ -156,6 +156,7 @@ describe('resolveTarget', () => {
       const t = found(resolveTarget(m, q));
       expect([t.kind, t.pod?.id, t.container?.name, t.pid]).toEqual(['pod', POD_ID, 'fade0001-infra', 600]);
     }
+    expect(describeTarget(found(resolveTarget(m, 'shop')))).toBe(`pod shop (podman ${POD_ID.slice(0, 12)}) via fade0001-infra (podman ${INFRA.slice(0, 12)}), pid 600`);
     // A container of the pod asked by name is the container, with its pod attached.
     const app = found(resolveTarget(m, 'shop-app'));
     expect([app.kind, app.pid, app.pod?.id]).toEqual(['container', 610, POD_ID]);
@@ -165,6 +166,7 @@ describe('resolveTarget', () => {
     const pod = m.pods.find((p) => p.kind === 'shared-namespaces');
     const t = found(resolveTarget(m, pod?.id as string));
     expect([t.kind, t.container?.name, t.pid]).toEqual(['pod', 'neta', 700]);
+    expect(describeTarget(t)).toBe(`pod ${pod?.id} (shared-namespaces) via neta (docker ${NETA.slice(0, 12)}), pid 700`);
   });
 
   it('an empty target is refused', () => {
