@@ -82,12 +82,13 @@ export function createProgram(deps: Deps): Command {
     .description('list every container, one row each')
     .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json)')
     .option('--sizes', 'with --json: measure each upper layer (bytes, files, whiteouts), at most 2 s each and 10 s in all')
-    .addOption(new Option('--interval <ms>', 'sample rates (CPU%, CPU throttling, NET) this far apart (0: no rates)').default('500'))
+    .addOption(new Option('--interval <seconds>', 'sample rates (CPU%, CPU throttling, NET) this far apart (0: no rates)').default('0.5'))
     .option('--no-rates', 'one sample only: limits and usage, no CPU% or NET rates')
     .action(async (opts: { json?: boolean; sizes?: boolean; interval: string; rates: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
-      const ms = opts.rates ? Number(opts.interval) : 0;
-      if (!Number.isFinite(ms) || ms < 0) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected milliseconds, 0 or more`);
+      const seconds = Number(opts.interval);
+      if (opts.interval.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60 (e.g. 0.5)`);
+      const ms = opts.rates ? Math.round(seconds * 1000) : 0;
       const root = openRoot(g);
       const model = loadModel(root, deps);
       // Resource and network counters are sampled over the same interval: the waits overlap.

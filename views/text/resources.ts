@@ -33,7 +33,7 @@ export function resourceColumns(resources: ReadonlyMap<string, ContainerResource
       align: 'right',
       value: (c) => {
         const r = get(c);
-        return r ? `${cell(r.usage.memoryBytes, formatBytes)} / ${cell(r.limits.memoryBytes, formatBytes)}` : '?';
+        return r ? `${cell(r.usage.memoryBytes, formatBytes)}/${cell(r.limits.memoryBytes, formatBytes)}` : '?';
       },
     },
     {
@@ -41,7 +41,7 @@ export function resourceColumns(resources: ReadonlyMap<string, ContainerResource
       align: 'right',
       value: (c) => {
         const r = get(c);
-        return r ? `${cell(r.usage.pids, String)} / ${cell(r.limits.pids, String)}` : '?';
+        return r ? `${cell(r.usage.pids, String)}/${cell(r.limits.pids, String)}` : '?';
       },
     },
   );
