@@ -16,6 +16,10 @@ import { sampleNetRates } from './net-sampling.js';
 import { collectResources } from '../../collectors/resources.js';
 import { registerWhich } from './commands/which.js';
 import { registerEnter } from './commands/enter.js';
+import { registerNs } from './commands/ns.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { isArchivePath, unpackArchive } from './snapshot-archive.js';
+import { VERSION } from './version.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -43,8 +47,16 @@ export class ExitWith extends Error {
 }
 
 export function openRoot(opts: GlobalOptions): HostRoot {
+  let dir = opts.root;
+  if (isArchivePath(dir)) {
+    try {
+      dir = unpackArchive(dir);
+    } catch (err) {
+      throw new ExitWith(EXIT.failure, `--root ${opts.root}: cannot unpack (${err instanceof Error ? err.message : String(err)}); expected an archive written by ctrscope snapshot`);
+    }
+  }
   try {
-    return openHostRoot(opts.root);
+    return openHostRoot(dir);
   } catch (err) {
     if (err instanceof RootError) throw new ExitWith(EXIT.failure, err.message);
     throw err;
@@ -71,7 +83,7 @@ export function loadModel(root: HostRoot, deps: Deps): HostModel {
 export function createProgram(deps: Deps): Command {
   const program = new Command('ctrscope')
     .description('Every container on a Linux host, rebuilt from kernel state, whichever engine started it')
-    .version('0.1.0')
+    .version(VERSION)
     .addOption(new Option('--root <dir>', 'read the host tree at DIR (a host mounted at /host, a sample, an unpacked snapshot)').default('/'))
     .showHelpAfterError()
     .configureOutput({ writeOut: deps.out, writeErr: deps.err });
@@ -105,6 +117,8 @@ export function createProgram(deps: Deps): Command {
 
   registerInspect(program, deps);
   registerWhich(program, deps);
+  registerNs(program, deps);
+  registerSnapshot(program, deps);
   return program;
 }
 
