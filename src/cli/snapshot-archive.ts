@@ -9,12 +9,17 @@
  * symlink, which matters for archives received with bug reports; and it needs neither a tar
  * binary on the host nor a child process.
  */
+import { createRequire } from 'node:module';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import * as tar from 'tar';
+import type * as Tar from 'tar';
 import type { RecordedEntry } from '../../collectors/snapshot/recording-root.js';
 import type { SnapshotMeta } from '../../collectors/snapshot/record.js';
+
+// Loaded on first use: node-tar takes ~60 ms to import, which `ps` and `ns` must not pay.
+let tarModule: typeof Tar | undefined;
+const tar = (): typeof Tar => (tarModule ??= createRequire(import.meta.url)('tar') as typeof Tar);
 
 const exists = (p: string): boolean => {
   try {
@@ -48,7 +53,7 @@ export function writeTree(dir: string, entries: ReadonlyMap<string, RecordedEntr
 
 export function packTree(dir: string, outFile: string): void {
   // portable: no uid/gid/uname/atime/ctime of the recorder's machine in the archive.
-  tar.create({ gzip: true, file: outFile, cwd: dir, sync: true, portable: true }, readdirSync(dir).sort());
+  tar().create({ gzip: true, file: outFile, cwd: dir, sync: true, portable: true }, readdirSync(dir).sort());
 }
 
 const unpacked: string[] = [];
@@ -65,7 +70,7 @@ export function unpackArchive(file: string): string {
       for (const d of unpacked) rmSync(d, { recursive: true, force: true });
     });
   }
-  tar.extract({ file, cwd: dir, sync: true, strict: true });
+  tar().extract({ file, cwd: dir, sync: true, strict: true });
   return dir;
 }
 
