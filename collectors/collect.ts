@@ -121,7 +121,11 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     }
     tried.add(mnt);
     const rm = rootMount(r.value);
-    out.set(mnt, rm !== undefined && !sameMount(rm, hostRoot));
+    // No "/" entry at all: the process is chrooted below a mount point (`unshare --mount
+    // --root DIR`, chroot(2)), and the kernel omits every mount outside its root from mountinfo
+    // (fs/proc_namespace.c show_mountinfo skips paths seq_path_root cannot reach). Its root is
+    // then a directory inside a host filesystem, not the host's `/`.
+    out.set(mnt, rm === undefined || !sameMount(rm, hostRoot));
   }
   return out;
 }
