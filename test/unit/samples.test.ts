@@ -90,3 +90,64 @@ describe('samples/hybrid-docker', () => {
     }
   });
 });
+
+describe('samples/hybrid-handmade', () => {
+  const root = 'samples/hybrid-handmade';
+  const byId = (doc: PsJson, id: string): PsJsonContainer => {
+    const c = doc.containers.find((x) => x.id === id);
+    if (!c) throw new Error(`no container ${id}`);
+    return c;
+  };
+
+  it('finds hm1 with its init, children, the nsenter --all joiner and the partial members', async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    const hm1 = byId(doc, 'ns-pid-4026532925');
+    expect(hm1).toMatchObject({ engine: null, idKind: 'derived', name: null, pid: 14541 });
+    expect(hm1.processes.map((p) => [p.pid, p.nspid, p.via])).toEqual([
+      [14541, [14541, 1], 'private-namespaces'],
+      [14542, [14542, 2], 'descendant'],
+      [14543, [14543, 3], 'descendant'],
+      [14589, [14589, 4], 'namespaces'],
+    ]);
+    expect(hm1.namespaces).toMatchObject({ pid: 4026532925, mnt: 4026532922, uts: 4026532923, ipc: 4026532924, net: 4026532926 });
+    expect(hm1.hostNamespaces).toEqual(['cgroup', 'time', 'user']);
+    expect(hm1.partialMembers).toEqual([
+      { pid: 14539, comm: 'unshare', shared: ['ipc', 'mnt', 'net', 'uts'] },
+      { pid: 14588, comm: 'nsenter', shared: ['ipc', 'mnt', 'net', 'uts'] },
+      { pid: 14590, comm: 'sleep', shared: ['net'] },
+    ]);
+  });
+
+  it('finds hm2 (private pid+mnt only) and hm3 (chroot in a private mount namespace)', async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    const hm2 = byId(doc, 'ns-pid-4026532248');
+    expect(hm2.pids).toEqual([12853, 12854]);
+    expect(hm2.hostNamespaces).toEqual(['cgroup', 'ipc', 'net', 'time', 'user', 'uts']);
+    expect(hm2.partialMembers).toEqual([{ pid: 12850, comm: 'unshare', shared: ['mnt'] }]);
+    const hm3 = byId(doc, 'ns-mnt-4026532323');
+    expect(hm3.pids).toEqual([12851]);
+    expect(hm3.hostNamespaces).toContain('pid');
+    // Neither the unshare parents nor the nsenter processes are containers of their own.
+    for (const pid of [14539, 14588, 14590, 12850]) expect(doc.containers.filter((c) => c.pids.includes(pid))).toEqual([]);
+  });
+
+  it('ns: lists the namespaces no process is in, with the bind mount or the fd that pins them', async () => {
+    const doc = await json<NsJson>(['--root', root, 'ns', '--json']);
+    const netns = doc.namespaces.find((n) => n.inode === 4026532179);
+    expect(netns).toMatchObject({ type: 'net', nprocs: 0, owner: null, containers: [] });
+    expect(netns?.pins).toEqual([{ kind: 'mount', path: '/run/netns/ctrscope-sample-ns', mntNs: 4026531832, pid: expect.any(Number) }]);
+    const held = doc.namespaces.find((n) => n.inode === 4026532250);
+    expect(held).toMatchObject({ type: 'net', nprocs: 0, owner: null });
+    expect(held?.pins).toEqual([{ kind: 'fd', pid: 12869, fd: 3, comm: 'sleep' }]);
+    const pidns = doc.namespaces.find((n) => n.inode === 4026532925);
+    expect(pidns).toMatchObject({ type: 'pid', owner: 'none/ns-pid-4026532925', pids: [14541, 14542, 14543, 14589] });
+    // unshare and nsenter made the pid namespace for their children without entering it.
+    expect(pidns?.pins).toEqual([
+      { kind: 'for-children', pid: 14539, comm: 'unshare' },
+      { kind: 'for-children', pid: 14588, comm: 'nsenter' },
+    ]);
+    const net = doc.namespaces.find((n) => n.inode === 4026532926);
+    expect(net?.pids).toEqual([14539, 14541, 14542, 14543, 14588, 14589, 14590]);
+    expect(net?.containers).toEqual(['none/ns-pid-4026532925']);
+  });
+});
