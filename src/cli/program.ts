@@ -67,6 +67,10 @@ export function openRoot(opts: GlobalOptions): HostRoot {
 export function loadModel(root: HostRoot, deps: Deps): HostModel {
   const snapshot = collectSnapshot(root, { nowMs: deps.now() });
   if (snapshot.processes.length === 0) throw new ExitWith(EXIT.failure, `${root.resolve('/proc')}: no readable processes`);
+  // A recorded tree holds what the kernel wrote; text it would not write means the tree was
+  // damaged or edited, and every answer drawn from it is suspect. Live, it is one odd process.
+  const bad = snapshot.malformed[0];
+  if (bad && root.kind === 'recorded') throw new ExitWith(EXIT.failure, `${root.resolve(bad.path)}: malformed (${bad.detail ?? 'unexpected text'}); the recorded tree is damaged: record it again with ctrscope snapshot`);
   for (const m of snapshot.malformed) deps.err(`ctrscope: warning: ${root.resolve(m.path)}: malformed: ${m.detail ?? ''}\n`);
   if (root.dir === '/') {
     if (snapshot.readerNs?.pid !== undefined && snapshot.readerNs.pid !== INIT_PID_NS_INODE) {
