@@ -1,6 +1,6 @@
 /**
  * `ctrscope snapshot`: run every collection ctrscope makes (the `ps` scan with engine metadata,
- * and the `ns` pin scan) through a RecordingRoot, and return the files it read, scrubbed unless
+ * container details, the `ns` pin scan, inspect's security inputs) through a RecordingRoot, and return the files it read, scrubbed unless
  * told otherwise, with a meta.json describing the capture. Writing the archive is the CLI's job.
  *
  * Replay: unpacked under DIR, `--root DIR` reads these same paths and so sees the same host.
@@ -9,9 +9,14 @@
  * (its mountinfo tells where the cgroup hierarchies are mounted), since a tree has no "self".
  */
 import type { HostSnapshot } from '../../src/model/host.js';
-import { collectSnapshot } from '../collect.js';
+import { buildHostModel } from '../../src/model/host-model.js';
+import { flaggedMounts } from '../../src/model/mount-findings.js';
+import { containerKey } from '../../src/model/reconstruct.js';
+import { collectSnapshot, readCgroupLayout } from '../collect.js';
+import { collectDetails } from '../details.js';
 import type { HostRoot } from '../host-root.js';
 import { collectNsPins } from '../namespaces.js';
+import { collectSecurityInputs } from '../security.js';
 import { RecordingRoot, type RecordedEntry, type UnreadPath } from './recording-root.js';
 import { keepLink, scrubFile } from './scrub.js';
 
@@ -48,7 +53,16 @@ function unreadable(unread: ReadonlyMap<string, string>): UnreadPath[] {
 export function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Recording {
   const rec = new RecordingRoot(root);
   const snapshot = collectSnapshot(rec, { nowMs: opts.nowMs });
+  // What ps --json, ns and inspect read beyond the scan: filesystem and network details, the
+  // pins of namespaces, and each container's security inputs.
+  const model = buildHostModel(snapshot);
+  const { details } = collectDetails(rec, model);
   collectNsPins(rec, snapshot.processes);
+  const { layout } = readCgroupLayout(rec);
+  const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
+  for (const c of model.containers) {
+    collectSecurityInputs(rec, layout, c.pid, byPid.get(c.pid)?.cgroups ?? null, flaggedMounts(details.get(containerKey(c))?.fs ?? null));
+  }
   const entries = new Map<string, RecordedEntry>();
   for (const [path, e] of rec.entries) {
     if (e.kind === 'link' && !keepLink(path, e.target)) continue;

@@ -27,6 +27,7 @@ function proc(p: Partial<Process> & Pick<Process, 'pid' | 'ppid' | 'comm'>): Pro
     utimeTicks: 0,
     stimeTicks: 0,
     rssPages: 100,
+    vmRssKiB: 400,
     threads: 1,
     cmdline: [p.comm],
     nspid: [p.pid],
@@ -102,7 +103,7 @@ describe('reconstruct', () => {
   describe('runc state and pid reuse', () => {
     const ns: NsSet = { ...HOST, pid: 4026532330, mnt: 4026532254, net: 4026532331 };
     const procs = (starttimeTicks: number): Process[] => [proc({ pid: 13522, ppid: 1, comm: 'sleep', nspid: [13522, 1], namespaces: ns, starttimeTicks })];
-    const state = (starttimeTicks: number | null): RuntimeState => ({ runtime: 'runc', id: 'ctrscope-it-runc-manual', pid: 13522, starttimeTicks, bundle: '/tmp/bundle', source: '/run/runc/ctrscope-it-runc-manual/state.json' });
+    const state = (starttimeTicks: number | null): RuntimeState => ({ runtime: 'runc', id: 'ctrscope-it-runc-manual', pid: 13522, starttimeTicks, bundle: '/tmp/bundle', rootfs: '/tmp/bundle/rootfs', createdAt: null, source: '/run/runc/ctrscope-it-runc-manual/state.json' });
 
     it('names the container after runc state when the start time matches', () => {
       const { containers } = reconstruct(input(procs(152000), { runtimeStates: [state(152000)] }));
