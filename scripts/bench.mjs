@@ -109,22 +109,25 @@ try {
   const mine = found.containers.filter((c) => c.engine === null && c.processes.length === 3 && String(c.command.at(-1)).startsWith(MARK)).length;
   console.log(`bench: ctrscope ps found ${mine} of the ${N} bench containers (${found.containers.length} containers in all)`);
 
-  const ours = [];
-  const theirs = [];
-  time('node', [cli, 'ps', '--json']); // warm the page cache for node and the modules
-  time('lsns', ['--json']);
-  for (let r = 0; r < REPS; r++) {
-    ours.push(time('node', [cli, 'ps', '--json']));
-    theirs.push(time('lsns', ['--json']));
-  }
+  // `ps --json` samples CPU counters twice, --interval (500 ms) apart, for CPU% and NET rates;
+  // `--no-rates` takes one sample and is the like-for-like comparison with lsns, which has no
+  // rates. Both are timed.
+  const commands = [
+    ['ctrscope ps --json --no-rates', 'node', [cli, 'ps', '--json', '--no-rates']],
+    ['ctrscope ps --json', 'node', [cli, 'ps', '--json']],
+    ['lsns --json', 'lsns', ['--json']],
+  ];
+  const runs = commands.map(() => []);
+  for (const [, cmd, args] of commands) time(cmd, args); // warm the page cache
+  for (let r = 0; r < REPS; r++) commands.forEach(([, cmd, args], i) => runs[i].push(time(cmd, args)));
   for (const what of ['wall', 'cpu']) {
-    const a = median(ours.map((r) => r[what]));
-    const b = median(theirs.map((r) => r[what]));
-    const runs = (xs) => xs.map((r) => r[what].toFixed(0)).join(' ');
     console.log(`${what === 'wall' ? 'wall time' : 'CPU time (user+sys)'}:`);
-    console.log(`  ctrscope ps --json: median ${a.toFixed(0)} ms  (runs: ${runs(ours)})`);
-    console.log(`  lsns --json:        median ${b.toFixed(0)} ms  (runs: ${runs(theirs)})`);
-    console.log(`  ratio ctrscope/lsns: ${(a / b).toFixed(2)}`);
+    const lsns = median(runs[2].map((r) => r[what]));
+    commands.forEach(([label], i) => {
+      const m = median(runs[i].map((r) => r[what]));
+      const ratio = i === 2 ? '' : `  ratio to lsns ${(m / lsns).toFixed(2)}`;
+      console.log(`  ${label.padEnd(30)} median ${m.toFixed(0).padStart(5)} ms${ratio}  (runs: ${runs[i].map((r) => r[what].toFixed(0)).join(' ')})`);
+    });
   }
 } finally {
   cleanup();

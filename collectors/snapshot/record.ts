@@ -16,6 +16,7 @@ import { collectSnapshot, readCgroupLayout } from '../collect.js';
 import { collectDetails } from '../details.js';
 import type { HostRoot } from '../host-root.js';
 import { collectNsPins } from '../namespaces.js';
+import { collectResources } from '../resources.js';
 import { collectSecurityInputs } from '../security.js';
 import { RecordingRoot, type RecordedEntry, type UnreadPath } from './recording-root.js';
 import { keepLink, scrubFile } from './scrub.js';
@@ -50,12 +51,13 @@ function unreadable(unread: ReadonlyMap<string, string>): UnreadPath[] {
   return [...out].map(([path, reason]) => ({ path, reason })).sort((a, b) => a.path.localeCompare(b.path));
 }
 
-export function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Recording {
+export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Promise<Recording> {
   const rec = new RecordingRoot(root);
   const snapshot = collectSnapshot(rec, { nowMs: opts.nowMs });
-  // What ps --json, ns and inspect read beyond the scan: filesystem and network details, the
-  // pins of namespaces, and each container's security inputs.
+  // What ps, ns and inspect read beyond the scan: cgroup resources (one sample: a tree is one
+  // instant), filesystem and network details, namespace pins, each container's security inputs.
   const model = buildHostModel(snapshot);
+  await collectResources(rec, snapshot.processes, model.containers, { intervalMs: null });
   const { details } = collectDetails(rec, model);
   collectNsPins(rec, snapshot.processes);
   const { layout } = readCgroupLayout(rec);

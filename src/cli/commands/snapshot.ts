@@ -15,10 +15,10 @@ export function registerSnapshot(program: Command, deps: Deps): void {
     .description('record the host files ctrscope reads into a .tar.gz that --root replays (secrets scrubbed)')
     .argument('<out.tar.gz>', 'archive to write')
     .option('--keep-env', 'keep environment variables and command-line secrets (the archive may then hold credentials)')
-    .action((out: string, opts: { keepEnv?: boolean }, cmd: Command) => {
+    .action(async (out: string, opts: { keepEnv?: boolean }, cmd: Command) => {
       if (!isArchivePath(out)) throw new ExitWith(EXIT.usage, `${out}: the archive name must end in .tar.gz or .tgz`);
       const root = openRoot(cmd.optsWithGlobals<GlobalOptions>());
-      const rec = recordHost(root, { keepEnv: opts.keepEnv === true, nowMs: deps.now(), version: VERSION });
+      const rec = await recordHost(root, { keepEnv: opts.keepEnv === true, nowMs: deps.now(), version: VERSION });
       const staging = mkdtempSync(join(tmpdir(), 'ctrscope-snapshot-'));
       try {
         writeTree(staging, rec.entries, rec.meta);
