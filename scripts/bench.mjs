@@ -109,7 +109,7 @@ try {
   const mine = found.containers.filter((c) => c.engine === null && c.processes.length === 3 && String(c.command.at(-1)).startsWith(MARK)).length;
   console.log(`bench: ctrscope ps found ${mine} of the ${N} bench containers (${found.containers.length} containers in all)`);
 
-  // `ps --json` samples CPU counters twice, --interval (500 ms) apart, for CPU% and NET rates;
+  // `ps --json` samples CPU counters twice, --interval (0.5 s) apart, for CPU% and NET rates;
   // `--no-rates` takes one sample and is the like-for-like comparison with lsns, which has no
   // rates. Both are timed.
   const commands = [
