@@ -105,12 +105,15 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
   }
   const hostRoot = rootMount(host.value);
   if (!hostRoot) return out;
+  // A mount namespace that holds a process with a private pid namespace is already a container
+  // by the pid+mnt rule; a host-pid process in it (the `unshare --fork` parent, an `nsenter -m`)
+  // joins that container or is a partial member of it, so its root needs no read. Skipping these
+  // also keeps the answer from depending on which process of the namespace has the lowest pid.
   const tried = new Set<number>();
+  for (const p of processes) if (p.namespaces.mnt !== undefined && p.namespaces.pid !== undefined && p.namespaces.pid !== hostNs.pid) tried.add(p.namespaces.mnt);
   for (const p of processes) {
     const mnt = p.namespaces.mnt;
     if (mnt === undefined || mnt === hostNs.mnt || tried.has(mnt)) continue;
-    // Private pid + mnt already qualifies; skip the read.
-    if (p.namespaces.pid !== undefined && p.namespaces.pid !== hostNs.pid) continue;
     const r = readParsed(root, `/proc/${p.pid}/mountinfo`, parseMountInfo);
     if (!r.ok) {
       if (r.gap.reason !== 'absent' && r.gap.reason !== 'gone') gaps.push(r.gap);
@@ -118,7 +121,11 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     }
     tried.add(mnt);
     const rm = rootMount(r.value);
-    out.set(mnt, rm !== undefined && !sameMount(rm, hostRoot));
+    // No "/" entry at all: the process is chrooted below a mount point (`unshare --mount
+    // --root DIR`, chroot(2)), and the kernel omits every mount outside its root from mountinfo
+    // (fs/proc_namespace.c show_mountinfo skips paths seq_path_root cannot reach). Its root is
+    // then a directory inside a host filesystem, not the host's `/`.
+    out.set(mnt, rm === undefined || !sameMount(rm, hostRoot));
   }
   return out;
 }

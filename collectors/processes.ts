@@ -149,7 +149,10 @@ export class ProcessScanner {
       if (statusRead.gap.reason === 'malformed') malformed.push(statusRead.gap);
       gaps.push(statusRead.gap);
     }
-    const cmd = this.root.readBytes(`${dir}/cmdline`);
+    // As text: the utf8 fast path reads a size-0 procfs file in one call, where reading bytes
+    // stats and grows buffers (a third of the scan's cmdline cost on 1300 processes). Decoding is
+    // the same as parseCmdline's own toString('utf8'), NULs included.
+    const cmd = this.root.readText(`${dir}/cmdline`);
     let cmdline: string[] | null = null;
     if (cmd.ok) cmdline = parseCmdline(cmd.value);
     else {

@@ -28,12 +28,21 @@ export interface PidStatus {
   readonly vmRssKiB: number | null;
 }
 
+const STATUS_KEYS = new Set(['Name', 'PPid', 'Uid', 'Gid', 'NSpid', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'Seccomp', 'Seccomp_filters', 'NoNewPrivs', 'VmRSS']);
+
 export function parsePidStatus(text: string): PidStatus {
+  // Only the keys we use are kept: status has ~55 lines, and a scan parses one per process.
   const map = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    map.set(line.slice(0, colon), line.slice(colon + 1).trim());
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const colon = text.indexOf(':', start);
+    if (colon > start && colon < end) {
+      const key = text.slice(start, colon);
+      if (STATUS_KEYS.has(key)) map.set(key, text.slice(colon + 1, end).trim());
+    }
+    start = end + 1;
   }
   const name = map.get('Name');
   const ppid = map.get('PPid');

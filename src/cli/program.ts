@@ -16,6 +16,10 @@ import { sampleNetRates } from './net-sampling.js';
 import { collectResources } from '../../collectors/resources.js';
 import { registerWhich } from './commands/which.js';
 import { registerEnter } from './commands/enter.js';
+import { registerNs } from './commands/ns.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { isArchivePath, unpackArchive } from './snapshot-archive.js';
+import { VERSION } from './version.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -43,8 +47,16 @@ export class ExitWith extends Error {
 }
 
 export function openRoot(opts: GlobalOptions): HostRoot {
+  let dir = opts.root;
+  if (isArchivePath(dir)) {
+    try {
+      dir = unpackArchive(dir);
+    } catch (err) {
+      throw new ExitWith(EXIT.failure, `--root ${opts.root}: cannot unpack (${err instanceof Error ? err.message : String(err)}); expected an archive written by ctrscope snapshot`);
+    }
+  }
   try {
-    return openHostRoot(opts.root);
+    return openHostRoot(dir);
   } catch (err) {
     if (err instanceof RootError) throw new ExitWith(EXIT.failure, err.message);
     throw err;
@@ -55,6 +67,10 @@ export function openRoot(opts: GlobalOptions): HostRoot {
 export function loadModel(root: HostRoot, deps: Deps): HostModel {
   const snapshot = collectSnapshot(root, { nowMs: deps.now() });
   if (snapshot.processes.length === 0) throw new ExitWith(EXIT.failure, `${root.resolve('/proc')}: no readable processes`);
+  // A recorded tree holds what the kernel wrote; text it would not write means the tree was
+  // damaged or edited, and every answer drawn from it is suspect. Live, it is one odd process.
+  const bad = snapshot.malformed[0];
+  if (bad && root.kind === 'recorded') throw new ExitWith(EXIT.failure, `${root.resolve(bad.path)}: malformed (${bad.detail ?? 'unexpected text'}); the recorded tree is damaged: record it again with ctrscope snapshot`);
   for (const m of snapshot.malformed) deps.err(`ctrscope: warning: ${root.resolve(m.path)}: malformed: ${m.detail ?? ''}\n`);
   if (root.dir === '/') {
     if (snapshot.readerNs?.pid !== undefined && snapshot.readerNs.pid !== INIT_PID_NS_INODE) {
@@ -71,7 +87,7 @@ export function loadModel(root: HostRoot, deps: Deps): HostModel {
 export function createProgram(deps: Deps): Command {
   const program = new Command('ctrscope')
     .description('Every container on a Linux host, rebuilt from kernel state, whichever engine started it')
-    .version('0.1.0')
+    .version(VERSION)
     .addOption(new Option('--root <dir>', 'read the host tree at DIR (a host mounted at /host, a sample, an unpacked snapshot)').default('/'))
     .showHelpAfterError()
     .configureOutput({ writeOut: deps.out, writeErr: deps.err });
@@ -105,6 +121,8 @@ export function createProgram(deps: Deps): Command {
 
   registerInspect(program, deps);
   registerWhich(program, deps);
+  registerNs(program, deps);
+  registerSnapshot(program, deps);
   return program;
 }
 

@@ -279,7 +279,7 @@ function nsEqual(a: NsSet, b: NsSet): boolean {
  * namespace-joined processes, apply engine metadata, and form pods.
  */
 export function reconstruct(input: ReconstructInput, metadata: ReadonlyMap<string, EngineMetadata> = new Map()): Reconstruction {
-  const { drafts, monitors } = groupContainers(input);
+  const { drafts, monitors } = takeGrouping(input) ?? groupContainers(input);
   return finish(input, drafts, monitors, metadata);
 }
 
@@ -297,9 +297,25 @@ export interface MetadataRequest {
   readonly cgroupNamespace: string | null;
 }
 
+/**
+ * A collection pass groups processes twice: once to know which engine metadata to read, then
+ * to finish the model with it. The second grouping reuses the first when the inputs are the same
+ * objects (about 20 ms of a 1300-process `ps`). finish() mutates drafts, so an entry is taken once.
+ */
+const groupings = new WeakMap<readonly Process[], { input: ReconstructInput; grouping: ReturnType<typeof groupContainers> }>();
+function takeGrouping(input: ReconstructInput): ReturnType<typeof groupContainers> | undefined {
+  const g = groupings.get(input.processes);
+  if (!g) return undefined;
+  groupings.delete(input.processes);
+  const same = g.input.hostNs === input.hostNs && g.input.rootDiffers === input.rootDiffers && g.input.runtimeStates === input.runtimeStates && g.input.cgroupMode === input.cgroupMode;
+  return same ? g.grouping : undefined;
+}
+
 export function metadataRequests(input: ReconstructInput): MetadataRequest[] {
   const byPid = new Map(input.processes.map((p) => [p.pid, p]));
-  const { drafts } = groupContainers(input);
+  const grouping = groupContainers(input);
+  groupings.set(input.processes, { input, grouping });
+  const { drafts } = grouping;
   return drafts.flatMap((d) => {
     const init = pickInit(d, byPid);
     return init ? [{ key: d.key, engine: d.engine, id: d.id, pid: init.pid, monitor: d.monitor, cgroupNamespace: d.match?.namespace ?? null }] : [];

@@ -1,0 +1,88 @@
+/**
+ * `ctrscope snapshot`: run every collection ctrscope makes (the `ps` scan with engine metadata,
+ * container details, the `ns` pin scan, inspect's security inputs) through a RecordingRoot, and return the files it read, scrubbed unless
+ * told otherwise, with a meta.json describing the capture. Writing the archive is the CLI's job.
+ *
+ * Replay: unpacked under DIR, `--root DIR` reads these same paths and so sees the same host.
+ * Reads that found nothing (an exited process, an absent engine) are not recorded, and find
+ * nothing again. `/proc/self` is recorded as a plain directory holding the recorder's own files
+ * (its mountinfo tells where the cgroup hierarchies are mounted), since a tree has no "self".
+ */
+import type { HostSnapshot } from '../../src/model/host.js';
+import { buildHostModel } from '../../src/model/host-model.js';
+import { flaggedMounts } from '../../src/model/mount-findings.js';
+import { containerKey } from '../../src/model/reconstruct.js';
+import { collectSnapshot, readCgroupLayout } from '../collect.js';
+import { collectDetails } from '../details.js';
+import type { HostRoot } from '../host-root.js';
+import { collectNsPins } from '../namespaces.js';
+import { collectResources } from '../resources.js';
+import { collectSecurityInputs } from '../security.js';
+import { RecordingRoot, type RecordedEntry, type UnreadPath } from './recording-root.js';
+import { keepLink, scrubFile } from './scrub.js';
+
+export interface SnapshotMeta {
+  readonly format: 'ctrscope-snapshot';
+  readonly formatVersion: 1;
+  readonly capturedAt: string;
+  readonly ctrscopeVersion: string;
+  readonly hostname: string | null;
+  readonly kernel: string | null;
+  readonly cgroupMode: string | null;
+  readonly clockTicksPerSec: number;
+  /** False when recorded with --keep-env: the archive may then hold secrets. */
+  readonly scrubbed: boolean;
+  readonly processes: number;
+  readonly files: number;
+  /** Paths that exist but could not be read (EACCES...): they replay as absent. */
+  readonly unreadable: readonly UnreadPath[];
+}
+
+export interface Recording {
+  readonly entries: ReadonlyMap<string, RecordedEntry>;
+  readonly meta: SnapshotMeta;
+  readonly snapshot: HostSnapshot;
+}
+
+/** One line per unreadable fd directory rather than one per fd (pid 1 alone has hundreds). */
+function unreadable(unread: ReadonlyMap<string, string>): UnreadPath[] {
+  const out = new Map<string, string>();
+  for (const [path, reason] of unread) out.set(path.replace(/^(\/proc\/\d+\/fd)\/\d+$/, '$1/*'), reason);
+  return [...out].map(([path, reason]) => ({ path, reason })).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Promise<Recording> {
+  const rec = new RecordingRoot(root);
+  const snapshot = collectSnapshot(rec, { nowMs: opts.nowMs });
+  // What ps, ns and inspect read beyond the scan: cgroup resources (one sample: a tree is one
+  // instant), filesystem and network details, namespace pins, each container's security inputs.
+  const model = buildHostModel(snapshot);
+  await collectResources(rec, snapshot.processes, model.containers, { intervalMs: null });
+  const { details } = collectDetails(rec, model);
+  collectNsPins(rec, snapshot.processes);
+  const { layout } = readCgroupLayout(rec);
+  const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
+  for (const c of model.containers) {
+    collectSecurityInputs(rec, layout, c.pid, byPid.get(c.pid)?.cgroups ?? null, flaggedMounts(details.get(containerKey(c))?.fs ?? null));
+  }
+  const entries = new Map<string, RecordedEntry>();
+  for (const [path, e] of rec.entries) {
+    if (e.kind === 'link' && !keepLink(path, e.target)) continue;
+    entries.set(path, e.kind === 'file' && !opts.keepEnv ? { kind: 'file', content: scrubFile(path, e.content) } : e);
+  }
+  const meta: SnapshotMeta = {
+    format: 'ctrscope-snapshot',
+    formatVersion: 1,
+    capturedAt: new Date(opts.nowMs).toISOString(),
+    ctrscopeVersion: opts.version,
+    hostname: snapshot.hostname,
+    kernel: snapshot.kernel,
+    cgroupMode: snapshot.cgroupMode,
+    clockTicksPerSec: snapshot.clockTicksPerSec,
+    scrubbed: !opts.keepEnv,
+    processes: snapshot.processes.length,
+    files: entries.size,
+    unreadable: unreadable(rec.unread),
+  };
+  return { entries, meta, snapshot };
+}

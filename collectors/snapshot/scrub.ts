@@ -1,0 +1,140 @@
+/**
+ * Secret scrubbing for `ctrscope snapshot` (on unless --keep-env). Pure functions of recorded
+ * bytes. What a snapshot may hold that is secret:
+ *  - /proc/<pid>/environ: every value, except a few names that carry no secret and that
+ *    container detection reads (`container=` is how podman, nspawn and LXC mark their inits;
+ *    systemd's ENVIRONMENT / engines.md §2.10);
+ *  - /proc/<pid>/cmdline: values of password/token/secret flags (`--password x`, `--token=x`,
+ *    mysql's attached `-pX`), `NAME=value` words whose NAME says PASSWORD/TOKEN/SECRET/KEY, and
+ *    the password of `scheme://user:password@host` URLs;
+ *  - engine metadata: docker's config.v2.json `Config.Env` (and `Args`/`Config.Cmd`/
+ *    `Config.Entrypoint`, which repeat the command line), OCI config.json `process.env` (and
+ *    `process.args`), LXC `lxc.environment` lines.
+ * Names are kept and values replaced by SCRUBBED, so a reader still sees which variables and
+ * flags were set. Identifiers the collectors need (container ids, shim -id/-namespace, conmon
+ * -c/-n, --data-root) are not secrets and are left alone.
+ */
+
+export const SCRUBBED = '<scrubbed>';
+
+const SECRET_FLAG = /^(?:[a-z0-9]+[-_])*(?:password|passwd|pass|pwd|passphrase|token|secret|api[-_]?key|access[-_]?key|secret[-_]?key|private[-_]?key|auth|credentials?)$/i;
+const SECRET_NAME = /PASSWORD|PASSWD|PASSPHRASE|TOKEN|SECRET|KEY|CREDENTIAL/i;
+// `NAME=value` inside a word: `DB_PASSWORD=x`, `-eAPI_KEY=x`, `export TOKEN=x; run`.
+const NAME_VALUE = /([A-Za-z_][A-Za-z0-9_.-]*)=([^\s;&|'"]*)/g;
+const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^/\s:@]+):([^@\s/]+)@/gi;
+// Clients that take `-pPASSWORD` glued to the flag (mysql(1) "--password[=password], -p[password]").
+const GLUED_P = /^(?:mysql|mysqldump|mysqladmin|mysqlimport|mysqlcheck|mysqlshow|mariadb|mariadb-dump|mariadb-admin)$/;
+
+/** Environment names whose values are kept: markers and paths, never credentials. */
+const KEEP_ENV = new Set(['container', 'container_uuid', 'container_host_id', 'PATH', 'HOME', 'HOSTNAME', 'TERM', 'LANG', 'USER', 'SHELL', 'PWD', 'NOTIFY_SOCKET']);
+
+function scrubWord(word: string): string {
+  return word
+    .replace(URL_PASSWORD, `$1:${SCRUBBED}@`)
+    .replace(NAME_VALUE, (all, name: string, value: string) => (value !== '' && SECRET_NAME.test(name) ? `${name}=${SCRUBBED}` : all));
+}
+
+export function scrubArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  const glued = GLUED_P.test(argv[0]?.split('/').pop() ?? '');
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const flag = /^--?([A-Za-z][A-Za-z0-9_-]*)(=(.*))?$/s.exec(a);
+    if (flag && SECRET_FLAG.test(flag[1] as string)) {
+      if (flag[2] !== undefined) out.push(`${a.slice(0, a.indexOf('=') + 1)}${SCRUBBED}`);
+      else {
+        out.push(a);
+        const next = argv[i + 1];
+        if (next !== undefined && !next.startsWith('-')) {
+          out.push(SCRUBBED);
+          i++;
+        }
+      }
+      continue;
+    }
+    if (glued && /^-p.+/.test(a)) {
+      out.push(`-p${SCRUBBED}`);
+      continue;
+    }
+    out.push(scrubWord(a));
+  }
+  return out;
+}
+
+export function scrubEnv(env: readonly string[]): string[] {
+  return env.map((e) => {
+    const eq = e.indexOf('=');
+    if (eq < 0) return e;
+    const name = e.slice(0, eq);
+    return KEEP_ENV.has(name) ? e : `${name}=${SCRUBBED}`;
+  });
+}
+
+function nulList(buf: Buffer): { items: string[]; trailing: boolean } {
+  const text = buf.toString('utf8');
+  const items = text.split('\0');
+  const trailing = items[items.length - 1] === '';
+  if (trailing) items.pop();
+  return { items, trailing };
+}
+const joinNul = (items: readonly string[], trailing: boolean): Buffer => Buffer.from(items.join('\0') + (trailing && items.length > 0 ? '\0' : ''), 'utf8');
+
+const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+function scrubJson(text: string): string {
+  let j: unknown;
+  try {
+    j = JSON.parse(text);
+  } catch {
+    // Not JSON after all (or truncated): fall back to the word rules over the raw text.
+    return scrubWord(text);
+  }
+  if (typeof j !== 'object' || j === null) return text;
+  const o = j as Record<string, unknown>;
+  let changed = false;
+  const fix = (holder: unknown, key: string, f: (v: string[]) => string[]): void => {
+    if (typeof holder !== 'object' || holder === null) return;
+    const h = holder as Record<string, unknown>;
+    if (strings(h[key])) {
+      h[key] = f(h[key]);
+      changed = true;
+    }
+  };
+  // docker config.v2.json (moby daemon/container/container.go: Config is container.Config).
+  fix(o['Config'], 'Env', scrubEnv);
+  fix(o['Config'], 'Cmd', scrubArgv);
+  fix(o['Config'], 'Entrypoint', scrubArgv);
+  fix(o, 'Args', (a) => scrubArgv(['', ...a]).slice(1));
+  // OCI runtime spec config.json (runtime-spec config.md "process").
+  fix(o['process'], 'env', scrubEnv);
+  fix(o['process'], 'args', scrubArgv);
+  return changed ? JSON.stringify(o) : text;
+}
+
+/** Scrub one recorded file by what it is; unknown files come back unchanged. */
+export function scrubFile(hostPath: string, content: Buffer): Buffer {
+  if (/^\/proc\/(?:\d+|self)(?:\/task\/\d+)?\/environ$/.test(hostPath)) {
+    const { items, trailing } = nulList(content);
+    return joinNul(scrubEnv(items), trailing);
+  }
+  if (/^\/proc\/(?:\d+|self)(?:\/task\/\d+)?\/cmdline$/.test(hostPath)) {
+    const { items, trailing } = nulList(content);
+    return joinNul(scrubArgv(items), trailing);
+  }
+  if (hostPath.endsWith('.json')) return Buffer.from(scrubJson(content.toString('utf8')), 'utf8');
+  if (/\/lxc\/[^/]+\/config$/.test(hostPath) || hostPath.endsWith('.conf')) {
+    const text = content.toString('utf8');
+    return Buffer.from(text.replace(/^(\s*lxc\.environment\s*=\s*[^=\n]+=).*$/gm, `$1${SCRUBBED}`), 'utf8');
+  }
+  return content;
+}
+
+/**
+ * Links kept in an archive. `/proc/<pid>/fd/<n>` is read to find namespace fds; the others name
+ * the files, sockets and pipes a process has open, which no ctrscope command replays and which
+ * can be sensitive, so they are left out whether or not --keep-env is given.
+ */
+export function keepLink(hostPath: string, target: string): boolean {
+  if (!/^\/proc\/\d+\/fd\/\d+$/.test(hostPath)) return true;
+  return /^(?:cgroup|ipc|mnt|net|pid|time|user|uts):\[\d+\]$/.test(target);
+}

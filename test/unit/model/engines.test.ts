@@ -1,0 +1,83 @@
+/**
+ * matchCgroupPath on the cgroup paths that real hosts write: the captures under
+ * samples/upstream-excerpts and samples/hybrid-docker, and the per-engine tables of
+ * ../shared/reference/engines.md §1.5 (each row cites the engine's source there).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
+import { primaryCgroupPath } from '../../../src/model/cgroup.js';
+import { matchCgroupPath } from '../../../src/model/engines.js';
+
+const ID = '1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496';
+const POD_ = '7a96c459_d529_44ae_9f99_90d3798d6426';
+const POD = POD_.replace(/_/g, '-');
+
+describe('matchCgroupPath on captured /proc/<pid>/cgroup files', () => {
+  const primary = (file: string): string => primaryCgroupPath(parsePidCgroup(readFileSync(file, 'utf8')));
+
+  it.each([
+    ['samples/hybrid-docker/proc/10644/cgroup', { engine: 'docker', id: '294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a' }],
+    ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/200/cgroup', { engine: 'docker', id: 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f' }],
+    [
+      'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/300/cgroup',
+      { engine: 'containerd', id: '17db96a24ae1e9dd57143e62b1cb0d2d35e693c65c774c7470e87b0572e07c1a', pod: { kind: 'kubernetes', id: '6a4ce4a0-ba47-11ea-b2a7-0cc47ac5979e' } },
+    ],
+    [
+      'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/400/cgroup',
+      { engine: 'docker', id: '73051af271105c07e1f493b34856a77e665e3b0b4fc72f76c807dfbffeb881bd', pod: { kind: 'kubernetes', id: '8712f785-1a3e-41ec-a00b-e2dcc77431cb' } },
+    ],
+    ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/3000/cgroup', { engine: 'lxc', id: 'first' }],
+    ['samples/upstream-excerpts/elastic-asm/metric/system/cgroup/testdata/amzn2/proc/493239/cgroup', { engine: 'containerd', id: ID, pod: { kind: 'kubernetes', id: POD } }],
+  ])('%s', (file, want) => {
+    expect(matchCgroupPath(primary(file))).toMatchObject({ role: 'container', ...want });
+  });
+
+  it('refuses a path above the cgroup namespace root (coroot proc/500)', () => {
+    expect(matchCgroupPath(primary('samples/upstream-excerpts/coroot/cgroup/fixtures/proc/500/cgroup'))).toBeNull();
+  });
+});
+
+describe('matchCgroupPath on the engines.md §1.5 layouts', () => {
+  const H = 'ba7b10d15d16e10e3de7a2dcd408a3d971169ae303f46cfad4c5453c6326fee2';
+  it.each([
+    [`/docker/${H}`, 'docker', 'container', `/docker/${H}`],
+    [`/system.slice/docker-${H}.scope`, 'docker', 'container', `/system.slice/docker-${H}.scope`],
+    [`/system.slice/docker-${H}.scope/container`, 'docker', 'container', `/system.slice/docker-${H}.scope`],
+    [`/user.slice/user-1000.slice/user@1000.service/user.slice/docker-${H}.scope`, 'docker', 'container', undefined],
+    [`/my.slice/docker-${H}.scope`, 'docker', 'container', undefined],
+    [`/kubepods.slice/kubepods-pod${POD_}.slice/cri-containerd-${H}.scope`, 'containerd', 'container', undefined],
+    [`/kubepods/besteffort/pod${POD}/${H}`, 'containerd', 'container', undefined],
+    [`/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_}.slice/crio-${H}.scope`, 'cri-o', 'container', undefined],
+    [`/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_}.slice/crio-conmon-${H}.scope`, 'cri-o', 'monitor', undefined],
+    [`/kubepods/burstable/pod${POD}/crio-${H}`, 'cri-o', 'container', undefined],
+    [`/crio/crio-${H}`, 'cri-o', 'container', undefined],
+    [`/machine.slice/libpod-${H}.scope/container`, 'podman', 'container', `/machine.slice/libpod-${H}.scope`],
+    [`/machine.slice/libpod-conmon-${H}.scope`, 'podman', 'monitor', undefined],
+    [`/libpod_parent/libpod-${H}`, 'podman', 'container', undefined],
+    [`/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${H}.scope/container`, 'podman', 'container', undefined],
+    [`/system.slice/web.service/libpod-payload-${H}`, 'podman', 'container', undefined],
+    ['/machine.slice/systemd-nspawn@foo.service/payload', 'systemd-nspawn', 'container', '/machine.slice/systemd-nspawn@foo.service'],
+    ['/machine.slice/machine-my\\x2dbox.scope/payload', 'systemd-nspawn', 'container', undefined],
+    ['/lxc.payload.c1', 'lxc', 'container', undefined],
+    ['/lxc.monitor.c1', 'lxc', 'monitor', undefined],
+    ['/lxc/c1', 'lxc', 'container', undefined],
+  ])('%s -> %s %s', (path, engine, role, cgroupPath) => {
+    const m = matchCgroupPath(path);
+    expect(m).toMatchObject({ engine, role });
+    if (cgroupPath !== undefined) expect(m?.cgroupPath).toBe(cgroupPath);
+  });
+
+  it('decodes ids: nspawn machine names, pods of podman and Kubernetes', () => {
+    expect(matchCgroupPath('/machine.slice/machine-my\\x2dbox.scope/payload')?.id).toBe('my-box');
+    expect(matchCgroupPath(`/machine.slice/machine-libpod_pod_${H}.slice/libpod-${'a'.repeat(64)}.scope`)).toMatchObject({ id: 'a'.repeat(64), pod: { kind: 'podman', id: H } });
+    expect(matchCgroupPath(`/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${POD_}.slice/docker-${H}.scope`)?.pod).toEqual({ kind: 'kubernetes', id: POD });
+  });
+
+  it.each([['/'], ['/system.slice/docker.service'], ['/system.slice/ssh.service'], ['/init.scope'], ['/user.slice/user-1000.slice/session-3.scope'], ['/system.slice/var-lib-docker-overlay2.mount'], ['/../../system.slice/docker-x.scope']])(
+    'claims no container for %s',
+    (path) => {
+      expect(matchCgroupPath(path)).toBeNull();
+    },
+  );
+});
