@@ -6,7 +6,7 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
-import { metadataRequests, type MetadataRequest, type RuntimeState } from '../src/model/reconstruct.js';
+import { groupContainers, memberPids, metadataRequests, type MetadataRequest, type RuntimeState } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { readContainerdMetadata, type ContainerdDbCache } from './engines/containerd.js';
 import { dockerDataRoots, readDockerMetadata } from './engines/docker.js';
@@ -24,6 +24,13 @@ export interface CollectOptions {
   readonly nowMs: number;
   /** Reuse per-process static data across calls (top). */
   readonly scanner?: ProcessScanner;
+  /**
+   * Read status and argv of every process (inspect, snapshot: any pid can be asked about), not
+   * only of container members and monitors.
+   */
+  readonly everyProcess?: boolean;
+  /** Read pid_for_children/time_for_children too (the namespace inventory's pins). */
+  readonly childNamespaces?: boolean;
 }
 
 export function readNsSet(root: HostRoot, pid: number | 'self'): Record<string, number> {
@@ -199,7 +206,8 @@ function firstLine(root: HostRoot, path: string): string | null {
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: ReadGap[] = [];
-  const scan = (opts.scanner ?? new ProcessScanner(root)).scan();
+  const scanner = opts.scanner ?? new ProcessScanner(root);
+  const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true });
   const host = readHostNs(root);
   const hostNs = host.ns;
   const readerNs = root.dir === '/' ? readNsSet(root, 'self') : null;
@@ -208,8 +216,11 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps);
   const rs = collectRuntimeStates(root);
   gaps.push(...rs.gaps);
-  const base = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
-  const metadata = collectMetadata(root, metadataRequests(base), scan.processes, rs.states, gaps);
+  const first = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
+  const grouping = groupContainers(first);
+  const metadata = collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
+  const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);
   const btime = readParsed(root, '/proc/stat', (t) => {
     const m = /^btime (\d+)$/m.exec(t);
     return m ? Number(m[1]) : null;
@@ -222,13 +233,14 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     // USER_HZ is 100 on every architecture Linux exports to userspace through /proc (the kernel
     // scales jiffies to USER_HZ in proc; see procfs's userHZ comment); samples may override.
     clockTicksPerSec: 100,
-    pageSizeBytes: derivePageSize(scan.processes),
+    pageSizeBytes: derivePageSize(processes),
     bootTimeSec: btime.ok ? btime.value : null,
     cgroupMode: layout.mode,
     hostNs,
     hostNsSource: host.source,
     readerNs,
-    processes: scan.processes,
+    processes,
+    grouping,
     rootDiffers,
     runtimeStates: rs.states,
     metadata,

@@ -1,9 +1,13 @@
 /**
  * Process scan: every /proc/<pid> directory, read into model Processes.
  *
- * Reads per process: stat, status, cgroup, cmdline and the 10 ns links. `comm` comes from stat
- * (identical to /proc/<pid>/comm, one read fewer). A process that exits mid-scan is dropped and
- * counted; unreadable files (EACCES) keep the process with those fields null and a gap.
+ * Reads per process: stat, cgroup and the namespace links; `comm` comes from stat (identical to
+ * /proc/<pid>/comm, one read fewer). A full scan also reads status and cmdline for everyone. A
+ * lean scan (ps, top, ns) reads those only where grouping needs them (monitors and engine
+ * daemons, see needsArgv); complete() then reads them for the processes the model reports on
+ * (container members). status is the costliest file procfs generates, and most processes of a
+ * host are in no container. A process that exits mid-scan is dropped and counted; unreadable
+ * files (EACCES) keep the process with those fields null and a gap.
  *
  * Repeated scans (top) reuse what cannot change for the same process: a ProcessScanner keeps,
  * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links, and re-reads only
@@ -11,7 +15,8 @@
  * exec is the one change this can miss until the next exec, and `ps` (one scan) never caches.
  */
 import type { CgroupLine } from '../src/model/cgroup.js';
-import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
+import { needsArgv } from '../src/model/engines.js';
+import { NS_LINKS, NS_TYPES, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
 import type { HostRoot } from './host-root.js';
 import { readParsed } from './host-root.js';
@@ -44,6 +49,15 @@ interface Stable {
   readonly status: PidStatus | null;
   readonly namespaces: NsSet;
   readonly gaps: readonly ReadGap[];
+  /** status and cmdline were read (or tried); false after a lean read. */
+  readonly full: boolean;
+}
+
+export interface ScanOptions {
+  /** Read status and cmdline only where grouping needs them; complete() adds the rest. */
+  readonly lean?: boolean;
+  /** Also read pid_for_children and time_for_children (namespace pins, `ns`). */
+  readonly childNamespaces?: boolean;
 }
 
 export class ProcessScanner {
@@ -56,7 +70,10 @@ export class ProcessScanner {
     this.reuse = reuse;
   }
 
-  scan(): ProcessScan {
+  private opts: ScanOptions = {};
+
+  scan(opts: ScanOptions = {}): ProcessScan {
+    this.opts = opts;
     const listing = this.root.readDir('/proc');
     if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
     const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
@@ -94,8 +111,8 @@ export class ProcessScanner {
     const key = `${stat.starttimeTicks}:${stat.comm}`;
     const gaps: ReadGap[] = [];
     let stable = this.reuse ? this.cache.get(pid) : undefined;
-    if (!stable || stable.key !== key) {
-      const s = this.readStable(dir, key, malformed);
+    if (!stable || stable.key !== key || (!stable.full && !this.opts.lean)) {
+      const s = this.readStable(dir, key, malformed, !this.opts.lean || needsArgv(stat.comm));
       if (s === 'gone') return 'gone';
       stable = s;
     }
@@ -110,6 +127,35 @@ export class ProcessScanner {
       if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
       gaps.push(cg.gap);
     }
+    return this.toProcess(pid, stat, stable, cgroups, gaps);
+  }
+
+  /**
+   * Processes with status and cmdline read for the given pids (after a lean scan). A process that
+   * exited since the scan keeps its lean fields, with a 'gone' gap.
+   */
+  complete(processes: readonly Process[], pids: ReadonlySet<number>, malformed: Gap[] = []): Process[] {
+    return processes.map((p) => {
+      if (!pids.has(p.pid)) return p;
+      const cached = this.cache.get(p.pid);
+      if (cached?.full) return p;
+      const dir = `/proc/${p.pid}`;
+      const extra = this.readDetail(dir, malformed);
+      if (extra === 'gone') return { ...p, gaps: [...p.gaps, { path: dir, reason: 'gone' as const }] };
+      const stable: Stable = { key: cached?.key ?? '', namespaces: p.namespaces, gaps: [...(cached?.gaps ?? []), ...extra.gaps], cmdline: extra.cmdline, status: extra.status, full: true };
+      this.cache.set(p.pid, stable);
+      const stat: PidStat = { pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads };
+      return this.toProcess(p.pid, stat, stable, p.cgroups, [...p.gaps, ...extra.gaps]);
+    });
+  }
+
+  private toProcess(
+    pid: number,
+    stat: PidStat,
+    stable: Stable,
+    cgroups: readonly CgroupLine[] | null,
+    gaps: ReadGap[],
+  ): Process {
     const st = stable.status;
     return {
       pid,
@@ -139,7 +185,36 @@ export class ProcessScanner {
     };
   }
 
-  private readStable(dir: string, key: string, malformed: Gap[]): Stable | 'gone' {
+  private readStable(dir: string, key: string, malformed: Gap[], full: boolean): Stable | 'gone' {
+    const detail = full ? this.readDetail(dir, malformed) : { status: null, cmdline: null, gaps: [] };
+    if (detail === 'gone') return 'gone';
+    const { status, cmdline } = detail;
+    const gaps: ReadGap[] = [...detail.gaps];
+    const namespaces: Record<string, number> = {};
+    for (const link of this.opts.childNamespaces ? NS_LINKS : NS_TYPES) {
+      const r = this.root.readLink(`${dir}/ns/${link}`);
+      if (!r.ok) {
+        // Older kernels lack time/cgroup; *_for_children is unreadable until a child exists in
+        // a fresh namespace. Only a denial or a vanished process is worth reporting.
+        if (r.gap.reason === 'denied') gaps.push(r.gap);
+        else if (r.gap.reason !== 'absent' && this.isGone(dir, r.gap)) return 'gone';
+        continue;
+      }
+      try {
+        namespaces[link] = parseNsLink(r.value).inode;
+      } catch (err) {
+        if (!(err instanceof ParseError)) throw err;
+        const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };
+        malformed.push(g);
+        gaps.push(g);
+      }
+    }
+    if (namespaces['pid'] === undefined && gaps.length === 0 && !this.root.readDir(dir).ok) return 'gone';
+    return { key, cmdline, status, namespaces, gaps, full };
+  }
+
+  /** status and cmdline of one process. */
+  private readDetail(dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: ReadGap[] } | 'gone' {
     const gaps: ReadGap[] = [];
     const statusRead = readParsed(this.root, `${dir}/status`, parsePidStatus);
     let status: PidStatus | null = null;
@@ -159,27 +234,7 @@ export class ProcessScanner {
       if (this.isGone(dir, cmd.gap)) return 'gone';
       gaps.push(cmd.gap);
     }
-    const namespaces: Record<string, number> = {};
-    for (const link of NS_LINKS) {
-      const r = this.root.readLink(`${dir}/ns/${link}`);
-      if (!r.ok) {
-        // Older kernels lack time/cgroup; *_for_children is unreadable until a child exists in
-        // a fresh namespace. Only a denial or a vanished process is worth reporting.
-        if (r.gap.reason === 'denied') gaps.push(r.gap);
-        else if (r.gap.reason !== 'absent' && this.isGone(dir, r.gap)) return 'gone';
-        continue;
-      }
-      try {
-        namespaces[link] = parseNsLink(r.value).inode;
-      } catch (err) {
-        if (!(err instanceof ParseError)) throw err;
-        const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };
-        malformed.push(g);
-        gaps.push(g);
-      }
-    }
-    if (namespaces['pid'] === undefined && gaps.length === 0 && !this.root.readDir(dir).ok) return 'gone';
-    return { key, cmdline, status, namespaces, gaps };
+    return { status, cmdline, gaps };
   }
 
   /** ENOENT/ESRCH below /proc/<pid> means the process went away if its directory did too. */

@@ -107,7 +107,7 @@ try {
   const walls = [];
   for (let r = 0; r < RUNS; r++) {
     const t = performance.now();
-    execFileSync(process.execPath, [new URL('../dist/src/cli/main.js', import.meta.url).pathname, 'ps', '--json', '--no-rates'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 28 });
+    execFileSync(process.execPath, [new URL('../dist/ctrscope.mjs', import.meta.url).pathname, 'ps', '--json', '--no-rates'], { stdio: ['ignore', 'ignore', 'ignore'], maxBuffer: 1 << 28 });
     walls.push(performance.now() - t);
   }
   const wall = median(walls);

@@ -13,7 +13,7 @@ const N = Number(process.env.BENCH_N ?? 300);
 const REPS = Number(process.env.BENCH_REPS ?? 9);
 const MARK = `ctrscope-bench-${process.pid}`;
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(repo, 'dist/src/cli/main.js');
+const cli = join(repo, 'dist/ctrscope.mjs');
 
 if (process.geteuid?.() !== 0) {
   console.error('bench: needs root (unshare --pid --mount)');
@@ -105,7 +105,7 @@ try {
   const procs = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
   console.log(`bench: ${N} containers (3 processes each) up in ${((Date.now() - t0) / 1000).toFixed(1)} s; ${procs} processes on the host`);
 
-  const found = JSON.parse(spawnSync('node', [cli, 'ps', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout);
+  const found = JSON.parse(spawnSync(cli, ['ps', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout);
   const mine = found.containers.filter((c) => c.engine === null && c.processes.length === 3 && String(c.command.at(-1)).startsWith(MARK)).length;
   console.log(`bench: ctrscope ps found ${mine} of the ${N} bench containers (${found.containers.length} containers in all)`);
 
@@ -113,8 +113,9 @@ try {
   // `--no-rates` takes one sample and is the like-for-like comparison with lsns, which has no
   // rates. Both are timed.
   const commands = [
-    ['ctrscope ps --json --no-rates', 'node', [cli, 'ps', '--json', '--no-rates']],
-    ['ctrscope ps --json', 'node', [cli, 'ps', '--json']],
+    // The bin itself, as users run it: its #! line carries the node flags.
+    ['ctrscope ps --json --no-rates', cli, ['ps', '--json', '--no-rates']],
+    ['ctrscope ps --json', cli, ['ps', '--json']],
     ['lsns --json', 'lsns', ['--json']],
   ];
   const runs = commands.map(() => []);

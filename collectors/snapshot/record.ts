@@ -53,7 +53,8 @@ function unreadable(unread: ReadonlyMap<string, string>): UnreadPath[] {
 
 export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Promise<Recording> {
   const rec = new RecordingRoot(root);
-  const snapshot = collectSnapshot(rec, { nowMs: opts.nowMs });
+  // Everything any command reads: every process in full, child namespace links included.
+  const snapshot = collectSnapshot(rec, { nowMs: opts.nowMs, everyProcess: true, childNamespaces: true });
   // What ps, ns and inspect read beyond the scan: cgroup resources (one sample: a tree is one
   // instant), filesystem and network details, namespace pins, each container's security inputs.
   const model = buildHostModel(snapshot);

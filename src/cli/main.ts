@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { run } from './program.js';
 
 const code = await run(process.argv.slice(2), {

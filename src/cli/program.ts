@@ -3,7 +3,7 @@
  * own streams. Nothing below src/cli touches process.argv, stdout or exit codes.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { collectSnapshot } from '../../collectors/collect.js';
+import { collectSnapshot, type CollectOptions } from '../../collectors/collect.js';
 import { openHostRoot, RootError, type HostRoot } from '../../collectors/host-root.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
 import { INIT_PID_NS_INODE } from '../model/host.js';
@@ -64,8 +64,8 @@ export function openRoot(opts: GlobalOptions): HostRoot {
 }
 
 /** Scan once and decide containers; warn (once, plainly) about what the scan could not see. */
-export function loadModel(root: HostRoot, deps: Deps): HostModel {
-  const snapshot = collectSnapshot(root, { nowMs: deps.now() });
+export function loadModel(root: HostRoot, deps: Deps, scan: Pick<CollectOptions, 'everyProcess' | 'childNamespaces'> = {}): HostModel {
+  const snapshot = collectSnapshot(root, { nowMs: deps.now(), ...scan });
   if (snapshot.processes.length === 0) throw new ExitWith(EXIT.failure, `${root.resolve('/proc')}: no readable processes`);
   // A recorded tree holds what the kernel wrote; text it would not write means the tree was
   // damaged or edited, and every answer drawn from it is suspect. Live, it is one odd process.

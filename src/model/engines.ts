@@ -258,6 +258,15 @@ const LXC_START_LONG = new Set(['name', 'logfile', 'logpriority', 'lxcpath', 'rc
 const baseName = (p: string): string => p.replace(/\/+$/, '').split('/').pop() ?? p;
 
 /**
+ * Whether recognising this process needs its argv: monitors (detectMonitor) and the engine
+ * daemons whose flags name their data roots. A scan may skip argv for everything else.
+ */
+export function needsArgv(comm: string): boolean {
+  return comm.startsWith('containerd-shim') || ARGV_COMMS.has(comm);
+}
+const ARGV_COMMS = new Set(['conmon', 'systemd-nspawn', 'lxc-start', 'dockerd', 'containerd', 'podman', 'crio']);
+
+/**
  * Recognise a monitor process from comm and argv. Engine daemons (dockerd, containerd, podman
  * service) are not monitors and not containers; they simply never match anything.
  */

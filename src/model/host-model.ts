@@ -10,7 +10,7 @@ export interface HostModel {
 }
 
 export function buildHostModel(snapshot: HostSnapshot): HostModel {
-  const r = reconstruct(snapshot, snapshot.metadata);
+  const r = reconstruct(snapshot, snapshot.metadata, snapshot.grouping);
   return { snapshot, containers: r.containers, pods: r.pods };
 }
 

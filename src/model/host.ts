@@ -2,7 +2,7 @@ import type { CgroupMode } from './cgroup.js';
 import type { EngineMetadata } from './container.js';
 import type { NsSet } from './namespace.js';
 import type { Process, ReadGap } from './process.js';
-import type { RuntimeState } from './reconstruct.js';
+import type { Grouping, RuntimeState } from './reconstruct.js';
 
 /** Everything one collection pass read from a host root, with what it could not read. */
 export interface HostSnapshot {
@@ -22,6 +22,8 @@ export interface HostSnapshot {
   /** The namespaces of the process doing the reading (live only): tells a pid-namespaced view. */
   readonly readerNs: NsSet | null;
   readonly processes: readonly Process[];
+  /** The collector's first grouping pass, reused by the model (same processes by pid). */
+  readonly grouping?: Grouping;
   readonly rootDiffers: ReadonlyMap<number, boolean>;
   readonly runtimeStates: readonly RuntimeState[];
   readonly metadata: ReadonlyMap<string, EngineMetadata>;

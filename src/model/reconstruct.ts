@@ -76,7 +76,13 @@ export function privateTypes(ns: NsSet, hostNs: NsSet): NsType[] {
   return NS_TYPES.filter((t) => ns[t] !== undefined && hostNs[t] !== undefined && ns[t] !== hostNs[t]);
 }
 
-export function groupContainers(input: ReconstructInput): { drafts: Draft[]; monitors: Map<number, MonitorInfo & { pid: number }> } {
+/** The first pass: which processes form which containers, before metadata and rule 6. */
+export interface Grouping {
+  readonly drafts: readonly Draft[];
+  readonly monitors: ReadonlyMap<number, MonitorInfo & { pid: number }>;
+}
+
+export function groupContainers(input: ReconstructInput): Grouping {
   const byPid = new Map(input.processes.map((p) => [p.pid, p]));
   const drafts = new Map<string, Draft>();
   const owner = new Map<number, Draft>();
@@ -278,8 +284,8 @@ function nsEqual(a: NsSet, b: NsSet): boolean {
  * Finish the model: pick each container's first process, attach partial members and
  * namespace-joined processes, apply engine metadata, and form pods.
  */
-export function reconstruct(input: ReconstructInput, metadata: ReadonlyMap<string, EngineMetadata> = new Map()): Reconstruction {
-  const { drafts, monitors } = takeGrouping(input) ?? groupContainers(input);
+export function reconstruct(input: ReconstructInput, metadata: ReadonlyMap<string, EngineMetadata> = new Map(), grouping?: Grouping): Reconstruction {
+  const { drafts, monitors } = grouping ?? groupContainers(input);
   return finish(input, drafts, monitors, metadata);
 }
 
@@ -297,37 +303,32 @@ export interface MetadataRequest {
   readonly cgroupNamespace: string | null;
 }
 
-/**
- * A collection pass groups processes twice: once to know which engine metadata to read, then
- * to finish the model with it. The second grouping reuses the first when the inputs are the same
- * objects (about 20 ms of a 1300-process `ps`). finish() mutates drafts, so an entry is taken once.
- */
-const groupings = new WeakMap<readonly Process[], { input: ReconstructInput; grouping: ReturnType<typeof groupContainers> }>();
-function takeGrouping(input: ReconstructInput): ReturnType<typeof groupContainers> | undefined {
-  const g = groupings.get(input.processes);
-  if (!g) return undefined;
-  groupings.delete(input.processes);
-  const same = g.input.hostNs === input.hostNs && g.input.rootDiffers === input.rootDiffers && g.input.runtimeStates === input.runtimeStates && g.input.cgroupMode === input.cgroupMode;
-  return same ? g.grouping : undefined;
-}
-
-export function metadataRequests(input: ReconstructInput): MetadataRequest[] {
-  const byPid = new Map(input.processes.map((p) => [p.pid, p]));
-  const grouping = groupContainers(input);
-  groupings.set(input.processes, { input, grouping });
-  const { drafts } = grouping;
-  return drafts.flatMap((d) => {
+export function metadataRequests(grouping: Grouping, processes: readonly Process[]): MetadataRequest[] {
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  return grouping.drafts.flatMap((d) => {
     const init = pickInit(d, byPid);
     return init ? [{ key: d.key, engine: d.engine, id: d.id, pid: init.pid, monitor: d.monitor, cgroupNamespace: d.match?.namespace ?? null }] : [];
   });
 }
 
+/**
+ * Pids whose full detail (status, argv) the model uses: every member of a container found so
+ * far and every monitor. A scan can read only these in full (collectors/processes.ts).
+ */
+export function memberPids(grouping: Grouping): Set<number> {
+  const out = new Set<number>(grouping.monitors.keys());
+  for (const d of grouping.drafts) for (const pid of d.members.keys()) out.add(pid);
+  return out;
+}
+
 function finish(
   input: ReconstructInput,
-  drafts: Draft[],
-  monitors: Map<number, MonitorInfo & { pid: number }>,
+  grouped: readonly Draft[],
+  monitors: ReadonlyMap<number, MonitorInfo & { pid: number }>,
   metadata: ReadonlyMap<string, EngineMetadata>,
 ): Reconstruction {
+  // Rule 6 adds members: work on copies so that a Grouping stays reusable.
+  const drafts = grouped.map((d) => ({ ...d, members: new Map(d.members) }));
   const byPid = new Map(input.processes.map((p) => [p.pid, p]));
   const assigned = new Set<number>();
   for (const d of drafts) for (const pid of d.members.keys()) assigned.add(pid);

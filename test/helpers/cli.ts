@@ -1,24 +1,14 @@
 /**
- * ctrscope as a real subprocess, from dist/ compiled once per test process. For commands that
+ * ctrscope as a real subprocess: the bundled bin that test/global-setup.ts builds. For commands that
  * change the process that runs them (enter joins namespaces and chroots), which must never run
  * inside the vitest worker.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { CLI_MAIN } from './host.js';
 
-const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let built: string | null = null;
-
-/** dist/src/cli/main.js, compiled from the current sources on first use. */
+/** The bundled CLI, dist/ctrscope.mjs (what `npx ctrscope` runs). */
 export function builtCli(): string {
-  if (built === null) {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repo, stdio: 'pipe', timeout: 120_000 });
-    built = join(repo, 'dist', 'src', 'cli', 'main.js');
-  }
-  return built;
+  return CLI_MAIN;
 }
 
 export interface CliRun {

@@ -167,5 +167,5 @@ export async function waitFor<T>(f: () => T | undefined, ms = 15_000, what = 'co
   }
 }
 
-/** The built CLI (test/global-setup.ts builds it), for tests that need a separate process. */
-export const CLI_MAIN = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+/** The bundled CLI (test/global-setup.ts builds it), for tests that need a separate process. */
+export const CLI_MAIN = fileURLToPath(new URL('../../dist/ctrscope.mjs', import.meta.url));

@@ -27,7 +27,8 @@ export function registerInspect(program: Command, deps: Deps): void {
     .action((target: string, opts: { json?: boolean; sizes?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const root = openRoot(g);
-      const model = loadModel(root, deps);
+      // Any pid can be asked about, member or not: read every process in full.
+      const model = loadModel(root, deps, { everyProcess: true });
       const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
       let res = resolveTarget(model, target);
       if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
