@@ -14,7 +14,9 @@ missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # With recommends, as on the developers' machines: podman's (slirp4netns, fuse-overlayfs) and
+  # docker's change how they set up storage and networks, which the tests assert.
+  apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 # dockerd (with the containerd it supervises) started by hand: there is no systemd here.
