@@ -1,17 +1,17 @@
 /**
- * blessed widgets and their layout, behind a small typed surface (blessed-contrib's .d.ts is
- * mostly `any`; it stops here). Panels take the view-model and state and only draw.
+ * blessed widgets and their layout, behind a small typed surface. Panels take the view-model and
+ * state and only draw.
  *
  * Layout at 80x24: 3 header lines, the column header, the rows, one status line. The detail view
  * replaces the rows with identity | namespaces, resources | sparklines, and the process list.
+ * blessed-contrib is not used: its sparkline widget needs three lines per series.
  */
 import * as blessedNs from 'blessed';
 import type { Widgets } from 'blessed';
-import sparklineWidget from 'blessed-contrib/lib/widget/sparkline.js';
 import type { TopFrame } from '../../src/model/container-stats.js';
-import type { History, Series } from './history.js';
+import type { History } from './history.js';
 import { visibleItems, type TopState } from './state.js';
-import { buildDetail, formatBytes, headerLine, hostLines, layoutTable, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ContainerRow, type Segment } from './view-model.js';
+import { buildDetail, headerLine, historyLines, hostLines, layoutTable, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ContainerRow, type Segment } from './view-model.js';
 
 // blessed is CommonJS and fills its exports at run time: take module.exports itself.
 const blessed = ((blessedNs as unknown as { default?: typeof blessedNs }).default ?? blessedNs) as typeof blessedNs;
@@ -82,7 +82,7 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
   const identity = pane({ top: 0, left: 0, width: '62%', height: '40%', label: ' container ' });
   const namespaces = pane({ top: 0, left: '62%', width: '38%', height: '40%', label: ' namespaces ' });
   const resources = pane({ top: '40%', left: 0, width: '50%', height: '30%', label: ' resources ' });
-  const spark = sparklineWidget({ parent: detail, top: '40%', left: '50%', width: '50%', height: '30%', label: ' last minutes ', tags: true, border: { type: 'line' }, style: { fg: 'green', titleFg: 'white' } });
+  const spark = pane({ top: '40%', left: '50%', width: '50%', height: '30%', label: ' last minutes ' });
   const procs = pane({ top: '70%', left: 0, width: '100%', bottom: 0, label: ' processes ' });
   const help = blessed.box({ parent: screen, top: 'center', left: 'center', width: 78, height: 24, border: { type: 'line' }, tags: true, hidden: true, content: helpText(), label: ' help ' });
 
@@ -90,22 +90,6 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
   // blessed's wrapping) move to the next line.
   const width = (): number => Math.max(20, (typeof screen.width === 'number' ? screen.width : 80) - 1);
   const pageSize = (): number => Math.max(1, (typeof screen.height === 'number' ? screen.height : 24) - HEADER - 2);
-
-  const sparkData = (s: Series | undefined): { titles: string[]; data: number[][] } => {
-    const w = Math.max(1, (typeof spark.width === 'number' ? spark.width : 40) - 2);
-    const last = (a: readonly (number | null)[] | undefined): (number | null)[] => (a ?? []).slice(-w);
-    const known = (a: (number | null)[]): boolean => a.some((x) => x !== null);
-    const cpu = last(s?.cpu);
-    const mem = last(s?.mem);
-    const net = last(s?.net);
-    const lastOf = (a: (number | null)[]): number | null => [...a].reverse().find((x) => x !== null) ?? null;
-    const title = (name: string, a: (number | null)[], f: (n: number) => string): string => (known(a) ? `${name} ${f(lastOf(a) as number)}` : `${name} (not collected)`);
-    return {
-      titles: [title('cpu', cpu, (n) => `${n.toFixed(1)}%`), title('mem', mem, formatBytes), title('net', net, (n) => `${formatBytes(n)}/s`)],
-      // The sparkline scales each series to its own range; unknown points draw as the floor.
-      data: [cpu, mem, net].map((a) => (known(a) ? a.map((x) => x ?? 0) : [0])),
-    };
-  };
 
   const statusLine = (p: PanelInput): string => {
     const st = p.state;
@@ -155,15 +139,15 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
     const d = key === null ? null : buildDetail(p.frame, key, processCpuPercent(p.frame));
     if (!d) {
       identity.setContent('{yellow-fg}This container is gone.{/yellow-fg} Esc goes back.');
-      for (const b of [namespaces, resources, procs]) b.setContent('');
+      for (const b of [namespaces, resources, spark, procs]) b.setContent('');
       return;
     }
     identity.setLabel(` ${esc(d.title)} `);
     identity.setContent(d.identity.map(esc).join('\n'));
     namespaces.setContent(d.namespaces.map(esc).join('\n'));
     resources.setContent(d.resources.map(esc).join('\n'));
-    const s = sparkData(key === null ? undefined : p.history.get(key));
-    spark.setData(s.titles, s.data);
+    const sw = (typeof spark.width === 'number' ? spark.width : 40) - 2;
+    spark.setContent(historyLines(key === null ? undefined : p.history.get(key), sw).map((l) => `{green-fg}${esc(l)}{/green-fg}`).join('\n'));
     const room = Math.max(1, (typeof procs.height === 'number' ? procs.height : 6) - 3);
     const start = Math.min(p.state.detailScroll, Math.max(0, d.processes.length - room));
     procs.setContent([`{bold}${esc(d.processHeader)}{/bold}`, ...d.processes.slice(start, start + room).map(esc)].join('\n'));

@@ -415,3 +415,26 @@ export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<
 }
 
 const NS_ORDER = ['mnt', 'pid', 'net', 'uts', 'ipc', 'user', 'cgroup', 'time'] as const;
+
+const TICKS = '▁▂▃▄▅▆▇█';
+
+/**
+ * A one-line sparkline of the last `width` points, scaled to their own maximum (blessed-contrib's
+ * sparkline widget spends three lines per series, which 80x24 cannot afford). Unknown points
+ * are blanks.
+ */
+export function sparkline(values: readonly (number | null)[], width: number): string {
+  const pts = values.slice(-Math.max(0, width));
+  const max = Math.max(0, ...pts.map((v) => v ?? 0));
+  return pts.map((v) => (v === null ? ' ' : TICKS[max <= 0 ? 0 : Math.min(TICKS.length - 1, Math.round((v / max) * (TICKS.length - 1)))])).join('');
+}
+
+/** The sparkline pane: one line per series, with its latest value, or why it is empty. */
+export function historyLines(series: { readonly cpu: readonly (number | null)[]; readonly mem: readonly (number | null)[]; readonly net: readonly (number | null)[] } | undefined, width: number): string[] {
+  const line = (name: string, a: readonly (number | null)[], f: (n: number) => string): string => {
+    const last = [...a].reverse().find((x) => x !== null);
+    if (last === undefined || last === null) return `${name.padEnd(4)}${'-'.padStart(8)}  not collected`;
+    return `${name.padEnd(4)}${f(last).padStart(8)}  ${sparkline(a, Math.max(1, width - 14))}`;
+  };
+  return [line('cpu', series?.cpu ?? [], (n) => `${pct(n)}%`), line('mem', series?.mem ?? [], formatBytes), line('net', series?.net ?? [], (n) => `${formatBytes(n)}/s`)];
+}
