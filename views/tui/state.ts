@@ -219,7 +219,7 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
     case 'r':
       return done({ ...s, sort: { ...s.sort, reverse: !s.sort.reverse } });
     case '/':
-      return { state: { ...s, mode: 'filter', draft: s.filter } };
+      return { state: { ...s, mode: 'filter', draft: '' } };
     case 'f':
       return done({ ...s, engine: cycle(s.engine, [...new Set(v.rows.map((r) => r.container.engine ?? 'none'))].sort()) });
     case 'o':

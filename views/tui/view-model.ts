@@ -223,11 +223,10 @@ export interface TableLayout {
 const GAP = 1;
 
 /**
- * Which columns fit in `width`, and how wide each is. Fixed columns take their natural width
- * (header or widest value, within min..max); flexible ones (NAME, ID, POD, COMMAND) count at
- * their minimum while the highest-priority-number columns are dropped until the rest fit. What
- * is left widens ID, NAME and POD towards their natural width, then buys CPU and MEM bars, and
- * COMMAND takes the remainder.
+ * Which columns fit in `width`, and how wide each is. Columns take their natural width (header
+ * or widest value, within min..max), except ID, POD and COMMAND, which count at their minimum
+ * while the highest-priority-number columns are dropped until the rest fit. What is left widens
+ * ID and POD towards their natural width, then buys CPU and MEM bars, and COMMAND takes the rest.
  */
 export function layoutTable(rows: readonly ContainerRow[], width: number): TableLayout {
   const natural = new Map<ColumnId, number>();
@@ -238,7 +237,9 @@ export function layoutTable(rows: readonly ContainerRow[], width: number): Table
     natural.set(id, Math.min(def.max, Math.max(def.min, w)));
   }
   const nat = (id: ColumnId): number => natural.get(id) as number;
-  const least = (id: ColumnId): number => (TOP_COLUMNS[id].flex ? Math.min(nat(id), TOP_COLUMNS[id].min) : nat(id));
+  // NAME is what people read rows by: it keeps its natural width while other columns are
+  // dropped, and is only cut when nothing else is left to drop.
+  const least = (id: ColumnId): number => (TOP_COLUMNS[id].flex && id !== 'name' ? Math.min(nat(id), TOP_COLUMNS[id].min) : nat(id));
   const total = (ids: readonly ColumnId[], f: (id: ColumnId) => number): number => ids.reduce((a, id) => a + f(id), 0) + GAP * Math.max(0, ids.length - 1);
   let shown: ColumnId[] = [...COLUMN_IDS];
   // Not a terminal (batch output to a pipe): every column at its natural width, no bars.
@@ -250,7 +251,11 @@ export function layoutTable(rows: readonly ContainerRow[], width: number): Table
   }
   const widths = new Map(shown.map((id) => [id, least(id)]));
   let spare = width - total(shown, least);
-  for (const id of ['id', 'name', 'pod'] as const) {
+  if (spare < 0) {
+    widths.set('name', Math.max(TOP_COLUMNS.name.min, nat('name') + spare));
+    spare = 0;
+  }
+  for (const id of ['id', 'pod'] as const) {
     if (!widths.has(id) || spare <= 0) continue;
     const grow = Math.min(spare, nat(id) - (widths.get(id) as number));
     widths.set(id, (widths.get(id) as number) + grow);

@@ -46,7 +46,7 @@ describe('top reducer', () => {
     expect(applied.selected).toBe('lxc/lx');
     expect(press(typing, v, named('escape')).filter).toBe('');
     expect(names(press(applied, v, named('escape')), rows)).toHaveLength(5);
-    const back = press(start, v, ch('/'), ch('x'), named('backspace'), ch('d'), named('enter'));
+    const back = press(applied, v, ch('/'), ch('x'), named('backspace'), ch('d'), named('enter'));
     expect(back.filter).toBe('d');
   });
 
