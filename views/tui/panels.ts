@@ -153,9 +153,11 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
     procs.setContent([`{bold}${esc(d.processHeader)}{/bold}`, ...d.processes.slice(start, start + room).map(esc)].join('\n'));
   };
 
+  let suspended = false;
   return {
     pageSize,
     update(p) {
+      if (suspended) return;
       header.setContent(hostLines(p.frame).map((l, i) => (i === 0 ? `{bold}ctrscope top{/bold}  ${esc(l)}` : esc(l))).join('\n'));
       const inDetail = p.state.mode === 'detail' || (p.state.mode === 'help' && p.state.detail !== null);
       if (inDetail) {
@@ -187,12 +189,18 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
     async suspend(f) {
       const out = output ?? process.stdout;
       const inp = input ?? process.stdin;
-      // program.pause() swaps out.write for a no-op while the terminal is lent; keep the real one.
-      const write = out.write.bind(out);
-      const resume = screen.program.pause();
+      const program = screen.program;
+      // Not program.pause(): it stubs out.write before blessed's buffered output (the switch
+      // back to the normal screen) is flushed, so the child would draw over the dashboard.
+      program.normalBuffer();
+      program.showCursor();
+      program.flush();
+      inp.setRawMode?.(false);
+      inp.pause();
+      suspended = true;
       try {
         return await f(
-          (s) => void write(s),
+          (s) => void out.write(s),
           () =>
             new Promise<void>((done) => {
               const onData = (d: Buffer | string): void => {
@@ -206,7 +214,11 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
             }),
         );
       } finally {
-        resume();
+        suspended = false;
+        inp.setRawMode?.(true);
+        inp.resume();
+        program.alternateBuffer();
+        program.hideCursor();
         screen.alloc();
         screen.render();
       }

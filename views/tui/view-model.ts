@@ -25,16 +25,14 @@ export interface ColumnDef {
   readonly priority: number;
   /** Numbers sort largest first, text A→Z, until `r`. */
   readonly numeric: boolean;
-  /** Text that may be cut (with …) to its `min` on narrow terminals. */
-  readonly flex?: boolean;
   readonly help: string;
 }
 
 export const TOP_COLUMNS: Readonly<Record<ColumnId, ColumnDef>> = {
-  name: { header: 'NAME', key: 'N', align: 'left', min: 12, max: 32, priority: 0, numeric: false, flex: true, help: 'container name from the engine (- when it has none)' },
-  id: { header: 'ID', key: 'I', align: 'left', min: 12, max: 22, priority: 2, numeric: false, flex: true, help: 'engine id (12 chars) or derived ns-<type>-<inode>' },
+  name: { header: 'NAME', key: 'N', align: 'left', min: 8, max: 32, priority: 0, numeric: false, help: 'container name from the engine (- when it has none)' },
+  id: { header: 'ID', key: 'I', align: 'left', min: 12, max: 22, priority: 2, numeric: false, help: 'engine id (12 chars) or derived ns-<type>-<inode>' },
   engine: { header: 'ENGINE', key: 'E', align: 'left', min: 6, max: 14, priority: 3, numeric: false, help: 'engine that started it (- for hand-made)' },
-  pod: { header: 'POD', key: 'O', align: 'left', min: 8, max: 24, priority: 7, numeric: false, flex: true, help: 'pod name or id; * marks the infra container' },
+  pod: { header: 'POD', key: 'O', align: 'left', min: 8, max: 24, priority: 7, numeric: false, help: 'pod name or id; * marks the infra container' },
   pid: { header: 'PID', key: 'P', align: 'right', min: 3, max: 8, priority: 6, numeric: true, help: 'host pid of the first process' },
   cpu: { header: 'CPU%', key: 'C', align: 'right', min: 5, max: 7, priority: 1, numeric: true, help: 'CPU used, percent of one host CPU (bar: of all host CPUs)' },
   cpuLimit: { header: '%LIM', key: 'L', align: 'right', min: 4, max: 6, priority: 5, numeric: true, help: 'CPU used, percent of its CPU limit' },
@@ -44,7 +42,7 @@ export const TOP_COLUMNS: Readonly<Record<ColumnId, ColumnDef>> = {
   net: { header: 'NET RX/TX', key: 'X', align: 'right', min: 9, max: 13, priority: 9, numeric: true, help: 'network receive / transmit per second' },
   io: { header: 'IO R/W', key: 'W', align: 'right', min: 9, max: 13, priority: 10, numeric: true, help: 'block IO read / write per second' },
   uptime: { header: 'UPTIME', key: 'U', align: 'right', min: 6, max: 8, priority: 2, numeric: true, help: 'time since its first process started' },
-  command: { header: 'COMMAND', key: 'D', align: 'left', min: 12, max: 200, priority: 11, numeric: false, flex: true, help: 'command line of its first process' },
+  command: { header: 'COMMAND', key: 'D', align: 'left', min: 12, max: 200, priority: 11, numeric: false, help: 'command line of its first process' },
 };
 
 export type Tone = 'warn' | 'crit';
@@ -224,9 +222,9 @@ const GAP = 1;
 
 /**
  * Which columns fit in `width`, and how wide each is. Columns take their natural width (header
- * or widest value, within min..max), except ID, POD and COMMAND, which count at their minimum
- * while the highest-priority-number columns are dropped until the rest fit. What is left widens
- * ID and POD towards their natural width, then buys CPU and MEM bars, and COMMAND takes the rest.
+ * or widest value, within min..max), except POD and COMMAND, which count at their minimum while
+ * the highest-priority-number columns are dropped until the rest fit. What is left widens POD
+ * towards its natural width, then buys CPU and MEM bars, and COMMAND takes the rest.
  */
 export function layoutTable(rows: readonly ContainerRow[], width: number): TableLayout {
   const natural = new Map<ColumnId, number>();
@@ -237,9 +235,9 @@ export function layoutTable(rows: readonly ContainerRow[], width: number): Table
     natural.set(id, Math.min(def.max, Math.max(def.min, w)));
   }
   const nat = (id: ColumnId): number => natural.get(id) as number;
-  // NAME is what people read rows by: it keeps its natural width while other columns are
-  // dropped, and is only cut when nothing else is left to drop.
-  const least = (id: ColumnId): number => (TOP_COLUMNS[id].flex && id !== 'name' ? Math.min(nat(id), TOP_COLUMNS[id].min) : nat(id));
+  // NAME and ID are what people read rows by: they keep their natural width while other
+  // columns are dropped, and NAME is cut only when nothing else is left to drop.
+  const least = (id: ColumnId): number => (id === 'pod' || id === 'command' ? Math.min(nat(id), TOP_COLUMNS[id].min) : nat(id));
   const total = (ids: readonly ColumnId[], f: (id: ColumnId) => number): number => ids.reduce((a, id) => a + f(id), 0) + GAP * Math.max(0, ids.length - 1);
   let shown: ColumnId[] = [...COLUMN_IDS];
   // Not a terminal (batch output to a pipe): every column at its natural width, no bars.
@@ -255,10 +253,9 @@ export function layoutTable(rows: readonly ContainerRow[], width: number): Table
     widths.set('name', Math.max(TOP_COLUMNS.name.min, nat('name') + spare));
     spare = 0;
   }
-  for (const id of ['id', 'pod'] as const) {
-    if (!widths.has(id) || spare <= 0) continue;
-    const grow = Math.min(spare, nat(id) - (widths.get(id) as number));
-    widths.set(id, (widths.get(id) as number) + grow);
+  if (widths.has('pod') && spare > 0) {
+    const grow = Math.min(spare, nat('pod') - (widths.get('pod') as number));
+    widths.set('pod', (widths.get('pod') as number) + grow);
     spare -= grow;
   }
   const BAR = 10;
@@ -406,7 +403,8 @@ export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<
     const cpu = cpuByPid.get(m.pid);
     const inner = m.nspid?.[m.nspid.length - 1];
     const cmd = p ? (p.cmdline && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`) : '?';
-    return `${String(m.pid).padStart(7)} ${String(inner ?? '-').padStart(6)} ${m.via.padEnd(10)} ${(cpu === undefined ? '-' : pct(cpu)).padStart(5)} ${(p?.state ?? '?').padEnd(2)}${String(p?.threads ?? '?').padStart(4)}  ${cmd}`;
+    const via = m.via === 'private-namespaces' ? 'private-ns' : m.via;
+    return `${String(m.pid).padStart(7)} ${String(inner ?? '-').padStart(6)} ${via.padEnd(10)} ${(cpu === undefined ? '-' : pct(cpu)).padStart(5)} ${(p?.state ?? '?').padEnd(2)}${String(p?.threads ?? '?').padStart(4)}  ${cmd}`;
   });
   for (const pm of c.partialMembers) processes.push(`${String(pm.pid).padStart(7)} ${'-'.padStart(6)} ${'partial'.padEnd(10)} ${''.padStart(5)}       ${pm.comm} (shares ${pm.shared.join(',')})`);
   return {
