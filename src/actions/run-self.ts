@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import koffi from 'koffi';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../cli/main.js', import.meta.url));
@@ -27,7 +28,47 @@ export function runCtrscope(args: readonly string[]): Promise<number> {
     });
     child.on('exit', (code, signal) => {
       done();
+      reclaimTerminal();
       resolve(code ?? 128 + (signal ? constants.signals[signal] : 0));
     });
   });
+}
+
+interface TermCalls {
+  signal(sig: number, handler: number): number;
+  tcgetpgrp(fd: number): number;
+  tcsetpgrp(fd: number, pgrp: number): number;
+  getpgrp(): number;
+}
+let calls: TermCalls | null = null;
+
+/**
+ * Make our process group the terminal's foreground group again. An interactive shell started
+ * by the child (busybox ash among them) takes the foreground for its own job control and may
+ * not hand it back on exit; we would then be a background group, and the first write or
+ * termios change stops us with SIGTTOU ("Stopped (tty output)"). A background group may call
+ * tcsetpgrp(3) only with SIGTTOU ignored, so it is ignored around the call (tcsetpgrp(3),
+ * "Notes"), as shells do when they take the terminal back from a job.
+ */
+function reclaimTerminal(): void {
+  if (!process.stdin.isTTY) return;
+  if (!calls) {
+    const lib = koffi.load(null);
+    calls = {
+      // sighandler_t is a pointer; SIG_IGN is (void *) 1, passed as a pointer-sized integer.
+      signal: lib.func('intptr_t signal(int sig, intptr_t handler)'),
+      tcgetpgrp: lib.func('int tcgetpgrp(int fd)'),
+      tcsetpgrp: lib.func('int tcsetpgrp(int fd, int pgrp)'),
+      getpgrp: lib.func('int getpgrp(void)'),
+    };
+  }
+  const ours = calls.getpgrp();
+  if (calls.tcgetpgrp(0) === ours) return;
+  const SIGTTOU = constants.signals.SIGTTOU;
+  const previous = calls.signal(SIGTTOU, 1);
+  try {
+    calls.tcsetpgrp(0, ours);
+  } finally {
+    calls.signal(SIGTTOU, previous);
+  }
 }

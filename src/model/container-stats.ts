@@ -8,16 +8,13 @@
  * not applicable on this host" (rendered `?`). Rates are per second over the interval between
  * two frames; the first frame has none.
  */
-import type { Container } from './container.js';
 import type { HostModel } from './host-model.js';
 import type { HostSummary } from './host-summary.js';
-
-/** `<engine>/<id>`, or `none/<id>` for engine-less containers: the same key pods use. */
-export const containerKey = (c: Pick<Container, 'engine' | 'id'>): string => `${c.engine ?? 'none'}/${c.id}`;
 
 /** A limit that may be absent: 'max' in cgroup v2, ~2^63 in v1. */
 export type Limit = number | 'unlimited';
 
+/** Keyed by containerKey() (reconstruct.ts): `<engine>/<id>`, `none/<id>` without an engine. */
 export interface ContainerStats {
   /** CPU used over the interval, in percent of one host CPU (docker stats' convention). */
   readonly cpuPercent?: number | null;

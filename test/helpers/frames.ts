@@ -38,6 +38,7 @@ export function snapshot(over: Partial<HostSnapshot> = {}): HostSnapshot {
     hostname: 'node1',
     kernel: '6.1.0',
     clockTicksPerSec: 100,
+    pageSizeBytes: 4096,
     bootTimeSec: null,
     cgroupMode: 'v2',
     hostNs: {},

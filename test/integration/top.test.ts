@@ -8,22 +8,21 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor, type Need } from '../helpers/host.js';
+import { busyboxRootfs, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(REPO, 'dist/src/cli/main.js');
-/** Flip to true when the resources collector fills ContainerStats.cpuPercent (see commands/top.ts). */
-const CPU_STATS_COLLECTED = false;
 
 const prefix = testPrefix('top');
 const image = `${prefix}-img:1`;
 const names = ['alpha', 'bravo', 'charlie'].map((n) => `${prefix}-${n}`);
 const session = `${prefix}-tmux`;
 
+/** A tmux server of our own: other suites' kill-server must not take our session down. */
 function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
+  return execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8' });
 }
 const screen = (): string => tmux('capture-pane', '-p', '-t', session).replace(/\n$/, '');
 const keys = (...k: string[]): void => void tmux('send-keys', '-t', session, ...k);
@@ -51,7 +50,7 @@ function startImage(dir: string): void {
 }
 
 function cleanup(dir: string): void {
-  shQuiet('tmux', ['kill-session', '-t', session]);
+  shQuiet('tmux', ['-L', session, 'kill-server']);
   for (const n of names) shQuiet('docker', ['rm', '-f', n]);
   shQuiet('docker', ['rmi', '-f', image]);
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -138,18 +137,18 @@ describeWith(['root', 'docker', 'tmux'], 'ctrscope top (tmux, docker containers)
     await until((x) => !x.includes(id.slice(0, 32)) && x.split('\n').some((l) => l.startsWith('NAME')), 'the table to come back');
   });
 
-  it('e leaves the dashboard for `enter --all` and comes back when it ends', async () => {
+  it('e leaves the dashboard for a shell in the container (`enter --all`) and comes back when it exits', async () => {
+    const hostname = sh('docker', ['inspect', '-f', '{{.Config.Hostname}}', names[2] as string]).trim();
     keys('Home', 'Enter');
     await until((x) => x.includes('namespaces'), 'the detail view');
     keys('e');
-    // Whichever happens: enter is not built yet (its error and our prompt), or a shell opens.
-    const s = await until((x) => /Press Enter to return/.test(x) || /^\/ # ?$/m.test(x), 'enter to run or fail');
-    if (/Press Enter to return/.test(s)) keys('Enter');
-    else {
-      type('exit');
-      keys('Enter');
-    }
-    await until((x) => x.includes('ctrscope top') && x.includes('namespaces'), 'the dashboard after enter');
+    await until((x) => /^\/ #$/m.test(x), "the container shell's prompt");
+    type('hostname');
+    keys('Enter');
+    await until((x) => x.split('\n').includes(hostname), 'the container hostname');
+    type('exit');
+    keys('Enter');
+    await until((x) => x.includes('ctrscope top') && x.includes('namespaces'), 'the dashboard after the shell exits');
     keys('Escape');
   });
 
@@ -205,28 +204,43 @@ describeWith(['root', 'docker'], 'ctrscope top --batch', () => {
   });
 });
 
-// Sorting by CPU needs per-container CPU figures (the resources collector). Enable with it.
-const describeCpu = CPU_STATS_COLLECTED ? describeWith : (_needs: Need[], name: string, body: () => void): void => void describe.skip(name, body);
-describeCpu(['root', 'docker', 'tmux'], 'ctrscope top sorts a busy container first by CPU (needs resources)', () => {
+describeWith(['root', 'docker', 'tmux'], 'ctrscope top with a busy --cpus 0.5 container', () => {
   let dir = '';
   const busy = `${prefix}-busy`;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), `${prefix}-c-`));
     startImage(dir);
     sh('docker', ['run', '-d', '--name', busy, '--network', 'none', '--cpus', '0.5', image, 'sh', '-c', 'while :; do :; done']);
-    execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'ignore' });
-    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', `node ${MAIN} top`);
   });
   afterAll(() => {
     shQuiet('docker', ['rm', '-f', busy]);
     cleanup(dir);
   });
 
-  it('puts the busy container first under CPU% (the default sort)', async () => {
-    keys('/');
+  it('batch: 40-60% of a host CPU and near 100% of its limit, in at least 2 of 3 refreshes', async () => {
+    const r = await ctrscope(['top', '--batch', '--count', '4', '--interval', '1', '--json']);
+    expect(r.code).toBe(0);
+    // The first refresh has nothing to compare with; the next three have rates.
+    const docs = r.stdout.trimEnd().split('\n').slice(1).map((l) => JSON.parse(l) as { containers: { name: string; stats: { cpuPercent: number | null; cpuLimitCpus: number | string | null } }[] });
+    const stats = docs.map((d) => d.containers.find((c) => c.name === busy)?.stats);
+    expect(stats.every((s) => s?.cpuLimitCpus === 0.5)).toBe(true);
+    const good = stats.filter((s) => s?.cpuPercent != null && s.cpuPercent >= 40 && s.cpuPercent <= 60 && s.cpuPercent / 0.5 >= 85);
+    expect(good.length, JSON.stringify(stats)).toBeGreaterThanOrEqual(2);
+    // The idle ones use next to nothing.
+    for (const d of docs) expect(d.containers.find((c) => c.name === names[0])?.stats.cpuPercent ?? 0).toBeLessThan(5);
+  });
+
+  it('dashboard: sorting by CPU% (the default) puts the busy container first', async () => {
+    execFileSync(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', join(REPO, 'tsconfig.build.json')], { stdio: 'ignore' });
+    tmux('new-session', '-d', '-s', session, '-x', '160', '-y', '40', '-c', REPO, `node ${MAIN} top`);
+    await until((x) => x.includes('CPU%▼'), 'the dashboard');
+    await waitFor(() => {
+      keys('/');
+      return waitForSync(() => screen().includes('Enter apply'), 1000);
+    }, 20_000, 'the filter prompt');
     type(prefix);
     keys('Enter');
-    const s = await until((x) => /CPU%▼/.test(x) && x.includes(busy) && names.every((n) => x.includes(n)), 'all four rows');
+    const s = await until((x) => x.includes(`filter "${prefix}"`) && [busy, ...names].every((n) => x.includes(n)) && /\b\d+\.\d\b/.test(x.split('\n').find((l) => l.includes(busy)) ?? ''), 'four rows with a CPU figure');
     const rows = s.split('\n').filter((l) => l.includes(prefix));
     expect(rows[0]).toContain(busy);
   });

@@ -3,7 +3,8 @@
  * --json` objects plus `stats`, the dashboard's figures for this refresh (null where not
  * collected, unreadable, or, for rates, on the first refresh).
  */
-import { containerKey, type ContainerStats, type TopFrame } from '../../src/model/container-stats.js';
+import type { ContainerStats, TopFrame } from '../../src/model/container-stats.js';
+import { containerKey } from '../../src/model/reconstruct.js';
 import { containerUptimeSec } from '../tui/view-model.js';
 import { containerToJson, hostToJson, podToJson, SCHEMA_VERSION } from './container.js';
 

@@ -7,6 +7,7 @@
  * trigger a collection.
  */
 import type { TopFrame } from '../../src/model/container-stats.js';
+import { containerKey } from '../../src/model/reconstruct.js';
 import { History } from './history.js';
 import { createPanels, type Panels } from './panels.js';
 import { initialState, reconcile, reduce, type Effect, type Key, type TopState, type View } from './state.js';
@@ -88,7 +89,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     };
 
     const enter = async (flag: '--all' | '--net'): Promise<void> => {
-      const c = frame?.model.containers.find((x) => `${x.engine ?? 'none'}/${x.id}` === state.detail);
+      const c = frame?.model.containers.find((x) => containerKey(x) === state.detail);
       if (!c) return;
       const args = [...(source.rootArg === null ? [] : ['--root', source.rootArg]), 'enter', flag, c.id];
       busy = true;

@@ -3,7 +3,8 @@
  * view's sparklines. Bounded: HISTORY samples per container, and containers that are gone are
  * dropped at once, so memory stays flat however long top runs.
  */
-import { containerKey, type TopFrame } from '../../src/model/container-stats.js';
+import type { TopFrame } from '../../src/model/container-stats.js';
+import { containerKey } from '../../src/model/reconstruct.js';
 
 /** 5 minutes at the default 1 s interval. */
 export const HISTORY = 300;

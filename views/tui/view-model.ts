@@ -7,7 +7,8 @@
  * overlay. Values the collectors have not supplied render as `-`; values they could not read as `?`.
  */
 import type { Container } from '../../src/model/container.js';
-import { containerKey, type ContainerStats, type Limit, type TopFrame } from '../../src/model/container-stats.js';
+import type { ContainerStats, Limit, TopFrame } from '../../src/model/container-stats.js';
+import { containerKey } from '../../src/model/reconstruct.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
 import { podLabel } from '../text/ps.js';
 
@@ -113,7 +114,9 @@ function pair(a: number | null | undefined, b: number | null | undefined, f: (n:
 export function cpuOfLimit(s: ContainerStats): number | null | undefined {
   if (s.cpuPercent === undefined || s.cpuLimitCpus === undefined) return undefined;
   if (s.cpuPercent === null || s.cpuLimitCpus === null) return null;
-  if (s.cpuLimitCpus === 'unlimited' || s.cpuLimitCpus <= 0) return null;
+  // No quota: there is no limit to be a percentage of ("-", not "?").
+  if (s.cpuLimitCpus === 'unlimited') return undefined;
+  if (s.cpuLimitCpus <= 0) return null;
   return s.cpuPercent / s.cpuLimitCpus;
 }
 

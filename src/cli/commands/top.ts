@@ -8,11 +8,12 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { collectSnapshot } from '../../../collectors/collect.js';
+import { createStatsCollector } from '../../../collectors/container-stats.js';
 import { collectHostSummary } from '../../../collectors/host-summary.js';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import { ProcessScanner } from '../../../collectors/processes.js';
 import { runCtrscope } from '../../actions/run-self.js';
-import type { StatsByKey, TopFrame } from '../../model/container-stats.js';
+import type { TopFrame } from '../../model/container-stats.js';
 import { buildHostModel, type HostModel } from '../../model/host-model.js';
 import { topFrameToJson } from '../../../views/json/top.js';
 import { renderTopFrame } from '../../../views/text/top.js';
@@ -20,26 +21,19 @@ import type { FrameSource } from '../../../views/tui/app.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../program.js';
 
-/**
- * Per-container resources (cgroup CPU, memory, pids, PSI, IO) and network rates. This is where
- * those collectors plug in: return their figures keyed by containerKey(). Until then every
- * such column shows `-` (not collected).
- */
-export type StatsCollector = (root: HostRoot, model: HostModel, prev: HostModel | null) => StatsByKey;
-const collectStats: StatsCollector = () => new Map();
-
 /** The recorded host offered when the live one has no containers (see samples/). */
 const SAMPLE = 'samples/hybrid-docker';
 
 export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { first(): TopFrame } {
   const scanner = new ProcessScanner(root, true);
+  const collectStats = createStatsCollector(root);
   let prev: HostModel | null = null;
   let seq = 0;
   let pending: TopFrame | null = null;
   const collect = (): TopFrame => {
     const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner });
     const model = buildHostModel(snapshot);
-    const frame: TopFrame = { model, prev, summary: collectHostSummary(root), stats: collectStats(root, model, prev), seq: ++seq };
+    const frame: TopFrame = { model, prev, summary: collectHostSummary(root), stats: collectStats(model), seq: ++seq };
     prev = model;
     return frame;
   };

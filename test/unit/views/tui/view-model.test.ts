@@ -59,7 +59,7 @@ describe('top view-model', () => {
 
   it('per-process CPU compares the same process only (pid and start time)', () => {
     const p = (pid: number, start: number, ticks: number): Process => ({
-      pid, ppid: 1, kernelThread: false, comm: 'x', state: 'R', starttimeTicks: start, utimeTicks: ticks, stimeTicks: 0, rssPages: 0, threads: 1,
+      pid, ppid: 1, kernelThread: false, comm: 'x', state: 'R', starttimeTicks: start, utimeTicks: ticks, stimeTicks: 0, rssPages: 0, vmRssKiB: 0, threads: 1,
       cmdline: null, nspid: null, uids: null, gids: null, capEff: null, capPrm: null, capBnd: null, seccomp: null, seccompFilters: null, noNewPrivs: null, namespaces: {}, cgroups: null, gaps: [],
     });
     const f = frame([], { snapshot: { takenAtMs: 2000, processes: [p(10, 5, 150), p(11, 99, 500)] } });
