@@ -12,7 +12,6 @@ import { createStatsCollector } from '../../../collectors/container-stats.js';
 import { collectHostSummary } from '../../../collectors/host-summary.js';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import { ProcessScanner } from '../../../collectors/processes.js';
-import { runCtrscope } from '../../actions/run-self.js';
 import type { TopFrame } from '../../model/container-stats.js';
 import { buildHostModel, type HostModel } from '../../model/host-model.js';
 import { topFrameToJson } from '../../../views/json/top.js';
@@ -103,7 +102,8 @@ export function registerTop(program: Command, deps: Deps): void {
       await runDashboard({
         source,
         intervalMs: opts.interval * 1000,
-        runCtrscope,
+        // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
+        runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
         sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
       });
     });
