@@ -1,5 +1,11 @@
 import { run } from './program.js';
 
+// `ctrscope top --batch | head`: the reader went away; stop quietly, as top -b does.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const code = await run(process.argv.slice(2), {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
@@ -7,5 +13,6 @@ const code = await run(process.argv.slice(2), {
   now: () => Date.now(),
   columns: process.stdout.isTTY ? process.stdout.columns : Infinity,
   color: process.stdout.isTTY === true && (process.env['NO_COLOR'] ?? '') === '',
+  interactive: process.stdin.isTTY === true && process.stdout.isTTY === true,
 });
 process.exitCode = code;

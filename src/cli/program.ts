@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { collectSnapshot, type CollectOptions } from '../../collectors/collect.js';
 import { openHostRoot, RootError, type HostRoot } from '../../collectors/host-root.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
-import { INIT_PID_NS_INODE } from '../model/host.js';
+import { INIT_PID_NS_INODE, type HostSnapshot } from '../model/host.js';
 import { renderPs } from '../../views/text/ps.js';
 import { psToJson } from '../../views/json/container.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -20,6 +20,7 @@ import { registerNs } from './commands/ns.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { isArchivePath, unpackArchive } from './snapshot-archive.js';
 import { VERSION } from './version.js';
+import { registerTop } from './commands/top.js';
 
 export interface Deps {
   readonly out: (s: string) => void;
@@ -31,6 +32,8 @@ export interface Deps {
   readonly columns: number;
   /** Colour in text output: stdout is a terminal and NO_COLOR is unset. */
   readonly color?: boolean;
+  /** stdin and stdout are a terminal (full-screen `top` needs both). */
+  readonly interactive?: boolean;
 }
 
 export interface GlobalOptions {
@@ -66,6 +69,12 @@ export function openRoot(opts: GlobalOptions): HostRoot {
 /** Scan once and decide containers; warn (once, plainly) about what the scan could not see. */
 export function loadModel(root: HostRoot, deps: Deps, scan: Pick<CollectOptions, 'everyProcess' | 'childNamespaces'> = {}): HostModel {
   const snapshot = collectSnapshot(root, { nowMs: deps.now(), ...scan });
+  checkSnapshot(root, snapshot, deps);
+  return buildHostModel(snapshot);
+}
+
+/** Refuse an empty scan; warn about malformed files, a pid-namespaced view, and not being root. */
+export function checkSnapshot(root: HostRoot, snapshot: HostSnapshot, deps: Deps): void {
   if (snapshot.processes.length === 0) throw new ExitWith(EXIT.failure, `${root.resolve('/proc')}: no readable processes`);
   // A recorded tree holds what the kernel wrote; text it would not write means the tree was
   // damaged or edited, and every answer drawn from it is suspect. Live, it is one odd process.
@@ -81,7 +90,6 @@ export function loadModel(root: HostRoot, deps: Deps, scan: Pick<CollectOptions,
       deps.err(`ctrscope: warning: not root: namespaces, command lines or cgroups of ${denied} processes are hidden, so containers of other users may be missing or incomplete; run as root for the full view\n`);
     }
   }
-  return buildHostModel(snapshot);
 }
 
 export function createProgram(deps: Deps): Command {
@@ -123,6 +131,7 @@ export function createProgram(deps: Deps): Command {
   registerWhich(program, deps);
   registerNs(program, deps);
   registerSnapshot(program, deps);
+  registerTop(program, deps);
   return program;
 }
 

@@ -7,7 +7,8 @@ import type { ContainerResources } from '../../src/model/resources.js';
 import { resourceColumns } from './resources.js';
 import { renderTable, type Column } from './table.js';
 
-function podLabel(model: HostModel, c: Container): string {
+/** The pod column: name or short id, `*` for the infra container, `-` outside pods. */
+export function podLabel(model: HostModel, c: Container): string {
   if (c.pod === null) return '-';
   const pod = model.pods.find((p) => p.key === c.pod);
   if (!pod) return '-';

@@ -1,0 +1,121 @@
+/**
+ * `ctrscope top`: the live dashboard, or with --batch snapshots printed one after another.
+ *
+ * Both read frames from one FrameSource: a ProcessScanner kept across refreshes (per-process
+ * static data is read once per pid + start time), the model, the host summary, and the
+ * per-container stats. The TUI is imported lazily, so `ps` and `inspect` never load blessed.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { collectSnapshot } from '../../../collectors/collect.js';
+import { createStatsCollector } from '../../../collectors/container-stats.js';
+import { collectHostSummary } from '../../../collectors/host-summary.js';
+import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
+import { ProcessScanner } from '../../../collectors/processes.js';
+import type { TopFrame } from '../../model/container-stats.js';
+import { buildHostModel, type HostModel } from '../../model/host-model.js';
+import { topFrameToJson } from '../../../views/json/top.js';
+import { renderTopFrame } from '../../../views/text/top.js';
+import type { FrameSource } from '../../../views/tui/app.js';
+import { EXIT } from '../exit-codes.js';
+import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../program.js';
+
+/** The recorded host offered when the live one has no containers (see samples/). */
+const SAMPLE = 'samples/hybrid-docker';
+
+export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { first(): TopFrame } {
+  const scanner = new ProcessScanner(root, true);
+  const collectStats = createStatsCollector(root);
+  let prev: HostModel | null = null;
+  let seq = 0;
+  let pending: TopFrame | null = null;
+  const collect = (): TopFrame => {
+    const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner });
+    const model = buildHostModel(snapshot);
+    const frame: TopFrame = { model, prev, summary: collectHostSummary(root), stats: collectStats(model), seq: ++seq };
+    prev = model;
+    return frame;
+  };
+  return {
+    rootArg: root.dir === '/' ? null : root.dir,
+    /** Collect the first frame now (to check it before the screen opens); next() returns it. */
+    first() {
+      pending = collect();
+      return pending;
+    },
+    next() {
+      const f = pending ?? collect();
+      pending = null;
+      return f;
+    },
+  };
+}
+
+/** The bundled sample, found next to the package whether running from src/ (tests) or dist/. */
+function findSample(): HostRoot | null {
+  for (const up of ['../../../', '../../../../']) {
+    try {
+      return openHostRoot(new URL(up + SAMPLE, import.meta.url).pathname);
+    } catch (err) {
+      if (!(err instanceof RootError)) throw err;
+    }
+  }
+  return null;
+}
+
+interface TopOptions {
+  batch?: boolean;
+  count?: number;
+  interval: number;
+  json?: boolean;
+}
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new ExitWith(EXIT.usage, `--count ${v}: expected a whole number of refreshes, 1 or more`);
+  return n;
+};
+const seconds = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0.1) throw new ExitWith(EXIT.usage, `--interval ${v}: expected seconds between refreshes, 0.1 or more`);
+  return n;
+};
+
+export function registerTop(program: Command, deps: Deps): void {
+  program
+    .command('top')
+    .description('live dashboard of every container (q quits, ? lists keys); --batch prints refreshes as text or NDJSON')
+    .option('-b, --batch', 'print refreshes without a full-screen display, like top -b')
+    .addOption(new Option('-n, --count <n>', 'stop after N refreshes (default: run until interrupted)').argParser(positiveInt))
+    .addOption(new Option('-d, --interval <seconds>', 'seconds between refreshes').default(1).argParser(seconds))
+    .option('--json', 'with --batch: one JSON object per refresh (NDJSON; schema: views/json/ctrscope.schema.json, kind "top")')
+    .action(async (opts: TopOptions, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      if (opts.json && !opts.batch) throw new ExitWith(EXIT.usage, '--json needs --batch (the full-screen display has no JSON form)');
+      if (!opts.batch && !deps.interactive) throw new ExitWith(EXIT.usage, 'top needs a terminal; use `ctrscope top --batch [--json]` to print refreshes instead');
+      const root = openRoot(g);
+      const source = createFrameSource(root, deps);
+      checkSnapshot(root, source.first().model.snapshot, deps);
+      if (opts.batch) return runBatch(source, opts, deps);
+      const { runDashboard } = await import('../../../views/tui/app.js');
+      const sample = root.dir === '/' ? findSample() : null;
+      await runDashboard({
+        source,
+        intervalMs: opts.interval * 1000,
+        // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
+        runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
+        sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
+      });
+    });
+}
+
+async function runBatch(source: FrameSource, opts: TopOptions, deps: Deps): Promise<void> {
+  const ms = opts.interval * 1000;
+  for (let i = 1; opts.count === undefined || i <= opts.count; i++) {
+    const started = deps.now();
+    const frame = source.next();
+    deps.out(opts.json ? JSON.stringify(topFrameToJson(frame, opts.interval)) + '\n' : renderTopFrame(frame, deps.columns));
+    if (opts.count !== undefined && i === opts.count) break;
+    await new Promise((r) => setTimeout(r, Math.max(0, ms - (deps.now() - started))));
+  }
+}

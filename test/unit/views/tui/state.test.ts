@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { buildRows, type ContainerRow } from '../../../../views/tui/view-model.js';
+import { initialState, reduce, reconcile, visibleItems, type Key, type TopState, type View } from '../../../../views/tui/state.js';
+import { container, frame } from '../../../helpers/frames.js';
+
+const pods = [{ key: 'kubernetes/p1', kind: 'kubernetes' as const, id: 'p1', name: 'web', members: ['docker/b', 'docker/c'], infra: null, sharedNamespaces: [] }];
+function rowsOf(names: string[], extra: Parameters<typeof container>[0][] = []): ContainerRow[] {
+  const cs = names.map((n, i) => container({ id: n, name: n, pid: 100 + i, engine: n.startsWith('l') ? 'lxc' : 'docker', pod: n === 'b' || n === 'c' ? 'kubernetes/p1' : null }));
+  return buildRows(frame([...cs, ...extra.map(container)], { pods }));
+}
+const names = (s: TopState, rows: readonly ContainerRow[]): string[] => visibleItems(rows, s).map((i) => (i.kind === 'row' ? (i.row.container.name ?? '') : `[${i.label}]`));
+const press = (s: TopState, v: View, ...keys: Key[]): TopState => keys.reduce((st, k) => reduce(st, k, v).state, s);
+const ch = (c: string): Key => ({ ch: c });
+const named = (n: string): Key => ({ name: n });
+
+describe('top reducer', () => {
+  const rows = rowsOf(['d', 'a', 'lx', 'c', 'b']);
+  const v: View = { rows, pageSize: 10 };
+  const start = reconcile(initialState, v);
+
+  it('sorts by a column key, then reverses on the same key or r', () => {
+    const byName = press(start, v, ch('N'));
+    expect(names(byName, rows)).toEqual(['a', 'b', 'c', 'd', 'lx']);
+    expect(names(press(byName, v, ch('N')), rows)).toEqual(['lx', 'd', 'c', 'b', 'a']);
+    expect(names(press(byName, v, ch('r')), rows)).toEqual(['lx', 'd', 'c', 'b', 'a']);
+    // PID: numbers sort largest first.
+    expect(names(press(start, v, ch('P')), rows)).toEqual(['b', 'c', 'lx', 'a', 'd']);
+  });
+
+  it('s cycles through every column', () => {
+    let s = start;
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      s = press(s, v, ch('s'));
+      seen.add(s.sort.column);
+    }
+    expect(seen.size).toBe(14);
+  });
+
+  it('filters by typed text; Esc cancels typing, Enter applies, Esc in the table clears', () => {
+    const typing = press(start, v, ch('/'), ch('l'), ch('x'));
+    expect(typing.mode).toBe('filter');
+    expect(names(typing, rows)).toHaveLength(5);
+    const applied = press(typing, v, named('enter'));
+    expect(names(applied, rows)).toEqual(['lx']);
+    expect(applied.selected).toBe('lxc/lx');
+    expect(press(typing, v, named('escape')).filter).toBe('');
+    expect(names(press(applied, v, named('escape')), rows)).toHaveLength(5);
+    const back = press(applied, v, ch('/'), ch('x'), named('backspace'), ch('d'), named('enter'));
+    expect(back.filter).toBe('d');
+  });
+
+  it('cycles the engine filter through the engines present, then back to all', () => {
+    const docker = press(start, v, ch('f'));
+    expect(docker.engine).toBe('docker');
+    expect(names(docker, rows)).not.toContain('lx');
+    const lxc = press(docker, v, ch('f'));
+    expect(names(lxc, rows)).toEqual(['lx']);
+    expect(press(lxc, v, ch('f')).engine).toBeNull();
+    expect(names(press(start, v, ch('o')), rows).sort()).toEqual(['b', 'c']);
+  });
+
+  it('groups by pod with a heading per pod, containers outside pods last', () => {
+    const g = press(start, v, ch('N'), ch('g'));
+    expect(names(g, rows)).toEqual(['[pod web]', 'b', 'c', '[not in a pod]', 'a', 'd', 'lx']);
+    // The cursor never rests on a heading.
+    const top = press(g, v, named('home'), named('up'));
+    expect(visibleItems(rows, top)[top.cursor]?.kind).toBe('row');
+  });
+
+  it('keeps the selected container (and its screen line) when rows come and go', () => {
+    let s = press(start, v, ch('N'), named('down'), named('down'));
+    expect(s.selected).toBe('docker/c');
+    const more = rowsOf(['d', 'a', 'lx', 'c', 'b', '0new', '1new']);
+    s = reconcile(s, { rows: more, pageSize: 3 });
+    expect(s.selected).toBe('docker/c');
+    expect(names(s, more)[s.cursor]).toBe('c');
+    expect(s.cursor - s.offset).toBe(2);
+    // c stops: the cursor stays on the same line, on the container that moved up to it.
+    const fewer = rowsOf(['d', 'a', 'lx', 'b', '0new', '1new']);
+    s = reconcile(s, { rows: fewer, pageSize: 3 });
+    expect(s.selected).toBe('docker/d');
+  });
+
+  it('opens the detail view on Enter, sends e/n as effects, and goes back on Esc', () => {
+    const d = press(start, v, ch('N'), named('enter'));
+    expect(d.mode).toBe('detail');
+    expect(d.detail).toBe('docker/a');
+    expect(reduce(d, ch('e'), v).effect).toBe('enter-all');
+    expect(reduce(d, ch('n'), v).effect).toBe('enter-net');
+    expect(press(d, v, named('escape')).mode).toBe('table');
+    // blessed's duplicate 'return' for the same key press is ignored.
+    expect(press(start, v, named('return')).mode).toBe('table');
+  });
+
+  it('quits on q and Ctrl-C; ? and h open help, any key closes it; p pauses', () => {
+    expect(reduce(start, ch('q'), v).effect).toBe('quit');
+    expect(reduce(press(start, v, ch('?')), { name: 'c', ctrl: true }, v).effect).toBe('quit');
+    const help = press(start, v, ch('h'));
+    expect(help.mode).toBe('help');
+    expect(press(help, v, ch('x')).mode).toBe('table');
+    expect(press(start, v, ch('p')).paused).toBe(true);
+    expect(reduce(start, ch('d'), v).effect).toBeUndefined();
+    expect(reduce(start, ch('d'), { ...v, sampleOffered: true }).effect).toBe('use-sample');
+  });
+});

@@ -1,0 +1,235 @@
+/**
+ * Dashboard state and the one reducer that changes it: (state, key) -> state (+ an effect the
+ * app carries out). Pure, so sort, filter, selection and grouping are tested without a terminal.
+ *
+ * Selection is kept by container key, not by row index: when containers start or stop, or the
+ * sort order changes with the figures, the cursor stays on the same container and, where
+ * possible, on the same screen line (the rows scroll under it, not the cursor over them).
+ */
+import { COLUMN_IDS, compareRows, TOP_COLUMNS, type ColumnId, type ContainerRow } from './view-model.js';
+
+export type Mode = 'table' | 'filter' | 'help' | 'detail';
+
+export interface TopState {
+  readonly mode: Mode;
+  readonly sort: { readonly column: ColumnId; readonly reverse: boolean };
+  /** Committed `/` filter, and the text being typed while mode is 'filter'. */
+  readonly filter: string;
+  readonly draft: string;
+  readonly engine: string | null;
+  /** Pod key (HostModel pod key), or null. */
+  readonly pod: string | null;
+  readonly group: boolean;
+  readonly paused: boolean;
+  readonly selected: string | null;
+  /** Index of the selected row among the visible rows, and the first row on screen. */
+  readonly cursor: number;
+  readonly offset: number;
+  readonly detail: string | null;
+  readonly detailScroll: number;
+}
+
+export const initialState: TopState = {
+  mode: 'table',
+  sort: { column: 'cpu', reverse: false },
+  filter: '',
+  draft: '',
+  engine: null,
+  pod: null,
+  group: false,
+  paused: false,
+  selected: null,
+  cursor: 0,
+  offset: 0,
+  detail: null,
+  detailScroll: 0,
+};
+
+/** What blessed reports for a key: the character typed and/or a key name (up, enter, C-c...). */
+/**
+ * blessed reports Return twice (as 'return', then re-emitted as 'enter'); only 'enter' counts.
+ */
+export interface Key {
+  readonly ch?: string | undefined;
+  readonly name?: string | undefined;
+  readonly ctrl?: boolean | undefined;
+}
+
+export type Effect = 'quit' | 'enter-all' | 'enter-net' | 'use-sample';
+
+/** What the reducer needs to know about the current screen. */
+export interface View {
+  readonly rows: readonly ContainerRow[];
+  /** Table lines available for rows. */
+  readonly pageSize: number;
+  /** A bundled sample can be offered (the live host has no containers). */
+  readonly sampleOffered?: boolean;
+}
+
+export type Item = { readonly kind: 'row'; readonly row: ContainerRow } | { readonly kind: 'group'; readonly label: string; readonly count: number };
+
+/** Filter, sort and group: the rows in screen order, with pod headings when grouping. */
+export function visibleItems(rows: readonly ContainerRow[], s: TopState): Item[] {
+  const needle = s.filter.toLowerCase();
+  const kept = rows.filter((r) => (s.engine === null || (r.container.engine ?? 'none') === s.engine) && (s.pod === null || r.pod === s.pod) && (needle === '' || r.search.includes(needle)));
+  kept.sort(compareRows(s.sort.column, s.sort.reverse));
+  if (!s.group) return kept.map((row) => ({ kind: 'row', row }));
+  const groups = new Map<string, ContainerRow[]>();
+  for (const r of kept) {
+    const g = r.pod === null ? '' : r.pod;
+    const list = groups.get(g);
+    if (list) list.push(r);
+    else groups.set(g, [r]);
+  }
+  // Pods in the order of their best-ranked member; containers outside pods last.
+  const order = [...groups.keys()].sort((a, b) => (a === '' ? 1 : b === '' ? -1 : 0));
+  const out: Item[] = [];
+  for (const g of order) {
+    const members = groups.get(g) as ContainerRow[];
+    out.push({ kind: 'group', label: g === '' ? 'not in a pod' : `pod ${(members[0] as ContainerRow).podLabel.replace(/\*$/, '')}`, count: members.length });
+    for (const row of members) out.push({ kind: 'row', row });
+  }
+  return out;
+}
+
+const itemIndexOf = (items: readonly Item[], key: string | null): number => (key === null ? -1 : items.findIndex((i) => i.kind === 'row' && i.row.key === key));
+
+/**
+ * After new data or a change of order: find the selected container again and keep it on the
+ * same screen line. If it is gone, select whatever now sits where it was.
+ */
+export function reconcile(s: TopState, v: View): TopState {
+  const items = visibleItems(v.rows, s);
+  const page = Math.max(1, v.pageSize);
+  const line = s.cursor - s.offset;
+  let idx = itemIndexOf(items, s.selected);
+  if (idx < 0) {
+    idx = Math.min(s.cursor, items.length - 1);
+    // Land on a container, not a pod heading.
+    while (idx >= 0 && items[idx]?.kind === 'group') idx = idx + 1 < items.length ? idx + 1 : -1;
+    if (idx < 0) idx = items.findIndex((i) => i.kind === 'row');
+  }
+  if (idx < 0) return { ...s, selected: null, cursor: 0, offset: 0, ...(s.mode === 'detail' && s.detail === null ? { mode: 'table' as const } : {}) };
+  const item = items[idx];
+  const selected = item?.kind === 'row' ? item.row.key : null;
+  const maxOffset = Math.max(0, items.length - page);
+  let offset = Math.min(maxOffset, Math.max(0, idx - Math.min(Math.max(0, line), page - 1)));
+  if (idx < offset) offset = idx;
+  if (idx >= offset + page) offset = idx - page + 1;
+  return { ...s, selected, cursor: idx, offset };
+}
+
+function move(s: TopState, v: View, delta: number): TopState {
+  const items = visibleItems(v.rows, s);
+  if (items.length === 0) return s;
+  let idx = Math.min(items.length - 1, Math.max(0, s.cursor + delta));
+  const step = delta >= 0 ? 1 : -1;
+  while (items[idx]?.kind === 'group') {
+    const next = idx + step;
+    if (next < 0 || next >= items.length) {
+      idx = s.cursor;
+      break;
+    }
+    idx = next;
+  }
+  const item = items[idx];
+  if (item?.kind !== 'row') return s;
+  const page = Math.max(1, v.pageSize);
+  let offset = s.offset;
+  // Show a pod heading right above the first row when moving up to it.
+  const top = idx > 0 && items[idx - 1]?.kind === 'group' ? idx - 1 : idx;
+  if (top < offset) offset = top;
+  if (idx >= offset + page) offset = idx - page + 1;
+  return { ...s, selected: item.row.key, cursor: idx, offset };
+}
+
+/** Distinct values in the rows, for the engine and pod filters to cycle through. */
+function cycle(current: string | null, values: readonly string[]): string | null {
+  if (values.length === 0) return null;
+  const i = current === null ? -1 : values.indexOf(current);
+  return i + 1 >= values.length ? null : (values[i + 1] as string);
+}
+
+const SORT_KEYS = new Map<string, ColumnId>(COLUMN_IDS.map((id) => [TOP_COLUMNS[id].key, id]));
+
+export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?: Effect } {
+  if (k.ctrl && k.name === 'c') return { state: s, effect: 'quit' };
+  const done = (state: TopState): { state: TopState } => ({ state: reconcile(state, v) });
+  switch (s.mode) {
+    case 'help':
+      return { state: { ...s, mode: s.detail !== null ? 'detail' : 'table' } };
+    case 'filter': {
+      if (k.name === 'escape') return done({ ...s, mode: 'table', draft: '' });
+      if (k.name === 'enter') return done({ ...s, mode: 'table', filter: s.draft, draft: '' });
+      if (k.name === 'backspace') return { state: { ...s, draft: s.draft.slice(0, -1) } };
+      if (k.ch !== undefined && k.ch.length === 1 && k.ch >= ' ' && !k.ctrl) return { state: { ...s, draft: s.draft + k.ch } };
+      return { state: s };
+    }
+    case 'detail': {
+      if (k.ch === 'e') return { state: s, effect: 'enter-all' };
+      if (k.ch === 'n') return { state: s, effect: 'enter-net' };
+      if (k.ch === '?' || k.ch === 'h') return { state: { ...s, mode: 'help' } };
+      if (k.name === 'up' || k.ch === 'k') return { state: { ...s, detailScroll: Math.max(0, s.detailScroll - 1) } };
+      if (k.name === 'down' || k.ch === 'j') return { state: { ...s, detailScroll: s.detailScroll + 1 } };
+      if (k.ch === 'p') return { state: { ...s, paused: !s.paused } };
+      if (k.name === 'escape' || k.ch === 'q' || k.name === 'enter' || k.name === 'backspace' || k.name === 'left') {
+        return done({ ...s, mode: 'table', detail: null, detailScroll: 0 });
+      }
+      return { state: s };
+    }
+    case 'table':
+      break;
+  }
+  const page = Math.max(1, v.pageSize);
+  switch (k.name) {
+    case 'up':
+      return { state: move(s, v, -1) };
+    case 'down':
+      return { state: move(s, v, 1) };
+    case 'pageup':
+      return { state: move(s, v, -page) };
+    case 'pagedown':
+      return { state: move(s, v, page) };
+    case 'home':
+      return { state: move(s, v, -s.cursor) };
+    case 'end':
+      return { state: move(s, v, Number.MAX_SAFE_INTEGER) };
+    case 'enter':
+      return s.selected === null ? { state: s } : { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0 } };
+    case 'escape':
+      return done({ ...s, filter: '', engine: null, pod: null });
+  }
+  const ch = k.ch ?? '';
+  const col = SORT_KEYS.get(ch);
+  if (col !== undefined) return done({ ...s, sort: { column: col, reverse: s.sort.column === col ? !s.sort.reverse : false } });
+  switch (ch) {
+    case 'q':
+      return { state: s, effect: 'quit' };
+    case '?':
+    case 'h':
+      return { state: { ...s, mode: 'help' } };
+    case 'k':
+      return { state: move(s, v, -1) };
+    case 'j':
+      return { state: move(s, v, 1) };
+    case 's': {
+      const i = COLUMN_IDS.indexOf(s.sort.column);
+      return done({ ...s, sort: { column: COLUMN_IDS[(i + 1) % COLUMN_IDS.length] as ColumnId, reverse: false } });
+    }
+    case 'r':
+      return done({ ...s, sort: { ...s.sort, reverse: !s.sort.reverse } });
+    case '/':
+      return { state: { ...s, mode: 'filter', draft: '' } };
+    case 'f':
+      return done({ ...s, engine: cycle(s.engine, [...new Set(v.rows.map((r) => r.container.engine ?? 'none'))].sort()) });
+    case 'o':
+      return done({ ...s, pod: cycle(s.pod, [...new Set(v.rows.flatMap((r) => (r.pod === null ? [] : [r.pod])))].sort()) });
+    case 'g':
+      return done({ ...s, group: !s.group });
+    case 'p':
+      return { state: { ...s, paused: !s.paused } };
+    case 'd':
+      return v.sampleOffered ? { state: s, effect: 'use-sample' } : { state: s };
+  }
+  return { state: s };
+}
