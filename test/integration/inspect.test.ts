@@ -137,6 +137,23 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
     expect(text).toMatch(/CRITICAL mount \/var\/run\/docker.sock/);
   });
 
+  it('diagnoses a CPU-throttled container against its limit, with the numbers docker set', async () => {
+    const busy = `${prefix}-busy`;
+    try {
+      sh('docker', ['run', '-d', '--name', busy, '--cpus', '0.2', '--memory', '32m', image, 'sh', '-c', 'while :; do :; done']);
+      const doc = (await inspectJson(busy)) as InspectJson & { diagnosis: string[]; limits: { cpuCores: number; memoryBytes: number }; usage: { throttledPercent: number } };
+      expect(doc.limits.cpuCores).toBe(0.2);
+      expect(doc.limits.memoryBytes).toBe(32 * 1024 * 1024);
+      expect(doc.usage.throttledPercent).toBeGreaterThan(20);
+      expect(doc.diagnosis.some((d) => /^throttled \d+% of periods in the last 1\.0 s: CPU limit 0\.2 cores is the bottleneck$/.test(d))).toBe(true);
+      const text = (await ctrscope(['inspect', busy, '--interval', '0.5'])).stdout;
+      expect(text).toMatch(/Resources\n {2}!! throttled \d+% of periods in the last 0\.5 s: CPU limit 0\.2 cores/);
+      expect(text).toMatch(/memory .* of 32\.0 MiB/);
+    } finally {
+      shQuiet('docker', ['rm', '-f', busy]);
+    }
+  });
+
   it('names the shim of a container when given its pid', async () => {
     const doc = await inspectJson(web);
     const shimPid = (await ctrscope(['ps', '--json'])).stdout;

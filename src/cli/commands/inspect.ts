@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { readCgroupLayout } from '../../../collectors/collect.js';
 import { collectDetails } from '../../../collectors/details.js';
+import { collectResources } from '../../../collectors/resources.js';
+import { diagnoseResources } from '../../model/diagnosis.js';
 import { collectSecurityInputs } from '../../../collectors/security.js';
 import { buildInspectReport } from '../../model/inspect.js';
 import { flaggedMounts } from '../../model/mount-findings.js';
@@ -12,6 +14,8 @@ import { resolveTarget, describeTarget } from '../../model/target.js';
 import { detailsToJson } from '../../../views/json/details.js';
 import { inspectToJson } from '../../../views/json/inspect.js';
 import { filesystemLines, networkLines } from '../../../views/text/details.js';
+import { resourcesToJson } from '../../../views/json/resources.js';
+import { resourceLines } from '../../../views/text/resources-section.js';
 import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
@@ -23,8 +27,10 @@ export function registerInspect(program: Command, deps: Deps): void {
     .description('the incident report for a host PID, container id/prefix/name, or pod')
     .argument('<target>', 'host PID, container id or unique prefix (4+), container name, pod name/id, or host veth name')
     .option('--sizes', 'measure the upper layer (bytes, files, whiteouts), at most 5 s')
+    .option('--interval <seconds>', 'sample CPU and throttling rates over this long', '1')
+    .option('--no-rates', 'one sample: limits and usage, no rates')
     .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json, kind "inspect")')
-    .action((target: string, opts: { json?: boolean; sizes?: boolean }, cmd: Command) => {
+    .action(async (target: string, opts: { json?: boolean; sizes?: boolean; interval: string; rates: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const root = openRoot(g);
       // Any pid can be asked about, member or not: read every process in full.
@@ -58,9 +64,15 @@ export function registerInspect(program: Command, deps: Deps): void {
         report = buildInspectReport(model, null, t.pid, { uidMap: null, security: null });
       }
       const d = c ? details.get(containerKey(c)) : undefined;
-      if (opts.json) deps.out(JSON.stringify(inspectToJson(model, target, report, c ? detailsToJson(d) : {}, unreadable), null, 2) + '\n');
-      else {
-        const sections = c ? [{ title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
+      const seconds = Number(opts.interval);
+      if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60`);
+      const resources = c ? (await collectResources(root, model.snapshot.processes, [c], { intervalMs: opts.rates && seconds > 0 ? seconds * 1000 : null })).get(containerKey(c)) : undefined;
+      const diagnosis = resources ? diagnoseResources(resources) : [];
+      if (opts.json) {
+        const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}) } : {};
+        deps.out(JSON.stringify(inspectToJson(model, target, report, sections, unreadable), null, 2) + '\n');
+      } else {
+        const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));
       }
     });

@@ -1,0 +1,44 @@
+/**
+ * Diagnoses from resources derived out of real cgroup files: the coroot v1 docker container
+ * (samples/cgroup-coroot) read through the same collector ps uses, then the counters a kernel
+ * would show after an OOM kill and a throttled interval, as deriveResources computes them.
+ */
+import { describe, expect, it } from 'vitest';
+import { diagnoseResources } from '../../../src/model/diagnosis.js';
+import { deriveResources, unknown, type CgroupSample } from '../../../src/model/resources.js';
+
+// Values of samples/cgroup-coroot's docker container b43d92bf… (README): 1.5 CPU quota, 20 GiB
+// memory limit, 12 778 020 864 rss.
+const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<CgroupSample['counters']> = {}): CgroupSample => ({
+  dirs: {},
+  counters: { atMs: 2000, dir: null, usageUsec: 0, nrPeriods: 100, nrThrottled: 40, throttledUsec: 0, ...counters },
+  cpu: { quotaUsec: 150000, periodUsec: 100000, weight: unknown('v1'), shares: 1024, cpus: unknown('absent') },
+  memory: {
+    usageBytes: 16_000_000_000, limitBytes: 21474836480, highBytes: 'unlimited', softLimitBytes: 'unlimited', swapBytes: 'unlimited',
+    anonBytes: 12778020864, fileBytes: 3206844416, kernelBytes: unknown('v1'), shmemBytes: 0, inactiveFileBytes: 3_000_000_000,
+    oom: unknown('v1'), oomKill: 0, max: unknown('v1'), high: unknown('v1'), failcnt: 0, underOom: false, ...over,
+  },
+  pids: { current: 10, max: 'unlimited' },
+  io: { devices: [], limits: [] },
+  pressure: { cpu: unknown('v1'), memory: unknown('v1'), io: unknown('v1') },
+  freezer: 'thawed',
+});
+
+describe('diagnoseResources', () => {
+  it('names the CPU limit when most periods were throttled, and says nothing when few were', () => {
+    const prev = { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 };
+    const busy = diagnoseResources(deriveResources(prev, sample()));
+    expect(busy).toEqual(['throttled 40% of periods in the last 2.0 s: CPU limit 1.5 cores is the bottleneck']);
+    const calm = diagnoseResources(deriveResources(prev, sample({}, { nrThrottled: 5 })));
+    expect(calm).toEqual([]);
+  });
+
+  it('reports OOM kills with the memory limit, and memory close to its limit by working set', () => {
+    const r = deriveResources(unknown('--no-rates'), sample({ oomKill: 2, usageBytes: 21_000_000_000, inactiveFileBytes: 0 }));
+    expect(diagnoseResources(r)).toEqual(['2 OOM kills: memory limit 20.0 GiB', 'memory at 98% of its limit (19.6 GiB working set of 20.0 GiB)']);
+  });
+
+  it('says nothing it cannot know: no rates means no throttling verdict', () => {
+    expect(diagnoseResources(deriveResources(unknown('--no-rates'), sample()))).toEqual([]);
+  });
+});
