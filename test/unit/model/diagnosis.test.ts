@@ -1,7 +1,8 @@
 /**
- * Diagnoses from resources derived out of real cgroup files: the coroot v1 docker container
- * (samples/cgroup-coroot) read through the same collector ps uses, then the counters a kernel
- * would show after an OOM kill and a throttled interval, as deriveResources computes them.
+ * Diagnoses of resources as deriveResources computes them from a cgroup sample. The sample holds
+ * the limits of samples/cgroup-coroot's v1 docker container (its README), with the counters a
+ * kernel shows after a throttled interval or an OOM kill varied per case. The live path is
+ * covered by test/integration/inspect.test.ts on a real --cpus 0.2 container.
  */
 import { describe, expect, it } from 'vitest';
 import { diagnoseResources } from '../../../src/model/diagnosis.js';
