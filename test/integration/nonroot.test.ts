@@ -19,3 +19,14 @@ describeWith(['root'], 'ps as a non-root user', () => {
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
   });
 });
+
+describeWith(['root', 'unshare'], 'ps inside a pid namespace', () => {
+  it('says that only the namespace\'s processes are visible', () => {
+    const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, CLI_MAIN, 'ps', '--json', '--no-rates'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/inside a pid namespace: only its processes are visible/);
+    const doc = JSON.parse(r.stdout) as { scan: { processes: number } };
+    // unshare's child (node) is pid 1 there: a handful of processes at most, not the host's.
+    expect(doc.scan.processes).toBeLessThan(5);
+  });
+});

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, childrenOf, describeWith, psJson, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { busyboxRootfs, childrenOf, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { cgroupLines, expectNamespacesOf, nsInode, onlyContainerWith, removeCgroupDirs } from '../helpers/kernel-view.js';
 
 describeWith(['root', 'nspawn', 'nsenter'], 'systemd-nspawn container', () => {
@@ -99,6 +99,20 @@ describeWith(['root', 'nspawn', 'nsenter'], 'systemd-nspawn container', () => {
     expect(c?.pid).toBe(initPid);
     expect(c?.processes.find((p) => p.pid === joined)?.via).toBe('namespaces');
     expect(doc.containers.map((x) => x.id)).not.toContain(`ns-pid-${nsInode(initPid, 'pid')}`);
+  });
+
+  it('inspect by the machine\'s first pid: the machine, its systemd-nspawn monitor, and the nspawn process named as its monitor', async () => {
+    const r = await ctrscope(['inspect', String(initPid), '--json', '--no-rates']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { container: { engine: string; pid: number; monitor: { pid: number; kind: string } }; asked: { pid: number; descendsFromInit: boolean } };
+    expect(doc.container.engine).toBe('systemd-nspawn');
+    expect(doc.container.pid).toBe(initPid);
+    expect(doc.container.monitor).toMatchObject({ pid: nspawn?.pid, kind: 'systemd-nspawn' });
+    expect(doc.asked).toMatchObject({ pid: initPid, descendsFromInit: true });
+    const mon = await ctrscope(['inspect', String(nspawn?.pid), '--json']);
+    const m = JSON.parse(mon.stdout) as { inContainer: boolean; hostProcess: { owner: string } };
+    expect(m.inContainer).toBe(false);
+    expect(m.hostProcess.owner).toMatch(/^systemd-nspawn for container /);
   });
 });
 

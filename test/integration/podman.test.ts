@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
+import { busyboxRootfs, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
 const NS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
 const nsInode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
@@ -22,6 +22,7 @@ interface PodmanInspect {
   Id: string;
   Name: string;
   ImageName: string;
+  GraphDriver: { Data: { UpperDir: string } };
   OCIRuntime: string;
   Pod: string;
   IsInfra: boolean;
@@ -126,6 +127,35 @@ describeWith(['root', 'podman', 'runc'], 'podman', () => {
       expect(c?.kubernetes, 'podman writes CRI-O annotation keys; they are not Kubernetes').toBeNull();
       expect(c?.monitor?.pid).toBe(i.State.ConmonPid);
     }
+  });
+  it('inspect: identity, pod members and infra, upper layer and capabilities against podman inspect', async () => {
+    const want = inspect(`${prefix}-a`);
+    const pod = JSON.parse(podman('pod', 'inspect', `${prefix}-pod`)) as { Id: string; Name: string; InfraContainerID: string };
+    const r = await ctrscope(['inspect', `${prefix}-a`, '--json', '--no-rates']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      container: { id: string; engine: string; name: string; pid: number };
+      pod: { id: string; name: string; infra: string; memberNames: string[] };
+      rootfs: { overlay: { upperdir: { dir: string } } | null } | null;
+      security: { capabilities: { engineDefault: string[]; added: string[]; dropped: string[] } };
+    };
+    expect(schemaErrors(doc)).toEqual([]);
+    expect(doc.container).toMatchObject({ id: want.Id, engine: 'podman', name: want.Name, pid: want.State.Pid });
+    expect(doc.pod).toMatchObject({ id: pod.Id, name: pod.Name, infra: `podman/${pod.InfraContainerID}` });
+    expect(new Set(doc.pod.memberNames)).toEqual(new Set([`${prefix}-a`, `${prefix}-b`, inspect(pod.InfraContainerID).Name]));
+    expect(doc.rootfs?.overlay?.upperdir.dir).toBe(want.GraphDriver.Data.UpperDir);
+    // Compared with the host's podman default (default_capabilities in containers.conf). This
+    // suite starts podman with its own CONTAINERS_CONF, so podman fell back to its compiled-in
+    // set: whatever that adds must show as added, exactly.
+    const conf = readFileSync('/usr/share/containers/containers.conf', 'utf8');
+    const hostDefault = [...(/^default_capabilities\s*=\s*\[([^\]]*)\]/m.exec(conf)?.[1] ?? '').matchAll(/"(\w+)"/g)].map((m) => (m[1] as string).toLowerCase());
+    expect(new Set(doc.security.capabilities.engineDefault)).toEqual(new Set(hostDefault));
+    const eff = (doc.security as unknown as { capabilities: { effective: string[] } }).capabilities.effective;
+    expect(new Set(doc.security.capabilities.added)).toEqual(new Set(eff.filter((c) => !hostDefault.includes(c))));
+    expect(doc.security.capabilities.dropped).toEqual(hostDefault.filter((c) => !eff.includes(c)));
+    const text = (await ctrscope(['inspect', `${prefix}-a`, '--no-rates'])).stdout;
+    expect(text).toContain(`pod            ${pod.Name} [podman]`);
+    expect(text).toContain(' (infra)');
   });
 });
 

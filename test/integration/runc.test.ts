@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, childrenOf, describeWith, psJson, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { busyboxRootfs, childrenOf, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { expectNamespacesOf, nsInode, onlyContainerWith } from '../helpers/kernel-view.js';
 
 interface RuncState {
@@ -103,5 +103,17 @@ describeWith(['root', 'runc'], 'plain runc container', () => {
     expect(c?.id).toBe(id);
     expect(c?.processes.find((p) => p.pid === execPid)?.via).toBe('namespaces');
     expect(doc.containers.filter((x) => x.namespaces['pid'] === nsInode(state?.pid as number, 'pid')).map((x) => x.id)).toEqual([id]);
+  });
+
+  it('inspect: identity and first process as runc state says, the runc exec\'d process as not descending from it', async () => {
+    const st = JSON.parse(sh('runc', ['state', id])) as { id: string; pid: number; rootfs: string };
+    const r = await ctrscope(['inspect', id, '--json', '--no-rates']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { container: { id: string; engine: string; runtime: string; pid: number; image: string }; processTree: Array<{ pid: number; innerPid: number }> };
+    expect(doc.container).toMatchObject({ id: st.id, engine: 'runc', runtime: 'runc', pid: st.pid, image: st.rootfs });
+    expect(doc.processTree.find((n) => n.pid === st.pid)?.innerPid).toBe(1);
+    const text = (await ctrscope(['inspect', id, '--no-rates'])).stdout;
+    expect(text).toContain(`Container ${id}  (runc)`);
+    expect(text).toMatch(/found by .*runc state/);
   });
 });
