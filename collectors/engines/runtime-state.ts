@@ -13,16 +13,8 @@ import type { RuntimeState } from '../../src/model/reconstruct.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Gap } from '../read.js';
+import { parseJsonObject } from './json.js';
 
-function json(text: string): Record<string, unknown> {
-  try {
-    const j: unknown = JSON.parse(text);
-    if (typeof j === 'object' && j !== null) return j as Record<string, unknown>;
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  throw new ParseError('expected a JSON object', text);
-}
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -37,7 +29,7 @@ function ticks(v: unknown): number | null {
 }
 
 export function parseRuncState(text: string, source: string): RuntimeState {
-  const o = json(text);
+  const o = parseJsonObject(text);
   const id = o['id'];
   const pid = o['init_process_pid'];
   if (typeof id !== 'string' || typeof pid !== 'number') throw new ParseError('expected "id" and "init_process_pid"', text);
@@ -57,7 +49,7 @@ export function parseRuncState(text: string, source: string): RuntimeState {
 }
 
 export function parseCrunStatus(text: string, id: string, source: string): RuntimeState {
-  const o = json(text);
+  const o = parseJsonObject(text);
   const pid = o['pid'];
   if (typeof pid !== 'number') throw new ParseError('expected "pid"', text);
   const bundle = str(o['bundle']);
