@@ -72,6 +72,10 @@ export function mountForController(layout: CgroupLayout, controller: string): Cg
  */
 export function cgroupDir(mount: CgroupMount, cgroupPath: string): string | null {
   if (cgroupPath.startsWith('/..')) return null;
+  // A mount made inside a cgroup namespace from a cgroup above it shows its root as `/../..`:
+  // path arithmetic would silently drop the `..` (posix.relative normalises them away) and name
+  // the wrong directory, so such a mount cannot place a host path.
+  if (mount.mountRoot.split('/').includes('..')) return null;
   const rel = posix.relative(mount.mountRoot, cgroupPath);
   if (rel.startsWith('..')) return null;
   return rel === '' ? mount.mountPoint : posix.join(mount.mountPoint, rel);

@@ -55,3 +55,13 @@ describe('deriveCgroupLayout', () => {
     expect(cgroupDir(v2[0] as NonNullable<(typeof v2)[0]>, '/../../user-1000.slice/session-520.scope')).toBeNull();
   });
 });
+
+describe('cgroupDir with a mount rooted above the reader\'s cgroup namespace', () => {
+  it('refuses to place a path rather than dropping the `..` of `/../../../..` (datadog agent pod)', () => {
+    // The host's cgroup2, mounted inside the agent's cgroup namespace at /host/sys/fs/cgroup.
+    const entries = parseMountInfo(readFileSync('samples/k8s-containerd-mountinfo-datadog/mountinfo_k8s_agent', 'utf8'));
+    const host = deriveCgroupLayout(entries.filter((e) => e.mountPoint === '/host/sys/fs/cgroup')).mounts[0];
+    expect(host?.mountRoot).toBe('/../../../..');
+    expect(cgroupDir(host as NonNullable<typeof host>, '/kubepods.slice/kubepods-besteffort.slice')).toBeNull();
+  });
+});
