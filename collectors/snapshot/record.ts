@@ -16,6 +16,7 @@ import { collectSnapshot, readCgroupLayout } from '../collect.js';
 import { collectDetails } from '../details.js';
 import type { HostRoot } from '../host-root.js';
 import { collectNsPins } from '../namespaces.js';
+import { collectHostSummary } from '../host-summary.js';
 import { collectResources } from '../resources.js';
 import { collectSecurityInputs } from '../security.js';
 import { RecordingRoot, type RecordedEntry, type UnreadPath } from './recording-root.js';
@@ -55,12 +56,14 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
   const rec = new RecordingRoot(root);
   // Everything any command reads: every process in full, child namespace links included.
   const snapshot = collectSnapshot(rec, { nowMs: opts.nowMs, everyProcess: true, childNamespaces: true });
-  // What ps, ns and inspect read beyond the scan: cgroup resources (one sample: a tree is one
+  // What ps, ns, inspect and top read beyond the scan: cgroup resources (one sample: a tree is one
   // instant), filesystem and network details, namespace pins, each container's security inputs.
   const model = buildHostModel(snapshot);
   await collectResources(rec, snapshot.processes, model.containers, { intervalMs: null });
   const { details } = collectDetails(rec, model);
   collectNsPins(rec, snapshot.processes);
+  // top's header: uptime, load and memory of the recorded host.
+  collectHostSummary(rec);
   const { layout } = readCgroupLayout(rec);
   const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
   for (const c of model.containers) {
