@@ -154,6 +154,24 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
     }
   });
 
+  it('--sizes measures the upper layer only: written bytes and whiteouts, compared with du', async () => {
+    // 2 MiB written, one image file deleted (a whiteout in the upper layer).
+    sh('docker', ['exec', web, 'sh', '-c', 'head -c 2097152 /dev/zero > /root/blob && rm /bin/yes && sync']);
+    const info = JSON.parse(sh('docker', ['inspect', web]))[0] as { GraphDriver: { Data: { UpperDir: string } } };
+    const doc = (await inspectJson(`${web}`)) as InspectJson & { rootfs: { upperSize?: unknown } };
+    expect(doc.rootfs.upperSize, 'not measured without --sizes').toBeUndefined();
+    const r = await ctrscope(['inspect', web, '--sizes', '--json', '--no-rates']);
+    const sized = JSON.parse(r.stdout) as { rootfs: { upperSize: { bytes: number; files: number; whiteouts: number; complete: boolean } } };
+    const u = sized.rootfs.upperSize;
+    expect(u.complete).toBe(true);
+    expect(u.whiteouts).toBe(1);
+    expect(u.bytes).toBeGreaterThanOrEqual(2097152);
+    // du counts the same tree's apparent sizes; the merged dir (the whole image) is not counted.
+    const du = Number(sh('du', ['-sb', info.GraphDriver.Data.UpperDir]).split(/\s/)[0]);
+    expect(u.bytes).toBeLessThanOrEqual(du);
+    expect(u.bytes).toBeGreaterThan(du * 0.5);
+  });
+
   it('names the shim of a container when given its pid', async () => {
     const doc = await inspectJson(web);
     const shimPid = (await ctrscope(['ps', '--json'])).stdout;
