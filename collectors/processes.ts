@@ -13,10 +13,14 @@
  * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links, and re-reads only
  * stat and cgroup. An exec changes comm, so it invalidates the cache entry; setns() without an
  * exec is the one change this can miss until the next exec, and `ps` (one scan) never caches.
- * stat and cgroup are read through KeptFiles there (open once per process, pread each refresh):
+ * stat is read every scan through KeptFiles there (open once per process, pread each refresh):
  * the descriptor refers to the process it was opened for, so a pid reused by another process
- * fails the pread and is read afresh, and a process whose cgroup text did not change keeps its
- * parsed lines (a move between cgroups changes the text and is seen on the next refresh).
+ * fails the pread and is read afresh; stat also shows an exec (comm) and a reparenting (ppid).
+ * cgroup is read when the process is new or exec'd, and for every process on each
+ * `revalidateEvery`-th scan: a process moved to another cgroup without an exec (echo PID >
+ * cgroup.procs, systemd moving a process into a scope) shows in its new cgroup after at most
+ * that many refreshes. Engines move a container's init before they exec its command, which is
+ * seen at once.
  */
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
@@ -79,11 +83,19 @@ export class ProcessScanner {
   private readonly reuse: boolean;
   /** stat and cgroup of repeated scans, read on descriptors kept open between scans. */
   private readonly kept: KeptFiles | null;
-  /** @param reuse keep per-process static data between scans (top); ps scans once. */
-  constructor(root: HostRoot, reuse = false) {
+  private readonly revalidateEvery: number;
+  private scans = 0;
+  /** This scan reads every process's cgroup file. */
+  private fullPass = true;
+  /**
+   * @param reuse keep per-process static data between scans (top); ps scans once.
+   * @param revalidateEvery with reuse: read every process's cgroup file on every n-th scan.
+   */
+  constructor(root: HostRoot, reuse = false, revalidateEvery = 10) {
     this.root = root;
     this.reuse = reuse;
     this.kept = reuse ? new KeptFiles(root) : null;
+    this.revalidateEvery = revalidateEvery;
   }
 
   private opts: ScanOptions = {};
@@ -96,6 +108,7 @@ export class ProcessScanner {
 
   scan(opts: ScanOptions = {}): ProcessScan {
     this.opts = opts;
+    this.fullPass = !this.reuse || this.scans++ % this.revalidateEvery === 0;
     const listing = this.root.readDir('/proc');
     if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
     const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
@@ -152,6 +165,7 @@ export class ProcessScanner {
     const key = stat.kernelThread ? `${stat.starttimeTicks}:kthread` : `${stat.starttimeTicks}:${stat.comm}`;
     const gaps: ReadGap[] = [];
     let stable = this.reuse ? this.cache.get(pid) : undefined;
+    const known = stable !== undefined && stable.key === key;
     if (!stable || stable.key !== key || (!stable.full && !this.opts.lean)) {
       const s = this.readStable(dir, key, malformed, !this.opts.lean || needsArgv(stat.comm));
       if (s === 'gone') return 'gone';
@@ -160,6 +174,7 @@ export class ProcessScanner {
     nextCache.set(pid, stable);
     gaps.push(...stable.gaps);
 
+    if (known && !this.fullPass && stable.cgroups) return this.toProcess(pid, stat, stable, stable.cgroups, gaps);
     let cgroups: CgroupLine[] | null = null;
     const text = live.readText(`${dir}/cgroup`);
     const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
