@@ -44,7 +44,13 @@ export interface CollectOptions {
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
   layout?: { layout: CgroupLayout; gap: ReadGap | null };
-  /** Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers). */
+  /**
+   * Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers), so a
+   * namespace's mountinfo is read once, not every refresh. The kernel's change signal is
+   * poll(POLLPRI) on an open mountinfo (fs/proc_namespace.c mounts_poll), which Node cannot wait
+   * on without a native binding; a namespace's `/` changes while its container is set up
+   * (pivot_root before the exec), so the owner's periodic clear is the bound instead.
+   */
   readonly rootDiffers: Map<number, boolean>;
   /**
    * The previous refresh's snapshot: when the scan reports no change and the host namespaces,

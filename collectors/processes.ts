@@ -10,10 +10,10 @@
  * files (EACCES) keep the process with those fields null and a gap.
  *
  * Repeated scans (top) reuse what cannot change for the same process: a ProcessScanner keeps,
- * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links, and re-reads only
- * stat and cgroup. An exec changes comm, so it invalidates the cache entry; setns() without an
- * exec is the one change this can miss until the next exec, and `ps` (one scan) never caches.
- * stat is read every scan through KeptFiles there (open once per process, pread each refresh):
+ * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links. An exec changes
+ * comm, so it invalidates the cache entry; setns() without an exec is the one change this can
+ * miss until the next exec, and `ps` (one scan) never caches.
+ * stat is read every scan, through KeptFiles (open once per process, pread each refresh):
  * the descriptor refers to the process it was opened for, so a pid reused by another process
  * fails the pread and is read afresh; stat also shows an exec (comm) and a reparenting (ppid).
  * cgroup is read when the process is new or exec'd, and for every process on each
@@ -103,8 +103,8 @@ export class ProcessScanner {
   private changed = true;
   /** Per pid, what grouping reads of stat, from the previous scan. */
   private identity = new Map<number, string>();
+  /** Per pid, the cgroup lines of the previous scan (the same object while unchanged). */
   private lastCgroups = new Map<number, readonly CgroupLine[] | null>();
-  private nextCgroups = new Map<number, readonly CgroupLine[] | null>();
 
   scan(opts: ScanOptions = {}): ProcessScan {
     this.opts = opts;
@@ -116,6 +116,7 @@ export class ProcessScanner {
     const processes: Process[] = [];
     const nextCache = new Map<number, Stable>();
     const nextIdentity = new Map<number, string>();
+    const nextCgroups = new Map<number, readonly CgroupLine[] | null>();
     let changed = this.changed || !this.reuse;
     for (const name of listing.value) {
       if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57 || !/^\d+$/.test(name)) continue;
@@ -131,7 +132,7 @@ export class ProcessScanner {
         const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}`;
         nextIdentity.set(pid, id);
         if (!changed && (this.identity.get(pid) !== id || this.cache.get(pid) !== nextCache.get(pid) || p.cgroups !== this.lastCgroups.get(pid))) changed = true;
-        this.nextCgroups.set(pid, p.cgroups);
+        nextCgroups.set(pid, p.cgroups);
       }
       if (p.gaps.length > 0) {
         stats.partial++;
@@ -142,8 +143,7 @@ export class ProcessScanner {
     if (nextIdentity.size !== this.identity.size) changed = true;
     this.cache = nextCache;
     this.identity = nextIdentity;
-    this.lastCgroups = this.nextCgroups;
-    this.nextCgroups = new Map();
+    this.lastCgroups = nextCgroups;
     this.changed = false;
     this.kept?.sweep();
     return { processes, stats, malformed, changed };

@@ -3,14 +3,14 @@
  *
  * Both read frames from one FrameSource: a ProcessScanner kept across refreshes (per-process
  * static data is read once per pid + start time), the model, the host summary, and the
- * per-container stats.
+ * per-container stats. The TUI is imported lazily, so `ps` and `inspect` never load blessed.
  *
  * Steady state is cheap (scripts/bench-top.mjs): when the scan reports no process change, the
  * previous refresh's grouping, engine metadata and containers are reused, so a refresh is the
  * scan's stat/cgroup preads, the cgroup counters and the render. Every SLOW_EVERY refreshes the
  * model is rebuilt from scratch and the per-namespace root decisions re-read, which bounds how
  * long a change no cheap signal reports can go unseen (an engine renaming a container, a mount
- * over a namespace's `/` after we read its mountinfo). The TUI is imported lazily, so `ps` and `inspect` never load blessed.
+ * over a namespace's `/` after we read its mountinfo).
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
