@@ -6,7 +6,7 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
-import { groupContainers, memberPids, metadataRequests, type MetadataRequest, type RuntimeState } from '../src/model/reconstruct.js';
+import { groupContainers, memberPids, metadataRequests, type MetadataRequest, type ReconstructInput, type RuntimeState } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { readContainerdMetadata, type ContainerdDbCache } from './engines/containerd.js';
 import { dockerDataRoots, readDockerMetadata } from './engines/docker.js';
@@ -31,6 +31,33 @@ export interface CollectOptions {
   readonly everyProcess?: boolean;
   /** Read pid_for_children/time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
+  /** What a repeated collector (top) carries from one refresh to the next; see RefreshCache. */
+  readonly cache?: RefreshCache;
+}
+
+/**
+ * Work top does not redo every refresh. The owner (top's frame source) decides how long each
+ * entry lives: it clears rootDiffers and drops `previous` every few refreshes, so that what no
+ * cheap signal reports (a mount over a namespace's `/` after we read it, an engine's metadata
+ * file rewritten by a rename) shows within that bound.
+ */
+export interface RefreshCache {
+  /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
+  layout?: { layout: CgroupLayout; gap: ReadGap | null };
+  /**
+   * Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers), so a
+   * namespace's mountinfo is read once, not every refresh. The kernel's change signal is
+   * poll(POLLPRI) on an open mountinfo (fs/proc_namespace.c mounts_poll), which Node cannot wait
+   * on without a native binding; a namespace's `/` changes while its container is set up
+   * (pivot_root before the exec), so the owner's periodic clear is the bound instead.
+   */
+  readonly rootDiffers: Map<number, boolean>;
+  /**
+   * The previous refresh's snapshot: when the scan reports no change and the host namespaces,
+   * root decisions and runtime state files are the same, its grouping and engine metadata are
+   * reused instead of recomputed and re-read.
+   */
+  previous: HostSnapshot | null;
 }
 
 export function readNsSet(root: HostRoot, pid: number | 'self'): Record<string, number> {
@@ -103,15 +130,17 @@ const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
  * For each private mount namespace of a process no engine cgroup claims: is its `/` a different
  * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace.
  */
-function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[]): Map<number, boolean> {
+function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, boolean>): Map<number, boolean> {
   const out = new Map<number, boolean>();
-  const host = readParsed(root, '/proc/1/mountinfo', parseMountInfo);
-  if (!host.ok) {
-    gaps.push(host.gap);
-    return out;
-  }
-  const hostRoot = rootMount(host.value);
-  if (!hostRoot) return out;
+  // The host's mountinfo is read when some namespace needs a decision (always, for one scan).
+  let hostRoot: MountInfoEntry | undefined | null = null;
+  const readHostRoot = (): boolean => {
+    const host = readParsed(root, '/proc/1/mountinfo', parseMountInfo);
+    if (!host.ok) gaps.push(host.gap);
+    else hostRoot = rootMount(host.value);
+    return host.ok && hostRoot !== undefined;
+  };
+  if (!cache && !readHostRoot()) return out;
   // A mount namespace that holds a process with a private pid namespace is already a container
   // by the pid+mnt rule; a host-pid process in it (the `unshare --fork` parent, an `nsenter -m`)
   // joins that container or is a partial member of it, so its root needs no read. Skipping these
@@ -121,6 +150,14 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
   for (const p of processes) {
     const mnt = p.namespaces.mnt;
     if (mnt === undefined || mnt === hostNs.mnt || tried.has(mnt)) continue;
+    const known = cache?.get(mnt);
+    if (known !== undefined) {
+      tried.add(mnt);
+      out.set(mnt, known);
+      continue;
+    }
+    if (hostRoot === null && !readHostRoot()) return out;
+    if (!hostRoot) return out;
     const r = readParsed(root, `/proc/${p.pid}/mountinfo`, parseMountInfo);
     if (!r.ok) {
       if (r.gap.reason !== 'absent' && r.gap.reason !== 'gone') gaps.push(r.gap);
@@ -133,6 +170,7 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     // (fs/proc_namespace.c show_mountinfo skips paths seq_path_root cannot reach). Its root is
     // then a directory inside a host filesystem, not the host's `/`.
     out.set(mnt, rm === undefined || !sameMount(rm, hostRoot));
+    cache?.set(mnt, out.get(mnt) as boolean);
   }
   return out;
 }
@@ -204,6 +242,15 @@ function firstLine(root: HostRoot, path: string): string | null {
   return r.ok ? (r.value.split('\n')[0]?.trim() ?? null) : null;
 }
 
+const sameNs = (a: NsSet, b: NsSet): boolean => NS_LINKS.every((l) => a[l] === b[l]);
+
+/** The grouping inputs other than the processes are those of the previous snapshot. */
+function sameInputs(prev: HostSnapshot, cur: Omit<ReconstructInput, 'processes'>): boolean {
+  if (prev.cgroupMode !== cur.cgroupMode || !sameNs(prev.hostNs, cur.hostNs) || prev.rootDiffers.size !== cur.rootDiffers.size) return false;
+  for (const [k, v] of cur.rootDiffers) if (prev.rootDiffers.get(k) !== v) return false;
+  return JSON.stringify(prev.runtimeStates) === JSON.stringify(cur.runtimeStates);
+}
+
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: ReadGap[] = [];
   const scanner = opts.scanner ?? new ProcessScanner(root);
@@ -211,14 +258,17 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const host = readHostNs(root);
   const hostNs = host.ns;
   const readerNs = root.dir === '/' ? readNsSet(root, 'self') : null;
-  const { layout, gap } = readCgroupLayout(root);
+  const cache = opts.cache;
+  const { layout, gap } = cache ? (cache.layout ??= readCgroupLayout(root)) : readCgroupLayout(root);
   if (gap) gaps.push(gap);
-  const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps);
+  const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps, cache?.rootDiffers);
   const rs = collectRuntimeStates(root);
   gaps.push(...rs.gaps);
   const first = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
-  const grouping = groupContainers(first);
-  const metadata = collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  const prev = cache?.previous;
+  const same = prev?.grouping !== undefined && !scan.changed && sameInputs(prev, first);
+  const grouping = same && prev.grouping ? prev.grouping : groupContainers(first);
+  const metadata = same ? prev.metadata : collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);
   const btime = readParsed(root, '/proc/stat', (t) => {

@@ -157,3 +157,127 @@ export function readParsed<T>(root: HostRoot, hostPath: string, parse: (text: st
 }
 
 export { gap };
+
+/**
+ * A HostRoot for a reader that re-reads the same files every refresh (top): each file is opened
+ * once and read again with pread(2) at offset 0 on the open descriptor. procfs and cgroupfs
+ * files are seq_files, which regenerate their text when read from offset 0 (fs/seq_file.c
+ * traverse() restarts at index 0), so the text is as fresh as after a new open(2); skipping the
+ * path walk and open/close makes each read about three times cheaper (measured: 3.3 µs against
+ * 12 µs for memory.usage_in_bytes, 3.5 µs against 9.5 µs for /proc/<pid>/stat).
+ *
+ * The descriptor also pins identity: one open on /proc/<pid>/stat keeps referring to that
+ * process, and a read after it exits fails with ESRCH even if the pid is reused; one on a cgroup
+ * file of a removed cgroup fails with ENODEV even if a cgroup of the same path is created again.
+ * Any failed pread therefore closes the descriptor and falls back to a fresh read through the
+ * base root, which reports the new file (or the gap) exactly as an uncached read would.
+ *
+ * Bounded: sweep() (once per refresh) closes every descriptor not read since the previous sweep,
+ * and at most `maxOpen` descriptors are kept (half of RLIMIT_NOFILE by default); beyond it files
+ * are read the ordinary way.
+ */
+export class KeptFiles implements HostRoot {
+  readonly kind: 'live' | 'recorded';
+  readonly dir: string;
+  private readonly base: HostRoot;
+  private readonly maxOpen: number;
+  private fds = new Map<string, number>();
+  private used = new Set<string>();
+  private buf = Buffer.allocUnsafe(16384);
+
+  constructor(base: HostRoot, maxOpen = defaultMaxOpen()) {
+    this.base = base;
+    this.kind = base.kind;
+    this.dir = base.dir;
+    this.maxOpen = maxOpen;
+  }
+
+  /** Descriptors held now (for tests and the memory bound). */
+  get openCount(): number {
+    return this.fds.size;
+  }
+
+  readText(hostPath: string): Read<string> {
+    let fd = this.fds.get(hostPath);
+    if (fd === undefined) {
+      // A listener (snapshot recording) must see every read: no keeping under it.
+      if (this.fds.size >= this.maxOpen || this.base.onRead) return this.base.readText(hostPath);
+      try {
+        fd = fs.openSync(this.base.resolve(hostPath), 'r');
+      } catch (err) {
+        return { ok: false, gap: classifyFsError(err, hostPath) };
+      }
+      this.fds.set(hostPath, fd);
+    }
+    this.used.add(hostPath);
+    try {
+      return ok(this.pread(fd));
+    } catch {
+      this.close(hostPath, fd);
+      return this.base.readText(hostPath);
+    }
+  }
+
+  private pread(fd: number): string {
+    let len = 0;
+    for (;;) {
+      if (len === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+        this.buf.copy(bigger);
+        this.buf = bigger;
+      }
+      const n = fs.readSync(fd, this.buf, len, this.buf.length - len, len);
+      if (n === 0) break;
+      len += n;
+    }
+    return this.buf.toString('utf8', 0, len);
+  }
+
+  private close(hostPath: string, fd: number): void {
+    this.fds.delete(hostPath);
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // already closed: nothing held
+    }
+  }
+
+  /** Close what was not read since the last sweep (exited processes, removed containers). */
+  sweep(): void {
+    for (const [p, fd] of this.fds) if (!this.used.has(p)) this.close(p, fd);
+    this.used = new Set();
+  }
+
+  /** Close everything. */
+  closeAll(): void {
+    for (const [p, fd] of this.fds) this.close(p, fd);
+    this.used = new Set();
+  }
+
+  readBytes(hostPath: string): Read<Buffer> {
+    return this.base.readBytes(hostPath);
+  }
+  readLink(hostPath: string): Read<string> {
+    return this.base.readLink(hostPath);
+  }
+  readDir(hostPath: string): Read<string[]> {
+    return this.base.readDir(hostPath);
+  }
+  lstat(hostPath: string): Read<FileStat> {
+    return this.base.lstat ? this.base.lstat(hostPath) : { ok: false, gap: { path: hostPath, reason: 'failed', detail: 'lstat not supported' } };
+  }
+  resolve(hostPath: string): string {
+    return this.base.resolve(hostPath);
+  }
+}
+
+/** Half of our soft RLIMIT_NOFILE (Node raises it to the hard limit at start-up), at most 16384. */
+function defaultMaxOpen(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m) return Math.min(16384, Math.floor(Number(m[1]) / 2));
+  } catch {
+    // no /proc/self/limits: stay modest
+  }
+  return 512;
+}

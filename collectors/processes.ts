@@ -10,22 +10,29 @@
  * files (EACCES) keep the process with those fields null and a gap.
  *
  * Repeated scans (top) reuse what cannot change for the same process: a ProcessScanner keeps,
- * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links, and re-reads only
- * stat and cgroup. An exec changes comm, so it invalidates the cache entry; setns() without an
- * exec is the one change this can miss until the next exec, and `ps` (one scan) never caches.
+ * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links. An exec changes
+ * comm, so it invalidates the cache entry; setns() without an exec is the one change this can
+ * miss until the next exec, and `ps` (one scan) never caches.
+ * stat is read every scan, through KeptFiles (open once per process, pread each refresh):
+ * the descriptor refers to the process it was opened for, so a pid reused by another process
+ * fails the pread and is read afresh; stat also shows an exec (comm) and a reparenting (ppid).
+ * cgroup is read when the process is new or exec'd, and for every process on each
+ * `revalidateEvery`-th scan: a process moved to another cgroup without an exec (echo PID >
+ * cgroup.procs, systemd moving a process into a scope) shows in its new cgroup after at most
+ * that many refreshes. Engines move a container's init before they exec its command, which is
+ * seen at once.
  */
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
 import { NS_LINKS, NS_TYPES, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
-import type { HostRoot } from './host-root.js';
-import { readParsed } from './host-root.js';
+import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
 import { parseNsLink } from './procfs/pid-ns.js';
 import { parsePidStat, type PidStat } from './procfs/pid-stat.js';
 import { parsePidStatus, type PidStatus } from './procfs/pid-status.js';
-import { ParseError, type Gap } from './read.js';
+import { ParseError, parseWith, type Gap } from './read.js';
 
 export interface ScanStats {
   /** Processes listed in /proc that were gone before we could read them. */
@@ -41,6 +48,13 @@ export interface ProcessScan {
   readonly stats: ScanStats;
   /** Malformed files are reported by path; a sample tree with garbage must name the file. */
   readonly malformed: Gap[];
+  /**
+   * False when a repeated scan found exactly the processes of the previous one, each with the
+   * same start time, parent, comm, cgroup text and static data (everything container grouping
+   * reads), and complete() read nothing new since: a model built on the previous scan still holds.
+   * Always true for a scanner that does not reuse.
+   */
+  readonly changed: boolean;
 }
 
 interface Stable {
@@ -51,6 +65,9 @@ interface Stable {
   readonly gaps: readonly ReadGap[];
   /** status and cmdline were read (or tried); false after a lean read. */
   readonly full: boolean;
+  /** The cgroup file's text and lines at the last read (repeated scans parse only changes). */
+  cgroupText?: string;
+  cgroups?: CgroupLine[];
 }
 
 export interface ScanOptions {
@@ -64,29 +81,58 @@ export class ProcessScanner {
   private cache = new Map<number, Stable>();
   private readonly root: HostRoot;
   private readonly reuse: boolean;
-  /** @param reuse keep per-process static data between scans (top); ps scans once. */
-  constructor(root: HostRoot, reuse = false) {
+  /** stat and cgroup of repeated scans, read on descriptors kept open between scans. */
+  private readonly kept: KeptFiles | null;
+  private readonly revalidateEvery: number;
+  private scans = 0;
+  /** This scan reads every process's cgroup file. */
+  private fullPass = true;
+  /**
+   * @param reuse keep per-process static data between scans (top); ps scans once.
+   * @param revalidateEvery with reuse: read every process's cgroup file on every n-th scan.
+   */
+  constructor(root: HostRoot, reuse = false, revalidateEvery = 10) {
     this.root = root;
     this.reuse = reuse;
+    this.kept = reuse ? new KeptFiles(root) : null;
+    this.revalidateEvery = revalidateEvery;
   }
 
   private opts: ScanOptions = {};
+  /** Something grouping reads differed from the previous scan (see ProcessScan.changed). */
+  private changed = true;
+  /** Per pid, what grouping reads of stat, from the previous scan. */
+  private identity = new Map<number, string>();
+  /** Per pid, the cgroup lines of the previous scan (the same object while unchanged). */
+  private lastCgroups = new Map<number, readonly CgroupLine[] | null>();
 
   scan(opts: ScanOptions = {}): ProcessScan {
     this.opts = opts;
+    this.fullPass = !this.reuse || this.scans++ % this.revalidateEvery === 0;
     const listing = this.root.readDir('/proc');
     if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
     const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
     const malformed: Gap[] = [];
     const processes: Process[] = [];
     const nextCache = new Map<number, Stable>();
+    const nextIdentity = new Map<number, string>();
+    const nextCgroups = new Map<number, readonly CgroupLine[] | null>();
+    let changed = this.changed || !this.reuse;
     for (const name of listing.value) {
       if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57 || !/^\d+$/.test(name)) continue;
       const pid = Number(name);
       const p = this.readProcess(pid, nextCache, malformed);
       if (p === 'gone') {
         stats.vanished++;
+        changed = true;
         continue;
+      }
+      if (this.reuse) {
+        // Stable and cgroup lines are the same objects when nothing was re-parsed.
+        const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}`;
+        nextIdentity.set(pid, id);
+        if (!changed && (this.identity.get(pid) !== id || this.cache.get(pid) !== nextCache.get(pid) || p.cgroups !== this.lastCgroups.get(pid))) changed = true;
+        nextCgroups.set(pid, p.cgroups);
       }
       if (p.gaps.length > 0) {
         stats.partial++;
@@ -94,13 +140,19 @@ export class ProcessScanner {
       }
       processes.push(p);
     }
+    if (nextIdentity.size !== this.identity.size) changed = true;
     this.cache = nextCache;
-    return { processes, stats, malformed };
+    this.identity = nextIdentity;
+    this.lastCgroups = nextCgroups;
+    this.changed = false;
+    this.kept?.sweep();
+    return { processes, stats, malformed, changed };
   }
 
   private readProcess(pid: number, nextCache: Map<number, Stable>, malformed: Gap[]): Process | 'gone' {
     const dir = `/proc/${pid}`;
-    const statRead = readParsed(this.root, `${dir}/stat`, parsePidStat);
+    const live = this.kept ?? this.root;
+    const statRead = readParsed(live, `${dir}/stat`, parsePidStat);
     if (!statRead.ok) {
       if (statRead.gap.reason === 'malformed') malformed.push(statRead.gap);
       // Without stat we have no identity (start time): treat as gone unless merely denied,
@@ -108,9 +160,12 @@ export class ProcessScanner {
       return 'gone';
     }
     const stat: PidStat = statRead.value;
-    const key = `${stat.starttimeTicks}:${stat.comm}`;
+    // A kernel thread never execs, and a workqueue worker's comm names the work it runs now
+    // ("kworker/0:2-events", since Linux 4.14): its comm is no identity.
+    const key = stat.kernelThread ? `${stat.starttimeTicks}:kthread` : `${stat.starttimeTicks}:${stat.comm}`;
     const gaps: ReadGap[] = [];
     let stable = this.reuse ? this.cache.get(pid) : undefined;
+    const known = stable !== undefined && stable.key === key;
     if (!stable || stable.key !== key || (!stable.full && !this.opts.lean)) {
       const s = this.readStable(dir, key, malformed, !this.opts.lean || needsArgv(stat.comm));
       if (s === 'gone') return 'gone';
@@ -119,10 +174,17 @@ export class ProcessScanner {
     nextCache.set(pid, stable);
     gaps.push(...stable.gaps);
 
+    if (known && !this.fullPass && stable.cgroups) return this.toProcess(pid, stat, stable, stable.cgroups, gaps);
     let cgroups: CgroupLine[] | null = null;
-    const cg = readParsed(this.root, `${dir}/cgroup`, parsePidCgroup);
-    if (cg.ok) cgroups = cg.value;
-    else {
+    const text = live.readText(`${dir}/cgroup`);
+    const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    if (cg.ok) {
+      cgroups = cg.value;
+      if (this.reuse && text.ok) {
+        stable.cgroupText = text.value;
+        stable.cgroups = cg.value;
+      }
+    } else {
       if (this.isGone(dir, cg.gap)) return 'gone';
       if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
       gaps.push(cg.gap);
@@ -144,6 +206,7 @@ export class ProcessScanner {
       if (extra === 'gone') return { ...p, gaps: [...p.gaps, { path: dir, reason: 'gone' as const }] };
       const stable: Stable = { key: cached?.key ?? '', namespaces: p.namespaces, gaps: [...(cached?.gaps ?? []), ...extra.gaps], cmdline: extra.cmdline, status: extra.status, full: true };
       this.cache.set(p.pid, stable);
+      this.changed = true;
       const stat: PidStat = { pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads };
       return this.toProcess(p.pid, stat, stable, p.cgroups, [...p.gaps, ...extra.gaps]);
     });

@@ -112,7 +112,7 @@ function readCpu(root: HostRoot, cpu: Where, cpuset: Where): CgroupSample['cpu']
   };
 }
 
-function readMemory(root: HostRoot, mem: Where): CgroupSample['memory'] {
+function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined): CgroupSample['memory'] {
   if (isUnknown(mem)) {
     const u = mem;
     return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
@@ -128,12 +128,17 @@ function readMemory(root: HostRoot, mem: Where): CgroupSample['memory'] {
   if (mem.version === 2) {
     const stat = read(root, `${d}/memory.stat`, parseMemoryStatV2);
     const events = read(root, `${d}/memory.events`, parseMemoryEvents);
-    return {
-      usageBytes: read(root, `${d}/memory.current`, (t) => parseCgroupInt(t, 'memory.current')),
+    const limits = slow ?? {
       limitBytes: limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))),
       highBytes: limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))),
-      softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
       swapBytes: limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))),
+    };
+    return {
+      usageBytes: read(root, `${d}/memory.current`, (t) => parseCgroupInt(t, 'memory.current')),
+      limitBytes: limits.limitBytes,
+      highBytes: limits.highBytes,
+      softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
+      swapBytes: limits.swapBytes,
       // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
       ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
       oom: field(events, (e) => e.oom, 'memory.events oom'),
@@ -146,6 +151,26 @@ function readMemory(root: HostRoot, mem: Where): CgroupSample['memory'] {
   }
   const stat = read(root, `${d}/memory.stat`, parseMemoryStatV1);
   const oom = read(root, `${d}/memory.oom_control`, parseOomControl);
+  const usageBytes = read(root, `${d}/memory.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.usage_in_bytes'));
+  const { limitBytes, softLimitBytes, swapBytes, kernelBytes, failcnt } = slow ?? readMemoryV1Slow(root, d);
+  return {
+    usageBytes,
+    limitBytes,
+    highBytes: notOn(1, 'memory.high'),
+    softLimitBytes,
+    swapBytes,
+    ...breakdown(stat, kernelBytes),
+    oom: notOn(1, 'memory.events oom'),
+    oomKill: field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
+    max: notOn(1, 'memory.events max'),
+    high: notOn(1, 'memory.events high'),
+    failcnt,
+    underOom: field(oom, (o) => o.underOom, 'memory.oom_control under_oom'),
+  };
+}
+
+/** The v1 memory files top reads at the slow cadence: limits, and figures it does not show. */
+function readMemoryV1Slow(root: HostRoot, d: string): Pick<CgroupSample['memory'], 'limitBytes' | 'softLimitBytes' | 'swapBytes' | 'kernelBytes' | 'failcnt'> {
   const limitBytes = limit(read(root, `${d}/memory.limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.limit_in_bytes')));
   const memsw = limit(read(root, `${d}/memory.memsw.limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.memsw.limit_in_bytes')));
   // memsw is memory + swap (memory.rst 2.4; docker's --memory-swap is the same total), so the
@@ -156,27 +181,22 @@ function readMemory(root: HostRoot, mem: Where): CgroupSample['memory'] {
   else if (limitBytes === 'unlimited' || memsw < limitBytes) swapBytes = unknown(`memory.memsw.limit_in_bytes ${memsw} below memory.limit_in_bytes`);
   else swapBytes = memsw - limitBytes;
   return {
-    usageBytes: read(root, `${d}/memory.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.usage_in_bytes')),
     limitBytes,
-    highBytes: notOn(1, 'memory.high'),
     softLimitBytes: limit(read(root, `${d}/memory.soft_limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.soft_limit_in_bytes'))),
     swapBytes,
-    ...breakdown(stat, read(root, `${d}/memory.kmem.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.kmem.usage_in_bytes'))),
-    oom: notOn(1, 'memory.events oom'),
-    oomKill: field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
-    max: notOn(1, 'memory.events max'),
-    high: notOn(1, 'memory.events high'),
+    kernelBytes: read(root, `${d}/memory.kmem.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.kmem.usage_in_bytes')),
     failcnt: read(root, `${d}/memory.failcnt`, (t) => parseCgroupInt(t, 'memory.failcnt')),
-    underOom: field(oom, (o) => o.underOom, 'memory.oom_control under_oom'),
   };
 }
 
-function readIo(root: HostRoot, io: Where): CgroupSample['io'] {
+function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined): CgroupSample['io'] {
   if (isUnknown(io)) return { devices: io, limits: io };
   if (io.version === 2) {
+    const devices = read(root, `${io.dir}/io.stat`, parseIoStat);
+    if (slowLimits) return { devices, limits: slowLimits };
     const max = read(root, `${io.dir}/io.max`, parseIoMax);
     return {
-      devices: read(root, `${io.dir}/io.stat`, parseIoStat),
+      devices,
       limits: isUnknown(max) ? max : max.map((l) => ({ device: l.device, readBps: unl(l.readBps), writeBps: unl(l.writeBps), readIops: unl(l.readIops), writeIops: unl(l.writeIops) })),
     };
   }
@@ -200,6 +220,7 @@ function readIo(root: HostRoot, io: Where): CgroupSample['io'] {
       writeOps: ops.get(device)?.write ?? null,
     }));
   }
+  if (slowLimits) return { devices, limits: slowLimits };
   const lim = ['read_bps_device', 'write_bps_device', 'read_iops_device', 'write_iops_device'].map((f) => read(root, `${io.dir}/blkio.throttle.${f}`, (t) => parseBlkioThrottleLimit(t, f)));
   const bad = lim.find(isUnknown);
   let limits: Known<IoDeviceLimit[]>;
@@ -227,8 +248,14 @@ function readFreezer(root: HostRoot, fz: Where): CgroupSample['freezer'] {
   return read(root, `${fz.dir}/cgroup.events`, (t) => parseCgroupEventsFrozen(t, freeze.ok ? freeze.value : null));
 }
 
-/** Every limit, usage figure, event counter and pressure line of one container. */
-export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number): CgroupSample {
+/**
+ * Every limit, usage figure, event counter and pressure line of one container. With `slow` (an
+ * earlier sample of the same container), the fields a repeated reader (top) refreshes at a slower
+ * cadence are copied from it instead of read: the limits (cpu quota, period, shares/weight,
+ * cpuset, memory limits, pids.max, IO limits), which change only when someone updates the
+ * container, and the figures top does not show (v1 kmem usage and failcnt, the freezer state).
+ */
+export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, slow?: CgroupSample): CgroupSample {
   const where: Record<string, Where> = {
     cpu: locate(layout, target, 'cpu'),
     cpuacct: locate(layout, target, 'cpuacct'),
@@ -250,13 +277,13 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
   return {
     dirs,
     counters: readCpuCounters(root, layout, target, clock),
-    cpu: readCpu(root, at('cpu'), at('cpuset')),
-    memory: readMemory(root, at('memory')),
+    cpu: slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset')),
+    memory: readMemory(root, at('memory'), slow?.memory),
     pids: isUnknown(pids)
       ? { current: pids, max: pids }
-      : { current: read(root, `${pids.dir}/pids.current`, (t) => parseCgroupInt(t, 'pids.current')), max: limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
-    io: readIo(root, at('io')),
+      : { current: read(root, `${pids.dir}/pids.current`, (t) => parseCgroupInt(t, 'pids.current')), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
+    io: readIo(root, at('io'), slow?.io.limits),
     pressure: { cpu: pressure('cpu'), memory: pressure('memory'), io: pressure('io') },
-    freezer: readFreezer(root, at('freezer')),
+    freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
   };
 }

@@ -4,11 +4,18 @@
  * Both read frames from one FrameSource: a ProcessScanner kept across refreshes (per-process
  * static data is read once per pid + start time), the model, the host summary, and the
  * per-container stats. The TUI is imported lazily, so `ps` and `inspect` never load blessed.
+ *
+ * Steady state is cheap (scripts/bench-top.mjs): when the scan reports no process change, the
+ * previous refresh's grouping, engine metadata and containers are reused, so a refresh is the
+ * scan's stat/cgroup preads, the cgroup counters and the render. Every SLOW_EVERY refreshes the
+ * model is rebuilt from scratch and the per-namespace root decisions re-read, which bounds how
+ * long a change no cheap signal reports can go unseen (an engine renaming a container, a mount
+ * over a namespace's `/` after we read its mountinfo).
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { collectSnapshot } from '../../../collectors/collect.js';
-import { createStatsCollector } from '../../../collectors/container-stats.js';
+import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
+import { createStatsCollector, SLOW_EVERY } from '../../../collectors/container-stats.js';
 import { collectHostSummary } from '../../../collectors/host-summary.js';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import { ProcessScanner } from '../../../collectors/processes.js';
@@ -29,9 +36,16 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
   let prev: HostModel | null = null;
   let seq = 0;
   let pending: TopFrame | null = null;
+  const cache: RefreshCache = { rootDiffers: new Map(), previous: null };
   const collect = (): TopFrame => {
-    const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner });
-    const model = buildHostModel(snapshot);
+    if (seq % SLOW_EVERY === 0) {
+      cache.previous = null;
+      cache.rootDiffers.clear();
+    }
+    const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner, cache });
+    // Same grouping and metadata objects: the containers built from them still hold.
+    const model = prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+    cache.previous = snapshot;
     const frame: TopFrame = { model, prev, summary: collectHostSummary(root), stats: collectStats(model), seq: ++seq };
     prev = model;
     return frame;

@@ -1,0 +1,83 @@
+/**
+ * top's frame source on the live host, refresh after refresh, with what it reuses between them:
+ * a hand-made container that starts appears at the next refresh, a process that joins it too,
+ * one that stops disappears, and a memory limit set on its cgroup shows within SLOW_EVERY
+ * refreshes, as `cat memory.limit_in_bytes` says.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { afterAll, expect, it } from 'vitest';
+import { openHostRoot } from '../../collectors/host-root.js';
+import { SLOW_EVERY } from '../../collectors/container-stats.js';
+import { createFrameSource } from '../../src/cli/commands/top.js';
+import { containerKey } from '../../src/model/reconstruct.js';
+import { childrenOf, describeWith, testPrefix, waitFor } from '../helpers/host.js';
+
+describeWith(['root', 'unshare', 'nsenter'], 'top refreshes (hand-made containers)', () => {
+  const prefix = testPrefix('top-refresh');
+  const cg = `/sys/fs/cgroup/memory/${prefix}`;
+  const kids: ChildProcess[] = [];
+  const pids: number[] = [];
+
+  afterAll(async () => {
+    for (const k of kids) k.kill('SIGKILL');
+    for (const p of pids) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    if (existsSync(cg)) {
+      await waitFor(() => (readFileSync(`${cg}/cgroup.procs`, 'utf8').trim() === '' ? true : undefined), 5000, 'the test cgroup to empty');
+      rmdirSync(cg);
+    }
+  });
+
+  async function start(): Promise<number> {
+    const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '600'], { stdio: 'ignore' });
+    kids.push(k);
+    const init = await waitFor(() => childrenOf(k.pid as number)[0]);
+    pids.push(init);
+    return init;
+  }
+
+  const source = createFrameSource(openHostRoot('/'), { out: () => {}, err: () => {}, euid: 0, now: () => Date.now(), columns: 200 });
+  const owner = (pid: number) => source.next().model.containers.find((c) => c.processes.some((m) => m.pid === pid));
+
+  it('a container that starts appears, a process that joins it too, and it disappears when it stops', async () => {
+    source.next();
+    source.next();
+    const a = await start();
+    const ca = owner(a);
+    expect(ca?.id).toMatch(/^ns-pid-\d+$/);
+    const joined = spawn('nsenter', ['-t', String(a), '-p', '-m', 'sleep', '600'], { stdio: 'ignore' });
+    kids.push(joined);
+    // nsenter forks to enter the pid namespace: the sleep is its child.
+    const inner = await waitFor(() => childrenOf(joined.pid as number)[0]);
+    pids.push(inner);
+    const again = owner(a);
+    expect(again && containerKey(again)).toBe(ca && containerKey(ca));
+    expect(again?.processes.map((m) => m.pid)).toContain(inner);
+    process.kill(a, 'SIGKILL');
+    joined.kill('SIGKILL');
+    process.kill(inner, 'SIGKILL');
+    await waitFor(() => (existsSync(`/proc/${a}`) ? undefined : true), 5000, 'the container init to exit');
+    const keys = source.next().model.containers.map(containerKey);
+    expect(ca && keys).not.toContain(ca && containerKey(ca));
+  });
+
+  it(`a memory limit set while top runs shows within ${SLOW_EVERY} refreshes`, async () => {
+    const b = await start();
+    mkdirSync(cg);
+    writeFileSync(`${cg}/cgroup.procs`, String(b));
+    const key = (): string => containerKey(owner(b) as NonNullable<ReturnType<typeof owner>>);
+    const k = key();
+    source.next();
+    writeFileSync(`${cg}/memory.limit_in_bytes`, String(64 * 1024 * 1024));
+    const expected = Number(readFileSync(`${cg}/memory.limit_in_bytes`, 'utf8'));
+    let seen = -1;
+    for (let i = 1; i <= SLOW_EVERY && seen < 0; i++) if (source.next().stats.get(k)?.memoryLimitBytes === expected) seen = i;
+    expect(seen).toBeGreaterThan(0);
+  });
+});

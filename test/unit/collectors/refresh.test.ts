@@ -1,0 +1,178 @@
+/**
+ * What top's repeated scans reuse between refreshes, on a copy of a recorded host
+ * (samples/hybrid-docker) edited in place between scans, and on real short-lived processes:
+ * a pid reused by another process (new start time) is read afresh, a process that appears or
+ * exits is seen at the next scan, a move between cgroups without an exec is seen within the
+ * revalidation bound, and kept descriptors are released when their files are no longer read.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
+import { KeptFiles, openHostRoot } from '../../../collectors/host-root.js';
+import { ProcessScanner } from '../../../collectors/processes.js';
+import { buildHostModel } from '../../../src/model/host-model.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'ctrscope-unit-refresh-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+/** A private, writable copy of the recorded host. */
+function copyOfSample(): string {
+  const dir = join(tmp, `host-${n++}`);
+  cpSync('samples/hybrid-docker', dir, { recursive: true, verbatimSymlinks: true });
+  return dir;
+}
+
+/** Rewrite stat fields after the comm: index 19 of them (field 22 of stat(5)) is starttime. */
+function rewriteStat(file: string, comm: string, starttime: number): void {
+  const text = readFileSync(file, 'utf8');
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  rest[19] = String(starttime);
+  writeFileSync(file, `${text.slice(0, text.indexOf('('))}(${comm}) ${rest.join(' ')}`);
+}
+
+// A docker container's init in the sample (`sleep 100001` of sample-web), and its child.
+const PID = 10644;
+const CHILD = 10719;
+
+describe('ProcessScanner with reuse (top)', () => {
+  it('reports no change when nothing changed, with the same data as the first scan', () => {
+    const scanner = new ProcessScanner(openHostRoot(copyOfSample()), true);
+    const a = scanner.scan({ lean: true });
+    const b = scanner.scan({ lean: true });
+    expect(a.changed).toBe(true);
+    expect(b.changed).toBe(false);
+    expect(b.processes).toEqual(a.processes);
+  });
+
+  it('a pid reused by another process (new start time) is read afresh, cgroup and argv included', () => {
+    const dir = copyOfSample();
+    const scanner = new ProcessScanner(openHostRoot(dir), true, 1000);
+    const before = scanner.scan({ lean: false }).processes.find((p) => p.pid === PID);
+    expect(before?.cmdline).toEqual(['sleep', '100001']);
+    expect(before?.cgroups?.some((l) => l.path.startsWith('/docker/'))).toBe(true);
+    scanner.scan({ lean: false });
+    // Files rewritten in place, as the kernel serves a new process's files at the same path.
+    rewriteStat(join(dir, `proc/${PID}/stat`), 'nginx', 999999);
+    writeFileSync(join(dir, `proc/${PID}/cgroup`), '9:name=systemd:/\n8:pids:/\n0::/\n');
+    writeFileSync(join(dir, `proc/${PID}/cmdline`), 'nginx\0-g\0daemon off;\0');
+    const after = scanner.scan({ lean: false });
+    const p = after.processes.find((x) => x.pid === PID);
+    expect(after.changed).toBe(true);
+    expect(p?.comm).toBe('nginx');
+    expect(p?.starttimeTicks).toBe(999999);
+    expect(p?.cmdline).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(p?.cgroups?.map((l) => l.path)).toEqual(['/', '/', '/']);
+  });
+
+  it('a move to another cgroup without an exec shows within revalidateEvery scans', () => {
+    const dir = copyOfSample();
+    const every = 3;
+    const scanner = new ProcessScanner(openHostRoot(dir), true, every);
+    scanner.scan({ lean: true });
+    writeFileSync(join(dir, `proc/${PID}/cgroup`), '8:pids:/moved\n0::/moved\n');
+    const seen: boolean[] = [];
+    for (let i = 0; i < every; i++) {
+      const s = scanner.scan({ lean: true });
+      const moved = s.processes.find((p) => p.pid === PID)?.cgroups?.every((l) => l.path === '/moved') === true;
+      seen.push(moved);
+      if (moved) expect(s.changed).toBe(true);
+    }
+    expect(seen).toContain(true);
+    // Once seen, it stays seen.
+    expect(seen.slice(seen.indexOf(true)).every(Boolean)).toBe(true);
+  });
+
+  it('sees a process that exits and one that appears at the next scan', async () => {
+    const scanner = new ProcessScanner(openHostRoot('/'), true);
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const pid = child.pid as number;
+      const first = scanner.scan({ lean: true });
+      expect(first.processes.find((p) => p.pid === pid)?.comm).toBe('sleep');
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      const later = scanner.scan({ lean: true });
+      expect(later.changed).toBe(true);
+      expect(later.processes.map((p) => p.pid)).not.toContain(pid);
+      const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+      try {
+        const third = scanner.scan({ lean: true });
+        expect(third.processes.find((p) => p.pid === other.pid)?.comm).toBe('sleep');
+      } finally {
+        other.kill('SIGKILL');
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('KeptFiles', () => {
+  it('re-reads a file on its kept descriptor, sees a rewrite, and closes what a sweep finds unread', () => {
+    const file = join(tmp, 'counter');
+    writeFileSync(file, '1\n');
+    const kept = new KeptFiles(openHostRoot('/'));
+    expect(kept.readText(file)).toEqual({ ok: true, value: '1\n' });
+    writeFileSync(file, '22\n');
+    expect(kept.readText(file)).toEqual({ ok: true, value: '22\n' });
+    expect(kept.openCount).toBe(1);
+    kept.sweep();
+    expect(kept.openCount).toBe(1);
+    kept.sweep();
+    expect(kept.openCount).toBe(0);
+  });
+
+  it('a process that exited fails its kept stat read with the same gap as a fresh read', async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const path = `/proc/${child.pid}/stat`;
+    const kept = new KeptFiles(openHostRoot('/'));
+    expect(kept.readText(path).ok).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const r = kept.readText(path);
+    expect(r.ok).toBe(false);
+    expect(r).toEqual(openHostRoot('/').readText(path));
+    expect(kept.openCount).toBe(0);
+  });
+
+  it('keeps no more than maxOpen descriptors and still reads beyond them', () => {
+    const files = [0, 1, 2].map((i) => join(tmp, `f${i}`));
+    files.forEach((f, i) => writeFileSync(f, String(i)));
+    const kept = new KeptFiles(openHostRoot('/'), 2);
+    expect(files.map((f) => kept.readText(f))).toEqual([0, 1, 2].map((i) => ({ ok: true, value: String(i) })));
+    expect(kept.openCount).toBe(2);
+    kept.closeAll();
+  });
+});
+
+describe('collectSnapshot with a RefreshCache (top)', () => {
+  it('reuses grouping and metadata while nothing changed, and rebuilds the same model once something did', () => {
+    const dir = copyOfSample();
+    const root = openHostRoot(dir);
+    const scanner = new ProcessScanner(root, true);
+    const cache: RefreshCache = { rootDiffers: new Map(), previous: null };
+    const a = collectSnapshot(root, { nowMs: 1, scanner, cache });
+    cache.previous = a;
+    const b = collectSnapshot(root, { nowMs: 2, scanner, cache });
+    cache.previous = b;
+    // complete() read the members' status on the first pass: one more refresh to settle.
+    const c = collectSnapshot(root, { nowMs: 3, scanner, cache });
+    expect(c.grouping).toBe(b.grouping);
+    expect(c.metadata).toBe(b.metadata);
+    const fresh = buildHostModel(collectSnapshot(openHostRoot(dir), { nowMs: 3 }));
+    expect(buildHostModel(c).containers).toEqual(fresh.containers);
+    cache.previous = c;
+    // The child exits: the next refresh rebuilds, and agrees with an uncached collection.
+    rmSync(join(dir, `proc/${CHILD}`), { recursive: true });
+    const d = collectSnapshot(root, { nowMs: 4, scanner, cache });
+    expect(d.grouping).not.toBe(c.grouping);
+    const members = (m: ReturnType<typeof buildHostModel>): number[] => m.containers.flatMap((x) => x.processes.map((p) => p.pid));
+    expect(members(buildHostModel(c))).toContain(CHILD);
+    expect(members(buildHostModel(d))).not.toContain(CHILD);
+    expect(buildHostModel(d).containers).toEqual(buildHostModel(collectSnapshot(openHostRoot(dir), { nowMs: 4 })).containers);
+  });
+});
