@@ -89,7 +89,7 @@ async function main() {
     }
   });
 
-  const top = spawn(process.execPath, [MAIN, 'top', '--batch', '--interval', '1', '--count', String(WARMUP + DURATION + 5)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const top = spawn(MAIN, ['top', '--batch', '--interval', '1', '--count', String(WARMUP + DURATION + 5)], { stdio: ['ignore', 'ignore', 'inherit'] });
   await sleep(WARMUP);
   const t0 = performance.now();
   const c0 = cpuTicks(top.pid);
