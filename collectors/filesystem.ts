@@ -17,9 +17,10 @@
  *    id is listed in `<graphroot>/overlay-layers/layers.json` (storage drivers/overlay/overlay.go).
  */
 import { absoluteLayers, parseOverlayOptions } from './overlay.js';
+import { parseJsonArray } from './engines/json.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { isReadOnly, parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
-import { ParseError, type Gap } from './read.js';
+import type { Gap } from './read.js';
 import { classifyMount, mountFlags, type ContainerFs, type ContainerMount, type Layer, type OverlayRoot, type RootFs, type UpperSize } from '../src/model/mount.js';
 
 /** Engine layer bookkeeping, read at most once per data root per collection. */
@@ -52,14 +53,7 @@ export class LayerIndex {
   storageLayers(graphRoot: string): Set<string> | null {
     if (this.storage.has(graphRoot)) return this.storage.get(graphRoot) ?? null;
     const r = readParsed(this.root, `${graphRoot}/overlay-layers/layers.json`, (t) => {
-      let j: unknown;
-      try {
-        j = JSON.parse(t);
-      } catch (err) {
-        throw new ParseError(`not JSON (${(err as Error).message})`, t);
-      }
-      if (!Array.isArray(j)) throw new ParseError('expected a JSON array', t);
-      return new Set(j.flatMap((e: unknown) => (typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string' ? [(e as { id: string }).id] : [])));
+      return new Set(parseJsonArray(t).flatMap((e: unknown) => (typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string' ? [(e as { id: string }).id] : [])));
     });
     const v = r.ok ? r.value : null;
     this.storage.set(graphRoot, v);

@@ -15,6 +15,7 @@ import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
 import { boltBucket, boltEntries, boltText, parseBoltDb } from './boltdb.js';
+import { parseJsonArray } from './json.js';
 import { kubernetesFromAnnotations, parseOciSpec } from './oci-spec.js';
 
 export interface StorageContainer {
@@ -26,14 +27,7 @@ export interface StorageContainer {
 }
 
 export function parseContainersJson(text: string): StorageContainer[] {
-  let j: unknown;
-  try {
-    j = JSON.parse(text);
-  } catch (err) {
-    throw new ParseError(`not JSON (${(err as Error).message})`, text);
-  }
-  if (!Array.isArray(j)) throw new ParseError('expected a JSON array', text);
-  return j.flatMap((e: unknown) => {
+  return parseJsonArray(text).flatMap((e: unknown) => {
     if (typeof e !== 'object' || e === null) return [];
     const o = e as Record<string, unknown>;
     if (typeof o['id'] !== 'string') return [];
