@@ -113,7 +113,7 @@ try {
   // `--no-rates` takes one sample and is the like-for-like comparison with lsns, which has no
   // rates. Both are timed.
   const commands = [
-    // The bin itself, as users run it: its #! line carries the node flags.
+    // The bin itself, as users run it (npx ctrscope).
     ['ctrscope ps --json --no-rates', cli, ['ps', '--json', '--no-rates']],
     ['ctrscope ps --json', cli, ['ps', '--json']],
     ['lsns --json', 'lsns', ['--json']],
