@@ -47,7 +47,17 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
   });
 
   afterAll(() => {
-    for (const p of procs) p.kill('SIGKILL');
+    // unshare --fork's child (pid 1 of its namespace) outlives a killed unshare: kill it first.
+    for (const p of procs) {
+      for (const child of p.pid === undefined ? [] : childrenOf(p.pid)) {
+        try {
+          process.kill(child, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      p.kill('SIGKILL');
+    }
     shQuiet('docker', ['rm', '-f', web, web2]);
     shQuiet('docker', ['rmi', '-f', image]);
     if (dir) rmSync(dir, { recursive: true, force: true });
