@@ -169,3 +169,18 @@ export async function waitFor<T>(f: () => T | undefined, ms = 15_000, what = 'co
 
 /** The bundled CLI (test/global-setup.ts builds it), for tests that need a separate process. */
 export const CLI_MAIN = fileURLToPath(new URL('../../dist/ctrscope.mjs', import.meta.url));
+
+/**
+ * Kill a spawned process and its children. `unshare --fork`'s child (pid 1 of a new pid
+ * namespace, or a chrooted process) outlives a SIGKILLed unshare, so children go first.
+ */
+export function killTree(pid: number | undefined): void {
+  if (pid === undefined) return;
+  for (const p of [...childrenOf(pid), pid]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}

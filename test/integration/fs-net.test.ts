@@ -16,7 +16,7 @@ import { openHostRoot } from '../../collectors/host-root.js';
 import { collectNetworks } from '../../collectors/network.js';
 import { readHostMountInfo } from '../../collectors/details.js';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, childrenOf, ctrscope, describeWith, psJson, sh, shQuiet, waitFor, type PsJsonContainer } from '../helpers/host.js';
+import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, psJson, sh, shQuiet, waitFor, type PsJsonContainer } from '../helpers/host.js';
 
 const P = 'ctrscope-it-fsnet';
 const IMAGE = `${P}:1`;
@@ -71,7 +71,7 @@ describeWith(['root', 'docker', 'podman', 'unshare', 'nsenter'], 'filesystem and
     shQuiet('docker', ['volume', 'rm', '-f', `${P}-vol`]);
     shQuiet('podman', ['rm', '-f', '-t', '0', `${P}-p`]);
     shQuiet('podman', ['volume', 'rm', '-f', `${P}-pvol`]);
-    for (const p of procs) p.kill('SIGKILL');
+    for (const p of procs) killTree(p.pid);
     for (const pid of [hand, many, mid]) {
       if (!pid) continue;
       try {

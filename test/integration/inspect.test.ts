@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, childrenOf, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 
 interface InspectJson {
   kind: string;
@@ -47,17 +47,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
   });
 
   afterAll(() => {
-    // unshare --fork's child (pid 1 of its namespace) outlives a killed unshare: kill it first.
-    for (const p of procs) {
-      for (const child of p.pid === undefined ? [] : childrenOf(p.pid)) {
-        try {
-          process.kill(child, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      p.kill('SIGKILL');
-    }
+    for (const p of procs) killTree(p.pid);
     shQuiet('docker', ['rm', '-f', web, web2]);
     shQuiet('docker', ['rmi', '-f', image]);
     if (dir) rmSync(dir, { recursive: true, force: true });
