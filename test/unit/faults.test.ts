@@ -38,8 +38,8 @@ describe('--root faults', () => {
   it('a recorded tree with a malformed stat file names that file', async () => {
     const dir = join(tmp, 'malformed');
     cpSync('samples/hybrid-docker', dir, { recursive: true, verbatimSymlinks: true });
-    const stat = join(dir, 'proc/10644/stat');
-    writeFileSync(stat, '10644 (sleep) S 10625\n');
+    const stat = join(dir, 'proc/678/stat');
+    writeFileSync(stat, '678 (sleep) S 656\n');
     const r = await ctrscope(['--root', dir, 'ps']);
     expectOneLineError(r, stat);
     expect(r.stderr).toContain('malformed');

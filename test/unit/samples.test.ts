@@ -20,6 +20,14 @@ interface NsJson {
   namespaces: Array<{ type: string; inode: number; nprocs: number; pids: number[]; owner: string | null; containers: string[]; pins: Array<Record<string, unknown>> }>;
 }
 
+/** The fields of `ps --json` the resources and filesystem/network collectors fill. */
+type Detailed = PsJsonContainer & {
+  limits: { cpuCores: number | null; cpuPeriodUsec: number | null; memoryBytes: number | null; pids: number | null };
+  usage: { memoryBytes: number | null; pids: number | null };
+  rootfs: { fsType: string; hostPath: string | null; overlay: { lowerdirs: Array<{ role: string; layerId: string | null }>; upperdir: { layerId: string | null } | null } | null } | null;
+  network: { mode: string; netns: number | null; sharedWith: string[]; interfaces: Array<{ name: string; ipv4: string[]; peer: Record<string, unknown> | null }> } | null;
+};
+
 const byName = (doc: PsJson, name: string): PsJsonContainer => {
   const c = doc.containers.find((x) => x.name === name);
   if (!c) throw new Error(`no container named ${name}`);
@@ -28,9 +36,12 @@ const byName = (doc: PsJson, name: string): PsJsonContainer => {
 
 describe('samples/hybrid-docker', () => {
   const root = 'samples/hybrid-docker';
-  const WEB = '294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a';
-  const SIDECAR = '837d20bbdde473316884ef3ad73b65a72baf7d72d519213f3659e7e02845a50f';
-  const HOSTNET = 'ce4aeb0dea4d545d49a726ca85505964484537da3afa605728e52bf64782895e';
+  const WEB = '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483';
+  const SIDECAR = '9e18f001344b562675b49ada89fd61948a3fac33c02e2db767c925d6e9348312';
+  const HOSTNET = 'ba9989d3d599ce65c0e517c8785a278c46642825b4ed61ace179153aa5fb4815';
+  /** sample-web's overlay2 layer and the imported image's one layer (`docker rmi` printed it). */
+  const WEB_LAYER = '84a6d74eea025e574a21420072851a7c448ebb9b368b2712adf7540c6ba5e9c3';
+  const IMAGE_LAYER = 'sha256:48bd64d749a183d8af1ad0c3d252a9c3ae8411f3fcae0f3cfb641f3637d3f918';
 
   it('has the three docker containers with their ids, pids, in-container pids and image', async () => {
     const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
@@ -38,25 +49,25 @@ describe('samples/hybrid-docker', () => {
     expect(web.id).toBe(WEB);
     expect(web.engine).toBe('docker');
     expect(web.image).toBe('ctrscope-sample-busybox:1');
-    expect(web.pid).toBe(10644);
+    expect(web.pid).toBe(678);
     expect(web.processes.map((p) => [p.pid, p.nspid])).toEqual([
-      [10644, [10644, 1]],
-      [10719, [10719, 8]],
-      [11604, [11604, 9]],
+      [678, [678, 1]],
+      [705, [705, 8]],
+      [820, [820, 9]],
     ]);
     expect(web.cgroup).toEqual({ version: 'hybrid', path: `/docker/${WEB}` });
-    expect(byName(doc, 'sample-sidecar')).toMatchObject({ id: SIDECAR, pid: 10764, pids: [10764] });
-    expect(byName(doc, 'sample-hostnet')).toMatchObject({ id: HOSTNET, pid: 10835, pids: [10835] });
+    expect(byName(doc, 'sample-sidecar')).toMatchObject({ id: SIDECAR, pid: 741, pids: [741] });
+    expect(byName(doc, 'sample-hostnet')).toMatchObject({ id: HOSTNET, pid: 791, pids: [791] });
   });
 
   it('pairs the --net container: containers in one pod and shows --net host as a host namespace', async () => {
     const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
     const web = byName(doc, 'sample-web');
     const sidecar = byName(doc, 'sample-sidecar');
-    expect(web.namespaces['net']).toBe(4026533276);
-    expect(sidecar.namespaces['net']).toBe(4026533276);
-    expect(sidecar.namespaces['pid']).toBe(4026533348);
-    expect(web.namespaces['pid']).toBe(4026533275);
+    expect(web.namespaces['net']).toBe(4026532184);
+    expect(sidecar.namespaces['net']).toBe(4026532184);
+    expect(sidecar.namespaces['pid']).toBe(4026532256);
+    expect(web.namespaces['pid']).toBe(4026532183);
     expect(web.pod).not.toBeNull();
     expect(sidecar.pod).toBe(web.pod);
     const pod = doc.pods.find((p) => p.key === web.pod);
@@ -72,22 +83,48 @@ describe('samples/hybrid-docker', () => {
   it('ns: the pair\'s net namespace is owned by sample-web, shared by sample-sidecar and pinned by docker\'s bind mount', async () => {
     const doc = await json<NsJson>(['--root', root, 'ns', '--json', '--type', 'net']);
     expect(new Set(doc.namespaces.map((n) => n.type))).toEqual(new Set(['net']));
-    const pair = doc.namespaces.find((n) => n.inode === 4026533276);
+    const pair = doc.namespaces.find((n) => n.inode === 4026532184);
     expect(pair?.owner).toBe(`docker/${WEB}`);
     expect(pair?.containers.sort()).toEqual([`docker/${WEB}`, `docker/${SIDECAR}`].sort());
-    expect(pair?.pids).toEqual([10644, 10719, 10764, 11604]);
-    expect(pair?.pins).toContainEqual(expect.objectContaining({ kind: 'mount', path: '/run/docker/netns/10b57ad29ad2' }));
+    expect(pair?.pids).toEqual([678, 705, 741, 820]);
+    expect(pair?.pins).toContainEqual(expect.objectContaining({ kind: 'mount', path: '/run/docker/netns/b8bc0f29503d' }));
     const host = doc.namespaces.find((n) => n.inode === 4026531833);
     expect(host?.owner).toBe('host');
     expect(host?.containers).toContain(`docker/${HOSTNET}`);
     expect(host?.pins).toContainEqual({ kind: 'fd', pid: 4710, fd: 15, comm: 'dockerd' });
-    // Left behind by removed containers: no process, only the bind mount.
-    for (const inode of [4026532927, 4026533000, 4026533073]) {
-      const n = doc.namespaces.find((x) => x.inode === inode);
-      expect(n?.nprocs).toBe(0);
-      expect(n?.owner).toBeNull();
-      expect(n?.pins).toEqual([expect.objectContaining({ kind: 'mount', path: expect.stringMatching(/^\/run\/docker\/netns\//) })]);
+    // docker's `--net host` sandbox key is a bind mount of the host's net namespace.
+    expect(host?.pins).toContainEqual(expect.objectContaining({ kind: 'mount', path: '/run/docker/netns/default' }));
+    expect(doc.namespaces.map((n) => n.inode).sort()).toEqual([4026531833, 4026532184]);
+  });
+
+  it('replays sample-web\'s cgroup limits and usage, its overlay root and its network; the others have no limits', async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    const web = byName(doc, 'sample-web') as Detailed;
+    // `docker run --cpus 0.5 --memory 64m --pids-limit 50`, as cpu.cfs_quota_us 50000 over
+    // cpu.cfs_period_us 100000, memory.limit_in_bytes 67108864 and pids.max 50.
+    expect(web.limits).toMatchObject({ cpuCores: 0.5, cpuPeriodUsec: 100000, memoryBytes: 67108864, pids: 50 });
+    // memory.usage_in_bytes and pids.current read at capture time.
+    expect(web.usage).toMatchObject({ memoryBytes: 634880, pids: 3 });
+    expect(web.rootfs).toMatchObject({ fsType: 'overlay', hostPath: `/var/lib/docker/overlay2/${WEB_LAYER}/merged` });
+    expect(web.rootfs?.overlay?.upperdir?.layerId).toBe(WEB_LAYER);
+    expect(web.rootfs?.overlay?.lowerdirs.map((l) => [l.role, l.layerId])).toEqual([
+      ['init', null],
+      ['image', IMAGE_LAYER],
+    ]);
+    expect(web.network).toMatchObject({ mode: 'private', netns: 4026532184, sharedWith: [`docker/${SIDECAR}`] });
+    const eth0 = web.network?.interfaces.find((i) => i.name === 'eth0');
+    expect(eth0).toMatchObject({ ipv4: ['172.17.0.2/16'], peer: { name: 'veth225c140', hostNs: true, bridge: 'docker0' } });
+    for (const name of ['sample-sidecar', 'sample-hostnet']) {
+      expect((byName(doc, name) as Detailed).limits).toMatchObject({ cpuCores: null, memoryBytes: null, pids: null });
     }
+    expect((byName(doc, 'sample-hostnet') as Detailed).network).toMatchObject({ mode: 'host', netns: 4026531833 });
+  });
+
+  it('ps shows sample-web\'s memory and pids against its limits', async () => {
+    const r = await ctrscope(['--root', root, 'ps']);
+    expect(r.code).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.includes('sample-web'));
+    expect(line).toMatch(/\s620K\/64M\s+3\/50\s/);
   });
 });
 

@@ -17,13 +17,13 @@ describe('deriveCgroupLayout', () => {
     expect(layout.mounts.find((m) => m.version === 2)?.mountPoint).toBe('/sys/fs/cgroup/unified');
     expect(layout.mounts.find((m) => m.controllers.includes('name=systemd'))?.mountPoint).toBe('/sys/fs/cgroup/systemd');
     // A container's /proc/<pid>/cgroup lines map to directories under those mounts.
-    const lines = parsePidCgroup(readFileSync('samples/hybrid-docker/proc/10644/cgroup', 'utf8'));
+    const lines = parsePidCgroup(readFileSync('samples/hybrid-docker/proc/678/cgroup', 'utf8'));
     const cpuacct = lines.find((l) => l.controllers.includes('cpuacct'));
     const mount = cpuacct && mountForLine(layout, cpuacct);
-    expect(mount && cpuacct && cgroupDir(mount, cpuacct.path)).toBe('/sys/fs/cgroup/cpuacct/docker/294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a');
+    expect(mount && cpuacct && cgroupDir(mount, cpuacct.path)).toBe('/sys/fs/cgroup/cpuacct/docker/9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483');
     const v2 = lines.find((l) => l.hierarchyId === 0);
     const v2mount = v2 && mountForLine(layout, v2);
-    expect(v2mount && v2 && cgroupDir(v2mount, v2.path)).toBe('/sys/fs/cgroup/unified/docker/294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a');
+    expect(v2mount && v2 && cgroupDir(v2mount, v2.path)).toBe('/sys/fs/cgroup/unified/docker/9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483');
   });
 
   it('hybrid: Ubuntu 18.04 with co-mounted cpu,cpuacct and net_cls,net_prio', () => {

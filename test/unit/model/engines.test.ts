@@ -17,7 +17,7 @@ describe('matchCgroupPath on captured /proc/<pid>/cgroup files', () => {
   const primary = (file: string): string => primaryCgroupPath(parsePidCgroup(readFileSync(file, 'utf8')));
 
   it.each([
-    ['samples/hybrid-docker/proc/10644/cgroup', { engine: 'docker', id: '294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a' }],
+    ['samples/hybrid-docker/proc/678/cgroup', { engine: 'docker', id: '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483' }],
     ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/200/cgroup', { engine: 'docker', id: 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f' }],
     [
       'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/300/cgroup',

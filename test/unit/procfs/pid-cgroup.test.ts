@@ -4,11 +4,11 @@ import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
 import { ParseError } from '../../../collectors/read.js';
 
 const upstream = (p: string): string => readFileSync(`samples/upstream-excerpts/${p}`, 'utf8');
-const WEB = '294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a';
+const WEB = '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483';
 
 describe('parsePidCgroup', () => {
-  it('reads a docker container on the hybrid test VM (samples/hybrid-docker pid 10644)', () => {
-    const lines = parsePidCgroup(readFileSync('samples/hybrid-docker/proc/10644/cgroup', 'utf8'));
+  it('reads a docker container on the hybrid test VM (samples/hybrid-docker pid 678)', () => {
+    const lines = parsePidCgroup(readFileSync('samples/hybrid-docker/proc/678/cgroup', 'utf8'));
     expect(lines).toHaveLength(10);
     expect(lines[0]).toEqual({ hierarchyId: 9, controllers: ['name=systemd'], path: `/docker/${WEB}` });
     expect(lines[9]).toEqual({ hierarchyId: 0, controllers: [], path: `/docker/${WEB}` });

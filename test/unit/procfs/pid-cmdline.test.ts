@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { parseCmdline } from '../../../collectors/procfs/pid-cmdline.js';
 
 describe('parseCmdline', () => {
-  it('splits a recorded shim command line (samples/hybrid-docker pid 10625)', () => {
-    expect(parseCmdline(readFileSync('samples/hybrid-docker/proc/10625/cmdline'))).toEqual([
+  it('splits a recorded shim command line (samples/hybrid-docker pid 656)', () => {
+    expect(parseCmdline(readFileSync('samples/hybrid-docker/proc/656/cmdline'))).toEqual([
       '/usr/bin/containerd-shim-runc-v2',
       '-namespace',
       'moby',
       '-id',
-      '294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a',
+      '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483',
       '-address',
       '/var/run/docker/containerd/containerd.sock',
     ]);

@@ -4,9 +4,9 @@ import { parseNsLink } from '../../../collectors/procfs/pid-ns.js';
 import { ParseError } from '../../../collectors/read.js';
 
 describe('parseNsLink', () => {
-  it('reads the recorded links of samples/hybrid-docker (sample-web, pid 10644)', () => {
-    expect(parseNsLink(readlinkSync('samples/hybrid-docker/proc/10644/ns/net'))).toEqual({ type: 'net', inode: 4026533276 });
-    expect(parseNsLink(readlinkSync('samples/hybrid-docker/proc/10644/ns/pid_for_children'))).toEqual({ type: 'pid', inode: 4026533275 });
+  it('reads the recorded links of samples/hybrid-docker (sample-web, pid 678)', () => {
+    expect(parseNsLink(readlinkSync('samples/hybrid-docker/proc/678/ns/net'))).toEqual({ type: 'net', inode: 4026532184 });
+    expect(parseNsLink(readlinkSync('samples/hybrid-docker/proc/678/ns/pid_for_children'))).toEqual({ type: 'pid', inode: 4026532183 });
     expect(parseNsLink(readlinkSync('samples/hybrid-docker/proc/2/ns/mnt'))).toEqual({ type: 'mnt', inode: 4026531832 });
   });
 

@@ -4,18 +4,18 @@ import { parsePidStat } from '../../../collectors/procfs/pid-stat.js';
 import { ParseError } from '../../../collectors/read.js';
 
 describe('parsePidStat', () => {
-  it('reads a container init from samples/hybrid-docker (sample-web, pid 10644)', () => {
-    const s = parsePidStat(readFileSync('samples/hybrid-docker/proc/10644/stat', 'utf8'));
+  it('reads a container init from samples/hybrid-docker (sample-web, pid 678)', () => {
+    const s = parsePidStat(readFileSync('samples/hybrid-docker/proc/678/stat', 'utf8'));
     expect(s).toEqual({
-      pid: 10644,
+      pid: 678,
       comm: 'sleep',
       state: 'S',
-      ppid: 10625,
+      ppid: 656,
       kernelThread: false,
-      utimeTicks: 1,
-      stimeTicks: 0,
+      utimeTicks: 0,
+      stimeTicks: 1,
       numThreads: 1,
-      starttimeTicks: 155490,
+      starttimeTicks: 672925,
       rssPages: 316,
     });
   });

@@ -6,14 +6,14 @@ import { ParseError } from '../../../collectors/read.js';
 const upstream = (p: string): string => readFileSync(`samples/upstream-excerpts/${p}`, 'utf8');
 
 describe('parsePidStatus', () => {
-  it('reads a docker container init, tab separated (samples/hybrid-docker pid 10644)', () => {
-    const s = parsePidStatus(readFileSync('samples/hybrid-docker/proc/10644/status', 'utf8'));
+  it('reads a docker container init, tab separated (samples/hybrid-docker pid 678)', () => {
+    const s = parsePidStatus(readFileSync('samples/hybrid-docker/proc/678/status', 'utf8'));
     expect(s).toEqual({
       name: 'sleep',
-      ppid: 10625,
+      ppid: 656,
       uids: [0, 0, 0, 0],
       gids: [0, 0, 0, 0],
-      nspid: [10644, 1],
+      nspid: [678, 1],
       capInh: '0000000000000000',
       capPrm: '00000000a80425fb',
       capEff: '00000000a80425fb',
@@ -22,7 +22,7 @@ describe('parsePidStatus', () => {
       seccomp: 2,
       seccompFilters: 1,
       noNewPrivs: false,
-      vmRssKiB: 1384,
+      vmRssKiB: 1380,
     });
   });
 

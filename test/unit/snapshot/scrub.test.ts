@@ -7,7 +7,7 @@ const S = SCRUBBED;
 
 describe('scrubArgv', () => {
   it('leaves what the collectors need: shim and conmon identifiers, data roots', () => {
-    const shim = ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'moby', '-id', '294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a', '-address', '/var/run/docker/containerd/containerd.sock'];
+    const shim = ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'moby', '-id', '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483', '-address', '/var/run/docker/containerd/containerd.sock'];
     expect(scrubArgv(shim)).toEqual(shim);
     const conmon = ['/usr/bin/conmon', '--api-version', '1', '-c', 'a'.repeat(64), '-u', 'a'.repeat(64), '-r', '/usr/bin/runc', '-b', '/var/lib/containers/storage/overlay-containers/x/userdata', '-n', 'web', '--exit-dir', '/run/libpod/exits'];
     expect(scrubArgv(conmon)).toEqual(conmon);
@@ -43,7 +43,7 @@ describe('scrubFile', () => {
   });
 
   it('scrubs a docker config.v2.json, which still parses to the same name, image and labels', () => {
-    const path = '/var/lib/docker/containers/294e2348362339b72f3d60e44a746ed67227b2bb72f24c6332622b6c7786840a/config.v2.json';
+    const path = '/var/lib/docker/containers/9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483/config.v2.json';
     const doc = JSON.parse(readFileSync(`samples/hybrid-docker${path}`, 'utf8')) as { Config: Record<string, unknown>; Args: string[] };
     doc.Config['Env'] = ['PATH=/bin', 'DB_PASSWORD=hunter2'];
     doc.Args = ['-c', 'sleep 1', '--token', 'tok'];
