@@ -1,6 +1,6 @@
 /**
  * The grouping rules of src/model/reconstruct.ts on hand-built process tables. Namespace inodes
- * and cgroup lines follow samples/hybrid-docker; each case changes one thing a live host does.
+ * and cgroup lines follow the first recording of samples/hybrid-docker (since recorded again); each case changes one thing a live host does.
  */
 import { describe, expect, it } from 'vitest';
 import type { CgroupLine } from '../../../src/model/cgroup.js';
