@@ -19,17 +19,8 @@ function rootfsToJson(r: RootFs): Record<string, unknown> {
     overlay:
       o === null
         ? null
-        : {
-            lowerdirs: o.lowerdirs.map(layerToJson),
-            dataDirs: o.dataDirs.map(layerToJson),
-            upperdir: o.upperdir === null ? null : layerToJson(o.upperdir),
-            workdir: o.workdir,
-            index: o.index,
-            metacopy: o.metacopy,
-            redirectDir: o.redirectDir,
-            volatile: o.volatile,
-            userxattr: o.userxattr,
-          },
+        : // The model's own fields, in its order; only the layers need converting.
+          { ...o, lowerdirs: o.lowerdirs.map(layerToJson), dataDirs: o.dataDirs.map(layerToJson), upperdir: o.upperdir === null ? null : layerToJson(o.upperdir) },
     ...(r.upperSize ? { upperSize: r.upperSize } : {}),
   };
 }
