@@ -82,3 +82,18 @@ describe('a process that exits mid-scan', () => {
     expect(collectSnapshot(root, { nowMs: Date.now() }).processes.length).toBeGreaterThan(1);
   });
 });
+
+describe('bad --interval values', () => {
+  it.each([
+    [['ps', '--interval', 'abc']],
+    [['ps', '--interval', '-1']],
+    [['ps', '--interval', '']],
+    [['--root', 'samples/hybrid-docker', 'inspect', 'sample-web', '--interval', '999']],
+  ])('ctrscope %j: one line naming the option, exit 2', async (args) => {
+    const r = await ctrscope(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ctrscope: --interval .*: expected seconds from 0 to 60/);
+  });
+});
