@@ -242,3 +242,22 @@ describeWith(['root', 'docker', 'tmux'], 'ctrscope top with a busy --cpus 0.5 co
     expect(rows[0]).toContain(busy);
   });
 });
+
+describeWith(['root', 'tmux'], 'ctrscope top on a host without containers', () => {
+  afterAll(() => shQuiet('tmux', ['-L', session, 'kill-server']));
+
+  it('the built bin offers the bundled sample, and d opens it', async () => {
+    // A fresh pid namespace with its own /proc: the dashboard sees one process and no container,
+    // which is what the quick start's `npx ctrscope top` shows on an empty host.
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-c', REPO, `unshare --pid --fork --mount-proc node ${MAIN} top`);
+    await until((x) => x.includes('No containers on this host. Press d'), 'the offer of the recorded host');
+    // Keys sent while blessed still talks to the terminal can be lost: press until it answers.
+    await waitFor(() => {
+      keys('d');
+      return waitForSync(() => screen().includes('[recorded'), 1000);
+    }, 20_000, 'the recorded host');
+    const s = await until((x) => x.includes('sample-web'), 'the sample containers');
+    expect(s).toContain('samples/hybrid-docker');
+    expect(s).toMatch(/containers 3 \(docker 3\)/);
+  });
+});

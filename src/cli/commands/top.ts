@@ -65,11 +65,14 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
   };
 }
 
-/** The bundled sample, found next to the package whether running from src/ (tests) or dist/. */
+/**
+ * The bundled sample, found in the package above this module: src/cli/commands/ when tests run
+ * the sources, dist/ or dist/chunks/ in the built bin, dist/src/cli/commands/ from tsc.
+ */
 function findSample(): HostRoot | null {
-  for (const up of ['../../../', '../../../../']) {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
     try {
-      return openHostRoot(new URL(up + SAMPLE, import.meta.url).pathname);
+      return openHostRoot(new URL(SAMPLE, dir).pathname);
     } catch (err) {
       if (!(err instanceof RootError)) throw err;
     }
