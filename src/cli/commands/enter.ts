@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Command } from 'commander';
-import { checkPrivileges, enter, EnterError, type EnterErrorKind, type EnterReport, type EnterResult } from '../../actions/enter.js';
+import type { EnterErrorKind, EnterReport, EnterResult } from '../../actions/enter.js';
 import type { NsType } from '../../model/namespace.js';
 import { JOIN_ORDER } from '../../model/enter-plan.js';
 import { describeTarget } from '../../model/target.js';
@@ -79,6 +79,8 @@ export function registerEnter(program: Command, deps: Deps): void {
         throw new ExitWith(EXIT.usage, 'name the namespaces to join: --mnt --uts --ipc --net --pid --user --cgroup --time, or --all');
       }
       const root = openRoot(g);
+      // Loaded here: it binds libc through koffi (a native addon), which no other command needs.
+      const { checkPrivileges, enter, EnterError } = await import('../../actions/enter.js');
       const fail = (e: unknown): never => {
         if (e instanceof EnterError) throw new ExitWith(EXIT_FOR[e.kind], e.message);
         throw e;
