@@ -3,7 +3,7 @@
  * capture-pane out, asserted on content, never on whole screens), and --batch --json checked
  * against the schema and against what docker itself says.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -244,12 +244,18 @@ describeWith(['root', 'docker', 'tmux'], 'ctrscope top with a busy --cpus 0.5 co
 });
 
 describeWith(['root', 'tmux'], 'ctrscope top on a host without containers', () => {
-  afterAll(() => shQuiet('tmux', ['-L', session, 'kill-server']));
+  const command = `unshare --pid --fork --mount-proc node ${MAIN} top`;
+  const dashboards = (): string => spawnSync('pgrep', ['-f', `^node ${MAIN} top$`], { encoding: 'utf8' }).stdout.trim();
+  afterAll(() => {
+    shQuiet('tmux', ['-L', session, 'kill-server']);
+    shQuiet('pkill', ['-KILL', '-f', `^node ${MAIN} top$`]);
+  });
 
-  it('the built bin offers the bundled sample, and d opens it', async () => {
+  it('the built bin offers the bundled sample, d opens it, and a closed terminal ends it', async () => {
     // A fresh pid namespace with its own /proc: the dashboard sees one process and no container,
-    // which is what the quick start's `npx ctrscope top` shows on an empty host.
-    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-c', REPO, `unshare --pid --fork --mount-proc node ${MAIN} top`);
+    // which is what the quick start's `npx ctrscope top` shows on an empty host. As that
+    // namespace's init it also gets no default action for SIGHUP: only its own handler ends it.
+    tmux('new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-c', REPO, command);
     await until((x) => x.includes('No containers on this host. Press d'), 'the offer of the recorded host');
     // Keys sent while blessed still talks to the terminal can be lost: press until it answers.
     await waitFor(() => {
@@ -259,5 +265,19 @@ describeWith(['root', 'tmux'], 'ctrscope top on a host without containers', () =
     const s = await until((x) => x.includes('sample-web'), 'the sample containers');
     expect(s).toContain('samples/hybrid-docker');
     expect(s).toMatch(/containers 3 \(docker 3\)/);
+
+    // A recorded host does not change, so the dashboard soon has nothing to redraw; a write to
+    // the closed terminal would fail and end it anyway. Wait for a still screen, then hang up:
+    // only the SIGHUP handler can end it now.
+    let last = '';
+    await waitFor(() => {
+      const now = screen();
+      const still = now === last;
+      last = now;
+      return still || (execFileSync('sleep', ['1.5']), undefined);
+    }, 20_000, 'a still screen');
+    expect(dashboards()).not.toBe('');
+    tmux('kill-server');
+    await waitFor(() => dashboards() === '' || undefined, 10_000, 'the dashboard to exit after its terminal closed');
   });
 });

@@ -27,6 +27,8 @@ export interface DashboardOptions {
   readonly runCtrscope: (args: readonly string[]) => Promise<number>;
   /** A recorded host to offer when the live one has no containers. */
   readonly sample: { readonly label: string; open(): FrameSource } | null;
+  /** Aborting it closes the dashboard as `q` does (the caller wires it to SIGHUP and SIGTERM). */
+  readonly stop?: AbortSignal;
   /** Terminal streams; default process.stdin/stdout. */
   readonly input?: NodeJS.ReadStream;
   readonly output?: NodeJS.WriteStream;
@@ -155,6 +157,8 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     };
 
     panels.onKey(onKey);
+    if (opts.stop?.aborted) return finish();
+    opts.stop?.addEventListener('abort', () => finish(), { once: true });
     panels.onResize(() => {
       if (!frame) return;
       state = reconcile(state, view());

@@ -27,6 +27,8 @@ import type { FrameSource } from '../../../views/tui/app.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../program.js';
 
+const STOP_SIGNALS = ['SIGHUP', 'SIGTERM'] as const;
+
 /** The recorded host offered when the live one has no containers (see samples/). */
 const SAMPLE = 'samples/hybrid-docker';
 
@@ -116,13 +118,24 @@ export function registerTop(program: Command, deps: Deps): void {
       if (opts.batch) return runBatch(source, opts, deps);
       const { runDashboard } = await import('../../../views/tui/app.js');
       const sample = root.dir === '/' ? findSample() : null;
-      await runDashboard({
-        source,
-        intervalMs: opts.interval * 1000,
-        // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
-        runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
-        sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
-      });
+      // A closed terminal (SIGHUP) or a `kill` (SIGTERM) restores the terminal and ends top like
+      // `q`. Handled, not left to the default action, which the kernel does not take for the init
+      // of a pid namespace (ctrscope as a container's first process): it would run on unseen.
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      for (const s of STOP_SIGNALS) process.once(s, onSignal);
+      try {
+        await runDashboard({
+          source,
+          intervalMs: opts.interval * 1000,
+          // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
+          runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
+          sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
+          stop: stop.signal,
+        });
+      } finally {
+        for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      }
     });
 }
 
