@@ -181,15 +181,21 @@ export class KeptFiles implements HostRoot {
   readonly dir: string;
   private readonly base: HostRoot;
   private readonly maxOpen: number;
+  private readonly oneRecord: (hostPath: string) => boolean;
   private fds = new Map<string, number>();
   private used = new Set<string>();
   private buf = Buffer.allocUnsafe(16384);
 
-  constructor(base: HostRoot, maxOpen = defaultMaxOpen()) {
+  /**
+   * @param oneRecord says which files the kernel generates as a single seq_file record (a
+   *   process's stat, a cgroup's value files): those take one pread instead of two (see pread).
+   */
+  constructor(base: HostRoot, maxOpen = defaultMaxOpen(), oneRecord: (hostPath: string) => boolean = () => false) {
     this.base = base;
     this.kind = base.kind;
     this.dir = base.dir;
     this.maxOpen = maxOpen;
+    this.oneRecord = oneRecord;
   }
 
   /** Descriptors held now (for tests and the memory bound). */
@@ -211,14 +217,21 @@ export class KeptFiles implements HostRoot {
     }
     this.used.add(hostPath);
     try {
-      return ok(this.pread(fd));
+      return ok(this.pread(fd, this.oneRecord(hostPath)));
     } catch {
       this.close(hostPath, fd);
       return this.base.readText(hostPath);
     }
   }
 
-  private pread(fd: number): string {
+  /**
+   * The whole file from offset 0: read until a read returns 0, or, for a file generated as one
+   * record, until a read returns less than asked. A seq_file shows one record whole into a buffer
+   * it grows to fit, and a read returns it all when the caller's buffer is large enough
+   * (fs/seq_file.c seq_read_iter); a file of many records (mountinfo, cgroup.procs) can stop
+   * short at the end of its own page-sized buffer with more to come.
+   */
+  private pread(fd: number, oneRecord: boolean): string {
     let len = 0;
     for (;;) {
       if (len === this.buf.length) {
@@ -226,9 +239,10 @@ export class KeptFiles implements HostRoot {
         this.buf.copy(bigger);
         this.buf = bigger;
       }
-      const n = fs.readSync(fd, this.buf, len, this.buf.length - len, len);
-      if (n === 0) break;
+      const want = this.buf.length - len;
+      const n = fs.readSync(fd, this.buf, len, want, len);
       len += n;
+      if (n === 0 || (oneRecord && n < want)) break;
     }
     return this.buf.toString('utf8', 0, len);
   }
