@@ -33,6 +33,8 @@ export interface CollectOptions {
   readonly childNamespaces?: boolean;
   /** What a repeated collector (top) carries from one refresh to the next; see RefreshCache. */
   readonly cache?: RefreshCache;
+  /** With `scanner`: processes whose counters are read even on a quiet host (ScanOptions.fresh). */
+  readonly fresh?: ReadonlySet<number>;
 }
 
 /**
@@ -254,7 +256,7 @@ function sameInputs(prev: HostSnapshot, cur: Omit<ReconstructInput, 'processes'>
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: ReadGap[] = [];
   const scanner = opts.scanner ?? new ProcessScanner(root);
-  const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true });
+  const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) });
   const host = readHostNs(root);
   const hostNs = host.ns;
   const readerNs = root.dir === '/' ? readNsSet(root, 'self') : null;
@@ -290,6 +292,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     hostNsSource: host.source,
     readerNs,
     processes,
+    ...(scan.sampled ? { sampled: scan.sampled } : {}),
     grouping,
     rootDiffers,
     runtimeStates: rs.states,

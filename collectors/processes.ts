@@ -21,6 +21,14 @@
  * cgroup.procs, systemd moving a process into a scope) shows in its new cgroup after at most
  * that many refreshes. Engines move a container's init before they exec its command, which is
  * seen at once.
+ *
+ * A quiet host costs almost nothing: when the /proc listing is the previous scan's and the
+ * kernel's last allocated pid (/proc/loadavg's last field) has not moved, no process was born,
+ * none died and no pid was reused, so the previous processes are returned without a read, except
+ * those in `fresh` (the container top shows in detail), whose stat is read as usual. What this
+ * misses until the next `revalidateEvery`-th scan, which reads everything: an exec without a fork
+ * (new comm and argv under the same pid), and the per-process counters (CPU time, state,
+ * threads, RSS) of processes not in `fresh`. ProcessScan.sampled says whose counters are new.
  */
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
@@ -55,6 +63,8 @@ export interface ProcessScan {
    * Always true for a scanner that does not reuse.
    */
   readonly changed: boolean;
+  /** Pids whose stat (CPU time, state, threads, RSS) was read by this scan; null: every process. */
+  readonly sampled: ReadonlySet<number> | null;
 }
 
 interface Stable {
@@ -75,6 +85,8 @@ export interface ScanOptions {
   readonly lean?: boolean;
   /** Also read pid_for_children and time_for_children (namespace pins, `ns`). */
   readonly childNamespaces?: boolean;
+  /** With a reusing scanner: processes whose stat is read even when the host is quiet. */
+  readonly fresh?: ReadonlySet<number>;
 }
 
 export class ProcessScanner {
@@ -94,7 +106,8 @@ export class ProcessScanner {
   constructor(root: HostRoot, reuse = false, revalidateEvery = 10) {
     this.root = root;
     this.reuse = reuse;
-    this.kept = reuse ? new KeptFiles(root) : null;
+    // stat, cgroup and loadavg are each one seq_file record (single_open in fs/proc).
+    this.kept = reuse ? new KeptFiles(root, undefined, () => true) : null;
     this.revalidateEvery = revalidateEvery;
   }
 
@@ -105,12 +118,17 @@ export class ProcessScanner {
   private identity = new Map<number, string>();
   /** Per pid, the cgroup lines of the previous scan (the same object while unchanged). */
   private lastCgroups = new Map<number, readonly CgroupLine[] | null>();
+  /** The previous scan (with what complete() added), its /proc listing and last allocated pid. */
+  private last: { scan: ProcessScan; byPid: Map<number, Process>; listing: readonly string[]; lastPid: string | null } | null = null;
 
   scan(opts: ScanOptions = {}): ProcessScan {
     this.opts = opts;
     this.fullPass = !this.reuse || this.scans++ % this.revalidateEvery === 0;
     const listing = this.root.readDir('/proc');
     if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
+    const lastPid = this.reuse ? this.lastAllocatedPid() : null;
+    const quiet = this.fullPass ? null : this.quietScan(listing.value, lastPid);
+    if (quiet) return quiet;
     const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
     const malformed: Gap[] = [];
     const processes: Process[] = [];
@@ -146,7 +164,41 @@ export class ProcessScanner {
     this.lastCgroups = nextCgroups;
     this.changed = false;
     this.kept?.sweep();
-    return { processes, stats, malformed, changed };
+    const result = { processes, stats, malformed, changed, sampled: null };
+    if (this.reuse) this.last = { scan: result, byPid: new Map(processes.map((p) => [p.pid, p])), listing: listing.value, lastPid };
+    return result;
+  }
+
+  /** /proc/loadavg's last field: moves with every pid the kernel allocates (fork, clone). */
+  private lastAllocatedPid(): string | null {
+    const r = (this.kept ?? this.root).readText('/proc/loadavg');
+    return r.ok ? (r.value.trim().split(' ').at(-1) ?? null) : null;
+  }
+
+  /** The previous scan again when nothing was born or died since (see the file header), or null. */
+  private quietScan(listing: readonly string[], lastPid: string | null): ProcessScan | null {
+    const last = this.last;
+    if (!last || lastPid === null || lastPid !== last.lastPid || listing.length !== last.listing.length) return null;
+    for (let i = 0; i < listing.length; i++) if (listing[i] !== last.listing[i]) return null;
+    const fresh = this.opts.fresh ?? new Set<number>();
+    const processes: Process[] = [];
+    const sampled = new Set<number>();
+    for (const old of last.byPid.values()) {
+      if (!fresh.has(old.pid)) {
+        processes.push(old);
+        continue;
+      }
+      const probe = new Map<number, Stable>();
+      const p = this.readProcess(old.pid, probe, []);
+      // Gone or exec'd since (its static data was read afresh): not quiet after all.
+      if (p === 'gone' || probe.get(old.pid) !== this.cache.get(old.pid)) return null;
+      processes.push(p);
+      sampled.add(old.pid);
+    }
+    const result = { ...last.scan, processes, changed: this.changed, sampled };
+    this.changed = false;
+    this.last = { ...last, scan: result, byPid: new Map(processes.map((p) => [p.pid, p])) };
+    return result;
   }
 
   private readProcess(pid: number, nextCache: Map<number, Stable>, malformed: Gap[]): Process | 'gone' {
@@ -208,7 +260,10 @@ export class ProcessScanner {
       this.cache.set(p.pid, stable);
       this.changed = true;
       const stat: PidStat = { pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads };
-      return this.toProcess(p.pid, stat, stable, p.cgroups, [...p.gaps, ...extra.gaps]);
+      const completed = this.toProcess(p.pid, stat, stable, p.cgroups, [...p.gaps, ...extra.gaps]);
+      // A quiet next scan returns the previous processes: these, with what was just read.
+      if (this.last?.byPid.get(p.pid) === p) this.last.byPid.set(p.pid, completed);
+      return completed;
     });
   }
 

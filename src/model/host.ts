@@ -22,6 +22,11 @@ export interface HostSnapshot {
   /** The namespaces of the process doing the reading (live only): tells a pid-namespaced view. */
   readonly readerNs: NsSet | null;
   readonly processes: readonly Process[];
+  /**
+   * Pids whose per-process counters (CPU time, state, threads, RSS) were read for this snapshot;
+   * the others' are from an earlier refresh (a repeated scan of a quiet host). Absent: everyone's.
+   */
+  readonly sampled?: ReadonlySet<number>;
   /** The collector's first grouping pass, reused by the model (same processes by pid). */
   readonly grouping?: Grouping;
   readonly rootDiffers: ReadonlyMap<number, boolean>;

@@ -15,7 +15,8 @@ import { buildRows, type ContainerRow } from './view-model.js';
 
 /** Where frames come from: the CLI builds it over a HostRoot, the dashboard just asks. */
 export interface FrameSource {
-  next(): TopFrame;
+  /** The next refresh; `detail` names the container shown in detail, whose processes' CPU time, state and threads must be current. */
+  next(detail?: string | null): TopFrame;
   /** `--root` to pass to a relaunched ctrscope, or null for the live host. */
   readonly rootArg: string | null;
 }
@@ -77,7 +78,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       const started = Date.now();
       try {
         if (!state.paused || frame === null) {
-          frame = source.next();
+          frame = source.next(state.detail);
           rows = buildRows(frame);
           history.push(frame);
           state = reconcile(state, view());

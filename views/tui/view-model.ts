@@ -331,7 +331,10 @@ export function hostLines(frame: TopFrame): string[] {
   ];
 }
 
-/** Per-process CPU over the interval, matched by pid AND start time so a reused pid never diffs. */
+/**
+ * Per-process CPU over the interval, matched by pid AND start time so a reused pid never diffs,
+ * for processes whose counters were read in both refreshes (HostSnapshot.sampled).
+ */
 export function processCpuPercent(frame: TopFrame): Map<number, number> {
   const out = new Map<number, number>();
   const prev = frame.prev?.snapshot;
@@ -343,6 +346,7 @@ export function processCpuPercent(frame: TopFrame): Map<number, number> {
   for (const p of cur.processes) {
     const b = before.get(p.pid);
     if (!b || b.starttimeTicks !== p.starttimeTicks) continue;
+    if (cur.sampled?.has(p.pid) === false || prev.sampled?.has(p.pid) === false) continue;
     const ticks = p.utimeTicks + p.stimeTicks - (b.utimeTicks + b.stimeTicks);
     out.set(p.pid, Math.max(0, (ticks / cur.clockTicksPerSec / dt) * 100));
   }

@@ -6,8 +6,9 @@
  * per-container stats. The TUI is imported lazily, so `ps` and `inspect` never load blessed.
  *
  * Steady state is cheap (scripts/bench-top.mjs): when the scan reports no process change, the
- * previous refresh's grouping, engine metadata and containers are reused, so a refresh is the
- * scan's stat/cgroup preads, the cgroup counters and the render. Every SLOW_EVERY refreshes the
+ * previous refresh's grouping, engine metadata and containers are reused, and on a quiet host
+ * (no process born or gone) the scan reads no process but the one in the detail view, so a
+ * refresh is the /proc listing, the cgroup counters and the render. Every SLOW_EVERY refreshes the
  * model is rebuilt from scratch and the per-namespace root decisions re-read, which bounds how
  * long a change no cheap signal reports can go unseen (an engine renaming a container, a mount
  * over a namespace's `/` after we read its mountinfo).
@@ -21,6 +22,7 @@ import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host
 import { ProcessScanner } from '../../../collectors/processes.js';
 import type { TopFrame } from '../../model/container-stats.js';
 import { buildHostModel, type HostModel } from '../../model/host-model.js';
+import { containerKey } from '../../model/reconstruct.js';
 import { topFrameToJson } from '../../../views/json/top.js';
 import { renderTopFrame } from '../../../views/text/top.js';
 import type { FrameSource } from '../../../views/tui/app.js';
@@ -39,12 +41,14 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
   let seq = 0;
   let pending: TopFrame | null = null;
   const cache: RefreshCache = { rootDiffers: new Map(), previous: null };
-  const collect = (): TopFrame => {
+  const collect = (detail?: string | null): TopFrame => {
     if (seq % SLOW_EVERY === 0) {
       cache.previous = null;
       cache.rootDiffers.clear();
     }
-    const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner, cache });
+    const shown = detail ? prev?.containers.find((c) => containerKey(c) === detail) : undefined;
+    const fresh = new Set(shown?.processes.map((m) => m.pid));
+    const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner, cache, fresh });
     // Same grouping and metadata objects: the containers built from them still hold.
     const model = prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
     cache.previous = snapshot;
@@ -59,8 +63,8 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
       pending = collect();
       return pending;
     },
-    next() {
-      const f = pending ?? collect();
+    next(detail) {
+      const f = pending ?? collect(detail);
       pending = null;
       return f;
     },

@@ -55,8 +55,10 @@ describe('ProcessScanner with reuse (top)', () => {
     expect(before?.cmdline).toEqual(['sleep', '100001']);
     expect(before?.cgroups?.some((l) => l.path.startsWith('/docker/'))).toBe(true);
     scanner.scan({ lean: false });
-    // Files rewritten in place, as the kernel serves a new process's files at the same path.
+    // Files rewritten in place, as the kernel serves a new process's files at the same path;
+    // reusing the pid allocated it again, which moves /proc/loadavg's last pid.
     rewriteStat(join(dir, `proc/${PID}/stat`), 'nginx', 999999);
+    writeFileSync(join(dir, 'proc/loadavg'), '0.66 0.65 0.64 1/155 1002\n');
     writeFileSync(join(dir, `proc/${PID}/cgroup`), '9:name=systemd:/\n8:pids:/\n0::/\n');
     writeFileSync(join(dir, `proc/${PID}/cmdline`), 'nginx\0-g\0daemon off;\0');
     const after = scanner.scan({ lean: false });
@@ -108,6 +110,70 @@ describe('ProcessScanner with reuse (top)', () => {
     } finally {
       child.kill('SIGKILL');
     }
+  });
+
+  it('on a quiet host returns the previous processes, reading only the fresh ones', async () => {
+    // A busy child: its CPU time moves between two scans, if its stat is read.
+    const busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
+    try {
+      const pid = busy.pid as number;
+      const scanner = new ProcessScanner(openHostRoot('/'), true, 1000);
+      await new Promise((r) => setTimeout(r, 100));
+      const fresh = new Set([pid]);
+      // Other processes on the host may fork between two scans: then the scan is a full one
+      // (sampled null). Try until a pair of scans finds the host quiet.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const a = scanner.scan({ lean: true, fresh });
+        await new Promise((r) => setTimeout(r, 30));
+        const b = scanner.scan({ lean: true, fresh });
+        if (b.sampled === null) continue;
+        expect(b.changed).toBe(false);
+        expect([...b.sampled]).toEqual([pid]);
+        expect(b.processes.map((p) => p.pid)).toEqual(a.processes.map((p) => p.pid));
+        // Not read again: the very objects of the previous scan, but for the fresh one.
+        const reused = b.processes.filter((p, i) => p === a.processes[i]);
+        expect(reused.length).toBe(a.processes.length - 1);
+        const before = a.processes.find((p) => p.pid === pid);
+        const after = b.processes.find((p) => p.pid === pid);
+        expect(after).not.toBe(before);
+        expect((after?.utimeTicks ?? 0) + (after?.stimeTicks ?? 0)).toBeGreaterThan((before?.utimeTicks ?? 0) + (before?.stimeTicks ?? 0));
+        return;
+      }
+      throw new Error('the host never stayed quiet for 30 ms in 50 tries');
+    } finally {
+      busy.kill('SIGKILL');
+    }
+  });
+
+  it('a fork or an exit ends the quiet: everyone is read again', async () => {
+    const scanner = new ProcessScanner(openHostRoot('/'), true, 1000);
+    scanner.scan({ lean: true });
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      const s = scanner.scan({ lean: true });
+      expect(s.sampled).toBeNull();
+      expect(s.changed).toBe(true);
+      expect(s.processes.find((p) => p.pid === child.pid)?.comm).toBe('sleep');
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await new Promise((r) => child.on('exit', r));
+    const s = scanner.scan({ lean: true });
+    expect(s.sampled).toBeNull();
+    expect(s.processes.map((p) => p.pid)).not.toContain(child.pid);
+  });
+
+  it('what complete() added survives a quiet scan', () => {
+    const dir = copyOfSample();
+    const scanner = new ProcessScanner(openHostRoot(dir), true, 1000);
+    const first = scanner.scan({ lean: true });
+    expect(first.processes.find((p) => p.pid === PID)?.nspid).toBeNull();
+    scanner.complete(first.processes, new Set([PID]));
+    const quiet = scanner.scan({ lean: true });
+    expect(quiet.sampled).not.toBeNull();
+    expect(quiet.changed).toBe(true);
+    expect(quiet.processes.find((p) => p.pid === PID)?.nspid).toEqual([PID, 1]);
+    expect(scanner.scan({ lean: true }).changed).toBe(false);
   });
 });
 

@@ -66,6 +66,13 @@ describe('top view-model', () => {
     const withPrev = { ...f, prev: { snapshot: snapshot({ takenAtMs: 0, processes: [p(10, 5, 50), p(11, 6, 0)] }), containers: [], pods: [] } };
     // 100 ticks at 100 Hz over 2 s: half a CPU. pid 11 is another process now: no figure.
     expect(processCpuPercent(withPrev)).toEqual(new Map([[10, 50]]));
+    // A quiet refresh read pid 12 only: pid 10's counters are an earlier refresh's, no figure.
+    const quiet = { ...withPrev, model: { ...withPrev.model, snapshot: { ...withPrev.model.snapshot, processes: [p(10, 5, 150), p(12, 7, 80)], sampled: new Set([12]) } } };
+    const prevAlso12 = { ...quiet, prev: { ...withPrev.prev, snapshot: { ...withPrev.prev.snapshot, processes: [p(10, 5, 50), p(12, 7, 0)] } } };
+    expect(processCpuPercent(prevAlso12)).toEqual(new Map([[12, 40]]));
+    // Read now, but not in the previous refresh: the difference spans more than one interval.
+    const prevQuiet = { ...prevAlso12, prev: { ...prevAlso12.prev, snapshot: { ...prevAlso12.prev.snapshot, sampled: new Set([10]) } } };
+    expect(processCpuPercent(prevQuiet)).toEqual(new Map());
   });
 
   it('renders the detail sections from the model', () => {
