@@ -53,13 +53,38 @@ function locate(layout: CgroupLayout, target: ResourceTarget, controller: string
 const locateV2 = (layout: CgroupLayout, target: ResourceTarget, what: string): Where =>
   locateOn(layout.mounts.find((m) => m.version === 2), target, what);
 
+type Locations = Readonly<Record<'cpu' | 'cpuacct' | 'cpuset' | 'memory' | 'pids' | 'io' | 'freezer' | 'pressure', Where>>;
+
+/** Per target (an immutable object top keeps while its containers stay), where its files are. */
+const located = new WeakMap<ResourceTarget, { readonly layout: CgroupLayout; readonly where: Locations; readonly dirs: Readonly<Record<string, string>> }>();
+
+function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locations; dirs: Readonly<Record<string, string>> } {
+  const hit = located.get(target);
+  if (hit?.layout === layout) return hit;
+  const where: Locations = {
+    cpu: locate(layout, target, 'cpu'),
+    cpuacct: locate(layout, target, 'cpuacct'),
+    cpuset: locate(layout, target, 'cpuset'),
+    memory: locate(layout, target, 'memory'),
+    pids: locate(layout, target, 'pids'),
+    io: mountForController(layout, 'blkio') ? locate(layout, target, 'blkio') : locate(layout, target, 'io'),
+    freezer: locate(layout, target, 'freezer'),
+    pressure: locateV2(layout, target, 'pressure'),
+  };
+  const dirs: Record<string, string> = {};
+  for (const [k, w] of Object.entries(where)) if (!isUnknown(w)) dirs[k] = w.dir;
+  const entry = { layout, where, dirs };
+  located.set(target, entry);
+  return entry;
+}
+
 /**
  * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`)
- * and CFS throttling (`cpu.stat`), with the clock read right after the usage counter.
+ * and CFS throttling (`cpu.stat`), with the clock read right after the usage counter. Without
+ * `throttling` a v1 host's separate cpu.stat is not read (the caller knows there is no quota).
  */
-export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number): CpuCounters {
-  const acct = locate(layout, target, 'cpuacct');
-  const cpu = locate(layout, target, 'cpu');
+export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, throttling = true): CpuCounters {
+  const { cpuacct: acct, cpu } = locateAll(layout, target).where;
   let usageUsec: Known<number>;
   let stat: Known<CpuStat> | null = null;
   if (isUnknown(acct)) usageUsec = acct;
@@ -72,7 +97,10 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
   }
   const atMs = clock();
   if (isUnknown(cpu)) stat = cpu;
-  else if (stat === null || isUnknown(acct) || acct.dir !== cpu.dir) stat = read(root, `${cpu.dir}/cpu.stat`, parseCpuStat);
+  else if (stat !== null && !isUnknown(acct) && acct.dir === cpu.dir) {
+    // v2: the file usage_usec came from holds the throttling counters too.
+  } else if (throttling) stat = read(root, `${cpu.dir}/cpu.stat`, parseCpuStat);
+  else stat = unknown('cpu.stat: not read while the cgroup has no CFS quota (nothing is throttled)');
   // On v2 the nr_* keys appear only where the cpu controller is enabled for the cgroup.
   return {
     atMs,
@@ -256,19 +284,8 @@ function readFreezer(root: HostRoot, fz: Where): CgroupSample['freezer'] {
  * container, and the figures top does not show (v1 kmem usage and failcnt, the freezer state).
  */
 export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, slow?: CgroupSample): CgroupSample {
-  const where: Record<string, Where> = {
-    cpu: locate(layout, target, 'cpu'),
-    cpuacct: locate(layout, target, 'cpuacct'),
-    cpuset: locate(layout, target, 'cpuset'),
-    memory: locate(layout, target, 'memory'),
-    pids: locate(layout, target, 'pids'),
-    io: mountForController(layout, 'blkio') ? locate(layout, target, 'blkio') : locate(layout, target, 'io'),
-    freezer: locate(layout, target, 'freezer'),
-    pressure: locateV2(layout, target, 'pressure'),
-  };
-  const dirs: Record<string, string> = {};
-  for (const [k, w] of Object.entries(where)) if (!isUnknown(w)) dirs[k] = w.dir;
-  const at = (k: string): Where => where[k] as Where;
+  const { where, dirs } = locateAll(layout, target);
+  const at = (k: keyof Locations): Where => where[k];
   const pressure = (name: string) => {
     const p = at('pressure');
     return isUnknown(p) ? p : read(root, `${p.dir}/${name}.pressure`, parsePressure);
@@ -276,7 +293,7 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
   const pids = at('pids');
   return {
     dirs,
-    counters: readCpuCounters(root, layout, target, clock),
+    counters: readCpuCounters(root, layout, target, clock, slow?.cpu.quotaUsec !== 'unlimited'),
     cpu: slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset')),
     memory: readMemory(root, at('memory'), slow?.memory),
     pids: isUnknown(pids)
