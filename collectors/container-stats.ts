@@ -51,7 +51,9 @@ const sameDirs = (a: Readonly<Record<string, string>>, b: Readonly<Record<string
 export function createStatsCollector(root: HostRoot, clock: () => number = () => performance.now()): StatsCollector {
   // Where the cgroup hierarchies are mounted does not change under a running top: read it once.
   const { layout, gap } = readCgroupLayout(root);
-  const files = new KeptFiles(root);
+  // Only a cgroup's value files are read here, each shown as one seq_file record
+  // (kernel/cgroup/cgroup.c cgroup_seqfile_show); the pid lists (cgroup.procs) are not.
+  const files = new KeptFiles(root, undefined, () => true);
   let lastTargets: { containers: HostModel['containers'] | null; targets: ReturnType<typeof resourceTargets> } = { containers: null, targets: new Map() };
   let prev = new Map<string, Previous>();
   let prevNet = new Map<number, { atMs: number; rxBytes: number; txBytes: number }>();
