@@ -346,12 +346,23 @@ function finish(
     shaped.push({ d, init, ns: init.namespaces, priv: privateTypes(init.namespaces, input.hostNs) });
   }
 
-  // 6. joined and partial members, among processes nobody claimed.
+  // 6. joined and partial members, among processes nobody claimed. A process is compared only
+  // with the containers that keep one of its namespace inodes privately, in container order.
   const partials = new Map<string, PartialMember[]>();
+  const keepers = new Map<number, number[]>();
+  shaped.forEach((s, i) => {
+    for (const t of s.priv) {
+      const ino = s.ns[t];
+      if (ino !== undefined) keepers.set(ino, [...(keepers.get(ino) ?? []), i]);
+    }
+  });
   for (const p of input.processes) {
     if (assigned.has(p.pid) || monitors.has(p.pid) || p.kernelThread) continue;
-    for (const s of shaped) {
-      if (s.priv.length === 0) continue;
+    const near = new Set<number>();
+    for (const ino of Object.values(p.namespaces)) for (const i of keepers.get(ino) ?? []) near.add(i);
+    if (near.size === 0) continue;
+    for (const i of [...near].sort((a, b) => a - b)) {
+      const s = shaped[i] as Shaped;
       const shared = s.priv.filter((t) => p.namespaces[t] === s.ns[t]);
       if (shared.length === 0) continue;
       if (shared.length === s.priv.length && nsEqual(p.namespaces, s.ns)) {
