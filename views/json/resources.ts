@@ -6,16 +6,31 @@
  */
 import { isUnknown, type ContainerResources } from '../../src/model/resources.js';
 
-function plain(v: unknown, path: string, reasons: Record<string, string>): unknown {
+/** `limits.cpuCores`, `usage.io[0].readBytes`: where an Unknown sat, for `resources.unknown`. */
+const pathOf = (at: readonly (string | number)[]): string => at.reduce<string>((p, s) => (typeof s === 'number' ? `${p}[${s}]` : p === '' ? s : `${p}.${s}`), '');
+
+/** JSON-ready copy: 'unlimited' and Unknown become null, each Unknown's reason kept by path. */
+function plain(v: unknown, at: (string | number)[], reasons: Record<string, string>): unknown {
   if (v === 'unlimited') return null;
   if (isUnknown(v)) {
-    reasons[path] = v.unknown;
+    reasons[pathOf(at)] = v.unknown;
     return null;
   }
-  if (Array.isArray(v)) return v.map((x, i) => plain(x, `${path}[${i}]`, reasons));
+  if (Array.isArray(v)) {
+    return v.map((x: unknown, i) => {
+      at.push(i);
+      const r = plain(x, at, reasons);
+      at.pop();
+      return r;
+    });
+  }
   if (typeof v === 'object' && v !== null) {
     const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[k] = plain(x, path === '' ? k : `${path}.${k}`, reasons);
+    for (const k of Object.keys(v)) {
+      at.push(k);
+      o[k] = plain((v as Record<string, unknown>)[k], at, reasons);
+      at.pop();
+    }
     return o;
   }
   return v;
@@ -23,8 +38,8 @@ function plain(v: unknown, path: string, reasons: Record<string, string>): unkno
 
 export function resourcesToJson(r: ContainerResources): { limits: unknown; usage: unknown; resources: Record<string, unknown> } {
   const reasons: Record<string, string> = {};
-  const limits = plain(r.limits, 'limits', reasons);
-  const usage = plain(r.usage, 'usage', reasons);
+  const limits = plain(r.limits, ['limits'], reasons);
+  const usage = plain(r.usage, ['usage'], reasons);
   return {
     limits,
     usage,
