@@ -68,6 +68,7 @@ function cpuTicks(pid) {
 }
 const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const alive = (pid) => existsSync(`/proc/${pid}`);
+const shq = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 
 function parents() {
   const out = new Map();
@@ -148,7 +149,7 @@ async function measureBatch() {
 }
 
 async function measureDashboard() {
-  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', 'bench', `exec ${process.execPath} ${MAIN} top --interval 1`);
+  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', 'bench', `exec ${[process.execPath, MAIN].map(shq).join(' ')} top --interval 1`);
   tmuxSocket = tmux('display-message', '-p', '-t', 'bench', '#{socket_path}').trim();
   const serverPid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pid}'));
   const panePid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pane_pid}'));
