@@ -1,53 +1,199 @@
 #!/usr/bin/env node
 /**
- * What steady-state `ctrscope top` costs. Builds N hand-made containers (unshare --pid --mount,
- * each in its own v1 cpu, cpuacct, memory and pids cgroups so the resource columns are read for
- * every one of them), runs `top --batch` at a 1 s interval on the compiled build, skips the
- * first WARMUP seconds (start-up and the first, uncached scan), then measures over DURATION
- * seconds: CPU used by top in percent of one core (utime + stime from /proc/<pid>/stat) and its
- * RSS at the start and end of the window. In the same run, one `lsns` pass over the same host is
- * timed as the reference. Needs root and `npm run build`.
+ * What steady-state `ctrscope top` costs, for issue #7's target: with 300 hand-made containers,
+ * at most 3% of one core at a 1 s interval, and memory flat over 10 minutes.
+ *
+ * Builds N hand-made containers (unshare --pid --mount, each in its own v1 cpu, cpuacct, memory
+ * and pids cgroups so the resource columns are read for every one of them), then measures, one
+ * after the other (never both at once: the CPU figures would share the machine's cores):
+ *   1. `top --batch --interval 1`, output discarded;
+ *   2. the full-screen dashboard `top --interval 1` (blessed) in a 160x50 pane of a private tmux
+ *      server (`tmux -L ctrscope-bench-top-<pid>`), after checking that it drew its header row
+ *      and container rows.
+ * Each skips the first WARMUP seconds (start-up and the first, uncached scan), then over DURATION
+ * seconds reads the node process's CPU (utime + stime of all its threads, /proc/<pid>/stat) and
+ * samples its RSS (VmRSS, /proc/<pid>/status) every few seconds. It prints CPU in percent of one
+ * core and per refresh, and RSS at start and end, min, max and the least-squares slope in MiB
+ * per minute: over a long window (`300 600`) a slope near 0 means memory is flat, a steady
+ * positive slope means it grows. For the dashboard, the tmux server's own CPU (what drawing the
+ * pane costs a terminal) is printed apart; it is not top's.
+ * In the same run, lsns over the same host is timed (mean of LSNS_RUNS runs) as the reference,
+ * and each top's CPU per refresh is printed as a multiple of one lsns run.
+ * Everything it makes (containers, cgroups, tmux server and socket) is named
+ * ctrscope-bench-top-<pid>* and removed on exit, Ctrl-C, SIGTERM/SIGHUP and failure.
+ * Needs root, tmux, lsns and `npm run build`.
  *
  *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--json]
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
 const DURATION = Number(args[1] ?? 30);
 const WARMUP = 5;
+// RSS every 5 s over a long window, at least ~10 samples over a short one.
+const SAMPLE_EVERY = Math.max(1, Math.min(5, DURATION / 10));
+const LSNS_RUNS = 5;
 const JSON_OUT = process.argv.includes('--json');
 const MAIN = fileURLToPath(new URL('../dist/ctrscope.mjs', import.meta.url));
 const CG = '/sys/fs/cgroup';
 const CTRLS = ['cpu', 'cpuacct', 'memory', 'pids'].filter((c) => existsSync(`${CG}/${c}`));
 const prefix = `ctrscope-bench-top-${process.pid}`;
+const TMUX = ['-f', '/dev/null', '-L', prefix];
+const COLS = 160;
+const LINES = 50;
 const HZ = 100; // USER_HZ, as in collect.ts
 const kids = [];
+let batchTop = null;
+let tmuxSocket = null;
+
+if (!Number.isInteger(N) || N < 1 || !(DURATION >= 1)) {
+  console.error('usage: node scripts/bench-top.mjs [N containers >= 1] [DURATION seconds >= 1] [--json]');
+  process.exit(2);
+}
 
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
+const MiB = (kib) => Number((kib / 1024).toFixed(1));
+const tmux = (...a) => execFileSync('tmux', [...TMUX, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-function cpuTicks(pid) {
+function statFields(pid) {
   const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return st.slice(st.lastIndexOf(')') + 2).split(' ');
+}
+function cpuTicks(pid) {
+  const f = statFields(pid);
   return Number(f[11]) + Number(f[12]);
 }
 const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+const alive = (pid) => existsSync(`/proc/${pid}`);
+const shq = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 
 function parents() {
   const out = new Map();
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
-      const st = readFileSync(`/proc/${e}/stat`, 'utf8');
-      out.set(Number(e), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+      out.set(Number(e), Number(statFields(e)[1]));
     } catch {}
   }
   return out;
 }
 
+/** Least-squares slope of ys over xs. */
+function slope(xs, ys) {
+  const n = xs.length;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i] - mx) * (ys[i] - my);
+    den += (xs[i] - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+/**
+ * Skips WARMUP seconds, then measures `pid` over DURATION seconds. `others` are pids whose CPU
+ * is read over the same window but reported apart (the tmux server).
+ */
+async function measure(pid, others = {}) {
+  await sleep(WARMUP);
+  const t0 = performance.now();
+  const c0 = cpuTicks(pid);
+  const o0 = Object.fromEntries(Object.entries(others).map(([k, p]) => [k, cpuTicks(p)]));
+  const samples = [];
+  for (;;) {
+    const t = (performance.now() - t0) / 1000;
+    if (!alive(pid)) throw new Error(`the measured top (pid ${pid}) exited ${t.toFixed(1)} s into the window; run it by hand to see why`);
+    samples.push([t, rssKiB(pid)]);
+    if (t >= DURATION) break;
+    await sleep(Math.min(SAMPLE_EVERY, DURATION - t));
+  }
+  const c1 = cpuTicks(pid);
+  const secs = (performance.now() - t0) / 1000;
+  const o1 = Object.fromEntries(Object.entries(others).map(([k, p]) => [k, cpuTicks(p)]));
+  const rss = samples.map(([, r]) => r);
+  const pct = (ticks) => Number(((ticks / HZ / secs) * 100).toFixed(2));
+  return {
+    seconds: Number(secs.toFixed(1)),
+    cpuPercentOfOneCore: pct(c1 - c0),
+    cpuMsPerRefresh: Number((((c1 - c0) / HZ) * 1000 / secs).toFixed(1)),
+    rssKiB: {
+      start: rss[0],
+      end: rss[rss.length - 1],
+      min: Math.min(...rss),
+      max: Math.max(...rss),
+      slopeMiBPerMinute: Number(slope(samples.map(([t]) => t / 60), rss.map((r) => r / 1024)).toFixed(3)),
+      samples: samples.map(([t, r]) => [Number(t.toFixed(1)), r]),
+    },
+    ...Object.fromEntries(Object.keys(others).map((k) => [`${k}CpuPercentOfOneCore`, pct(o1[k] - o0[k])])),
+  };
+}
+
+async function measureBatch() {
+  batchTop = spawn(MAIN, ['top', '--batch', '--interval', '1', '--count', String(WARMUP + DURATION + 30)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    return await measure(batchTop.pid);
+  } finally {
+    // Gone before the dashboard starts, so the two never share the cores.
+    const done = batchTop.exitCode !== null || batchTop.signalCode !== null;
+    const exited = done ? Promise.resolve() : new Promise((r) => batchTop.once('exit', r));
+    batchTop.kill('SIGTERM');
+    if ((await Promise.race([exited, sleep(5).then(() => 'timeout')])) === 'timeout') batchTop.kill('SIGKILL');
+    await exited;
+    batchTop = null;
+  }
+}
+
+async function measureDashboard() {
+  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', 'bench', `exec ${[process.execPath, MAIN].map(shq).join(' ')} top --interval 1`);
+  tmuxSocket = tmux('display-message', '-p', '-t', 'bench', '#{socket_path}').trim();
+  const serverPid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pid}'));
+  const panePid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pane_pid}'));
+  // `exec` makes the pane's process node itself; should a shell stay in between, take its child.
+  let pid = panePid;
+  if (!readFileSync(`/proc/${panePid}/cmdline`, 'utf8').includes(MAIN)) {
+    pid = [...parents()].find(([, ppid]) => ppid === panePid)?.[0];
+    if (pid === undefined) throw new Error(`no ctrscope process under tmux pane pid ${panePid}`);
+  }
+  // It must have drawn before it is measured: the header row and container rows under it.
+  let screen = '';
+  for (let t = 0; t < 100; t++) {
+    screen = tmux('capture-pane', '-p', '-t', 'bench');
+    const rows = screen.split('\n');
+    const h = rows.findIndex((l) => /^NAME\s+ID\s/.test(l));
+    if (h >= 0 && rows.slice(h + 1).filter((l) => /^\S+\s+\S+/.test(l)).length >= Math.min(N, 10)) break;
+    screen = '';
+    await sleep(0.2);
+  }
+  if (screen === '') throw new Error(`the dashboard drew no NAME header with container rows within 20 s; see \`tmux -L ${prefix} attach\` while it runs`);
+  const result = await measure(pid, { tmuxServer: serverPid });
+  tmux('send-keys', '-t', 'bench', 'q');
+  for (let t = 0; t < 50 && alive(pid); t++) await sleep(0.1);
+  result.quitOnQ = !alive(pid);
+  return result;
+}
+
+const seenByPs = () => JSON.parse(execFileSync(MAIN, ['ps', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 })).containers.length;
+
+function lsnsReference() {
+  // Its CPU time as the children's time of the shell that ran it.
+  const ref = spawnSync('sh', ['-c', `for i in $(seq ${LSNS_RUNS}); do lsns >/dev/null 2>&1; done; cat /proc/$$/stat`], { encoding: 'utf8' });
+  const f = ref.stdout.slice(ref.stdout.lastIndexOf(')') + 2).split(' ');
+  return Number((((Number(f[13]) + Number(f[14])) / HZ) * 1000 / LSNS_RUNS).toFixed(1));
+}
+
+let cleaned = false;
 function cleanup() {
+  if (cleaned) return;
+  cleaned = true;
+  batchTop?.kill('SIGKILL');
+  spawnSync('tmux', [...TMUX, 'kill-server'], { stdio: 'ignore' });
+  // tmux leaves its socket file behind when its server exits.
+  rmSync(tmuxSocket ?? `${process.env.TMUX_TMPDIR ?? '/tmp'}/tmux-${process.getuid()}/${prefix}`, { force: true });
   for (const k of kids) k.kill('SIGKILL');
   execFileSync('sleep', ['0.5']);
   for (let i = 0; i < N; i++) {
@@ -71,8 +217,25 @@ function cleanup() {
   }
 }
 
+function print(r) {
+  const ratio = (m) => (r.lsnsCpuMsPerRun > 0 ? `${(m.cpuMsPerRefresh / r.lsnsCpuMsPerRun).toFixed(2)}x one lsns run` : 'lsns took under a tick');
+  const mode = (title, m) => {
+    console.log(`${title}, ${m.seconds} s after ${WARMUP} s of warm-up:`);
+    console.log(`  CPU  ${m.cpuPercentOfOneCore}% of one core (${m.cpuMsPerRefresh} ms per 1 s refresh, ${ratio(m)})`);
+    const s = m.rssKiB;
+    console.log(`  RSS  start ${MiB(s.start)} MiB, end ${MiB(s.end)} MiB, min ${MiB(s.min)}, max ${MiB(s.max)} (${s.samples.length} samples), slope ${s.slopeMiBPerMinute} MiB/min`);
+  };
+  const seen = r.containersSeen === r.containersSeenAtEnd ? '' : `, ${r.containersSeenAtEnd} at the end (NOT comparable: others came or went)`;
+  console.log(`${N} hand-made containers of this run; ctrscope saw ${r.containersSeen} containers on the host${seen}`);
+  mode('ctrscope top --batch --interval 1', r.batch);
+  mode(`ctrscope top --interval 1 (dashboard, tmux ${COLS}x${LINES})`, r.dashboard);
+  console.log(`  tmux server drawing it: ${r.dashboard.tmuxServerCpuPercentOfOneCore}% of one core (not counted above)${r.dashboard.quitOnQ ? '' : '; top did NOT quit on q within 5 s'}`);
+  console.log(`reference: one lsns run ${r.lsnsCpuMsPerRun} ms CPU (mean of ${LSNS_RUNS})`);
+}
+
 async function main() {
-  for (let i = 0; i < N; i++) kids.push(spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '3600'], { stdio: 'ignore' }));
+  // --kill-child: should unshare die before its child is in our cgroups, the child dies too.
+  for (let i = 0; i < N; i++) kids.push(spawn('unshare', ['--fork', '--kill-child', '--pid', '--mount', '--mount-proc', 'sleep', '3600'], { stdio: 'ignore' }));
   // unshare forks: the container is its child (pid 1 inside). Find them all in one /proc pass.
   let inits = [];
   for (let t = 0; t < 100; t++) {
@@ -88,46 +251,43 @@ async function main() {
       writeFileSync(`${CG}/${c}/${prefix}-${i}/cgroup.procs`, String(pid));
     }
   });
-
-  const top = spawn(MAIN, ['top', '--batch', '--interval', '1', '--count', String(WARMUP + DURATION + 5)], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await sleep(WARMUP);
-  const t0 = performance.now();
-  const c0 = cpuTicks(top.pid);
-  const r0 = rssKiB(top.pid);
-  await sleep(DURATION);
-  const c1 = cpuTicks(top.pid);
-  const r1 = rssKiB(top.pid);
-  const secs = (performance.now() - t0) / 1000;
-  top.kill('SIGTERM');
-
-  // lsns reference: its CPU time as the children's time of the shell that ran it.
-  const ref = spawnSync('sh', ['-c', 'lsns >/dev/null 2>&1; cat /proc/$$/stat'], { encoding: 'utf8' });
-  const f = ref.stdout.slice(ref.stdout.lastIndexOf(')') + 2).split(' ');
-  const lsnsMs = ((Number(f[13]) + Number(f[14])) / HZ) * 1000;
+  // Other containers on the host cost top (and lsns) too: say how many there were, at both ends
+  // of the run, since a change between makes the figures incomparable.
+  const containersSeen = seenByPs();
+  const batch = await measureBatch();
+  const dashboard = await measureDashboard();
+  const lsnsCpuMsPerRun = lsnsReference();
+  const containersSeenAtEnd = seenByPs();
+  const times = (m) => (lsnsCpuMsPerRun > 0 ? Number((m.cpuMsPerRefresh / lsnsCpuMsPerRun).toFixed(2)) : null);
 
   const result = {
     containers: N,
-    seconds: Number(secs.toFixed(1)),
-    topCpuPercentOfOneCore: Number(((((c1 - c0) / HZ) / secs) * 100).toFixed(2)),
-    topCpuMsPerRefresh: Number(((((c1 - c0) / HZ) * 1000) / secs).toFixed(1)),
-    topRssKiB: { start: r0, end: r1 },
-    lsnsCpuMsPerRun: lsnsMs,
+    containersSeen,
+    containersSeenAtEnd,
+    // The batch figures under their original names, for earlier readers of --json.
+    seconds: batch.seconds,
+    topCpuPercentOfOneCore: batch.cpuPercentOfOneCore,
+    topCpuMsPerRefresh: batch.cpuMsPerRefresh,
+    topRssKiB: { start: batch.rssKiB.start, end: batch.rssKiB.end },
+    lsnsCpuMsPerRun,
+    batch: { ...batch, perRefreshInLsnsRuns: times(batch) },
+    dashboard: { ...dashboard, perRefreshInLsnsRuns: times(dashboard), columns: COLS, lines: LINES },
   };
   if (JSON_OUT) console.log(JSON.stringify(result));
-  else {
-    console.log(`ctrscope top --batch, ${N} hand-made containers, ${result.seconds} s after ${WARMUP} s of warm-up:`);
-    console.log(`  CPU ${result.topCpuPercentOfOneCore}% of one core (${result.topCpuMsPerRefresh} ms per 1 s refresh)`);
-    console.log(`  RSS ${(r0 / 1024).toFixed(1)} MiB at start, ${(r1 / 1024).toFixed(1)} MiB at end`);
-    console.log(`  reference: one lsns run ${lsnsMs} ms CPU`);
-  }
+  else print(result);
 }
 
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 try {
   await main();
+} catch (e) {
+  process.exitCode = 1;
+  console.error(`bench-top: ${e instanceof Error ? e.message.trim().replaceAll('\n', '; ') : e}`);
 } finally {
   cleanup();
 }
