@@ -24,6 +24,11 @@ const session = `${prefix}-tmux`;
 function tmux(...args: string[]): string {
   return execFileSync('tmux', ['-L', session, ...args], { encoding: 'utf8' });
 }
+/** Stop our tmux server and remove its socket, which tmux leaves behind in its directory. */
+function stopTmux(): void {
+  shQuiet('tmux', ['-L', session, 'kill-server']);
+  rmSync(join(process.env['TMUX_TMPDIR'] ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, session), { force: true });
+}
 const screen = (): string => tmux('capture-pane', '-p', '-t', session).replace(/\n$/, '');
 const keys = (...k: string[]): void => void tmux('send-keys', '-t', session, ...k);
 const type = (text: string): void => void tmux('send-keys', '-t', session, '-l', text);
@@ -50,7 +55,7 @@ function startImage(dir: string): void {
 }
 
 function cleanup(dir: string): void {
-  shQuiet('tmux', ['-L', session, 'kill-server']);
+  stopTmux();
   for (const n of names) shQuiet('docker', ['rm', '-f', n]);
   shQuiet('docker', ['rmi', '-f', image]);
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -247,7 +252,7 @@ describeWith(['root', 'tmux'], 'ctrscope top on a host without containers', () =
   const command = `unshare --pid --fork --mount-proc node ${MAIN} top`;
   const dashboards = (): string => spawnSync('pgrep', ['-f', `^node ${MAIN} top$`], { encoding: 'utf8' }).stdout.trim();
   afterAll(() => {
-    shQuiet('tmux', ['-L', session, 'kill-server']);
+    stopTmux();
     shQuiet('pkill', ['-KILL', '-f', `^node ${MAIN} top$`]);
   });
 
