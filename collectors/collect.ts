@@ -15,9 +15,10 @@ import { readNspawnMetadata } from './engines/nspawn.js';
 import { readStorageMetadata, type LibpodState } from './engines/podman.js';
 import { collectRuntimeStates, runtimeStateMetadata } from './engines/runtime-state.js';
 import { readParsed, type HostRoot } from './host-root.js';
+import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
-import type { Read } from './read.js';
+import { parseWith, type Read } from './read.js';
 import { ProcessScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -39,21 +40,23 @@ export interface CollectOptions {
 
 /**
  * Work top does not redo every refresh. The owner (top's frame source) decides how long each
- * entry lives: it clears rootDiffers and drops `previous` every few refreshes, so that what no
- * cheap signal reports (a mount over a namespace's `/` after we read it, an engine's metadata
- * file rewritten by a rename) shows within that bound.
+ * entry lives: it drops `previous` every few refreshes, so that what no cheap signal reports (an
+ * engine's metadata file rewritten by a rename) shows within that bound, and clears rootDiffers
+ * as well when it has no mount watch.
  */
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
   layout?: { layout: CgroupLayout; gap: ReadGap | null };
   /**
    * Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers), so a
-   * namespace's mountinfo is read once, not every refresh. The kernel's change signal is
-   * poll(POLLPRI) on an open mountinfo (fs/proc_namespace.c mounts_poll), which Node cannot wait
-   * on without a native binding; a namespace's `/` changes while its container is set up
-   * (pivot_root before the exec), so the owner's periodic clear is the bound instead.
+   * namespace's mountinfo is read once, not every refresh. A namespace's `/` changes while its
+   * container is set up (pivot_root before the exec); with `mounts`, the kernel says which
+   * namespaces' mount tables changed and only their entries are dropped, otherwise the owner's
+   * periodic clear is the bound.
    */
   readonly rootDiffers: Map<number, boolean>;
+  /** The kernel's change signal for mount namespaces (poll on kept mountinfo descriptors); null where it cannot be had. */
+  readonly mounts?: MountWatch | null;
   /**
    * The previous refresh's snapshot: when the scan reports no change and the host namespaces,
    * root decisions and runtime state files are the same, its grouping and engine metadata are
@@ -130,10 +133,12 @@ const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
 
 /**
  * For each private mount namespace of a process no engine cgroup claims: is its `/` a different
- * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace.
+ * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace; with a
+ * cache and a mount watch, again only when the watch says the namespace's mounts changed.
  */
-function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, boolean>): Map<number, boolean> {
+function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, boolean>, watch?: MountWatch | null): Map<number, boolean> {
   const out = new Map<number, boolean>();
+  if (cache && watch) for (const ns of watch.changed()) cache.delete(ns);
   // The host's mountinfo is read when some namespace needs a decision (always, for one scan).
   let hostRoot: MountInfoEntry | undefined | null = null;
   const readHostRoot = (): boolean => {
@@ -160,7 +165,8 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     }
     if (hostRoot === null && !readHostRoot()) return out;
     if (!hostRoot) return out;
-    const r = readParsed(root, `/proc/${p.pid}/mountinfo`, parseMountInfo);
+    const path = `/proc/${p.pid}/mountinfo`;
+    const r = watch ? parseWith(path, watch.read(mnt, p.pid), parseMountInfo) : readParsed(root, path, parseMountInfo);
     if (!r.ok) {
       if (r.gap.reason !== 'absent' && r.gap.reason !== 'gone') gaps.push(r.gap);
       continue;
@@ -172,8 +178,12 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     // (fs/proc_namespace.c show_mountinfo skips paths seq_path_root cannot reach). Its root is
     // then a directory inside a host filesystem, not the host's `/`.
     out.set(mnt, rm === undefined || !sameMount(rm, hostRoot));
-    cache?.set(mnt, out.get(mnt) as boolean);
+    // Without a watch an entry lives until the owner's periodic clear; a namespace the watch
+    // could not take (past its bound) is read again every refresh instead.
+    if (!watch || watch.watching(mnt)) cache?.set(mnt, out.get(mnt) as boolean);
   }
+  if (cache) for (const ns of cache.keys()) if (!out.has(ns)) cache.delete(ns);
+  watch?.retain(new Set(out.keys()));
   return out;
 }
 
@@ -263,7 +273,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const cache = opts.cache;
   const { layout, gap } = cache ? (cache.layout ??= readCgroupLayout(root)) : readCgroupLayout(root);
   if (gap) gaps.push(gap);
-  const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps, cache?.rootDiffers);
+  const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps, cache?.rootDiffers, cache?.mounts);
   const rs = collectRuntimeStates(root);
   gaps.push(...rs.gaps);
   const first = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };

@@ -30,6 +30,15 @@ export interface HostRoot {
   resolve(hostPath: string): string;
   /** Listener for every successful or attempted read, used by `ctrscope snapshot`. */
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
+  /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
+  openFile?(hostPath: string): Read<OpenFile>;
+}
+
+/** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
+export interface OpenFile {
+  readonly fd: number;
+  readText(): Read<string>;
+  close(): void;
 }
 
 export interface FileStat {
@@ -56,6 +65,7 @@ class DirRoot implements HostRoot {
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
   readonly kind: 'live' | 'recorded';
   readonly dir: string;
+  private openBuf?: { bytes: Buffer };
   constructor(kind: 'live' | 'recorded', dir: string) {
     this.kind = kind;
     this.dir = dir;
@@ -99,6 +109,28 @@ class DirRoot implements HostRoot {
     } catch (err) {
       return { ok: false, gap: classifyFsError(err, hostPath) };
     }
+  }
+
+  openFile(hostPath: string): Read<OpenFile> {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.resolve(hostPath), 'r');
+    } catch (err) {
+      return { ok: false, gap: classifyFsError(err, hostPath) };
+    }
+    // One buffer for every file this root keeps open: reads are synchronous, never interleaved.
+    const buf = (this.openBuf ??= { bytes: Buffer.allocUnsafe(16384) });
+    return ok({
+      fd,
+      readText: () => {
+        try {
+          return ok(preadText(fd, buf, false));
+        } catch (err) {
+          return { ok: false, gap: classifyFsError(err, hostPath) };
+        }
+      },
+      close: () => closeQuietly(fd),
+    });
   }
 
   lstat(hostPath: string): Read<FileStat> {
@@ -184,11 +216,11 @@ export class KeptFiles implements HostRoot {
   private readonly oneRecord: (hostPath: string) => boolean;
   private fds = new Map<string, number>();
   private used = new Set<string>();
-  private buf = Buffer.allocUnsafe(16384);
+  private buf = { bytes: Buffer.allocUnsafe(16384) };
 
   /**
    * @param oneRecord says which files the kernel generates as a single seq_file record (a
-   *   process's stat, a cgroup's value files): those take one pread instead of two (see pread).
+   *   process's stat, a cgroup's value files): those take one pread instead of two (see preadText).
    */
   constructor(base: HostRoot, maxOpen = defaultMaxOpen(), oneRecord: (hostPath: string) => boolean = () => false) {
     this.base = base;
@@ -217,43 +249,16 @@ export class KeptFiles implements HostRoot {
     }
     this.used.add(hostPath);
     try {
-      return ok(this.pread(fd, this.oneRecord(hostPath)));
+      return ok(preadText(fd, this.buf, this.oneRecord(hostPath)));
     } catch {
       this.close(hostPath, fd);
       return this.base.readText(hostPath);
     }
   }
 
-  /**
-   * The whole file from offset 0: read until a read returns 0, or, for a file generated as one
-   * record, until a read returns less than asked. A seq_file shows one record whole into a buffer
-   * it grows to fit, and a read returns it all when the caller's buffer is large enough
-   * (fs/seq_file.c seq_read_iter); a file of many records (mountinfo, cgroup.procs) can stop
-   * short at the end of its own page-sized buffer with more to come.
-   */
-  private pread(fd: number, oneRecord: boolean): string {
-    let len = 0;
-    for (;;) {
-      if (len === this.buf.length) {
-        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-        this.buf.copy(bigger);
-        this.buf = bigger;
-      }
-      const want = this.buf.length - len;
-      const n = fs.readSync(fd, this.buf, len, want, len);
-      len += n;
-      if (n === 0 || (oneRecord && n < want)) break;
-    }
-    return this.buf.toString('utf8', 0, len);
-  }
-
   private close(hostPath: string, fd: number): void {
     this.fds.delete(hostPath);
-    try {
-      fs.closeSync(fd);
-    } catch {
-      // already closed: nothing held
-    }
+    closeQuietly(fd);
   }
 
   /** Close what was not read since the last sweep (exited processes, removed containers). */
@@ -282,6 +287,38 @@ export class KeptFiles implements HostRoot {
   }
   resolve(hostPath: string): string {
     return this.base.resolve(hostPath);
+  }
+}
+
+/**
+ * The whole file from offset 0: read until a read returns 0, or, for a file generated as one
+ * record, until a read returns less than asked. A seq_file shows one record whole into a buffer
+ * it grows to fit, and a read returns it all when the caller's buffer is large enough
+ * (fs/seq_file.c seq_read_iter); a file of many records (mountinfo, cgroup.procs) can stop
+ * short at the end of its own page-sized buffer with more to come. The buffer grows to fit and is
+ * reused.
+ */
+function preadText(fd: number, buf: { bytes: Buffer }, oneRecord: boolean): string {
+  let len = 0;
+  for (;;) {
+    if (len === buf.bytes.length) {
+      const bigger = Buffer.allocUnsafe(buf.bytes.length * 2);
+      buf.bytes.copy(bigger);
+      buf.bytes = bigger;
+    }
+    const want = buf.bytes.length - len;
+    const n = fs.readSync(fd, buf.bytes, len, want, len);
+    len += n;
+    if (n === 0 || (oneRecord && n < want)) break;
+  }
+  return buf.bytes.toString('utf8', 0, len);
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed: nothing held
   }
 }
 

@@ -9,9 +9,10 @@
  * previous refresh's grouping, engine metadata and containers are reused, and on a quiet host
  * (no process born or gone) the scan reads no process but the one in the detail view, so a
  * refresh is the /proc listing, the cgroup counters and the render. Every SLOW_EVERY refreshes the
- * model is rebuilt from scratch and the per-namespace root decisions re-read, which bounds how
- * long a change no cheap signal reports can go unseen (an engine renaming a container, a mount
- * over a namespace's `/` after we read its mountinfo).
+ * model is rebuilt from scratch, which bounds how long a change no cheap signal reports can go
+ * unseen (an engine renaming a container). A mount namespace's root decision is re-read only when
+ * the kernel says its mount table changed (collectors/mount-watch.ts: poll(2) on its kept
+ * mountinfo); where that cannot be had (koffi does not load), every SLOW_EVERY refreshes too.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -19,6 +20,7 @@ import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.
 import { createStatsCollector, SLOW_EVERY } from '../../../collectors/container-stats.js';
 import { collectHostSummary } from '../../../collectors/host-summary.js';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
+import { createMountWatch } from '../../../collectors/mount-watch.js';
 import { ProcessScanner } from '../../../collectors/processes.js';
 import type { TopFrame } from '../../model/container-stats.js';
 import { buildHostModel, type HostModel } from '../../model/host-model.js';
@@ -40,11 +42,11 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
   let prev: HostModel | null = null;
   let seq = 0;
   let pending: TopFrame | null = null;
-  const cache: RefreshCache = { rootDiffers: new Map(), previous: null };
+  const cache: RefreshCache = { rootDiffers: new Map(), previous: null, mounts: createMountWatch(root) };
   const collect = (detail?: string | null): TopFrame => {
     if (seq % SLOW_EVERY === 0) {
       cache.previous = null;
-      cache.rootDiffers.clear();
+      if (!cache.mounts) cache.rootDiffers.clear();
     }
     const shown = detail ? prev?.containers.find((c) => containerKey(c) === detail) : undefined;
     const fresh = new Set(shown?.processes.map((m) => m.pid));
