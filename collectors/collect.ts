@@ -52,9 +52,11 @@ export interface RefreshCache {
    * namespace's mountinfo is read once, not every refresh. A namespace's `/` changes while its
    * container is set up (pivot_root before the exec); with `mounts`, the kernel says which
    * namespaces' mount tables changed and only their entries are dropped, otherwise the owner's
-   * periodic clear is the bound.
+   * periodic clear is the bound. A decision also holds only while the process it was read
+   * through is there unchanged: a chroot moves no mount, and the chrooted command's exec (or the
+   * process's exit) is what shows it.
    */
-  readonly rootDiffers: Map<number, boolean>;
+  readonly rootDiffers: Map<number, RootDecision>;
   /** The kernel's change signal for mount namespaces (poll on kept mountinfo descriptors); null where it cannot be had. */
   readonly mounts?: MountWatch | null;
   /**
@@ -63,6 +65,14 @@ export interface RefreshCache {
    * reused instead of recomputed and re-read.
    */
   previous: HostSnapshot | null;
+}
+
+/** Whether a mount namespace's `/` differs from the host's, and the process it was read through. */
+export interface RootDecision {
+  readonly differs: boolean;
+  readonly pid: number;
+  readonly starttimeTicks: number;
+  readonly comm: string;
 }
 
 export function readNsSet(root: HostRoot, pid: number | 'self'): Record<string, number> {
@@ -136,9 +146,10 @@ const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
  * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace; with a
  * cache and a mount watch, again only when the watch says the namespace's mounts changed.
  */
-function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, boolean>, watch?: MountWatch | null): Map<number, boolean> {
+function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, RootDecision>, watch?: MountWatch | null): Map<number, boolean> {
   const out = new Map<number, boolean>();
   if (cache && watch) for (const ns of watch.changed()) cache.delete(ns);
+  const byPid = cache ? new Map(processes.map((p) => [p.pid, p])) : null;
   // The host's mountinfo is read when some namespace needs a decision (always, for one scan).
   let hostRoot: MountInfoEntry | undefined | null = null;
   const readHostRoot = (): boolean => {
@@ -159,9 +170,16 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     if (mnt === undefined || mnt === hostNs.mnt || tried.has(mnt)) continue;
     const known = cache?.get(mnt);
     if (known !== undefined) {
-      tried.add(mnt);
-      out.set(mnt, known);
-      continue;
+      const by = byPid?.get(known.pid);
+      if (by?.starttimeTicks === known.starttimeTicks && by.comm === known.comm) {
+        tried.add(mnt);
+        out.set(mnt, known.differs);
+        continue;
+      }
+      // Read through a process that exited or exec'd (perhaps after a chroot): decide again,
+      // through a fresh open, which fixes the root the mounts are shown against.
+      cache?.delete(mnt);
+      watch?.forget(mnt);
     }
     if (hostRoot === null && !readHostRoot()) return out;
     if (!hostRoot) return out;
@@ -180,7 +198,7 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     out.set(mnt, rm === undefined || !sameMount(rm, hostRoot));
     // Without a watch an entry lives until the owner's periodic clear; a namespace the watch
     // could not take (past its bound) is read again every refresh instead.
-    if (!watch || watch.watching(mnt)) cache?.set(mnt, out.get(mnt) as boolean);
+    if (!watch || watch.watching(mnt)) cache?.set(mnt, { differs: out.get(mnt) as boolean, pid: p.pid, starttimeTicks: p.starttimeTicks, comm: p.comm });
   }
   if (cache) for (const ns of cache.keys()) if (!out.has(ns)) cache.delete(ns);
   watch?.retain(new Set(out.keys()));

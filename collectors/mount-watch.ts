@@ -61,6 +61,8 @@ export interface MountWatch {
   watching(ns: number): boolean;
   /** Namespaces whose mount table changed since their last read; their descriptors are closed. One poll(2). */
   changed(): Set<number>;
+  /** Close ns's descriptor: its next read opens the file afresh (through another process, perhaps). */
+  forget(ns: number): void;
   /** Close the descriptors of namespaces not in live (their last process exited, or they need no read). */
   retain(live: ReadonlySet<number>): void;
   /** Descriptors held now. */
@@ -143,6 +145,10 @@ class PolledMountinfo implements MountWatch {
       }
     });
     return out;
+  }
+
+  forget(ns: number): void {
+    this.drop(ns);
   }
 
   retain(live: ReadonlySet<number>): void {

@@ -5,14 +5,15 @@
  * descriptor of a namespace whose last process exited is closed at the next refresh.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openHostRoot } from '../../collectors/host-root.js';
 import { createMountWatch, type MountWatch } from '../../collectors/mount-watch.js';
 import { createFrameSource } from '../../src/cli/commands/top.js';
-import { describeWith, sh, testPrefix, waitFor } from '../helpers/host.js';
+import { busyboxRootfs, describeWith, sh, testPrefix, waitFor } from '../helpers/host.js';
+import { SLOW_EVERY } from '../../collectors/container-stats.js';
 
 const mntNs = (pid: number | 'self'): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/mnt`))?.[1]);
 
@@ -132,5 +133,28 @@ describeWith(['root', 'unshare', 'nsenter'], 'mount watch (poll on kept mountinf
     const gone = source.next().model;
     expect(gone.snapshot.rootDiffers.has(c.ns)).toBe(false);
     expect(mountinfoFds(c.pid)).toEqual([]);
+  });
+
+  it('a chroot moves no mount: top re-decides when the process it read through execs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), `${prefix}-chroot-`));
+    dirs.push(dir);
+    busyboxRootfs(dir);
+    const go = join(dir, 'go');
+    // sh in its own mount namespace, same `/` as the host, until told to chroot into the rootfs.
+    const proc = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `while [ ! -e ${go} ]; do sleep 0.1; done; exec chroot ${dir} /bin/sleep 600`], { stdio: 'ignore' });
+    kids.push(proc);
+    const pid = proc.pid as number;
+    const ns = await waitFor(() => (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sh' && mntNs(pid) !== mntNs('self') ? mntNs(pid) : undefined), 10_000, 'sh in its own mount namespace');
+    const source = createFrameSource(openHostRoot('/'), { out: () => {}, err: () => {}, euid: 0, now: () => Date.now(), columns: 200 });
+    source.next();
+    expect(source.next().model.snapshot.rootDiffers.get(ns)).toBe(false);
+
+    writeFileSync(go, '');
+    await waitFor(() => (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' ? true : undefined), 10_000, 'the chrooted sleep');
+    // No mount table changed, so poll says nothing; the exec shows at the latest on the scan that
+    // reads every process (every SLOW_EVERY refreshes).
+    let seen = -1;
+    for (let i = 1; i <= SLOW_EVERY + 1 && seen < 0; i++) if (source.next().model.containers.some((c) => c.id === `ns-mnt-${ns}`)) seen = i;
+    expect(seen).toBeGreaterThan(0);
   });
 });
