@@ -52,8 +52,9 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
   // Where the cgroup hierarchies are mounted does not change under a running top: read it once.
   const { layout, gap } = readCgroupLayout(root);
   // Only a cgroup's value files are read here, each shown as one seq_file record
-  // (kernel/cgroup/cgroup.c cgroup_seqfile_show); the pid lists (cgroup.procs) are not.
-  const files = new KeptFiles(root, undefined, () => true);
+  // (kernel/cgroup/cgroup.c cgroup_seqfile_show); the pid lists (cgroup.procs) are not. The
+  // limits, read every SLOW_EVERY refreshes, stay open in between.
+  const files = new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY });
   let lastTargets: { containers: HostModel['containers'] | null; targets: ReturnType<typeof resourceTargets> } = { containers: null, targets: new Map() };
   let prev = new Map<string, Previous>();
   let prevNet = new Map<number, { atMs: number; rxBytes: number; txBytes: number }>();

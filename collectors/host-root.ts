@@ -204,30 +204,42 @@ export { gap };
  * Any failed pread therefore closes the descriptor and falls back to a fresh read through the
  * base root, which reports the new file (or the gap) exactly as an uncached read would.
  *
- * Bounded: sweep() (once per refresh) closes every descriptor not read since the previous sweep,
- * and at most `maxOpen` descriptors are kept (half of RLIMIT_NOFILE by default); beyond it files
- * are read the ordinary way.
+ * Bounded: sweep() (once per refresh) closes every descriptor not read in the last
+ * `keepUnread` + 1 sweeps (1 by default: since the previous one), and at most `maxOpen`
+ * descriptors are kept (half of RLIMIT_NOFILE by default); beyond it files are read the ordinary
+ * way.
  */
+export interface KeptFilesOptions {
+  readonly maxOpen?: number;
+  /**
+   * Which files the kernel generates as a single seq_file record (a process's stat, a cgroup's
+   * value files): those take one pread instead of two (see preadText).
+   */
+  readonly oneRecord?: (hostPath: string) => boolean;
+  /** Sweeps a descriptor survives unread: a reader of some files every n-th refresh keeps them. */
+  readonly keepUnread?: number;
+}
+
 export class KeptFiles implements HostRoot {
   readonly kind: 'live' | 'recorded';
   readonly dir: string;
   private readonly base: HostRoot;
   private readonly maxOpen: number;
   private readonly oneRecord: (hostPath: string) => boolean;
+  private readonly keepUnread: number;
   private fds = new Map<string, number>();
-  private used = new Set<string>();
+  /** Per kept path, the sweep count when it was last read. */
+  private readAt = new Map<string, number>();
+  private sweeps = 0;
   private buf = { bytes: Buffer.allocUnsafe(16384) };
 
-  /**
-   * @param oneRecord says which files the kernel generates as a single seq_file record (a
-   *   process's stat, a cgroup's value files): those take one pread instead of two (see preadText).
-   */
-  constructor(base: HostRoot, maxOpen = defaultMaxOpen(), oneRecord: (hostPath: string) => boolean = () => false) {
+  constructor(base: HostRoot, opts: KeptFilesOptions = {}) {
     this.base = base;
     this.kind = base.kind;
     this.dir = base.dir;
-    this.maxOpen = maxOpen;
-    this.oneRecord = oneRecord;
+    this.maxOpen = opts.maxOpen ?? defaultMaxOpen();
+    this.oneRecord = opts.oneRecord ?? (() => false);
+    this.keepUnread = opts.keepUnread ?? 0;
   }
 
   /** Descriptors held now (for tests and the memory bound). */
@@ -247,7 +259,7 @@ export class KeptFiles implements HostRoot {
       }
       this.fds.set(hostPath, fd);
     }
-    this.used.add(hostPath);
+    this.readAt.set(hostPath, this.sweeps);
     try {
       return ok(preadText(fd, this.buf, this.oneRecord(hostPath)));
     } catch {
@@ -258,19 +270,19 @@ export class KeptFiles implements HostRoot {
 
   private close(hostPath: string, fd: number): void {
     this.fds.delete(hostPath);
+    this.readAt.delete(hostPath);
     closeQuietly(fd);
   }
 
-  /** Close what was not read since the last sweep (exited processes, removed containers). */
+  /** Close what was not read lately (exited processes, removed containers). */
   sweep(): void {
-    for (const [p, fd] of this.fds) if (!this.used.has(p)) this.close(p, fd);
-    this.used = new Set();
+    for (const [p, fd] of this.fds) if (this.sweeps - (this.readAt.get(p) ?? -Infinity) > this.keepUnread) this.close(p, fd);
+    this.sweeps++;
   }
 
   /** Close everything. */
   closeAll(): void {
     for (const [p, fd] of this.fds) this.close(p, fd);
-    this.used = new Set();
   }
 
   readBytes(hostPath: string): Read<Buffer> {

@@ -107,7 +107,7 @@ export class ProcessScanner {
     this.root = root;
     this.reuse = reuse;
     // stat, cgroup and loadavg are each one seq_file record (single_open in fs/proc).
-    this.kept = reuse ? new KeptFiles(root, undefined, () => true) : null;
+    this.kept = reuse ? new KeptFiles(root, { oneRecord: () => true }) : null;
     this.revalidateEvery = revalidateEvery;
   }
 

@@ -205,10 +205,39 @@ describe('KeptFiles', () => {
     expect(kept.openCount).toBe(0);
   });
 
+  it('with keepUnread, a file read every few sweeps stays open in between', () => {
+    const file = join(tmp, 'limit');
+    writeFileSync(file, '100\n');
+    const kept = new KeptFiles(openHostRoot('/'), { keepUnread: 3 });
+    kept.readText(file);
+    for (let i = 0; i < 4; i++) kept.sweep();
+    expect(kept.openCount).toBe(1);
+    kept.sweep();
+    expect(kept.openCount).toBe(0);
+  });
+
+  it('reads a file of many records whole; a single pread is only for one-record files', () => {
+    // /proc/self/maps is a seq_file of one record per mapping, tens of KiB for node: a read stops
+    // at the end of the kernel's page-sized buffer, so taking a short read as the end would cut it.
+    const many = new KeptFiles(openHostRoot('/'));
+    const one = new KeptFiles(openHostRoot('/'), { oneRecord: () => true });
+    const whole = many.readText('/proc/self/maps');
+    const cut = one.readText('/proc/self/maps');
+    // One record: stat comes whole in one read.
+    const stat = one.readText('/proc/self/stat');
+    many.closeAll();
+    one.closeAll();
+    expect(whole.ok && cut.ok).toBe(true);
+    if (!whole.ok || !cut.ok) return;
+    expect(whole.value.length).toBeGreaterThan(8192);
+    expect(cut.value.length).toBeLessThan(whole.value.length);
+    expect(stat.ok && /^\d+ \(.*\) .* \d+\n$/s.test(stat.value)).toBe(true);
+  });
+
   it('keeps no more than maxOpen descriptors and still reads beyond them', () => {
     const files = [0, 1, 2].map((i) => join(tmp, `f${i}`));
     files.forEach((f, i) => writeFileSync(f, String(i)));
-    const kept = new KeptFiles(openHostRoot('/'), 2);
+    const kept = new KeptFiles(openHostRoot('/'), { maxOpen: 2 });
     expect(files.map((f) => kept.readText(f))).toEqual([0, 1, 2].map((i) => ({ ok: true, value: String(i) })));
     expect(kept.openCount).toBe(2);
     kept.closeAll();
