@@ -32,6 +32,8 @@ interface Previous {
   readonly slow: CgroupSample;
   readonly slowAge: number;
   readonly oomKill: number | null;
+  /** This refresh's whole sample. */
+  readonly last: CgroupSample;
   readonly io: { readonly atMs: number; readonly read: number; readonly write: number } | null;
 }
 
@@ -64,6 +66,8 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
     // The same containers (top reuses them while no process changed) have the same cgroups.
     if (model.containers !== lastTargets.containers) lastTargets = { containers: model.containers, targets: gap || layout.mode === null ? new Map() : resourceTargets(model.snapshot.processes, model.containers) };
     const targets = lastTargets.targets;
+    // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
+    const noExit = model.snapshot.sampled !== undefined;
     const netTargets = new Map<number, number>();
     for (const c of model.containers) {
       if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !netTargets.has(c.namespaces.net)) netTargets.set(c.namespaces.net, c.pid);
@@ -86,7 +90,7 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
       }
       const p = prev.get(key);
       const reuse = p !== undefined && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(files, layout, t, clock, reuse);
+      let sample = readCgroupSample(files, layout, t, clock, reuse, noExit ? p?.last : undefined);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(files, layout, t, clock);
       const slowRead = sample.cpu !== reuse?.cpu;
@@ -96,7 +100,7 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
       const io = devices === null ? null : { atMs: sample.counters.atMs, read: devices.reduce((a, d) => a + (d.readBytes ?? 0), 0), write: devices.reduce((a, d) => a + (d.writeBytes ?? 0), 0) };
       const dt = io && p?.io ? (io.atMs - p.io.atMs) / 1000 : 0;
       const ioOk = io !== null && p?.io != null && dt > 0 && io.read >= p.io.read && io.write >= p.io.write;
-      next.set(key, { counters: sample.counters, oomKill, io, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
+      next.set(key, { counters: sample.counters, oomKill, last: sample, io, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
       const throttled = r.usage.throttledPercent;
       // A container seen for the first time has no rates yet: "-", not "?".
       const rates: ContainerStats =

@@ -140,7 +140,9 @@ function readCpu(root: HostRoot, cpu: Where, cpuset: Where): CgroupSample['cpu']
   };
 }
 
-function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined): CgroupSample['memory'] {
+type V1Oom = Pick<CgroupSample['memory'], 'oomKill' | 'underOom'>;
+
+function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
   if (isUnknown(mem)) {
     const u = mem;
     return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
@@ -178,7 +180,7 @@ function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | u
     };
   }
   const stat = read(root, `${d}/memory.stat`, parseMemoryStatV1);
-  const oom = read(root, `${d}/memory.oom_control`, parseOomControl);
+  const oom = sameOom ? null : read(root, `${d}/memory.oom_control`, parseOomControl);
   const usageBytes = read(root, `${d}/memory.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.usage_in_bytes'));
   const { limitBytes, softLimitBytes, swapBytes, kernelBytes, failcnt } = slow ?? readMemoryV1Slow(root, d);
   return {
@@ -189,11 +191,11 @@ function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | u
     swapBytes,
     ...breakdown(stat, kernelBytes),
     oom: notOn(1, 'memory.events oom'),
-    oomKill: field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
+    oomKill: oom === null ? (sameOom as V1Oom).oomKill : field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
     max: notOn(1, 'memory.events max'),
     high: notOn(1, 'memory.events high'),
     failcnt,
-    underOom: field(oom, (o) => o.underOom, 'memory.oom_control under_oom'),
+    underOom: oom === null ? (sameOom as V1Oom).underOom : field(oom, (o) => o.underOom, 'memory.oom_control under_oom'),
   };
 }
 
@@ -282,8 +284,11 @@ function readFreezer(root: HostRoot, fz: Where): CgroupSample['freezer'] {
  * cadence are copied from it instead of read: the limits (cpu quota, period, shares/weight,
  * cpuset, memory limits, pids.max, IO limits), which change only when someone updates the
  * container, and the figures top does not show (v1 kmem usage and failcnt, the freezer state).
+ * With `sameOom` (the previous refresh's sample, when no process has exited since), v1's
+ * memory.oom_control is not read: its counter moves only when the kernel OOM-kills a process,
+ * which then exits. (v2's memory.events is read anyway: it also counts `max` and `high` events.)
  */
-export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, slow?: CgroupSample): CgroupSample {
+export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, slow?: CgroupSample, sameOom?: CgroupSample): CgroupSample {
   const { where, dirs } = locateAll(layout, target);
   const at = (k: keyof Locations): Where => where[k];
   const pressure = (name: string) => {
@@ -295,7 +300,7 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
     dirs,
     counters: readCpuCounters(root, layout, target, clock, slow?.cpu.quotaUsec !== 'unlimited'),
     cpu: slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset')),
-    memory: readMemory(root, at('memory'), slow?.memory),
+    memory: readMemory(root, at('memory'), slow?.memory, sameOom?.memory),
     pids: isUnknown(pids)
       ? { current: pids, max: pids }
       : { current: read(root, `${pids.dir}/pids.current`, (t) => parseCgroupInt(t, 'pids.current')), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },

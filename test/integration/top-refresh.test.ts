@@ -1,11 +1,14 @@
 /**
  * top's frame source on the live host, refresh after refresh, with what it reuses between them:
  * a hand-made container that starts appears at the next refresh, a process that joins it too,
- * one that stops disappears, and a memory limit set on its cgroup shows within SLOW_EVERY
- * refreshes, as `cat memory.limit_in_bytes` says.
+ * one that stops disappears, a memory limit set on its cgroup shows within SLOW_EVERY
+ * refreshes, as `cat memory.limit_in_bytes` says, and an OOM kill shows at the refresh after the
+ * killed process is gone, as memory.oom_control counts it.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openHostRoot } from '../../collectors/host-root.js';
 import { SLOW_EVERY } from '../../collectors/container-stats.js';
@@ -16,6 +19,8 @@ import { childrenOf, describeWith, testPrefix, waitFor } from '../helpers/host.j
 describeWith(['root', 'unshare', 'nsenter'], 'top refreshes (hand-made containers)', () => {
   const prefix = testPrefix('top-refresh');
   const cg = `/sys/fs/cgroup/memory/${prefix}`;
+  const cgOom = `${cg}-oom`;
+  const tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
   const kids: ChildProcess[] = [];
   const pids: number[] = [];
 
@@ -28,10 +33,12 @@ describeWith(['root', 'unshare', 'nsenter'], 'top refreshes (hand-made container
         // already gone
       }
     }
-    if (existsSync(cg)) {
-      await waitFor(() => (readFileSync(`${cg}/cgroup.procs`, 'utf8').trim() === '' ? true : undefined), 5000, 'the test cgroup to empty');
-      rmdirSync(cg);
+    for (const dir of [cg, cgOom]) {
+      if (!existsSync(dir)) continue;
+      await waitFor(() => (readFileSync(`${dir}/cgroup.procs`, 'utf8').trim() === '' ? true : undefined), 5000, 'the test cgroup to empty');
+      rmdirSync(dir);
     }
+    rmSync(tmp, { recursive: true, force: true });
   });
 
   async function start(): Promise<number> {
@@ -79,5 +86,31 @@ describeWith(['root', 'unshare', 'nsenter'], 'top refreshes (hand-made container
     let seen = -1;
     for (let i = 1; i <= SLOW_EVERY && seen < 0; i++) if (source.next().stats.get(k)?.memoryLimitBytes === expected) seen = i;
     expect(seen).toBeGreaterThan(0);
+  });
+
+  it('an OOM kill shows at the refresh after the killed process is gone', async () => {
+    const c = await start();
+    // An allocator that waits on a fifo (no fork), in the container and its 32 MiB memory cgroup.
+    const fifo = join(tmp, 'go');
+    execFileSync('mkfifo', [fifo]);
+    const joined = spawn('nsenter', ['-t', String(c), '-p', '-m', 'sh', '-c', `read x < ${fifo}; a=aaaaaaaaaaaaaaaa; while :; do a=$a$a; done`], { stdio: 'ignore' });
+    kids.push(joined);
+    const hog = await waitFor(() => childrenOf(joined.pid as number)[0]);
+    pids.push(hog);
+    mkdirSync(cgOom);
+    writeFileSync(`${cgOom}/memory.limit_in_bytes`, String(32 * 1024 * 1024));
+    for (const pid of [c, hog]) writeFileSync(`${cgOom}/cgroup.procs`, String(pid));
+    const owned = owner(c);
+    expect(owned?.processes.map((m) => m.pid)).toContain(hog);
+    const k = containerKey(owned as NonNullable<typeof owned>);
+    // Steady: refreshes that find the host quiet carry the OOM counter over.
+    for (let i = 0; i < 3; i++) source.next();
+    expect(source.next().stats.get(k)?.oomKillsRecent).toBe(0);
+
+    writeFileSync(fifo, 'go\n');
+    await waitFor(() => (existsSync(`/proc/${hog}`) ? undefined : true), 20_000, 'the allocator to be OOM-killed');
+    const kills = Number(/oom_kill (\d+)/.exec(readFileSync(`${cgOom}/memory.oom_control`, 'utf8'))?.[1]);
+    expect(kills).toBeGreaterThanOrEqual(1);
+    expect(source.next().stats.get(k)?.oomKillsRecent).toBe(kills);
   });
 });
