@@ -20,8 +20,11 @@ export interface MemoryStat {
 }
 
 /** v2 `memory.stat`: already hierarchical (the cgroup and its descendants). */
+const V2_STAT_KEYS = new Set(['anon', 'file', 'kernel', 'shmem', 'inactive_file']);
+const V1_STAT_KEYS = new Set(['total_rss', 'total_cache', 'total_shmem', 'total_inactive_file']);
+
 export function parseMemoryStatV2(text: string): MemoryStat {
-  const kv = parseFlatKeyed(text, 'memory.stat');
+  const kv = parseFlatKeyed(text, 'memory.stat', V2_STAT_KEYS);
   return {
     anonBytes: keyedInt(kv, 'anon'),
     fileBytes: keyedInt(kv, 'file'),
@@ -37,7 +40,7 @@ export function parseMemoryStatV2(text: string): MemoryStat {
  * `rss` is anonymous memory and `cache` the page cache (memory.rst 5.2).
  */
 export function parseMemoryStatV1(text: string): MemoryStat {
-  const kv = parseFlatKeyed(text, 'memory.stat');
+  const kv = parseFlatKeyed(text, 'memory.stat', V1_STAT_KEYS);
   return {
     anonBytes: keyedInt(kv, 'total_rss'),
     fileBytes: keyedInt(kv, 'total_cache'),

@@ -54,19 +54,41 @@ export function parseV1LimitBytes(text: string, what = 'limit'): MaxOr {
 /**
  * Flat keyed lines `key value`. Values stay text: some keys of v1 memory.stat
  * (`hierarchical_memory_limit`) hold the huge "unlimited" number, which is no safe integer, and
- * only the keys a caller asks for are checked (keyedInt).
+ * only the keys a caller asks for are checked (keyedInt). With `wanted`, only those keys are kept;
+ * every line is still checked.
  */
-export function parseFlatKeyed(text: string, what: string): Map<string, string> {
+export function parseFlatKeyed(text: string, what: string, wanted?: ReadonlySet<string>): Map<string, string> {
   const out = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const m = /^(\S+)\s+(\S+)$/.exec(line.trim());
-    if (!m) throw new ParseError(`${what}: expected "key value"`, line);
-    out.set(m[1] as string, m[2] as string);
+  let lines = 0;
+  for (let start = 0; start < text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    // The kernel's own form, `key value` with one space, is checked by a sticky regex that
+    // allocates nothing, and the value is cut out only for a wanted key (v1 memory.stat has ~40
+    // lines; top reads one per container every second).
+    KERNEL_LINE.lastIndex = start;
+    if (KERNEL_LINE.test(text)) {
+      const sp = text.indexOf(' ', start);
+      const key = text.slice(start, sp);
+      if (!wanted || wanted.has(key)) out.set(key, text.slice(sp + 1, end));
+      lines++;
+    } else {
+      const line = text.slice(start, end).trim();
+      if (line !== '') {
+        const m = /^(\S+)\s+(\S+)$/.exec(line);
+        if (!m) throw new ParseError(`${what}: expected "key value"`, line);
+        if (!wanted || wanted.has(m[1] as string)) out.set(m[1] as string, m[2] as string);
+        lines++;
+      }
+    }
+    start = end + 1;
   }
-  if (out.size === 0) throw new ParseError(`${what}: empty`, text);
+  if (lines === 0) throw new ParseError(`${what}: empty`, text);
   return out;
 }
+
+/** `key value` exactly, from lastIndex to the end of the line. */
+const KERNEL_LINE = /\S+ \S+(?=\n|$)/y;
 
 /** An integer value of a keyed file; null when the key is absent (older kernel). */
 export function keyedInt(map: ReadonlyMap<string, string>, key: string): number | null {
