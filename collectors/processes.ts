@@ -256,7 +256,17 @@ export class ProcessScanner {
       const dir = `/proc/${p.pid}`;
       const extra = this.readDetail(dir, malformed);
       if (extra === 'gone') return { ...p, gaps: [...p.gaps, { path: dir, reason: 'gone' as const }] };
-      const stable: Stable = { key: cached?.key ?? '', namespaces: p.namespaces, gaps: [...(cached?.gaps ?? []), ...extra.gaps], cmdline: extra.cmdline, status: extra.status, full: true };
+      const stable: Stable = {
+        key: cached?.key ?? '',
+        namespaces: p.namespaces,
+        gaps: [...(cached?.gaps ?? []), ...extra.gaps],
+        cmdline: extra.cmdline,
+        status: extra.status,
+        full: true,
+        // The cgroup lines stay the same object while their text is unchanged (ProcessScan.changed).
+        ...(cached?.cgroupText !== undefined ? { cgroupText: cached.cgroupText } : {}),
+        ...(cached?.cgroups !== undefined ? { cgroups: cached.cgroups } : {}),
+      };
       this.cache.set(p.pid, stable);
       this.changed = true;
       const stat: PidStat = { pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads };
