@@ -40,9 +40,9 @@ export interface CollectOptions {
 
 /**
  * Work top does not redo every refresh. The owner (top's frame source) decides how long each
- * entry lives: it drops `previous` every few refreshes, so that what no cheap signal reports (an
- * engine's metadata file rewritten by a rename) shows within that bound, and clears rootDiffers
- * as well when it has no mount watch.
+ * entry lives: every few refreshes it sets `rereadMetadata`, so that what no cheap signal reports
+ * (an engine's metadata file rewritten by a rename) shows within that bound, and clears
+ * rootDiffers as well when it has no mount watch.
  */
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
@@ -65,6 +65,11 @@ export interface RefreshCache {
    * reused instead of recomputed and re-read.
    */
   previous: HostSnapshot | null;
+  /**
+   * Read the engines' metadata again even when the grouping is reused. When it reads the same,
+   * the previous metadata object is kept, so a model built on it still holds.
+   */
+  rereadMetadata?: boolean;
 }
 
 /** Whether a mount namespace's `/` differs from the host's, and the process it was read through. */
@@ -274,6 +279,12 @@ function firstLine(root: HostRoot, path: string): string | null {
 
 const sameNs = (a: NsSet, b: NsSet): boolean => NS_LINKS.every((l) => a[l] === b[l]);
 
+function sameMetadata(a: ReadonlyMap<string, EngineMetadata>, b: ReadonlyMap<string, EngineMetadata>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (JSON.stringify(v) !== JSON.stringify(b.get(k))) return false;
+  return true;
+}
+
 /** The grouping inputs other than the processes are those of the previous snapshot. */
 function sameInputs(prev: HostSnapshot, cur: Omit<ReconstructInput, 'processes'>): boolean {
   if (prev.cgroupMode !== cur.cgroupMode || !sameNs(prev.hostNs, cur.hostNs) || prev.rootDiffers.size !== cur.rootDiffers.size) return false;
@@ -298,7 +309,8 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const prev = cache?.previous;
   const same = prev?.grouping !== undefined && !scan.changed && sameInputs(prev, first);
   const grouping = same && prev.grouping ? prev.grouping : groupContainers(first);
-  const metadata = same ? prev.metadata : collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  let metadata = same && !cache?.rereadMetadata ? prev.metadata : collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);
   const btime = readParsed(root, '/proc/stat', (t) => {

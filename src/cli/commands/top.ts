@@ -9,10 +9,11 @@
  * previous refresh's grouping, engine metadata and containers are reused, and on a quiet host
  * (no process born or gone) the scan reads no process but the one in the detail view, so a
  * refresh is the /proc listing, the cgroup counters and the render. Every SLOW_EVERY refreshes the
- * model is rebuilt from scratch, which bounds how long a change no cheap signal reports can go
- * unseen (an engine renaming a container). A mount namespace's root decision is re-read only when
- * the kernel says its mount table changed (collectors/mount-watch.ts: poll(2) on its kept
- * mountinfo); where that cannot be had (koffi does not load), every SLOW_EVERY refreshes too.
+ * engines' metadata is read again (the model is rebuilt only if it changed), which bounds how
+ * long a change no cheap signal reports can go unseen (an engine renaming a container). A mount
+ * namespace's root decision is re-read only when the kernel says its mount table changed
+ * (collectors/mount-watch.ts: poll(2) on its kept mountinfo); where that cannot be had (koffi
+ * does not load), every SLOW_EVERY refreshes too.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -44,10 +45,8 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
   let pending: TopFrame | null = null;
   const cache: RefreshCache = { rootDiffers: new Map(), previous: null, mounts: createMountWatch(root) };
   const collect = (detail?: string | null): TopFrame => {
-    if (seq % SLOW_EVERY === 0) {
-      cache.previous = null;
-      if (!cache.mounts) cache.rootDiffers.clear();
-    }
+    cache.rereadMetadata = seq % SLOW_EVERY === 0;
+    if (cache.rereadMetadata && !cache.mounts) cache.rootDiffers.clear();
     const shown = detail ? prev?.containers.find((c) => containerKey(c) === detail) : undefined;
     const fresh = new Set(shown?.processes.map((m) => m.pid));
     const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner, cache, fresh });

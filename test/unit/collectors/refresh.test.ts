@@ -14,6 +14,8 @@ import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.
 import { KeptFiles, openHostRoot } from '../../../collectors/host-root.js';
 import { ProcessScanner } from '../../../collectors/processes.js';
 import { buildHostModel } from '../../../src/model/host-model.js';
+import { SLOW_EVERY } from '../../../collectors/container-stats.js';
+import { createFrameSource } from '../../../src/cli/commands/top.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ctrscope-unit-refresh-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -269,5 +271,32 @@ describe('collectSnapshot with a RefreshCache (top)', () => {
     expect(members(buildHostModel(c))).toContain(CHILD);
     expect(members(buildHostModel(d))).not.toContain(CHILD);
     expect(buildHostModel(d).containers).toEqual(buildHostModel(collectSnapshot(openHostRoot(dir), { nowMs: 4 })).containers);
+  });
+});
+
+describe("top's frame source on a recorded host", () => {
+  const deps = { out: () => {}, err: () => {}, euid: 0, now: () => 0, columns: 200 };
+  const WEB = '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483';
+
+  it('keeps the same model across the metadata re-read while nothing changed', () => {
+    const source = createFrameSource(openHostRoot(copyOfSample()), deps);
+    const frames = Array.from({ length: SLOW_EVERY + 3 }, () => source.next());
+    // The first refreshes settle (complete() reads members' status once); then one model throughout.
+    const settled = frames.slice(2).map((f) => f.model.containers);
+    expect(new Set(settled).size).toBe(1);
+  });
+
+  it('an engine renaming a container shows within SLOW_EVERY refreshes', () => {
+    const dir = copyOfSample();
+    const source = createFrameSource(openHostRoot(dir), deps);
+    const name = (): string | null | undefined => source.next().model.containers.find((c) => c.id === WEB)?.name;
+    expect(name()).toBe('sample-web');
+    // Settled: nothing but the periodic re-read can show the rename now.
+    for (let i = 0; i < 3; i++) expect(name()).toBe('sample-web');
+    const config = join(dir, `var/lib/docker/containers/${WEB}/config.v2.json`);
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"Name":"/sample-web"', '"Name":"/renamed-web"'));
+    let seen = -1;
+    for (let i = 1; i <= SLOW_EVERY && seen < 0; i++) if (name() === 'renamed-web') seen = i;
+    expect(seen).toBeGreaterThan(0);
   });
 });
