@@ -47,6 +47,8 @@ export interface CollectOptions {
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
   layout?: { layout: CgroupLayout; gap: ReadGap | null };
+  /** Read once too: the host's namespaces (pid 1's), top's own, the boot time. */
+  fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null };
   /**
    * Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers), so a
    * namespace's mountinfo is read once, not every refresh. A namespace's `/` changes while its
@@ -292,14 +294,22 @@ function sameInputs(prev: HostSnapshot, cur: Omit<ReconstructInput, 'processes'>
   return JSON.stringify(prev.runtimeStates) === JSON.stringify(cur.runtimeStates);
 }
 
+/** What stays the same while the host runs: its namespaces, the reader's, the boot time. */
+function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
+  const btime = readParsed(root, '/proc/stat', (t) => {
+    const m = /^btime (\d+)$/m.exec(t);
+    return m ? Number(m[1]) : null;
+  });
+  return { host: readHostNs(root), readerNs: root.dir === '/' ? readNsSet(root, 'self') : null, bootTimeSec: btime.ok ? btime.value : null };
+}
+
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: ReadGap[] = [];
   const scanner = opts.scanner ?? new ProcessScanner(root);
   const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) });
-  const host = readHostNs(root);
-  const hostNs = host.ns;
-  const readerNs = root.dir === '/' ? readNsSet(root, 'self') : null;
   const cache = opts.cache;
+  const { host, readerNs, bootTimeSec } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
+  const hostNs = host.ns;
   const { layout, gap } = cache ? (cache.layout ??= readCgroupLayout(root)) : readCgroupLayout(root);
   if (gap) gaps.push(gap);
   const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps, cache?.rootDiffers, cache?.mounts);
@@ -313,10 +323,6 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);
-  const btime = readParsed(root, '/proc/stat', (t) => {
-    const m = /^btime (\d+)$/m.exec(t);
-    return m ? Number(m[1]) : null;
-  });
   return {
     takenAtMs: opts.nowMs,
     root: { kind: root.kind, dir: root.dir },
@@ -326,7 +332,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     // scales jiffies to USER_HZ in proc; see procfs's userHZ comment); samples may override.
     clockTicksPerSec: 100,
     pageSizeBytes: derivePageSize(processes),
-    bootTimeSec: btime.ok ? btime.value : null,
+    bootTimeSec,
     cgroupMode: layout.mode,
     hostNs,
     hostNsSource: host.source,
