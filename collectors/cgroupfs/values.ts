@@ -59,18 +59,19 @@ export function parseV1LimitBytes(text: string, what = 'limit'): MaxOr {
  */
 export function parseFlatKeyed(text: string, what: string, wanted?: ReadonlySet<string>): Map<string, string> {
   const out = new Map<string, string>();
+  const keys = wanted ? [...wanted] : null;
   let lines = 0;
   for (let start = 0; start < text.length; ) {
     const nl = text.indexOf('\n', start);
     const end = nl < 0 ? text.length : nl;
     // The kernel's own form, `key value` with one space, is checked by a sticky regex that
-    // allocates nothing, and the value is cut out only for a wanted key (v1 memory.stat has ~40
-    // lines; top reads one per container every second).
+    // allocates nothing, and key and value are cut out only for a wanted key (v1 memory.stat has
+    // ~40 lines; top reads one per container every second).
     KERNEL_LINE.lastIndex = start;
     if (KERNEL_LINE.test(text)) {
       const sp = text.indexOf(' ', start);
-      const key = text.slice(start, sp);
-      if (!wanted || wanted.has(key)) out.set(key, text.slice(sp + 1, end));
+      const key = keys ? wantedAt(text, start, sp, keys) : text.slice(start, sp);
+      if (key !== null) out.set(key, text.slice(sp + 1, end));
       lines++;
     } else {
       const line = text.slice(start, end).trim();
@@ -85,6 +86,12 @@ export function parseFlatKeyed(text: string, what: string, wanted?: ReadonlySet<
   }
   if (lines === 0) throw new ParseError(`${what}: empty`, text);
   return out;
+}
+
+/** The wanted key that text holds from start to sp, found without cutting it out; null if none. */
+function wantedAt(text: string, start: number, sp: number, keys: readonly string[]): string | null {
+  for (const k of keys) if (k.length === sp - start && text.startsWith(k, start)) return k;
+  return null;
 }
 
 /** `key value` exactly, from lastIndex to the end of the line. */
