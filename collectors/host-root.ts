@@ -61,6 +61,9 @@ function fileType(st: fs.Stats): FileStat['type'] {
   return 'file';
 }
 
+/** One options object for every text read: a string would be copied into a new one per call. */
+const UTF8 = Object.freeze({ encoding: 'utf8', flag: 'r' }) as { encoding: 'utf8'; flag: 'r' };
+
 class DirRoot implements HostRoot {
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
   readonly kind: 'live' | 'recorded';
@@ -78,7 +81,7 @@ class DirRoot implements HostRoot {
   readText(hostPath: string): Read<string> {
     this.onRead?.(hostPath, 'file');
     try {
-      return ok(fs.readFileSync(this.resolve(hostPath), 'utf8'));
+      return ok(fs.readFileSync(this.resolve(hostPath), UTF8) as string);
     } catch (err) {
       return { ok: false, gap: classifyFsError(err, hostPath) };
     }
