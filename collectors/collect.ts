@@ -156,7 +156,8 @@ const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
 function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, RootDecision>, watch?: MountWatch | null): Map<number, boolean> {
   const out = new Map<number, boolean>();
   if (cache && watch) for (const ns of watch.changed()) cache.delete(ns);
-  const byPid = cache ? new Map(processes.map((p) => [p.pid, p])) : null;
+  let byPid: Map<number, Process> | null = null;
+  const processOf = (pid: number): Process | undefined => (byPid ??= new Map(processes.map((p) => [p.pid, p]))).get(pid);
   // The host's mountinfo is read when some namespace needs a decision (always, for one scan).
   let hostRoot: MountInfoEntry | undefined | null = null;
   const readHostRoot = (): boolean => {
@@ -177,7 +178,7 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
     if (mnt === undefined || mnt === hostNs.mnt || tried.has(mnt)) continue;
     const known = cache?.get(mnt);
     if (known !== undefined) {
-      const by = byPid?.get(known.pid);
+      const by = processOf(known.pid);
       if (by?.starttimeTicks === known.starttimeTicks && by.comm === known.comm) {
         tried.add(mnt);
         out.set(mnt, known.differs);

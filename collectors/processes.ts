@@ -194,10 +194,12 @@ export class ProcessScanner {
       if (p === 'gone' || probe.get(old.pid) !== this.cache.get(old.pid)) return null;
       processes.push(p);
       sampled.add(old.pid);
+      // A normal scan follows if a later one fails, and replaces `last` whole.
+      last.byPid.set(old.pid, p);
     }
     const result = { ...last.scan, processes, changed: this.changed, sampled };
     this.changed = false;
-    this.last = { ...last, scan: result, byPid: new Map(processes.map((p) => [p.pid, p])) };
+    this.last = { ...last, scan: result };
     return result;
   }
 
