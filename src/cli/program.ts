@@ -18,7 +18,7 @@ import { registerWhich } from './commands/which.js';
 import { registerEnter } from './commands/enter.js';
 import { registerNs } from './commands/ns.js';
 import { registerSnapshot } from './commands/snapshot.js';
-import { isArchivePath, unpackArchive } from './snapshot-archive.js';
+import { isArchivePath, removeUnpacked, unpackArchive } from './snapshot-archive.js';
 import { VERSION } from './version.js';
 import { registerTop } from './commands/top.js';
 
@@ -151,5 +151,8 @@ export async function run(argv: readonly string[], deps: Deps): Promise<ExitCode
       return EXIT.usage;
     }
     throw err;
+  } finally {
+    // A `--root` archive was unpacked for this command only.
+    removeUnpacked();
   }
 }

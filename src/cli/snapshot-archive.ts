@@ -59,19 +59,25 @@ export function packTree(dir: string, outFile: string): void {
 const unpacked: string[] = [];
 let cleanupHooked = false;
 
-/** `--root` given an archive: unpack it to a temporary directory removed when ctrscope exits. */
+/**
+ * `--root` given an archive: unpack it to a temporary directory, removed when the command is done
+ * (removeUnpacked, from run()) or, at the latest, when the process exits.
+ */
 export function unpackArchive(file: string): string {
   if (!statSync(file).isFile()) throw new Error(`${file}: not a file`);
   const dir = mkdtempSync(join(tmpdir(), 'ctrscope-root-'));
   unpacked.push(dir);
   if (!cleanupHooked) {
     cleanupHooked = true;
-    process.on('exit', () => {
-      for (const d of unpacked) rmSync(d, { recursive: true, force: true });
-    });
+    process.on('exit', removeUnpacked);
   }
   tar().extract({ file, cwd: dir, sync: true, strict: true });
   return dir;
+}
+
+/** Remove every tree unpackArchive made. */
+export function removeUnpacked(): void {
+  for (const d of unpacked.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export const isArchivePath = (p: string): boolean => /\.(?:tar\.gz|tgz)$/.test(p);

@@ -93,9 +93,12 @@ describeWith(['root', 'unshare', 'docker'], 'ctrscope snapshot', () => {
     const docker = replay.containers.find((c) => c.name === dockerName);
     expect(docker).toMatchObject({ engine: 'docker', image, pid: dockerPid });
     expect(docker?.id).toBe(sh('docker', ['inspect', '-f', '{{.Id}}', dockerName]).trim());
-    // --root also takes the archive itself.
+    // --root also takes the archive itself, unpacked for the command and removed after it.
+    const unpacked = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('ctrscope-root-'));
+    const before = unpacked();
     const direct = await ctrscope(['--root', file, 'ps', '--json']);
     expect((JSON.parse(direct.stdout) as PsJson).containers.map(essentials)).toEqual(replay.containers.map(essentials));
+    expect(unpacked().filter((d) => !before.includes(d))).toEqual([]);
     const meta = JSON.parse(readFileSync(join(tree, 'meta.json'), 'utf8')) as Record<string, unknown>;
     expect(meta).toMatchObject({ format: 'ctrscope-snapshot', scrubbed: true, cgroupMode: 'hybrid', kernel: sh('uname', ['-r']).trim() });
   });

@@ -3,7 +3,7 @@
  * damaged --root, never a stack trace; a process that exits mid-scan is counted, not fatal.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,11 @@ describe('--root faults', () => {
   it('an archive that is not a snapshot', async () => {
     const file = join(tmp, 'garbage.tar.gz');
     writeFileSync(file, 'not gzip at all');
+    const unpacked = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith('ctrscope-root-'));
+    const before = unpacked();
     expectOneLineError(await ctrscope(['--root', file, 'ps']), file);
+    // The directory it was to be unpacked into is gone with the command, not left for process exit.
+    expect(unpacked().filter((d) => !before.includes(d))).toEqual([]);
   });
 });
 
