@@ -42,7 +42,8 @@ function highestSomeAvg10(p: { readonly cpu: Known<Pressure>; readonly memory: K
   return all.length === 0 ? null : Math.max(...all);
 }
 
-export type StatsCollector = (model: HostModel) => StatsByKey;
+/** Counters of the model's containers for this refresh; close() lets go of the kept files. */
+export type StatsCollector = ((model: HostModel) => StatsByKey) & { close(): void };
 
 const sameDirs = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
   const ka = Object.keys(a);
@@ -60,7 +61,7 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
   let lastTargets: { containers: HostModel['containers'] | null; targets: ReturnType<typeof resourceTargets> } = { containers: null, targets: new Map() };
   let prev = new Map<string, Previous>();
   let prevNet = new Map<number, { atMs: number; rxBytes: number; txBytes: number }>();
-  return (model) => {
+  const collect = (model: HostModel): StatsByKey => {
     const out = new Map<string, ContainerStats>();
     const next = new Map<string, Previous>();
     // The same containers (top reuses them while no process changed) have the same cgroups.
@@ -131,4 +132,5 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
     prevNet = new Map([...net].map(([ns, v]) => [ns, { atMs: netAt, ...v }]));
     return out;
   };
+  return Object.assign(collect, { close: () => files.closeAll() });
 }

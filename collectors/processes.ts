@@ -169,6 +169,11 @@ export class ProcessScanner {
     return result;
   }
 
+  /** Close the descriptors kept between scans. */
+  close(): void {
+    this.kept?.closeAll();
+  }
+
   /** /proc/loadavg's last field: moves with every pid the kernel allocates (fork, clone). */
   private lastAllocatedPid(): string | null {
     const r = (this.kept ?? this.root).readText('/proc/loadavg');

@@ -45,9 +45,12 @@ describeWith(['root', 'unshare', 'nsenter'], 'mount watch (poll on kept mountinf
   const kids: ChildProcess[] = [];
   const dirs: string[] = [];
   const watches: MountWatch[] = [];
+  // Their kept descriptors pin the namespaces, and the mounts in them, until closed.
+  const sources: { close(): void }[] = [];
 
   afterAll(() => {
     for (const w of watches) w.close();
+    for (const s of sources) s.close();
     // The namespaces, and every mount made in them, go with their last process (and our pins).
     for (const k of kids) k.kill('SIGKILL');
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -110,6 +113,7 @@ describeWith(['root', 'unshare', 'nsenter'], 'mount watch (poll on kept mountinf
     const dir = mkdtempSync(join(tmpdir(), `${prefix}-root-`));
     dirs.push(dir);
     const source = createFrameSource(openHostRoot('/'), { out: () => {}, err: () => {}, euid: 0, now: () => Date.now(), columns: 200 });
+    sources.push(source);
     const id = `ns-mnt-${c.ns}`;
     // Two refreshes: the first one of a frame source starts from an empty cache anyway.
     source.next();
@@ -146,6 +150,7 @@ describeWith(['root', 'unshare', 'nsenter'], 'mount watch (poll on kept mountinf
     const pid = proc.pid as number;
     const ns = await waitFor(() => (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sh' && mntNs(pid) !== mntNs('self') ? mntNs(pid) : undefined), 10_000, 'sh in its own mount namespace');
     const source = createFrameSource(openHostRoot('/'), { out: () => {}, err: () => {}, euid: 0, now: () => Date.now(), columns: 200 });
+    sources.push(source);
     source.next();
     expect(source.next().model.snapshot.rootDiffers.get(ns)).toBe(false);
 

@@ -25,6 +25,7 @@ describeWith(['root', 'unshare', 'nsenter'], 'top refreshes (hand-made container
   const pids: number[] = [];
 
   afterAll(async () => {
+    source.close();
     for (const k of kids) k.kill('SIGKILL');
     for (const p of pids) {
       try {

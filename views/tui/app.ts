@@ -17,6 +17,8 @@ import { buildRows, type ContainerRow } from './view-model.js';
 export interface FrameSource {
   /** The next refresh; `detail` names the container shown in detail, whose processes' CPU time, state and threads must be current. */
   next(detail?: string | null): TopFrame;
+  /** Let go of what it keeps open between refreshes (descriptors); it is not asked again. */
+  close(): void;
   /** `--root` to pass to a relaunched ctrscope, or null for the live host. */
   readonly rootArg: string | null;
 }
@@ -56,6 +58,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
+      source.close();
       panels.destroy();
       if (err === undefined) resolve();
       else reject(err instanceof Error ? err : new Error(String(err)));
@@ -128,6 +131,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
           return;
         case 'use-sample':
           if (!opts.sample) return;
+          source.close();
           source = opts.sample.open();
           frame = null;
           history = new History();

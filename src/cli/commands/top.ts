@@ -69,6 +69,11 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
       pending = null;
       return f;
     },
+    close() {
+      scanner.close();
+      collectStats.close();
+      cache.mounts?.close();
+    },
   };
 }
 
@@ -119,29 +124,37 @@ export function registerTop(program: Command, deps: Deps): void {
       if (!opts.batch && !deps.interactive) throw new ExitWith(EXIT.usage, 'top needs a terminal; use `ctrscope top --batch [--json]` to print refreshes instead');
       const root = openRoot(g);
       const source = createFrameSource(root, deps);
-      checkSnapshot(root, source.first().model.snapshot, deps);
-      if (opts.batch) return runBatch(source, opts, deps);
-      const { runDashboard } = await import('../../../views/tui/app.js');
-      const sample = root.dir === '/' ? findSample() : null;
-      // A closed terminal (SIGHUP) or a `kill` (SIGTERM) restores the terminal and ends top like
-      // `q`. Handled, not left to the default action, which the kernel does not take for the init
-      // of a pid namespace (ctrscope as a container's first process): it would run on unseen.
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      for (const s of STOP_SIGNALS) process.once(s, onSignal);
       try {
-        await runDashboard({
-          source,
-          intervalMs: opts.interval * 1000,
-          // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
-          runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
-          sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
-          stop: stop.signal,
-        });
+        checkSnapshot(root, source.first().model.snapshot, deps);
+        if (opts.batch) return await runBatch(source, opts, deps);
+        await dashboard(root, source, opts, deps);
       } finally {
-        for (const s of STOP_SIGNALS) process.off(s, onSignal);
+        source.close();
       }
     });
+}
+
+async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, deps: Deps): Promise<void> {
+  const { runDashboard } = await import('../../../views/tui/app.js');
+  const sample = root.dir === '/' ? findSample() : null;
+  // A closed terminal (SIGHUP) or a `kill` (SIGTERM) restores the terminal and ends top like
+  // `q`. Handled, not left to the default action, which the kernel does not take for the init
+  // of a pid namespace (ctrscope as a container's first process): it would run on unseen.
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  try {
+    await runDashboard({
+      source,
+      intervalMs: opts.interval * 1000,
+      // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
+      runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
+      sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
+      stop: stop.signal,
+    });
+  } finally {
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
+  }
 }
 
 async function runBatch(source: FrameSource, opts: TopOptions, deps: Deps): Promise<void> {

@@ -6,7 +6,7 @@
  * revalidation bound, and kept descriptors are released when their files are no longer read.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -283,7 +283,26 @@ describe("top's frame source on a recorded host", () => {
     const frames = Array.from({ length: SLOW_EVERY + 3 }, () => source.next());
     // The first refreshes settle (complete() reads members' status once); then one model throughout.
     const settled = frames.slice(2).map((f) => f.model.containers);
+    source.close();
     expect(new Set(settled).size).toBe(1);
+  });
+
+  it('close() lets go of every descriptor it kept between refreshes', () => {
+    const dir = copyOfSample();
+    const heldInDir = (): number => readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`);
+      } catch {
+        return false; // the listing's own descriptor, closed by now
+      }
+    }).length;
+    const source = createFrameSource(openHostRoot(dir), deps);
+    source.next();
+    source.next();
+    // stat and cgroup of every process, the cgroup files of the containers, a mountinfo or two.
+    expect(heldInDir()).toBeGreaterThan(50);
+    source.close();
+    expect(heldInDir()).toBe(0);
   });
 
   it('an engine renaming a container shows within SLOW_EVERY refreshes', () => {
@@ -297,6 +316,7 @@ describe("top's frame source on a recorded host", () => {
     writeFileSync(config, readFileSync(config, 'utf8').replace('"Name":"/sample-web"', '"Name":"/renamed-web"'));
     let seen = -1;
     for (let i = 1; i <= SLOW_EVERY && seen < 0; i++) if (name() === 'renamed-web') seen = i;
+    source.close();
     expect(seen).toBeGreaterThan(0);
   });
 });
