@@ -13,7 +13,7 @@ import type { ContainerStats, Limit, StatsByKey } from '../src/model/container-s
 import type { HostModel } from '../src/model/host-model.js';
 import { netRate } from '../src/model/network.js';
 import { containerKey } from '../src/model/reconstruct.js';
-import { deriveResources, isUnknown, resourceTargets, unknown, type CpuCounters, type Known, type Limit as ResourceLimit, type Pressure } from '../src/model/resources.js';
+import { deriveResources, isUnknown, resourceTargets, unknown, type Known, type Limit as ResourceLimit, type Pressure } from '../src/model/resources.js';
 import type { CgroupSample } from '../src/model/resources.js';
 import { readCgroupSample } from './cgroupfs/sample.js';
 import { readCgroupLayout } from './collect.js';
@@ -27,13 +27,11 @@ const limit = (v: ResourceLimit): Limit | null => (isUnknown(v) ? null : v);
 export const SLOW_EVERY = 10;
 
 interface Previous {
-  readonly counters: CpuCounters;
+  /** The refresh's whole sample: its CPU counters, its OOM counter. */
+  readonly last: CgroupSample;
   /** The last sample whose slow fields were read, and how many refreshes ago. */
   readonly slow: CgroupSample;
   readonly slowAge: number;
-  readonly oomKill: number | null;
-  /** This refresh's whole sample. */
-  readonly last: CgroupSample;
   readonly io: { readonly atMs: number; readonly read: number; readonly write: number } | null;
 }
 
@@ -95,13 +93,14 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(files, layout, t, clock);
       const slowRead = sample.cpu !== reuse?.cpu;
-      const r = deriveResources(p?.counters ?? unknown('first refresh'), sample);
-      const oomKill = known(r.usage.events.oomKill);
+      const r = deriveResources(p?.last.counters ?? unknown('first refresh'), sample);
+      const oomKill = known(sample.memory.oomKill);
+      const oomKillBefore = p ? known(p.last.memory.oomKill) : null;
       const devices = known(r.usage.io);
       const io = devices === null ? null : { atMs: sample.counters.atMs, read: devices.reduce((a, d) => a + (d.readBytes ?? 0), 0), write: devices.reduce((a, d) => a + (d.writeBytes ?? 0), 0) };
       const dt = io && p?.io ? (io.atMs - p.io.atMs) / 1000 : 0;
       const ioOk = io !== null && p?.io != null && dt > 0 && io.read >= p.io.read && io.write >= p.io.write;
-      next.set(key, { counters: sample.counters, oomKill, last: sample, io, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
+      next.set(key, { last: sample, io, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
       const throttled = r.usage.throttledPercent;
       // A container seen for the first time has no rates yet: "-", not "?".
       const rates: ContainerStats =
@@ -111,7 +110,7 @@ export function createStatsCollector(root: HostRoot, clock: () => number = () =>
               cpuPercent: known(r.usage.cpuPercent),
               // Without a CFS quota nothing is ever throttled.
               throttledPercent: throttled === 'unlimited' ? 0 : known(throttled),
-              oomKillsRecent: oomKill !== null && p.oomKill !== null ? Math.max(0, oomKill - p.oomKill) : null,
+              oomKillsRecent: oomKill !== null && oomKillBefore !== null ? Math.max(0, oomKill - oomKillBefore) : null,
               ioReadBytesPerSec: ioOk && io && p.io ? (io.read - p.io.read) / dt : null,
               ioWriteBytesPerSec: ioOk && io && p.io ? (io.write - p.io.write) / dt : null,
             };

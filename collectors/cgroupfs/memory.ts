@@ -20,8 +20,8 @@ export interface MemoryStat {
 }
 
 /** v2 `memory.stat`: already hierarchical (the cgroup and its descendants). */
-const V2_STAT_KEYS = new Set(['anon', 'file', 'kernel', 'shmem', 'inactive_file']);
-const V1_STAT_KEYS = new Set(['total_rss', 'total_cache', 'total_shmem', 'total_inactive_file']);
+const V2_STAT_KEYS = ['anon', 'file', 'kernel', 'shmem', 'inactive_file'];
+const V1_STAT_KEYS = ['total_rss', 'total_cache', 'total_shmem', 'total_inactive_file'];
 
 export function parseMemoryStatV2(text: string): MemoryStat {
   const kv = parseFlatKeyed(text, 'memory.stat', V2_STAT_KEYS);

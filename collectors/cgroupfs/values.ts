@@ -57,9 +57,8 @@ export function parseV1LimitBytes(text: string, what = 'limit'): MaxOr {
  * only the keys a caller asks for are checked (keyedInt). With `wanted`, only those keys are kept;
  * every line is still checked.
  */
-export function parseFlatKeyed(text: string, what: string, wanted?: ReadonlySet<string>): Map<string, string> {
+export function parseFlatKeyed(text: string, what: string, wanted?: readonly string[]): Map<string, string> {
   const out = new Map<string, string>();
-  const keys = wanted ? [...wanted] : null;
   let lines = 0;
   for (let start = 0; start < text.length; ) {
     const nl = text.indexOf('\n', start);
@@ -70,7 +69,7 @@ export function parseFlatKeyed(text: string, what: string, wanted?: ReadonlySet<
     KERNEL_LINE.lastIndex = start;
     if (KERNEL_LINE.test(text)) {
       const sp = text.indexOf(' ', start);
-      const key = keys ? wantedAt(text, start, sp, keys) : text.slice(start, sp);
+      const key = wanted ? wantedAt(text, start, sp, wanted) : text.slice(start, sp);
       if (key !== null) out.set(key, text.slice(sp + 1, end));
       lines++;
     } else {
@@ -78,7 +77,7 @@ export function parseFlatKeyed(text: string, what: string, wanted?: ReadonlySet<
       if (line !== '') {
         const m = /^(\S+)\s+(\S+)$/.exec(line);
         if (!m) throw new ParseError(`${what}: expected "key value"`, line);
-        if (!wanted || wanted.has(m[1] as string)) out.set(m[1] as string, m[2] as string);
+        if (!wanted || wanted.includes(m[1] as string)) out.set(m[1] as string, m[2] as string);
         lines++;
       }
     }

@@ -53,7 +53,7 @@ describe('single values and "max"', () => {
     expect(() => parseMemoryStatV2('anon 12x\nfile 1\n')).toThrow(ParseError);
     expect(() => parseMemoryStatV2('anon -5\n')).toThrow(/negative/);
     // Keeping only wanted keys still checks every line, in the kernel's form or not.
-    const wanted = new Set(['file']);
+    const wanted = ['file'];
     expect(() => parseFlatKeyed('anon 1\nnot-a-pair\nfile 2\n', 'memory.stat', wanted)).toThrow(/memory.stat/);
     expect(() => parseFlatKeyed('anon 1 2\nfile 2\n', 'memory.stat', wanted)).toThrow(/memory.stat/);
     expect(parseFlatKeyed('anon 1\n  file\t2  \n\nshmem 3', 'memory.stat', wanted)).toEqual(new Map([['file', '2']]));
@@ -62,7 +62,7 @@ describe('single values and "max"', () => {
   it('a keyed file read for some keys gives what reading every key gives for them', () => {
     const t = text(`${COROOT}/memory/docker/${V1_ID}/memory.stat`);
     const all = parseFlatKeyed(t, 'memory.stat');
-    const some = parseFlatKeyed(t, 'memory.stat', new Set(['total_rss', 'total_inactive_file', 'nonexistent']));
+    const some = parseFlatKeyed(t, 'memory.stat', ['total_rss', 'total_inactive_file', 'nonexistent']);
     expect(all.size).toBeGreaterThan(30);
     expect(some).toEqual(new Map([['total_rss', all.get('total_rss')], ['total_inactive_file', all.get('total_inactive_file')]]));
   });
