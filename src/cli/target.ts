@@ -5,7 +5,7 @@
 import type { HostModel } from '../model/host-model.js';
 import { describeTarget, resolveTarget, type Target } from '../model/target.js';
 import { EXIT } from './exit-codes.js';
-import { ExitWith } from './program.js';
+import { ExitWith } from './context.js';
 
 export function resolveOrExit(model: HostModel, query: string): Target {
   const r = resolveTarget(model, query);

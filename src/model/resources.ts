@@ -12,8 +12,11 @@ import type { Process } from './process.js';
 
 export interface Unknown {
   readonly unknown: string;
-  /** The read gap behind it, when it came from a file read. */
-  readonly cause?: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed';
+  /**
+   * The read gap behind it, when it came from a file read; 'unsampled' for a rate that needs a
+   * second reading this observer does not have (its first observation, a recorded tree).
+   */
+  readonly cause?: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed' | 'unsampled';
 }
 export type Known<T> = T | Unknown;
 export type Limit = number | 'unlimited' | Unknown;
@@ -23,6 +26,11 @@ export function isUnknown(v: unknown): v is Unknown {
 }
 
 export const unknown = (why: string): Unknown => ({ unknown: why });
+
+/** A recorded tree holds one reading of each counter: no rate can be taken from it. */
+export const RECORDED_NO_RATE: Unknown = { unknown: 'recorded host tree: one reading of each counter, no rate', cause: 'unsampled' };
+/** The first observation of a container (or `--no-rates`): a rate needs two readings. */
+export const FIRST_READING: Unknown = { unknown: 'first observation: a rate needs two readings (--no-rates, or the first refresh)', cause: 'unsampled' };
 
 /** Key of a cgroup hierarchy: '' for cgroup2, else the v1 controllers sorted and comma-joined. */
 export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
@@ -229,6 +237,11 @@ export interface ResourceUsage {
   };
   readonly pids: Known<number>;
   readonly io: Known<readonly IoDeviceUsage[]>;
+  /** Bytes per second read and written over the sampling interval, every device summed. */
+  readonly ioReadBytesPerSec: Known<number>;
+  readonly ioWriteBytesPerSec: Known<number>;
+  /** OOM kills in the cgroup during the sampling interval. */
+  readonly oomKillsInInterval: Known<number>;
   readonly events: {
     readonly oom: Known<number>;
     readonly oomKill: Known<number>;
@@ -283,11 +296,13 @@ function delta(prev: CpuCounters, cur: CpuCounters, pick: (c: CpuCounters) => Kn
 }
 
 /**
- * Limits, usage and rates of one container. `prev` holds the counters of a first sample taken
- * `sample.counters.atMs - prev.atMs` earlier, or a reason why there is none (--no-rates).
+ * Limits, usage and rates of one container. `previous` is an earlier sample of the same
+ * container (rates are taken over `sample.counters.atMs - previous.counters.atMs`), or the
+ * reason why there is none (the first observation, --no-rates, a recorded tree).
  */
-export function deriveResources(prev: CpuCounters | Unknown, sample: CgroupSample): ContainerResources {
+export function deriveResources(previous: CgroupSample | Unknown, sample: CgroupSample): ContainerResources {
   const { cpu, memory: m, counters } = sample;
+  const prev = isUnknown(previous) ? previous : previous.counters;
   const cpuCores: Limit = isUnknown(cpu.quotaUsec) || cpu.quotaUsec === 'unlimited' ? cpu.quotaUsec : isUnknown(cpu.periodUsec) ? cpu.periodUsec : cpu.quotaUsec / cpu.periodUsec;
 
   let cpuPercent: Known<number>;
@@ -338,11 +353,49 @@ export function deriveResources(prev: CpuCounters | Unknown, sample: CgroupSampl
       memory: { anonBytes: m.anonBytes, fileBytes: m.fileBytes, kernelBytes: m.kernelBytes, shmemBytes: m.shmemBytes, inactiveFileBytes: m.inactiveFileBytes },
       pids: sample.pids.current,
       io: sample.io.devices,
+      ...ioRates(previous, sample),
+      oomKillsInInterval: countSince(previous, sample, (x) => x.memory.oomKill),
       events: { oom: m.oom, oomKill: m.oomKill, max: m.max, high: m.high, failcnt: m.failcnt, underOom: m.underOom },
       pressure: sample.pressure,
       freezer: sample.freezer,
     },
   };
+}
+
+/** A counter's growth since the previous sample; Unknown where either is, or it went backwards. */
+function countSince(previous: CgroupSample | Unknown, sample: CgroupSample, pick: (s: CgroupSample) => Known<number>): Known<number> {
+  if (isUnknown(previous)) return previous;
+  const a = pick(previous);
+  const b = pick(sample);
+  if (isUnknown(a)) return a;
+  if (isUnknown(b)) return b;
+  if (previous.counters.dir !== sample.counters.dir) return unknown('the container\'s cgroup changed between samples');
+  return b < a ? unknown(`counter went backwards between samples (${a} -> ${b}): cgroup recreated, container restarted?`) : b - a;
+}
+
+function ioTotals(devices: Known<readonly IoDeviceUsage[]>): Known<{ read: number; write: number }> {
+  if (isUnknown(devices)) return devices;
+  let read = 0;
+  let write = 0;
+  for (const d of devices) {
+    read += d.readBytes ?? 0;
+    write += d.writeBytes ?? 0;
+  }
+  return { read, write };
+}
+
+function ioRates(previous: CgroupSample | Unknown, sample: CgroupSample): Pick<ResourceUsage, 'ioReadBytesPerSec' | 'ioWriteBytesPerSec'> {
+  if (isUnknown(previous)) return { ioReadBytesPerSec: previous, ioWriteBytesPerSec: previous };
+  const a = ioTotals(previous.io.devices);
+  const b = ioTotals(sample.io.devices);
+  const dtSec = (sample.counters.atMs - previous.counters.atMs) / 1000;
+  const bad: Unknown | null = isUnknown(a) ? a : isUnknown(b) ? b : !(dtSec > 0) ? unknown('no time elapsed between samples') : null;
+  if (bad) return { ioReadBytesPerSec: bad, ioWriteBytesPerSec: bad };
+  const x = a as { read: number; write: number };
+  const y = b as { read: number; write: number };
+  // A device that vanished (or a recreated cgroup) makes a sum go down: no rate, not a negative one.
+  const back = unknown('IO counters went backwards between samples: a device or the cgroup went away');
+  return { ioReadBytesPerSec: y.read < x.read ? back : (y.read - x.read) / dtSec, ioWriteBytesPerSec: y.write < x.write ? back : (y.write - x.write) / dtSec };
 }
 
 /** Resources of a container that has no measurable cgroup: every field Unknown with one reason. */
@@ -364,6 +417,9 @@ export function unavailableResources(why: Unknown): ContainerResources {
       memory: { anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u },
       pids: u,
       io: u,
+      ioReadBytesPerSec: u,
+      ioWriteBytesPerSec: u,
+      oomKillsInInterval: u,
       events: { oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u },
       pressure: { cpu: u, memory: u, io: u },
       freezer: u,

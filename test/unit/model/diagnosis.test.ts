@@ -27,7 +27,7 @@ const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<Cg
 
 describe('diagnoseResources', () => {
   it('names the CPU limit when most periods were throttled, and says nothing when few were', () => {
-    const prev = { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 };
+    const prev = { ...sample(), counters: { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 } };
     const busy = diagnoseResources(deriveResources(prev, sample()));
     expect(busy).toEqual(['throttled 40% of periods in the last 2.0 s: CPU limit 1.5 cores is the bottleneck']);
     const calm = diagnoseResources(deriveResources(prev, sample({}, { nrThrottled: 5 })));

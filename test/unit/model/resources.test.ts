@@ -86,7 +86,7 @@ function sample(c: CpuCounters, quotaUsec: CgroupSample['cpu']['quotaUsec'] = 'u
 describe('deriveResources', () => {
   it('computes CPU% of a host core and of the limit, and throttling, from counter deltas', () => {
     // 0.5 CPU busy for 2 s: 1 000 000 us used in 2 000 ms, 20 periods of which 19 throttled.
-    const r = deriveResources(counters(1000, 5_000_000, 100, 10), sample(counters(3000, 6_000_000, 120, 29), 50000));
+    const r = deriveResources(sample(counters(1000, 5_000_000, 100, 10)), sample(counters(3000, 6_000_000, 120, 29), 50000));
     expect(r.limits.cpuCores).toBe(0.5);
     expect(r.usage.cpuPercent).toBeCloseTo(50, 10);
     expect(r.usage.cpuPercentOfLimit).toBeCloseTo(100, 10);
@@ -95,23 +95,23 @@ describe('deriveResources', () => {
   });
 
   it('has no throttling or percent-of-limit without a limit, and 0% throttled when no period ran', () => {
-    const r = deriveResources(counters(0, 10), sample(counters(500, 10)));
+    const r = deriveResources(sample(counters(0, 10)), sample(counters(500, 10)));
     expect(r.usage.cpuPercent).toBe(0);
     expect(r.usage.cpuPercentOfLimit).toBe('unlimited');
     expect(r.usage.throttledPercent).toBe('unlimited');
-    expect(deriveResources(counters(0, 10, 5, 1), sample(counters(500, 10, 5, 1), 20000)).usage.throttledPercent).toBe(0);
+    expect(deriveResources(sample(counters(0, 10, 5, 1)), sample(counters(500, 10, 5, 1), 20000)).usage.throttledPercent).toBe(0);
   });
 
   it('refuses a counter that went backwards (container restarted) rather than report 0', () => {
-    const r = deriveResources(counters(0, 9_000_000, 50, 5), sample(counters(500, 1_000, 1, 0), 50000));
+    const r = deriveResources(sample(counters(0, 9_000_000, 50, 5)), sample(counters(500, 1_000, 1, 0), 50000));
     expect(r.usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/CPU usage went backwards/) });
     expect(r.usage.throttledPercent).toMatchObject({ unknown: expect.stringMatching(/nr_periods went backwards/) });
     expect(r.usage.cpuPercentOfLimit).toMatchObject({ unknown: expect.stringMatching(/backwards/) });
   });
 
   it('refuses a rate across two different cgroups, or no elapsed time', () => {
-    expect(deriveResources(counters(0, 1), sample(counters(500, 2, 0, 0, '/other'))).usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/changed between samples/) });
-    expect(deriveResources(counters(500, 1), sample(counters(500, 2))).usage.cpuPercent).toEqual({ unknown: 'no time elapsed between samples' });
+    expect(deriveResources(sample(counters(0, 1)), sample(counters(500, 2, 0, 0, '/other'))).usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/changed between samples/) });
+    expect(deriveResources(sample(counters(500, 1)), sample(counters(500, 2))).usage.cpuPercent).toEqual({ unknown: 'no time elapsed between samples' });
   });
 
   it('keeps limits and usage with --no-rates, and the working set as usage - inactive_file', () => {

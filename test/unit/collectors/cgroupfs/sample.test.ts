@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCgroupSample, readCpuCounters } from '../../../../collectors/cgroupfs/sample.js';
+import { readCgroupSample } from '../../../../collectors/cgroupfs/sample.js';
 import type { CgroupLayout } from '../../../../collectors/cgroupfs/layout.js';
 import { openHostRoot } from '../../../../collectors/host-root.js';
 import { parsePidCgroup } from '../../../../collectors/procfs/pid-cgroup.js';
@@ -127,7 +127,7 @@ describe('bad input in a sample tree', () => {
       // Everything else still reads.
       expect(r.usage.cpuUsageUsec).toBe(3795681254);
 
-      const before = readCpuCounters(bad, V2, targetOf(400), clock);
+      const before = readCgroupSample(bad, V2, targetOf(400), clock);
       rmSync(scope, { recursive: true });
       const after = deriveResources(before, readCgroupSample(bad, V2, targetOf(400), clock));
       expect(after.usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/^cgroup removed between samples/) });
