@@ -128,7 +128,7 @@ export interface KernelFacts {
 export function isCreating(c: Container): boolean {
   const [a0, a1] = c.command;
   if (a0 === undefined) return false;
-  return (/(^|\/)(runc|crun|youki)$/.test(a0) && a1 === 'init') || /^\[(exe|runc:\[\d:[A-Z]+\])\]$/.test(a0) || /^runc:\[\d:[A-Z]+\]$/.test(a0);
+  return (/(^|\/)(runc|crun|youki)$/.test(a0) && a1 === 'init') || /^\[(exe|runc|crun|runc:\[\d:[A-Z]+\])\]$/.test(a0) || /^runc:\[\d:[A-Z]+\]$/.test(a0);
 }
 
 export function eventContainer(c: Container, pods: readonly Pod[]): EventContainer {
