@@ -105,6 +105,8 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   let rescan: NodeJS.Timeout | null = null;
   let trigger: EventSignal = 'rescan';
   const fresh = new Set<string>();
+  /** Containers whose files the next observation reads in full, whatever triggers it. */
+  const freshSoon = new Set<string>();
   let freshAll = false;
 
   // Kernel facts between two observations.
@@ -253,6 +255,17 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     return undefined;
   };
 
+  const drainConnector = (): void => {
+    if (!connector) return;
+    const { events, lost } = connector.drain();
+    if (lost) {
+      if (!warnedLost) warn('the proc connector dropped process events (its socket queue overflowed): exit codes of containers ending then may be unknown; observing again');
+      warnedLost = true;
+      request('proc-connector');
+    }
+    onProcEvents(events);
+  };
+
   const onKmsg = (): void => {
     if (!kmsg) return;
     const kills = parseOomKills(kmsg.drain());
@@ -354,8 +367,17 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   function runObservation(): void {
     timer = null;
     if (closed) return;
-    const keys = freshAll && last ? new Set(last.model.containers.map(containerKey)) : new Set(fresh);
+    // What the kernel queued and the poll has not handed over yet: an exit status must be known
+    // before the observation that finds its container gone.
+    drainConnector();
+    onKmsg();
+    if (timer) {
+      clearTimeout(timer);
+      timer = null;
+    }
+    const keys = freshAll && last ? new Set(last.model.containers.map(containerKey)) : new Set([...fresh, ...freshSoon]);
     fresh.clear();
+    freshSoon.clear();
     freshAll = false;
     const startedNs = wallNs();
     const o = observer.observe({ fresh: keys });
@@ -367,6 +389,9 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       for (const e of events) if (e.action === 'exit' && e.pid !== null) exits.delete(e.pid);
     }
     execs.clear();
+    // A container being created gets its limits while it is: read them again until it has started.
+    for (const c of next.containers) if (isCreating(c)) freshSoon.add(containerKey(c));
+    for (const e of events) if (e.action === 'start') freshSoon.add(e.container.key);
     // A start is kept until an observation sees its container started (or gone).
     for (const key of [...starts.keys()]) {
       const c = next.containers.find((x) => containerKey(x) === key);
@@ -405,15 +430,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       if ('error' in pc) missing.push(`process exec/exit through the proc connector (${pc.error}): exits are reported without exit codes (pidfd), and containers without a cgroup of their own are found by a rescan every ${RESCAN_MS / 1000} s`);
       else {
         connector = pc;
-        p.add(pc.fd, () => {
-          const { events, lost } = pc.drain();
-          if (lost) {
-            if (!warnedLost) warn('the proc connector dropped process events (its socket queue overflowed): exit codes of containers ending then may be unknown; observing again');
-            warnedLost = true;
-            request('proc-connector');
-          }
-          onProcEvents(events);
-        });
+        p.add(pc.fd, drainConnector);
       }
       const ino = openInotify();
       if ('error' in ino) missing.push(`cgroup directories (${ino.error}): containers are re-read every ${RESCAN_MS / 1000} s instead`);
