@@ -172,6 +172,25 @@ export function oomKillOwner(kill: LoggedOomKill, frame: EventFrame): Container 
   return null;
 }
 
+/** A past OOM kill of a container, as `inspect` lists it. */
+export interface PastOomKill {
+  /** Wall clock, milliseconds since the epoch (boot time + the record's stamp); null when the boot time is unknown. */
+  readonly atMs: number | null;
+  readonly pid: number;
+  readonly command: string;
+  readonly memoryCgroup: string | null;
+}
+
+/**
+ * The kills still in the kernel log whose victim was in the container's memory cgroup (or below
+ * it), oldest first. `memoryDir` is the host directory measured for the container's memory.
+ */
+export function pastOomKills(kills: readonly { usec: number; pid: number; command: string; taskMemcg: string | null }[], memoryDir: string, bootTimeSec: number | null): PastOomKill[] {
+  return kills
+    .filter((k) => k.taskMemcg !== null && k.taskMemcg !== '/' && isUnderCgroup(memoryDir, k.taskMemcg))
+    .map((k) => ({ atMs: bootTimeSec === null ? null : bootTimeSec * 1000 + Math.floor(k.usec / 1000), pid: k.pid, command: k.command, memoryCgroup: k.taskMemcg }));
+}
+
 export function diffFrames(prev: EventFrame, cur: EventFrame, facts: KernelFacts): ContainerEvent[] {
   const out: ContainerEvent[] = [];
   const before = new Map(prev.containers.map((c) => [containerKey(c), c]));

@@ -93,7 +93,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     const e = await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
     expect(e).toMatchObject({ kind: 'event', container: { id, name, engine: 'docker', image, pod: null }, pid });
     expect(Number(BigInt(e.timeNano) / 1_000_000n)).toBe(Date.parse(e.time));
-  });
+  }, 150_000);
 
   it("docker run sh -c 'exit 7': exit with the init's exit code 7", async () => {
     const name = `${prefix}-exit7`;
@@ -104,7 +104,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     expect(e).toMatchObject({ exitCode: 7, exitSignal: null, source: 'proc-connector', container: { name } });
     const start = events().find((x) => x.action === 'start' && x.container.id === id);
     expect(start?.pid).toBe(e.pid);
-  });
+  }, 150_000);
 
   it('docker pause / unpause: pause then unpause from the freezer', async () => {
     const name = `${prefix}-pause`;
@@ -114,7 +114,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     await find((x) => x.action === 'pause' && x.container.id === id, `pause of ${name}`);
     docker('unpause', name);
     await find((x) => x.action === 'unpause' && x.container.id === id, `unpause of ${name}`);
-  });
+  }, 150_000);
 
   it('docker exec: a join (whole), the exec’d process named', async () => {
     const name = `${prefix}-exec`;
@@ -124,7 +124,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     const e = await find((x) => x.action === 'join' && x.container.id === id, `join of ${name}`);
     expect(e.partial).toBe(false);
     expect(readFileSync(`/proc/${e.pid}/cmdline`, 'utf8').split('\0')).toContain('301');
-  });
+  }, 150_000);
 
   it('nsenter --net into a container: a partial join naming net', async () => {
     const name = `${prefix}-nsenter`;
@@ -136,7 +136,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     const e = await find((x) => x.action === 'join' && x.container.id === id && x.partial === true, `partial join of ${name}`);
     expect(e.pid).toBe(p.pid);
     expect(e.namespaces).toEqual(['net']);
-  });
+  }, 150_000);
 
   it('docker update --memory: update with the old and new limit', async () => {
     const name = `${prefix}-update`;
@@ -145,7 +145,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     docker('update', '--memory', '96m', '--memory-swap', '192m', name);
     const e = await find((x) => x.action === 'update' && x.container.id === id, `update of ${name}`);
     expect(e.changes?.['memoryBytes']).toEqual({ from: 64 * 1024 * 1024, to: 96 * 1024 * 1024 });
-  });
+  }, 150_000);
 
   it('a real OOM kill in a 16 MiB container: oom-kill naming the victim (pid and command)', async () => {
     const name = `${prefix}-oom`;
@@ -157,7 +157,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     expect(e.pid).not.toBe(Number(docker('inspect', '-f', '{{.State.Pid}}', name)));
     expect(readFileSync(`/sys/fs/cgroup/memory/docker/${id}/memory.oom_control`, 'utf8')).toMatch(/oom_kill [1-9]/);
     await find((x) => x.action === 'oom' && x.container.id === id, `oom in ${name}`);
-  });
+  }, 150_000);
 
   it('a hand-made unshare container: start and exit, engine null, a derived ns- id', async () => {
     const p = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sh', '-c', 'sleep 3; exit 4'], { stdio: 'ignore' });
@@ -166,7 +166,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     const exit = await find((x) => x.action === 'exit' && x.container.id === start.container.id, 'exit of the unshare container');
     expect(exit).toMatchObject({ exitCode: 4, pid: start.pid, container: { name: null, engine: null, image: null } });
     expect(start.container.id).toMatch(/^ns-(pid|mnt)-\d+$/);
-  });
+  }, 150_000);
 
   it('plain runc: start with the runc id, exit with its code', async () => {
     const bundle = join(dir, 'runc');
@@ -182,7 +182,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     expect(start.container.engine).toBe('runc');
     const exit = await find((x) => x.action === 'exit' && x.container.id === runcId, 'exit of the runc container');
     expect(exit.exitCode).toBe(5);
-  });
+  }, 150_000);
 
   it('podman (rootful): start and exit with its code, named as podman says', async () => {
     // As test/integration/podman.test.ts: runc, and ulimits this host lets a container set.
@@ -207,7 +207,7 @@ describeWith(['root', 'unshare'], 'ctrscope events: bad input and faults', () =>
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('--filter colour=red');
-  });
+  }, 150_000);
 
   it('SIGINT: exit 0', async () => {
     const w = startCli(['events']);
@@ -215,7 +215,7 @@ describeWith(['root', 'unshare'], 'ctrscope events: bad input and faults', () =>
     w.child.kill('SIGINT');
     const r = await w.done;
     expect(r.code).toBe(0);
-  });
+  }, 150_000);
 
   it('not root: says once what it cannot watch, and goes on', async () => {
     const w = startCli(['events'], { wrapper: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] });
@@ -227,7 +227,7 @@ describeWith(['root', 'unshare'], 'ctrscope events: bad input and faults', () =>
     const lines = r.stderr.split('\n').filter((l) => l.includes('cannot watch'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('proc connector');
-  });
+  }, 150_000);
 
   it('a closed stdout (| head -1): clean exit once an event is written', async () => {
     const r = spawn('sh', ['-c', `"${process.execPath}" "${CLI_MAIN}" events | head -1`], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,7 @@
  * `ctrscope events --json`: one JSON object per line (NDJSON), `kind: "event"`, described by
  * the `event` definition of ctrscope.schema.json.
  */
-import type { ContainerEvent } from '../../src/model/events.js';
+import type { ContainerEvent, PastOomKill } from '../../src/model/events.js';
 import { rfc3339Nano } from '../events-time.js';
 import { SCHEMA_VERSION } from './container.js';
 
@@ -24,4 +24,10 @@ export function eventToJson(e: ContainerEvent): Record<string, unknown> {
     changes: e.changes,
     source: e.source,
   };
+}
+
+/** inspect --json: `oomKills`, the container's kills still in the kernel log, or null with `oomKillsUnknown`. */
+export function oomKillsToJson(k: readonly PastOomKill[] | { unknown: string }): { oomKills: unknown; oomKillsUnknown: string | null } {
+  if ('unknown' in k) return { oomKills: null, oomKillsUnknown: k.unknown };
+  return { oomKills: k.map((x) => ({ time: x.atMs === null ? null : new Date(x.atMs).toISOString(), pid: x.pid, command: x.command, memoryCgroup: x.memoryCgroup })), oomKillsUnknown: null };
 }

@@ -2,7 +2,7 @@
  * `ctrscope events` text: one line per event, like `docker events`: time, action, the short
  * id, then the attributes that are known, in a fixed order.
  */
-import type { ContainerEvent } from '../../src/model/events.js';
+import type { ContainerEvent, PastOomKill } from '../../src/model/events.js';
 import { rfc3339Nano } from '../events-time.js';
 
 const shortId = (id: string): string => (/^[0-9a-f]{64}$/.test(id) ? id.slice(0, 12) : id);
@@ -26,4 +26,11 @@ export function renderEventLine(e: ContainerEvent): string {
   for (const [field, ch] of Object.entries(e.changes ?? {})) add(field, `${ch.from ?? 'unlimited'}->${ch.to ?? 'unlimited'}`);
   add('source', e.source);
   return `${rfc3339Nano(e.timeNano)} ${e.action} ${shortId(c.id)} (${attrs.join(', ')})\n`;
+}
+
+/** inspect: one line per OOM kill still in the kernel log. */
+export function oomKillLines(k: readonly PastOomKill[] | { unknown: string }): string[] {
+  if ('unknown' in k) return [`  unknown: ${k.unknown}`];
+  if (k.length === 0) return ['  none in the kernel log (it keeps the most recent messages only)'];
+  return k.map((x) => `  ${x.atMs === null ? '?' : new Date(x.atMs).toISOString()}  pid ${x.pid} (${x.command})  ${x.memoryCgroup ?? ''}`.trimEnd());
 }
