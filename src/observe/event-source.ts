@@ -37,6 +37,7 @@ import type { HostRoot } from '../../collectors/host-root.js';
 import { parseNsLink } from '../../collectors/procfs/pid-ns.js';
 import { diffFrames, isCreating, type ContainerEvent, type EventFrame, type EventSignal, type LoggedOomKill, type ProcessExit } from '../model/events.js';
 import { containerKey } from '../model/reconstruct.js';
+import type { ContainerResources } from '../model/resources.js';
 import type { Observation } from './observation.js';
 import { createObserver, type Observer } from './observer.js';
 
@@ -80,6 +81,19 @@ const MEMBERSHIP_FILE = /^(cgroup\.procs|tasks)$/;
 /** cgroupfs files (every name a controller's prefix, or a v1 core file): never a directory. */
 const CGROUP_FILE = /^((cgroup|memory|cpu|cpuacct|cpuset|pids|freezer|blkio|io|devices|net_cls|net_prio|hugetlb|rdma|misc|perf_event|irq)\.[A-Za-z0-9_.]+|tasks|notify_on_release|release_agent)$/;
 
+/**
+ * What a modification of a container's cgroup file means: `kernel-events` for v2 cgroup.events
+ * and memory.events (the kernel's own notifications: populated, frozen, oom, oom_kill), `state`
+ * for a limit or freezer file an engine wrote (its files are read again), `membership` for a
+ * process moved in (runc exec), null for anything else.
+ */
+export function cgroupFileChange(name: string): 'kernel-events' | 'state' | 'membership' | null {
+  if (name === 'cgroup.events' || name === 'memory.events') return 'kernel-events';
+  if (STATE_FILE.test(name)) return 'state';
+  if (MEMBERSHIP_FILE.test(name)) return 'membership';
+  return null;
+}
+
 export function createEventSource(root: HostRoot, options: EventSourceOptions): EventSource {
   const now = options.now ?? Date.now;
   const warn = (m: string): void => {
@@ -88,7 +102,18 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   };
   const warnings: string[] = [];
   const listeners = new Set<EventListener>();
-  const observer: Observer = createObserver(root, { continuous: true, now, network: false });
+  // Each container's cgroups are read when it is first seen and again only when a kernel signal
+  // names it (a limit, freezer or events file written, an OOM notification) or the kernel log
+  // is missing (then OOM kills are counted): between reads its last resources stand.
+  let readNow = new Set<string>();
+  let countKills = false;
+  const carried = new Map<string, ContainerResources>();
+  const observer: Observer = createObserver(root, {
+    continuous: true,
+    now,
+    network: false,
+    resources: (model) => model.containers.filter((c) => countKills || readNow.has(containerKey(c)) || !carried.has(containerKey(c))),
+  });
   // Monotonic nanoseconds (CLOCK_MONOTONIC, as the proc connector's ktime_get_ns) to wall nanoseconds.
   const offsetNs = BigInt(Math.round(now())) * 1_000_000n - process.hrtime.bigint();
   const wallNs = (): bigint => process.hrtime.bigint() + offsetNs;
@@ -242,8 +267,10 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       if (!(e.mask & IN_MODIFY)) continue;
       const key = ownerOfDir(dir);
       if (key === undefined) continue;
-      if (STATE_FILE.test(e.name)) request(e.name.endsWith('events') ? 'cgroup-events' : 'cgroup-inotify', key);
-      else if (MEMBERSHIP_FILE.test(e.name)) request('cgroup-inotify');
+      const kind = cgroupFileChange(e.name);
+      if (kind === 'kernel-events') request('cgroup-events', key);
+      else if (kind === 'state') request('cgroup-inotify', key);
+      else if (kind === 'membership') request('cgroup-inotify');
     }
   };
 
@@ -305,7 +332,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       for (const m of c.partialMembers) memberOf.set(m.pid, key);
       remaining.set(key, c.processes.length);
       inits.set(c.pid, key);
-      const dirs = o.resources.get(key)?.cgroups ?? {};
+      const dirs = carried.get(key)?.cgroups ?? {};
       for (const d of Object.values(dirs)) keyOfDir.set(d, key);
       const mem = dirs['memory'];
       if (v1Memory && mem !== undefined && !oomNotifiers.has(key) && poller) {
@@ -362,7 +389,12 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     oomNotifiers.delete(key);
   };
 
-  const frameOf = (o: Observation, timeNano: bigint): EventFrame => ({ containers: o.model.containers, pods: o.model.pods, processes: o.model.snapshot.processes, resources: o.resources, timeNano });
+  const frameOf = (o: Observation, timeNano: bigint): EventFrame => {
+    const live = new Set(o.model.containers.map(containerKey));
+    for (const key of [...carried.keys()]) if (!live.has(key)) carried.delete(key);
+    for (const [key, r] of o.resources) carried.set(key, r);
+    return { containers: o.model.containers, pods: o.model.pods, processes: o.model.snapshot.processes, resources: new Map(carried), timeNano };
+  };
 
   function runObservation(): void {
     timer = null;
@@ -380,6 +412,8 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     freshSoon.clear();
     freshAll = false;
     const startedNs = wallNs();
+    readNow = keys;
+    countKills = kmsg === null;
     const o = observer.observe({ fresh: keys });
     observations++;
     const next = frameOf(o, startedNs);

@@ -9,6 +9,7 @@ import { openHostRoot } from '../../../collectors/host-root.js';
 import { diffFrames, matchesFilter, parseEventFilters, type EventFilter, type EventFrame, type KernelFacts } from '../../../src/model/events.js';
 import { containerKey } from '../../../src/model/reconstruct.js';
 import type { ContainerResources } from '../../../src/model/resources.js';
+import { cgroupFileChange } from '../../../src/observe/event-source.js';
 import { observeOnce } from '../../../src/observe/observer.js';
 import { eventToJson } from '../../../views/json/events.js';
 import { renderEventLine } from '../../../views/text/events.js';
@@ -88,6 +89,19 @@ describe('events from two observations (recorded hybrid-docker host)', () => {
     const events = diffFrames(count(0), count(1), facts({ kernelLog: false }));
     expect(diffFrames(count(0), count(1), facts({ kernelLog: true }))).toEqual([]);
     expect(events).toEqual([expect.objectContaining({ action: 'oom-kill', pid: null, command: null })]);
+  });
+
+  it('cgroup v2: a rise of memory.events oom is one oom event, not repeated when the v1 notification said it', () => {
+    const count = (n: number): EventFrame => withResources(recorded, webKey, (r) => ({ ...r, usage: { ...r.usage, events: { ...r.usage.events, oom: n } } }));
+    expect(diffFrames(count(0), count(2), facts())).toEqual([expect.objectContaining({ action: 'oom', source: 'cgroup-events', pid: 678 })]);
+    expect(diffFrames(count(0), count(2), facts({ oomNotified: new Map([[webKey, T]]) })).map((e) => e.source)).toEqual(['oom-eventfd']);
+  });
+
+  it('which cgroup file modifications trigger what (v2 kernel notifications, limits, membership)', () => {
+    expect(['cgroup.events', 'memory.events'].map(cgroupFileChange)).toEqual(['kernel-events', 'kernel-events']);
+    expect(['memory.max', 'memory.limit_in_bytes', 'cpu.max', 'cpu.cfs_quota_us', 'pids.max', 'freezer.state', 'cgroup.freeze', 'cpuset.cpus'].map(cgroupFileChange)).toEqual(Array(8).fill('state'));
+    expect(['cgroup.procs', 'tasks'].map(cgroupFileChange)).toEqual(['membership', 'membership']);
+    expect(['cgroup.event_control', 'memory.stat', 'memory.events.local'].map(cgroupFileChange)).toEqual([null, null, null]);
   });
 
   it('JSON follows the schema; text is one line with the short id', () => {
