@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { dockerImportBusybox } from '../helpers/containers.js';
-import { busyboxRootfs, CLI_MAIN, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { busyboxRootfs, childrenOf, CLI_MAIN, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { schemaErrors } from '../helpers/schema.js';
 
 interface EventJson {
@@ -162,7 +162,10 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
   it('a hand-made unshare container: start and exit, engine null, a derived ns- id', async () => {
     const p = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sh', '-c', 'sleep 3; exit 4'], { stdio: 'ignore' });
     extra.push(p);
-    const start = await find((x) => x.action === 'start' && x.container.engine === null && x.command === 'sh' && x.container.id.startsWith('ns-'), 'start of the unshare container');
+    // unshare forks: the container's init is its child.
+    const init = await waitFor(() => childrenOf(p.pid as number)[0], 10_000, 'the unshare child');
+    const start = await find((x) => x.action === 'start' && x.pid === init, 'start of the unshare container');
+    expect(start.container.engine).toBeNull();
     const exit = await find((x) => x.action === 'exit' && x.container.id === start.container.id, 'exit of the unshare container');
     expect(exit).toMatchObject({ exitCode: 4, pid: start.pid, container: { name: null, engine: null, image: null } });
     expect(start.container.id).toMatch(/^ns-(pid|mnt)-\d+$/);
