@@ -6,19 +6,14 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process, ReadGap } from '../src/model/process.js';
-import { groupContainers, memberPids, metadataRequests, type MetadataRequest, type ReconstructInput, type RuntimeState } from '../src/model/reconstruct.js';
+import { groupContainers, memberPids, metadataRequests, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
-import { readContainerdMetadata, type ContainerdDbCache } from './engines/containerd.js';
-import { dockerDataRoots, readDockerMetadata } from './engines/docker.js';
-import { readLxcMetadata } from './engines/lxc.js';
-import { readNspawnMetadata } from './engines/nspawn.js';
-import { readStorageMetadata, type LibpodState } from './engines/podman.js';
-import { collectRuntimeStates, runtimeStateMetadata } from './engines/runtime-state.js';
+import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
-import { parseWith, type Read } from './read.js';
+import { parseWith } from './read.js';
 import { ProcessScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -213,68 +208,6 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
   return out;
 }
 
-/** Engine data roots named on daemon command lines and configs (`dockerd --data-root`, `podman --root`). */
-export function dataRoots(root: HostRoot, processes: readonly Process[]): { docker: string[]; storage: string[] } {
-  const storage = new Set<string>(['/var/lib/containers/storage']);
-  return { docker: dockerDataRoots(root, processes), storage: [...storage] };
-}
-
-/** A containerd shim runs in its task bundle; its cwd names the bundle wherever `state` is. */
-function shimBundle(root: HostRoot, monitor: MetadataRequest['monitor']): string | null {
-  if (monitor?.kind !== 'containerd-shim') return null;
-  const cwd = root.readLink(`/proc/${monitor.pid}/cwd`);
-  return cwd.ok ? cwd.value : null;
-}
-
-function collectMetadata(
-  root: HostRoot,
-  requests: readonly MetadataRequest[],
-  processes: readonly Process[],
-  states: readonly RuntimeState[],
-  gaps: ReadGap[],
-): Map<string, EngineMetadata> {
-  const out = new Map<string, EngineMetadata>();
-  const roots = dataRoots(root, processes);
-  const libpodStates = new Map<string, Read<LibpodState>>();
-  const containerdDbs: ContainerdDbCache = new Map();
-  for (const req of requests) {
-    let r;
-    switch (req.engine) {
-      case 'docker':
-        for (const dr of roots.docker) {
-          r = readDockerMetadata(root, dr, req.id);
-          if (r.ok) break;
-        }
-        break;
-      case 'podman':
-      case 'cri-o':
-        r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage, libpodStates);
-        break;
-      case 'containerd':
-        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id, shimBundle(root, req.monitor), containerdDbs);
-        break;
-      case 'lxc':
-        r = readLxcMetadata(root, req.monitor?.namespace ?? null, req.id);
-        break;
-      case 'systemd-nspawn':
-        r = readNspawnMetadata(root, req.id, req.monitor?.bundle ?? null);
-        break;
-      case 'runc':
-      case 'crun': {
-        const s = states.find((x) => x.runtime === req.engine && x.id === req.id && x.pid === req.pid);
-        if (s) r = { ok: true as const, value: runtimeStateMetadata(s) };
-        break;
-      }
-      default:
-        continue;
-    }
-    if (!r) continue;
-    if (r.ok) out.set(req.key, r.value);
-    else gaps.push(r.gap);
-  }
-  return out;
-}
-
 function firstLine(root: HostRoot, path: string): string | null {
   const r = root.readText(path);
   return r.ok ? (r.value.split('\n')[0]?.trim() ?? null) : null;
@@ -320,7 +253,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const prev = cache?.previous;
   const same = prev?.grouping !== undefined && !scan.changed && sameInputs(prev, first);
   const grouping = same && prev.grouping ? prev.grouping : groupContainers(first);
-  let metadata = same && !cache?.rereadMetadata ? prev.metadata : collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  let metadata = same && !cache?.rereadMetadata ? prev.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);

@@ -1,13 +1,15 @@
 /**
- * matchCgroupPath on the cgroup paths that real hosts write: the captures under
- * samples/upstream-excerpts and samples/hybrid-docker, and the per-engine tables of
- * ../shared/reference/engines.md §1.5 (each row cites the engine's source there).
+ * matchCgroupPath on the cgroup paths that real hosts write: the captures under samples/ and the
+ * layouts each engine's source makes (moby daemon/oci_linux.go, containerd pkg/oci/spec.go and
+ * internal/cri, cri-o internal/config/cgmgr, podman libpod, lxc cgroup.h, systemd machine.c),
+ * and the engine records themselves.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
 import { primaryCgroupPath } from '../../../src/model/cgroup.js';
-import { matchCgroupPath } from '../../../src/model/engines.js';
+import { ENGINE_DAEMONS, ENGINE_RULES, ENGINES, matchCgroupPath, needsArgv } from '../../../src/model/engines.js';
+import { ENGINE_READERS } from '../../../collectors/engines/readers.js';
 
 const ID = '1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496';
 const POD_ = '7a96c459_d529_44ae_9f99_90d3798d6426';
@@ -38,7 +40,7 @@ describe('matchCgroupPath on captured /proc/<pid>/cgroup files', () => {
   });
 });
 
-describe('matchCgroupPath on the engines.md §1.5 layouts', () => {
+describe('matchCgroupPath on the layouts engines write', () => {
   const H = 'ba7b10d15d16e10e3de7a2dcd408a3d971169ae303f46cfad4c5453c6326fee2';
   it.each([
     [`/docker/${H}`, 'docker', 'container', `/docker/${H}`],
@@ -80,4 +82,25 @@ describe('matchCgroupPath on the engines.md §1.5 layouts', () => {
       expect(matchCgroupPath(path)).toBeNull();
     },
   );
+});
+
+describe('engine records', () => {
+  it('the JSON schema names every engine, in the records\' order', () => {
+    const schema = JSON.parse(readFileSync('views/json/ctrscope.schema.json', 'utf8')) as { $defs: { engine: { enum: unknown[] } } };
+    expect(schema.$defs.engine.enum).toEqual([...ENGINES, null]);
+  });
+
+  it('every engine has a reader, and only engines do', () => {
+    expect(Object.keys(ENGINE_READERS).sort()).toEqual([...ENGINES].sort());
+  });
+
+  it('a scan reads the argv of every engine daemon and every monitor', () => {
+    expect([...ENGINE_DAEMONS].sort()).toEqual(['containerd', 'crio', 'dockerd', 'podman']);
+    for (const comm of [...ENGINE_DAEMONS, 'containerd-shim-runc-v2', 'containerd-shim', 'conmon', 'lxc-start', 'systemd-nspawn']) expect(needsArgv(comm), comm).toBe(true);
+    for (const comm of ['sleep', 'sh', 'containerd-foo', 'runc', 'crun', 'lxc-attach']) expect(needsArgv(comm), comm).toBe(false);
+  });
+
+  it('ids are names exactly for the engines whose ids users choose', () => {
+    expect(ENGINES.filter((e) => ENGINE_RULES[e].idIsName)).toEqual(['lxc', 'systemd-nspawn', 'runc', 'crun']);
+  });
 });
