@@ -5,7 +5,7 @@
 import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
-import type { Process, ReadGap } from '../src/model/process.js';
+import type { Process } from '../src/model/process.js';
 import { groupContainers, memberPids, metadataRequests, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
@@ -13,7 +13,7 @@ import { readParsed, type HostRoot } from './host-root.js';
 import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
-import { parseWith } from './read.js';
+import { parseWith, type Gap } from './read.js';
 import { ProcessScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -41,7 +41,7 @@ export interface CollectOptions {
  */
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
-  layout?: { layout: CgroupLayout; gap: ReadGap | null };
+  layout?: { layout: CgroupLayout; gap: Gap | null };
   /** Read once too: the host's namespaces (pid 1's), top's own, the boot time. */
   fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null };
   /**
@@ -114,9 +114,9 @@ export function readHostNs(root: HostRoot): { ns: NsSet; source: string } {
  * we read /sys through our mounts. A host tree elsewhere: the host init's (pid 1), whose mount
  * points are the host's; a recorded tree keeps whichever the recorder read.
  */
-export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]; path: string } | { gap: ReadGap } {
+export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]; path: string } | { gap: Gap } {
   const order = root.dir === '/' ? ['self', '1'] : root.kind === 'recorded' ? ['self', '1'] : ['1'];
-  let last: ReadGap | null = null;
+  let last: Gap | null = null;
   for (const who of order) {
     const path = `/proc/${who}/mountinfo`;
     const r = readParsed(root, path, parseMountInfo);
@@ -124,10 +124,10 @@ export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]
     last = r.gap;
     if (r.gap.reason === 'malformed') break;
   }
-  return { gap: last as ReadGap };
+  return { gap: last as Gap };
 }
 
-export function readCgroupLayout(root: HostRoot): { layout: CgroupLayout; gap: ReadGap | null } {
+export function readCgroupLayout(root: HostRoot): { layout: CgroupLayout; gap: Gap | null } {
   const mi = readLayoutMountInfo(root);
   if ('gap' in mi) return { layout: { mode: null, mounts: [] }, gap: mi.gap };
   return { layout: deriveCgroupLayout(mi.entries), gap: null };
@@ -148,7 +148,7 @@ const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
  * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace; with a
  * cache and a mount watch, again only when the watch says the namespace's mounts changed.
  */
-function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, RootDecision>, watch?: MountWatch | null): Map<number, boolean> {
+function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: Gap[], cache?: Map<number, RootDecision>, watch?: MountWatch | null): Map<number, boolean> {
   const out = new Map<number, boolean>();
   if (cache && watch) for (const ns of watch.changed()) cache.delete(ns);
   let byPid: Map<number, Process> | null = null;
@@ -238,7 +238,7 @@ function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
 }
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
-  const gaps: ReadGap[] = [];
+  const gaps: Gap[] = [];
   const scanner = opts.scanner ?? new ProcessScanner(root);
   const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) });
   const cache = opts.cache;
