@@ -5,7 +5,7 @@ import { parseMountInfo } from '../../../collectors/procfs/mountinfo.js';
 import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
 
 const layoutOf = (file: string) => deriveCgroupLayout(parseMountInfo(readFileSync(file, 'utf8')));
-const ELASTIC = 'samples/upstream-excerpts/elastic-asm/metric/system/cgroup/testdata';
+const ELASTIC = 'samples/elastic-asm/metric/system/cgroup/testdata';
 
 describe('deriveCgroupLayout', () => {
   it('hybrid: this test VM (samples/hybrid-docker), cpu and cpuacct on separate mounts, empty unified', () => {
@@ -59,7 +59,7 @@ describe('deriveCgroupLayout', () => {
 describe('cgroupDir with a mount rooted above the reader\'s cgroup namespace', () => {
   it('refuses to place a path rather than dropping the `..` of `/../../../..` (datadog agent pod)', () => {
     // The host's cgroup2, mounted inside the agent's cgroup namespace at /host/sys/fs/cgroup.
-    const entries = parseMountInfo(readFileSync('samples/k8s-containerd-mountinfo-datadog/mountinfo_k8s_agent', 'utf8'));
+    const entries = parseMountInfo(readFileSync('samples/datadog/mountinfo_k8s_agent', 'utf8'));
     const host = deriveCgroupLayout(entries.filter((e) => e.mountPoint === '/host/sys/fs/cgroup')).mounts[0];
     expect(host?.mountRoot).toBe('/../../../..');
     expect(cgroupDir(host as NonNullable<typeof host>, '/kubepods.slice/kubepods-besteffort.slice')).toBeNull();

@@ -20,23 +20,23 @@ describe('matchCgroupPath on captured /proc/<pid>/cgroup files', () => {
 
   it.each([
     ['samples/hybrid-docker/proc/678/cgroup', { engine: 'docker', id: '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483' }],
-    ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/200/cgroup', { engine: 'docker', id: 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f' }],
+    ['samples/cgroup-coroot/proc/200/cgroup', { engine: 'docker', id: 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f' }],
     [
-      'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/300/cgroup',
+      'samples/cgroup-coroot/proc/300/cgroup',
       { engine: 'containerd', id: '17db96a24ae1e9dd57143e62b1cb0d2d35e693c65c774c7470e87b0572e07c1a', pod: { kind: 'kubernetes', id: '6a4ce4a0-ba47-11ea-b2a7-0cc47ac5979e' } },
     ],
     [
-      'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/400/cgroup',
+      'samples/cgroup-coroot/proc/400/cgroup',
       { engine: 'docker', id: '73051af271105c07e1f493b34856a77e665e3b0b4fc72f76c807dfbffeb881bd', pod: { kind: 'kubernetes', id: '8712f785-1a3e-41ec-a00b-e2dcc77431cb' } },
     ],
-    ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/3000/cgroup', { engine: 'lxc', id: 'first' }],
-    ['samples/upstream-excerpts/elastic-asm/metric/system/cgroup/testdata/amzn2/proc/493239/cgroup', { engine: 'containerd', id: ID, pod: { kind: 'kubernetes', id: POD } }],
+    ['samples/cgroup-coroot/proc/3000/cgroup', { engine: 'lxc', id: 'first' }],
+    ['samples/elastic-asm/metric/system/cgroup/testdata/amzn2/proc/493239/cgroup', { engine: 'containerd', id: ID, pod: { kind: 'kubernetes', id: POD } }],
   ])('%s', (file, want) => {
     expect(matchCgroupPath(primary(file))).toMatchObject({ role: 'container', ...want });
   });
 
   it('refuses a path above the cgroup namespace root (coroot proc/500)', () => {
-    expect(matchCgroupPath(primary('samples/upstream-excerpts/coroot/cgroup/fixtures/proc/500/cgroup'))).toBeNull();
+    expect(matchCgroupPath(primary('samples/cgroup-coroot/proc/500/cgroup'))).toBeNull();
   });
 });
 

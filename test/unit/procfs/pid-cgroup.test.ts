@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
 import { ParseError } from '../../../collectors/read.js';
 
-const upstream = (p: string): string => readFileSync(`samples/upstream-excerpts/${p}`, 'utf8');
+const sample = (p: string): string => readFileSync(`samples/${p}`, 'utf8');
 const WEB = '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483';
 
 describe('parsePidCgroup', () => {
@@ -16,7 +16,7 @@ describe('parsePidCgroup', () => {
   });
 
   it('reads a file with no trailing newline (coroot proc/200: v1, /docker/<id>)', () => {
-    const text = upstream('coroot/cgroup/fixtures/proc/200/cgroup');
+    const text = sample('cgroup-coroot/proc/200/cgroup');
     expect(text.endsWith('\n')).toBe(false);
     const lines = parsePidCgroup(text);
     expect(lines).toHaveLength(11);
@@ -41,7 +41,7 @@ describe('parsePidCgroup', () => {
     const lines = parsePidCgroup('9:name=systemd:/\n8:pids:/..\n4:memory:/../..\n0::/\n');
     expect(lines.map((l) => l.path)).toEqual(['/', '/..', '/../..', '/']);
     // coroot proc/500: v2, four levels above the namespace root, no trailing newline.
-    const v2 = parsePidCgroup(upstream('coroot/cgroup/fixtures/proc/500/cgroup'));
+    const v2 = parsePidCgroup(sample('cgroup-coroot/proc/500/cgroup'));
     expect(v2).toEqual([{ hierarchyId: 0, controllers: [], path: '/../../../../system.slice/docker-ba7b10d15d16e10e3de7a2dcd408a3d971169ae303f46cfad4c5453c6326fee2.scope' }]);
   });
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePidStatus } from '../../../collectors/procfs/pid-status.js';
 import { ParseError } from '../../../collectors/read.js';
 
-const upstream = (p: string): string => readFileSync(`samples/upstream-excerpts/${p}`, 'utf8');
+const sample = (p: string): string => readFileSync(`samples/${p}`, 'utf8');
 
 describe('parsePidStatus', () => {
   it('reads a docker container init, tab separated (samples/hybrid-docker pid 678)', () => {
@@ -28,7 +28,7 @@ describe('parsePidStatus', () => {
 
   it('reads the space-separated variant (coroot proc/fixtures/88451/status)', () => {
     // A real capture where every "Key:" is followed by spaces, not a tab.
-    const s = parsePidStatus(upstream('coroot/proc/fixtures/88451/status'));
+    const s = parsePidStatus(sample('cgroup-coroot/proc/88451/status'));
     expect(s.name).toBe('java');
     expect(s.ppid).toBe(88450);
     expect(s.uids).toEqual([991, 991, 991, 991]);
@@ -37,7 +37,7 @@ describe('parsePidStatus', () => {
   });
 
   it('reads NSpid of a process inside a child pid namespace (coroot proc/fixtures/123/status)', () => {
-    const s = parsePidStatus(upstream('coroot/proc/fixtures/123/status'));
+    const s = parsePidStatus(sample('cgroup-coroot/proc/123/status'));
     expect(s.nspid).toEqual([1873966, 1]);
     expect(s.capEff).toBe('00000000a80425fb');
     expect(s.seccomp).toBe(0);
