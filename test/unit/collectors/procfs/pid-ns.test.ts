@@ -1,7 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseNsLink } from '../../../collectors/procfs/pid-ns.js';
-import { ParseError } from '../../../collectors/read.js';
+import { parseNsLink } from '../../../../collectors/procfs/pid-ns.js';
+import { ParseError } from '../../../../collectors/read.js';
 
 describe('parseNsLink', () => {
   it('reads the recorded links of samples/hybrid-docker (sample-web, pid 678)', () => {

@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseShimOptions, readContainerdMetadata } from '../../../collectors/engines/containerd.js';
-import { parseOciSpec } from '../../../collectors/engines/oci-spec.js';
-import { openHostRoot } from '../../../collectors/host-root.js';
-import { ParseError } from '../../../collectors/read.js';
+import { parseShimOptions, readContainerdMetadata } from '../../../../collectors/engines/containerd.js';
+import { parseOciSpec } from '../../../../collectors/engines/oci-spec.js';
+import { openHostRoot } from '../../../../collectors/host-root.js';
+import { ParseError } from '../../../../collectors/read.js';
 
-const HOST = fileURLToPath(new URL('../../fixtures/docker/host', import.meta.url));
+const HOST = fileURLToPath(new URL('../../../fixtures/docker/host', import.meta.url));
 const TASKS = '/run/docker/containerd/daemon/io.containerd.runtime.v2.task';
 const DOCKER_ID = '66aa9330b140ade6a0b20073c9d319e6ba6e9621d99cf2a5282244465942fcf6';
 const CTR_NS = 'ctrscope-it-ctr-manual';

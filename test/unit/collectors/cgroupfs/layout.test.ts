@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cgroupDir, deriveCgroupLayout, mountForController, mountForLine } from '../../../collectors/cgroupfs/layout.js';
-import { parseMountInfo } from '../../../collectors/procfs/mountinfo.js';
-import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
+import { cgroupDir, deriveCgroupLayout, mountForController, mountForLine } from '../../../../collectors/cgroupfs/layout.js';
+import { parseMountInfo } from '../../../../collectors/procfs/mountinfo.js';
+import { parsePidCgroup } from '../../../../collectors/procfs/pid-cgroup.js';
 
 const layoutOf = (file: string) => deriveCgroupLayout(parseMountInfo(readFileSync(file, 'utf8')));
 const ELASTIC = 'samples/elastic-asm/metric/system/cgroup/testdata';

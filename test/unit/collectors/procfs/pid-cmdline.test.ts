@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCmdline } from '../../../collectors/procfs/pid-cmdline.js';
+import { parseCmdline } from '../../../../collectors/procfs/pid-cmdline.js';
 
 describe('parseCmdline', () => {
   it('splits a recorded shim command line (samples/hybrid-docker pid 656)', () => {

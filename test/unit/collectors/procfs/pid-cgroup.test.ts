@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
-import { ParseError } from '../../../collectors/read.js';
+import { parsePidCgroup } from '../../../../collectors/procfs/pid-cgroup.js';
+import { ParseError } from '../../../../collectors/read.js';
 
 const sample = (p: string): string => readFileSync(`samples/${p}`, 'utf8');
 const WEB = '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePidStatus } from '../../../collectors/procfs/pid-status.js';
-import { ParseError } from '../../../collectors/read.js';
+import { parsePidStatus } from '../../../../collectors/procfs/pid-status.js';
+import { ParseError } from '../../../../collectors/read.js';
 
 const sample = (p: string): string => readFileSync(`samples/${p}`, 'utf8');
 

@@ -5,11 +5,11 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { dockerDataRoots, parseDaemonJsonDataRoot, parseDockerConfigV2, parseDockerHostConfig, readDockerMetadata } from '../../../collectors/engines/docker.js';
-import { openHostRoot } from '../../../collectors/host-root.js';
-import { ParseError } from '../../../collectors/read.js';
+import { dockerDataRoots, parseDaemonJsonDataRoot, parseDockerConfigV2, parseDockerHostConfig, readDockerMetadata } from '../../../../collectors/engines/docker.js';
+import { openHostRoot } from '../../../../collectors/host-root.js';
+import { ParseError } from '../../../../collectors/read.js';
 
-const HOST = fileURLToPath(new URL('../../fixtures/docker/host', import.meta.url));
+const HOST = fileURLToPath(new URL('../../../fixtures/docker/host', import.meta.url));
 const ID = '66aa9330b140ade6a0b20073c9d319e6ba6e9621d99cf2a5282244465942fcf6';
 const CONTAINER_DIR = `${HOST}/srv/docker/containers/${ID}`;
 

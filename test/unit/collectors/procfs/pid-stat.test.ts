@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePidStat } from '../../../collectors/procfs/pid-stat.js';
-import { ParseError } from '../../../collectors/read.js';
+import { parsePidStat } from '../../../../collectors/procfs/pid-stat.js';
+import { ParseError } from '../../../../collectors/read.js';
 
 describe('parsePidStat', () => {
   it('reads a container init from samples/hybrid-docker (sample-web, pid 678)', () => {
