@@ -100,6 +100,15 @@ describe('engine records', () => {
     for (const comm of ['sleep', 'sh', 'containerd-foo', 'runc', 'crun', 'lxc-attach']) expect(needsArgv(comm), comm).toBe(false);
   });
 
+  it('a cgroup component names a container of one engine at most, so the engines\' order does not matter', () => {
+    const h = 'a'.repeat(64);
+    const names = [`docker-${h}.scope`, `cri-containerd-${h}.scope`, `nerdctl-${h}.scope`, `crio-conmon-${h}.scope`, `crio-${h}.scope`, `crio-${h}`, `libpod-conmon-${h}.scope`, `libpod-${h}.scope`, `libpod-payload-${h}`, 'lxc.monitor.web', 'lxc.payload.web', 'machine-web.scope', 'systemd-nspawn@web.service', 'runc-web.scope'];
+    for (const name of names) {
+      const claimed = ENGINES.filter((e) => ENGINE_RULES[e].components.some((r) => r.re.test(name)));
+      expect(claimed, name).toHaveLength(1);
+    }
+  });
+
   it('ids are names exactly for the engines whose ids users choose', () => {
     expect(ENGINES.filter((e) => ENGINE_RULES[e].idIsName)).toEqual(['lxc', 'systemd-nspawn', 'runc', 'crun']);
   });
