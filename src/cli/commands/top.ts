@@ -1,7 +1,7 @@
 /**
  * `ctrscope top`: the live dashboard, or with --batch snapshots printed one after another.
  *
- * Both read frames from one FrameSource: a ProcessScanner kept across refreshes (per-process
+ * Both read frames from one FrameSource: an IncrementalScanner kept across refreshes (per-process
  * static data is read once per pid + start time), the model, the host summary, and the
  * per-container stats. The TUI is imported lazily, so `ps` and `inspect` never load blessed.
  *
@@ -22,7 +22,7 @@ import { createStatsCollector, SLOW_EVERY } from '../../../collectors/container-
 import { collectHostSummary } from '../../../collectors/host-summary.js';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import { createMountWatch } from '../../../collectors/mount-watch.js';
-import { ProcessScanner } from '../../../collectors/processes.js';
+import { IncrementalScanner } from '../../../collectors/processes.js';
 import type { TopFrame } from '../../model/container-stats.js';
 import { buildHostModel, type HostModel } from '../../model/host-model.js';
 import { containerKey } from '../../model/reconstruct.js';
@@ -38,7 +38,7 @@ const STOP_SIGNALS = ['SIGHUP', 'SIGTERM'] as const;
 const SAMPLE = 'samples/hybrid-docker';
 
 export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { first(): TopFrame } {
-  const scanner = new ProcessScanner(root, true);
+  const scanner = new IncrementalScanner(root);
   const collectStats = createStatsCollector(root);
   let prev: HostModel | null = null;
   let seq = 0;
