@@ -35,11 +35,11 @@ export function registerInspect(program: Command, deps: Deps): void {
       const root = openRoot(g);
       // Any pid can be asked about, member or not: read every process in full.
       const model = loadModel(root, deps, { everyProcess: true });
-      const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
       let res = resolveTarget(model, target);
       if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
-        // A host interface name (veth...): the container at the other end of the pair.
-        const owner = whichInterface(target, model.containers, details)[0]?.container;
+        // A host interface name (veth...): the container at the other end of the pair, which
+        // only every container's network tells.
+        const owner = whichInterface(target, model.containers, collectDetails(root, model).details)[0]?.container;
         if (owner) res = resolveTarget(model, owner.id);
       }
       if (res.kind === 'not-found') throw new ExitWith(EXIT.notFound, res.reason);
@@ -48,6 +48,8 @@ export function registerInspect(program: Command, deps: Deps): void {
       }
       const t = res.target;
       const c = t.container;
+      // The filesystem and network of this container only.
+      const { details } = c ? collectDetails(root, model, { containers: [c], ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) }) : { details: new Map() };
       const unreadable: string[] = [];
       let report;
       if (c) {
