@@ -117,7 +117,7 @@ function checkSeen(n) {
   const found = JSON.parse(r.stdout).containers;
   const mine = found.filter((c) => String(c.command?.at(-1)).startsWith(`${PREFIX}-`));
   const withNet = containers.containers.filter((c) => c.veth).map((c) => c.name);
-  const listens = mine.filter((c) => withNet.includes(c.command.at(-1)) && c.network?.ns?.listening?.some((s) => s.port === 8080)).length;
+  const listens = mine.filter((c) => withNet.includes(c.command.at(-1)) && c.network?.listening?.some((s) => s.port === 8080)).length;
   return { all: found.length, mine: mine.length, listens, withNet: withNet.length, n };
 }
 
