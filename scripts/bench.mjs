@@ -17,10 +17,13 @@
  * and then `top --batch --interval 1`: its CPU per refresh over TOP_SECONDS after 3 s of warm-up.
  * Wall time is what the targets are stated in; on a machine shared with other work, the CPU
  * columns are the steadier figures. The 1-minute load average is printed with each N.
+ * With `--baseline FILE` (another build's dist/ctrscope.mjs, e.g. of the main branch), its
+ * `ns --json`, `ps --json --no-rates` and `inspect` are timed in the same rounds, for a before and
+ * after measured under the same load.
  * Everything is named ctrscope-bench-<pid>* and removed on exit, Ctrl-C, SIGTERM and failure.
  * Needs root, util-linux (unshare, lsns), iproute2, busybox and `npm run build`.
  *
- *   npm run bench [-- N...] [--reps R] [--top-seconds S]
+ *   npm run bench [-- N...] [--reps R] [--top-seconds S] [--baseline FILE]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -35,6 +38,8 @@ const opt = (name, dflt) => {
   argv.splice(i, 2);
   return v;
 };
+const baselineAt = argv.indexOf('--baseline');
+const BASELINE = baselineAt < 0 ? null : argv.splice(baselineAt, 2)[1];
 const REPS = opt('--reps', 5);
 const TOP_SECONDS = opt('--top-seconds', 10);
 const SIZES = (argv.length ? argv.map(Number) : [100, 300, 1000]).sort((a, b) => a - b);
@@ -130,6 +135,13 @@ async function measure(n) {
     ['ps --json --no-rates', CLI, ['ps', '--json', '--no-rates']],
     ['ps --json (rates, 0.5 s)', CLI, ['ps', '--json']],
     ['inspect <pid> --no-rates', CLI, ['inspect', target, '--no-rates']],
+    ...(BASELINE
+      ? [
+          ['baseline: ns --json', BASELINE, ['ns', '--json']],
+          ['baseline: ps --json --no-rates', BASELINE, ['ps', '--json', '--no-rates']],
+          ['baseline: inspect --no-rates', BASELINE, ['inspect', target, '--no-rates']],
+        ]
+      : []),
   ];
   for (const [, cmd, args] of commands) time(cmd, args); // page cache, dentries
   const runs = commands.map(() => []);
@@ -141,10 +153,11 @@ async function measure(n) {
 function print(n, procs, seen, m, loadBefore) {
   const lsns = m.rows[0].wall;
   console.log(`\nN = ${n}: ${procs} processes on the host; ctrscope ps saw ${seen.mine} of our ${n} containers (${seen.all} in all), listening sockets in ${seen.listens} of the ${seen.withNet} with a veth; load ${loadBefore} before, ${load()} after`);
-  console.log(`  ${'command'.padEnd(28)} ${'wall'.padStart(8)} ${'ratio'.padStart(6)} ${'CPU'.padStart(8)} ${'per ctr'.padStart(8)}   wall of each run (ms)`);
+  const lsnsCpu = m.rows[0].cpu;
+  console.log(`  ${'command'.padEnd(32)} ${'wall'.padStart(8)} ${'ratio'.padStart(6)} ${'CPU'.padStart(8)} ${'ratio'.padStart(6)} ${'ms/ctr'.padStart(7)}   wall of each run (ms)`);
   for (const r of m.rows) {
-    const ratio = r.label.startsWith('lsns') ? '' : `${(r.wall / lsns).toFixed(2)}x`;
-    console.log(`  ${r.label.padEnd(28)} ${`${r.wall.toFixed(0)} ms`.padStart(8)} ${ratio.padStart(6)} ${`${r.cpu.toFixed(0)} ms`.padStart(8)} ${`${(r.wall / n).toFixed(2)}`.padStart(8)}   ${r.walls.join(' ')}`);
+    const ratio = (a, b) => (r.label.startsWith('lsns') ? '' : `${(a / b).toFixed(2)}x`);
+    console.log(`  ${r.label.padEnd(32)} ${`${r.wall.toFixed(0)} ms`.padStart(8)} ${ratio(r.wall, lsns).padStart(6)} ${`${r.cpu.toFixed(0)} ms`.padStart(8)} ${ratio(r.cpu, lsnsCpu).padStart(6)} ${`${(r.wall / n).toFixed(2)}`.padStart(7)}   ${r.walls.join(' ')}`);
   }
   const noRates = m.rows[3].wall;
   const rates = m.rows[4].wall;
@@ -153,7 +166,7 @@ function print(n, procs, seen, m, loadBefore) {
 }
 
 function summary(results) {
-  console.log('\nwall time, median, and ratio to lsns --json in the same run:');
+  console.log('\nwall time, median, and ratio to lsns --json in the same run (CPU time ratio after the slash):');
   console.log(`| command | ${results.map((r) => `N = ${r.n}`).join(' | ')} |`);
   console.log(`|---|${results.map(() => '---').join('|')}|`);
   const labels = results[0].m.rows.map((r) => r.label);
@@ -161,7 +174,7 @@ function summary(results) {
     const cells = results.map(({ m, n }) => {
       const r = m.rows[i];
       const s = `${(r.wall / 1000).toFixed(2)} s`;
-      return i === 0 ? s : `${s} (${(r.wall / m.rows[0].wall).toFixed(2)}x)`;
+      return i === 0 ? `${s} (CPU ${(r.cpu / 1000).toFixed(2)} s)` : `${s} (${(r.wall / m.rows[0].wall).toFixed(2)}x / ${(r.cpu / m.rows[0].cpu).toFixed(2)}x)`;
     });
     console.log(`| ${label} | ${cells.join(' | ')} |`);
   });
