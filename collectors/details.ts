@@ -20,10 +20,11 @@ export interface DetailsOptions {
   /** Measure upper layers (--sizes), each within perContainerMs and all within totalMs. */
   readonly sizes?: { readonly perContainerMs: number; readonly totalMs: number; readonly now: () => number };
   /**
-   * Only these containers (inspect of one): their mount and network namespaces are read, no
-   * other's, except where a veth's peer is found nowhere else. All of the model's by default.
+   * Only these containers (inspect of one), or a function of the model that picks them: their
+   * mount and network namespaces are read, no other's, except where a veth's peer is found
+   * nowhere else. All of the model's by default.
    */
-  readonly containers?: readonly Container[];
+  readonly containers?: readonly Container[] | ((model: HostModel) => readonly Container[]);
 }
 
 export interface DetailsResult {
@@ -69,7 +70,7 @@ export function collectDetails(root: HostRoot, model: HostModel, opts: DetailsOp
     return fs;
   };
 
-  const wanted = opts.containers ?? model.containers;
+  const wanted = typeof opts.containers === 'function' ? opts.containers(model) : (opts.containers ?? model.containers);
   const targets = new Map<number, NetworkTarget>();
   for (const c of wanted) {
     const net = c.namespaces.net;

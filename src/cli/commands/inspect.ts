@@ -20,7 +20,9 @@ import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
 import type { HostModel } from '../../model/host-model.js';
-import { createObserver } from '../../observe/observer.js';
+import { createObserver, type ObserveRound } from '../../observe/observer.js';
+import type { Container } from '../../model/container.js';
+import type { ContainerDetails } from '../../model/details.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerInspect(program: Command, deps: Deps): void {
@@ -61,14 +63,21 @@ export function registerInspect(program: Command, deps: Deps): void {
           return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
         },
       });
+      // The report shows the container's filesystem and network, read with the last observation,
+      // and no other container's.
+      const only = (): Container[] => {
+        const a = asked as ReturnType<typeof resolveTarget> | null;
+        return a?.kind === 'found' && a.target.container ? [a.target.container] : [];
+      };
+      const last: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
       let observation;
       try {
-        observation = observer.observe();
+        observation = observer.observe(rates ? {} : last);
         checkSnapshot(root, observation.model.snapshot, deps);
         const first = asked as ReturnType<typeof resolveTarget> | null;
         if (rates && first?.kind === 'found' && first.target.container) {
           await new Promise((r) => setTimeout(r, seconds * 1000));
-          observation = observer.observe();
+          observation = observer.observe(last);
         }
       } finally {
         observer.close();
@@ -76,9 +85,8 @@ export function registerInspect(program: Command, deps: Deps): void {
       const model = observation.model;
       const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
       const t = targetOrExit(res);
+      const details = observation.details ?? new Map<string, ContainerDetails>();
       const c = t.container;
-      // The filesystem and network of this container only.
-      const { details } = c ? collectDetails(root, model, { containers: [c], ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) }) : { details: new Map() };
       const unreadable: string[] = [];
       let report;
       if (c) {
@@ -99,7 +107,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       const diagnosis = resources ? diagnoseResources(resources) : [];
       if (opts.json) {
         const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}) } : {};
-        deps.out(JSON.stringify(inspectToJson(observation, details, target, report, sections, unreadable), null, 2) + '\n');
+        deps.out(JSON.stringify(inspectToJson(observation, target, report, sections, unreadable), null, 2) + '\n');
       } else {
         const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));
