@@ -42,7 +42,7 @@
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
 import { NS_LINKS, NS_TYPES, type NsSet } from '../src/model/namespace.js';
-import type { Process, ReadGap } from '../src/model/process.js';
+import type { Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
@@ -81,7 +81,7 @@ interface Stable {
   readonly cmdline: readonly string[] | null;
   readonly status: PidStatus | null;
   readonly namespaces: NsSet;
-  readonly gaps: readonly ReadGap[];
+  readonly gaps: readonly Gap[];
   /** status and cmdline were read (or tried); false after a lean read. */
   readonly full: boolean;
   /** The cgroup file's text and lines at the last read (repeated scans parse only changes). */
@@ -123,7 +123,7 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
       stats.vanished++;
       continue;
     }
-    const gaps: ReadGap[] = [...stable.gaps];
+    const gaps: Gap[] = [...stable.gaps];
     const text = root.readText(`${dir}/cgroup`);
     const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
     let cgroups: CgroupLine[] | null = null;
@@ -272,7 +272,7 @@ export class IncrementalScanner {
     const stat = readStat(this.kept, dir, malformed);
     if (stat === 'gone') return 'gone';
     const key = stableKey(stat);
-    const gaps: ReadGap[] = [];
+    const gaps: Gap[] = [];
     let stable = this.cache.get(pid);
     const known = stable !== undefined && stable.key === key;
     if (!stable || stable.key !== key || (!stable.full && !this.opts.lean)) {
@@ -366,7 +366,7 @@ const stableKey = (stat: PidStat): string => (stat.kernelThread ? `${stat.startt
 /** The stat fields of a Process, to rebuild it with more read. */
 const statOf = (p: Process): PidStat => ({ pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads });
 
-function toProcess(pid: number, stat: PidStat, stable: Stable, cgroups: readonly CgroupLine[] | null, gaps: ReadGap[]): Process {
+function toProcess(pid: number, stat: PidStat, stable: Stable, cgroups: readonly CgroupLine[] | null, gaps: Gap[]): Process {
   const st = stable.status;
   return {
     pid,
@@ -400,7 +400,7 @@ function readStable(root: HostRoot, dir: string, key: string, malformed: Gap[], 
   const detail = full ? readDetail(root, dir, malformed) : { status: null, cmdline: null, gaps: [] };
   if (detail === 'gone') return 'gone';
   const { status, cmdline } = detail;
-  const gaps: ReadGap[] = [...detail.gaps];
+  const gaps: Gap[] = [...detail.gaps];
   const namespaces: Record<string, number> = {};
   for (const link of childNamespaces ? NS_LINKS : NS_TYPES) {
     const r = root.readLink(`${dir}/ns/${link}`);
@@ -425,8 +425,8 @@ function readStable(root: HostRoot, dir: string, key: string, malformed: Gap[], 
 }
 
 /** status and cmdline of one process. */
-function readDetail(root: HostRoot, dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: ReadGap[] } | 'gone' {
-  const gaps: ReadGap[] = [];
+function readDetail(root: HostRoot, dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: Gap[] } | 'gone' {
+  const gaps: Gap[] = [];
   const statusRead = readParsed(root, `${dir}/status`, parsePidStatus);
   let status: PidStatus | null = null;
   if (statusRead.ok) status = statusRead.value;
