@@ -14,12 +14,12 @@ import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
 import { parseWith, type Gap } from './read.js';
-import { ProcessScanner } from './processes.js';
+import { completeProcesses, scanProcesses, type IncrementalScanner } from './processes.js';
 
 export interface CollectOptions {
   readonly nowMs: number;
   /** Reuse per-process static data across calls (top). */
-  readonly scanner?: ProcessScanner;
+  readonly scanner?: IncrementalScanner;
   /**
    * Read status and argv of every process (inspect, snapshot: any pid can be asked about), not
    * only of container members and monitors.
@@ -239,8 +239,9 @@ function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: Gap[] = [];
-  const scanner = opts.scanner ?? new ProcessScanner(root);
-  const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) });
+  const scanner = opts.scanner;
+  const scanOpts = { lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) };
+  const scan = scanner ? scanner.scan(scanOpts) : scanProcesses(root, scanOpts);
   const cache = opts.cache;
   const { host, readerNs, bootTimeSec } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
   const hostNs = host.ns;
@@ -256,7 +257,8 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   let metadata = same && !cache?.rereadMetadata ? prev.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
-  const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);
+  const members = opts.everyProcess === true ? null : memberPids(grouping);
+  const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
   return {
     takenAtMs: opts.nowMs,
     root: { kind: root.kind, dir: root.dir },

@@ -19,6 +19,12 @@ import type { Gap } from './read.js';
 export interface DetailsOptions {
   /** Measure upper layers (--sizes), each within perContainerMs and all within totalMs. */
   readonly sizes?: { readonly perContainerMs: number; readonly totalMs: number; readonly now: () => number };
+  /**
+   * Only these containers (inspect of one), or a function of the model that picks them: their
+   * mount and network namespaces are read, no other's, except where a veth's peer is found
+   * nowhere else. All of the model's by default.
+   */
+  readonly containers?: readonly Container[] | ((model: HostModel) => readonly Container[]);
 }
 
 export interface DetailsResult {
@@ -64,8 +70,9 @@ export function collectDetails(root: HostRoot, model: HostModel, opts: DetailsOp
     return fs;
   };
 
+  const wanted = typeof opts.containers === 'function' ? opts.containers(model) : (opts.containers ?? model.containers);
   const targets = new Map<number, NetworkTarget>();
-  for (const c of model.containers) {
+  for (const c of wanted) {
     const net = c.namespaces.net;
     if (net === undefined || c.hostNamespaces.includes('net') || targets.has(net)) continue;
     targets.set(net, { netns: net, pid: c.pid });
@@ -87,7 +94,7 @@ export function collectDetails(root: HostRoot, model: HostModel, opts: DetailsOp
 
   const details = new Map<string, ContainerDetails>();
   const sizeEnd = opts.sizes ? opts.sizes.now() + opts.sizes.totalMs : 0;
-  for (const c of model.containers) {
+  for (const c of wanted) {
     let fs = fsOf(c);
     const upper = fs?.rootfs?.overlay?.upperdir?.dir;
     if (opts.sizes && fs?.rootfs && upper) {

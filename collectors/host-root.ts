@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFsError, gap, ok, parseWith, type Read } from './read.js';
+import { listeningTcpByNetlink, type SockDiagResult } from './sock-diag.js';
 
 export interface HostRoot {
   readonly kind: 'live' | 'recorded';
@@ -37,6 +38,12 @@ export interface HostRoot {
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
   openFile?(hostPath: string): Read<OpenFile>;
+  /**
+   * The live host `/` only: the listening TCP sockets of pid's network namespace, asked of the
+   * kernel (sock-diag.ts) rather than read from /proc/<pid>/net/tcp{,6}. Absent on a host tree
+   * and on a recording root, which read (and so record) the files.
+   */
+  listeningTcp?(pid: number): SockDiagResult;
 }
 
 /** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
@@ -74,9 +81,12 @@ class DirRoot implements HostRoot {
   readonly kind: 'live' | 'recorded';
   readonly dir: string;
   private openBuf?: { bytes: Buffer };
+  listeningTcp?: (pid: number) => SockDiagResult;
   constructor(kind: 'live' | 'recorded', dir: string) {
     this.kind = kind;
     this.dir = dir;
+    // A host mounted elsewhere may be another pid namespace's view: its pids are not ours to open.
+    if (kind === 'live' && dir === '/') this.listeningTcp = listeningTcpByNetlink;
   }
 
   resolve(hostPath: string): string {

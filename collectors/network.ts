@@ -8,7 +8,8 @@
  *    netns). It is checked against net/dev names and the ifindexes above; a host-mounted /sys
  *    or a namespace without /sys leaves those fields null with a gap that says so;
  *  - IPv4 addresses: fib_trie local leaves + connected routes in net/route; IPv6: if_inet6;
- *  - listening sockets: net/tcp{,6} (LISTEN) and net/udp{,6} (unconnected, bound).
+ *  - listening sockets: TCP through sock_diag netlink on the live host (sock-diag.ts), else
+ *    net/tcp{,6} (LISTEN); UDP from net/udp{,6} (unconnected, bound).
  * veth peers: host.iflink == ctr.ifindex and ctr.iflink == host.ifindex (drivers/net/veth.c
  * veth_get_iflink); ifindexes are per namespace, so both directions are checked. Limitation: a
  * veth whose two ends happen to have the same ifindex in their namespaces (iflink == ifindex)
@@ -154,9 +155,25 @@ function addresses(root: HostRoot, pid: number, gaps: Gap[]): { v4: Map<string, 
   return { v4, v6, defaults };
 }
 
+/**
+ * Listening TCP sockets and bound UDP sockets of pid's network namespace. TCP through the kernel's
+ * socket diagnostics where the root offers them (the live host: much cheaper than net/tcp, see
+ * sock-diag.ts), else, and whenever that fails short of the process being gone, from net/tcp{,6};
+ * UDP always from net/udp{,6}, which are cheap.
+ */
 function listening(root: HostRoot, pid: number, gaps: Gap[]): ListeningSocket[] {
   const out: ListeningSocket[] = [];
-  for (const proto of ['tcp', 'tcp6', 'udp', 'udp6'] as const) {
+  const files: Array<'tcp' | 'tcp6' | 'udp' | 'udp6'> = ['udp', 'udp6'];
+  const diag = root.listeningTcp?.(pid);
+  if (diag?.ok) {
+    for (const s of diag.sockets) if (s.port !== 0) out.push(s);
+  } else if (diag?.reason === 'gone') {
+    gaps.push({ path: `/proc/${pid}/ns/net`, reason: 'gone', detail: diag.detail });
+    return [];
+  } else {
+    files.unshift('tcp', 'tcp6');
+  }
+  for (const proto of files) {
     const r = readParsed(root, `/proc/${pid}/net/${proto}`, parseNetSockets);
     if (!r.ok) {
       if (r.gap.reason !== 'absent') gaps.push(r.gap);
@@ -165,7 +182,8 @@ function listening(root: HostRoot, pid: number, gaps: Gap[]): ListeningSocket[] 
     const want = proto.startsWith('tcp') ? TCP_LISTEN : TCP_CLOSE;
     for (const s of r.value) if (s.state === want && s.localPort !== 0) out.push({ proto, address: s.localAddress, port: s.localPort, inode: s.inode });
   }
-  return out.sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto));
+  // A total order: the kernel's dump and the proc files list sockets in different orders.
+  return out.sort((a, b) => a.port - b.port || a.proto.localeCompare(b.proto) || a.address.localeCompare(b.address) || a.inode - b.inode);
 }
 
 /** Where a veth's other end may be: the host's sysfs, and the sysfs of every namespace read. */

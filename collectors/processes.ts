@@ -1,18 +1,27 @@
 /**
  * Process scan: every /proc/<pid> directory, read into model Processes.
  *
+ * Exported API:
+ *  - scanProcesses(root, opts): one scan (ps, inspect, ns, snapshot); nothing is kept.
+ *  - completeProcesses(root, processes, pids, malformed): after a lean scan, status and cmdline
+ *    of the given pids (the processes the model reports on).
+ *  - IncrementalScanner(root, { revalidateEvery }): repeated scans (top), with scan(opts),
+ *    complete(processes, pids, malformed) and close(); it keeps descriptors and static data
+ *    between scans (below).
+ *  - ScanOptions, ProcessScan, ScanStats, IncrementalScanOptions: their options and results.
+ *
  * Reads per process: stat, cgroup and the namespace links; `comm` comes from stat (identical to
  * /proc/<pid>/comm, one read fewer). A full scan also reads status and cmdline for everyone. A
  * lean scan (ps, top, ns) reads those only where grouping needs them (monitors and engine
- * daemons, see needsArgv); complete() then reads them for the processes the model reports on
+ * daemons, see needsArgv); completing then reads them for the processes the model reports on
  * (container members). status is the costliest file procfs generates, and most processes of a
  * host are in no container. A process that exits mid-scan is dropped and counted; unreadable
  * files (EACCES) keep the process with those fields null and a gap.
  *
- * Repeated scans (top) reuse what cannot change for the same process: a ProcessScanner keeps,
- * per (pid, starttime, comm), the cmdline, NSpid, uids/caps and namespace links. An exec changes
- * comm, so it invalidates the cache entry; setns() without an exec is the one change this can
- * miss until the next exec, and `ps` (one scan) never caches.
+ * IncrementalScanner reuses what cannot change for the same process: it keeps, per (pid,
+ * starttime, comm), the cmdline, NSpid, uids/caps and namespace links. An exec changes comm, so
+ * it invalidates the cache entry; setns() without an exec is the one change this can miss until
+ * the next exec.
  * stat is read every scan, through KeptFiles (open once per process, pread each refresh):
  * the descriptor refers to the process it was opened for, so a pid reused by another process
  * fails the pread and is read afresh; stat also shows an exec (comm) and a reparenting (ppid).
@@ -60,7 +69,7 @@ export interface ProcessScan {
    * False when a repeated scan found exactly the processes of the previous one, each with the
    * same start time, parent, comm, cgroup text and static data (everything container grouping
    * reads), and complete() read nothing new since: a model built on the previous scan still holds.
-   * Always true for a scanner that does not reuse.
+   * Always true for scanProcesses.
    */
   readonly changed: boolean;
   /** Pids whose stat (CPU time, state, threads, RSS) was read by this scan; null: every process. */
@@ -81,34 +90,90 @@ interface Stable {
 }
 
 export interface ScanOptions {
-  /** Read status and cmdline only where grouping needs them; complete() adds the rest. */
+  /** Read status and cmdline only where grouping needs them; completing adds the rest. */
   readonly lean?: boolean;
   /** Also read pid_for_children and time_for_children (namespace pins, `ns`). */
   readonly childNamespaces?: boolean;
-  /** With a reusing scanner: processes whose stat is read even when the host is quiet. */
+  /** IncrementalScanner only: processes whose stat is read even when the host is quiet. */
   readonly fresh?: ReadonlySet<number>;
 }
 
-export class ProcessScanner {
+export interface IncrementalScanOptions {
+  /** Read every process's cgroup file (and everything a quiet scan skips) on every n-th scan; 10 by default. */
+  readonly revalidateEvery?: number;
+}
+
+/** One scan of every process (ps, inspect, ns, snapshot). */
+export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessScan {
+  const listing = listProc(root);
+  const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
+  const malformed: Gap[] = [];
+  const processes: Process[] = [];
+  for (const name of listing) {
+    if (!isPidName(name)) continue;
+    const pid = Number(name);
+    const dir = `/proc/${pid}`;
+    const stat = readStat(root, dir, malformed);
+    if (stat === 'gone') {
+      stats.vanished++;
+      continue;
+    }
+    const stable = readStable(root, dir, stableKey(stat), malformed, !opts.lean || needsArgv(stat.comm), opts.childNamespaces === true);
+    if (stable === 'gone') {
+      stats.vanished++;
+      continue;
+    }
+    const gaps: Gap[] = [...stable.gaps];
+    const text = root.readText(`${dir}/cgroup`);
+    const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    let cgroups: CgroupLine[] | null = null;
+    if (cg.ok) cgroups = cg.value;
+    else {
+      if (isGone(root, dir, cg.gap)) {
+        stats.vanished++;
+        continue;
+      }
+      if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
+      gaps.push(cg.gap);
+    }
+    const p = toProcess(pid, stat, stable, cgroups, gaps);
+    count(stats, p);
+    processes.push(p);
+  }
+  return { processes, stats, malformed, changed: true, sampled: null };
+}
+
+/**
+ * Processes with status and cmdline read for the given pids, after a lean scanProcesses. One
+ * whose status was read (or tried) by the scan is kept as it is; one that exited since the scan
+ * keeps its lean fields, with a 'gone' gap.
+ */
+export function completeProcesses(root: HostRoot, processes: readonly Process[], pids: ReadonlySet<number>, malformed: Gap[] = []): Process[] {
+  return processes.map((p) => {
+    if (!pids.has(p.pid) || p.uids !== null || p.gaps.some((g) => g.path.endsWith('/status') || g.path.endsWith('/cmdline'))) return p;
+    const dir = `/proc/${p.pid}`;
+    const extra = readDetail(root, dir, malformed);
+    if (extra === 'gone') return { ...p, gaps: [...p.gaps, { path: dir, reason: 'gone' as const }] };
+    return toProcess(p.pid, statOf(p), { key: '', namespaces: p.namespaces, gaps: [], cmdline: extra.cmdline, status: extra.status, full: true }, p.cgroups, [...p.gaps, ...extra.gaps]);
+  });
+}
+
+/** Repeated scans (top): what cannot change for a process is kept between scans (file header). */
+export class IncrementalScanner {
   private cache = new Map<number, Stable>();
   private readonly root: HostRoot;
-  private readonly reuse: boolean;
-  /** stat and cgroup of repeated scans, read on descriptors kept open between scans. */
-  private readonly kept: KeptFiles | null;
+  /** stat, cgroup and loadavg, read on descriptors kept open between scans. */
+  private readonly kept: KeptFiles;
   private readonly revalidateEvery: number;
   private scans = 0;
   /** This scan reads every process's cgroup file. */
   private fullPass = true;
-  /**
-   * @param reuse keep per-process static data between scans (top); ps scans once.
-   * @param revalidateEvery with reuse: read every process's cgroup file on every n-th scan.
-   */
-  constructor(root: HostRoot, reuse = false, revalidateEvery = 10) {
+
+  constructor(root: HostRoot, opts: IncrementalScanOptions = {}) {
     this.root = root;
-    this.reuse = reuse;
     // stat, cgroup and loadavg are each one seq_file record (single_open in fs/proc).
-    this.kept = reuse ? new KeptFiles(root, { oneRecord: () => true }) : null;
-    this.revalidateEvery = revalidateEvery;
+    this.kept = new KeptFiles(root, { oneRecord: () => true });
+    this.revalidateEvery = opts.revalidateEvery ?? 10;
   }
 
   private opts: ScanOptions = {};
@@ -123,11 +188,10 @@ export class ProcessScanner {
 
   scan(opts: ScanOptions = {}): ProcessScan {
     this.opts = opts;
-    this.fullPass = !this.reuse || this.scans++ % this.revalidateEvery === 0;
-    const listing = this.root.readDir('/proc');
-    if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
-    const lastPid = this.reuse ? this.lastAllocatedPid() : null;
-    const quiet = this.fullPass ? null : this.quietScan(listing.value, lastPid);
+    this.fullPass = this.scans++ % this.revalidateEvery === 0;
+    const listing = listProc(this.root);
+    const lastPid = this.lastAllocatedPid();
+    const quiet = this.fullPass ? null : this.quietScan(listing, lastPid);
     if (quiet) return quiet;
     const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
     const malformed: Gap[] = [];
@@ -135,9 +199,9 @@ export class ProcessScanner {
     const nextCache = new Map<number, Stable>();
     const nextIdentity = new Map<number, string>();
     const nextCgroups = new Map<number, readonly CgroupLine[] | null>();
-    let changed = this.changed || !this.reuse;
-    for (const name of listing.value) {
-      if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57 || !/^\d+$/.test(name)) continue;
+    let changed = this.changed;
+    for (const name of listing) {
+      if (!isPidName(name)) continue;
       const pid = Number(name);
       const p = this.readProcess(pid, nextCache, malformed);
       if (p === 'gone') {
@@ -145,17 +209,12 @@ export class ProcessScanner {
         changed = true;
         continue;
       }
-      if (this.reuse) {
-        // Stable and cgroup lines are the same objects when nothing was re-parsed.
-        const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}`;
-        nextIdentity.set(pid, id);
-        if (!changed && (this.identity.get(pid) !== id || this.cache.get(pid) !== nextCache.get(pid) || p.cgroups !== this.lastCgroups.get(pid))) changed = true;
-        nextCgroups.set(pid, p.cgroups);
-      }
-      if (p.gaps.length > 0) {
-        stats.partial++;
-        for (const r of new Set(p.gaps.map((g) => g.reason))) stats.hidden[r] = (stats.hidden[r] ?? 0) + 1;
-      }
+      // Stable and cgroup lines are the same objects when nothing was re-parsed.
+      const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}`;
+      nextIdentity.set(pid, id);
+      if (!changed && (this.identity.get(pid) !== id || this.cache.get(pid) !== nextCache.get(pid) || p.cgroups !== this.lastCgroups.get(pid))) changed = true;
+      nextCgroups.set(pid, p.cgroups);
+      count(stats, p);
       processes.push(p);
     }
     if (nextIdentity.size !== this.identity.size) changed = true;
@@ -163,20 +222,20 @@ export class ProcessScanner {
     this.identity = nextIdentity;
     this.lastCgroups = nextCgroups;
     this.changed = false;
-    this.kept?.sweep();
+    this.kept.sweep();
     const result = { processes, stats, malformed, changed, sampled: null };
-    if (this.reuse) this.last = { scan: result, byPid: new Map(processes.map((p) => [p.pid, p])), listing: listing.value, lastPid };
+    this.last = { scan: result, byPid: new Map(processes.map((p) => [p.pid, p])), listing, lastPid };
     return result;
   }
 
   /** Close the descriptors kept between scans. */
   close(): void {
-    this.kept?.closeAll();
+    this.kept.closeAll();
   }
 
   /** /proc/loadavg's last field: moves with every pid the kernel allocates (fork, clone). */
   private lastAllocatedPid(): string | null {
-    const r = (this.kept ?? this.root).readText('/proc/loadavg');
+    const r = this.kept.readText('/proc/loadavg');
     return r.ok ? (r.value.trim().split(' ').at(-1) ?? null) : null;
   }
 
@@ -210,50 +269,41 @@ export class ProcessScanner {
 
   private readProcess(pid: number, nextCache: Map<number, Stable>, malformed: Gap[]): Process | 'gone' {
     const dir = `/proc/${pid}`;
-    const live = this.kept ?? this.root;
-    const statRead = readParsed(live, `${dir}/stat`, parsePidStat);
-    if (!statRead.ok) {
-      if (statRead.gap.reason === 'malformed') malformed.push(statRead.gap);
-      // Without stat we have no identity (start time): treat as gone unless merely denied,
-      // which stat never is (it is world-readable); an absent stat means the pid is gone.
-      return 'gone';
-    }
-    const stat: PidStat = statRead.value;
-    // A kernel thread never execs, and a workqueue worker's comm names the work it runs now
-    // ("kworker/0:2-events", since Linux 4.14): its comm is no identity.
-    const key = stat.kernelThread ? `${stat.starttimeTicks}:kthread` : `${stat.starttimeTicks}:${stat.comm}`;
+    const stat = readStat(this.kept, dir, malformed);
+    if (stat === 'gone') return 'gone';
+    const key = stableKey(stat);
     const gaps: Gap[] = [];
-    let stable = this.reuse ? this.cache.get(pid) : undefined;
+    let stable = this.cache.get(pid);
     const known = stable !== undefined && stable.key === key;
     if (!stable || stable.key !== key || (!stable.full && !this.opts.lean)) {
-      const s = this.readStable(dir, key, malformed, !this.opts.lean || needsArgv(stat.comm));
+      const s = readStable(this.root, dir, key, malformed, !this.opts.lean || needsArgv(stat.comm), this.opts.childNamespaces === true);
       if (s === 'gone') return 'gone';
       stable = s;
     }
     nextCache.set(pid, stable);
     gaps.push(...stable.gaps);
 
-    if (known && !this.fullPass && stable.cgroups) return this.toProcess(pid, stat, stable, stable.cgroups, gaps);
+    if (known && !this.fullPass && stable.cgroups) return toProcess(pid, stat, stable, stable.cgroups, gaps);
     let cgroups: CgroupLine[] | null = null;
-    const text = live.readText(`${dir}/cgroup`);
+    const text = this.kept.readText(`${dir}/cgroup`);
     const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
     if (cg.ok) {
       cgroups = cg.value;
-      if (this.reuse && text.ok) {
+      if (text.ok) {
         stable.cgroupText = text.value;
         stable.cgroups = cg.value;
       }
     } else {
-      if (this.isGone(dir, cg.gap)) return 'gone';
+      if (isGone(this.root, dir, cg.gap)) return 'gone';
       if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
       gaps.push(cg.gap);
     }
-    return this.toProcess(pid, stat, stable, cgroups, gaps);
+    return toProcess(pid, stat, stable, cgroups, gaps);
   }
 
   /**
    * Processes with status and cmdline read for the given pids (after a lean scan). A process that
-   * exited since the scan keeps its lean fields, with a 'gone' gap.
+   * exited since the scan keeps its lean fields, with a 'gone' gap. What is read is kept.
    */
   complete(processes: readonly Process[], pids: ReadonlySet<number>, malformed: Gap[] = []): Process[] {
     return processes.map((p) => {
@@ -261,7 +311,7 @@ export class ProcessScanner {
       const cached = this.cache.get(p.pid);
       if (cached?.full) return p;
       const dir = `/proc/${p.pid}`;
-      const extra = this.readDetail(dir, malformed);
+      const extra = readDetail(this.root, dir, malformed);
       if (extra === 'gone') return { ...p, gaps: [...p.gaps, { path: dir, reason: 'gone' as const }] };
       const stable: Stable = {
         key: cached?.key ?? '',
@@ -276,106 +326,131 @@ export class ProcessScanner {
       };
       this.cache.set(p.pid, stable);
       this.changed = true;
-      const stat: PidStat = { pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads };
-      const completed = this.toProcess(p.pid, stat, stable, p.cgroups, [...p.gaps, ...extra.gaps]);
+      const completed = toProcess(p.pid, statOf(p), stable, p.cgroups, [...p.gaps, ...extra.gaps]);
       // A quiet next scan returns the previous processes: these, with what was just read.
       if (this.last?.byPid.get(p.pid) === p) this.last.byPid.set(p.pid, completed);
       return completed;
     });
   }
+}
 
-  private toProcess(
-    pid: number,
-    stat: PidStat,
-    stable: Stable,
-    cgroups: readonly CgroupLine[] | null,
-    gaps: Gap[],
-  ): Process {
-    const st = stable.status;
-    return {
-      pid,
-      ppid: stat.ppid,
-      kernelThread: stat.kernelThread,
-      comm: stat.comm,
-      state: stat.state,
-      starttimeTicks: stat.starttimeTicks,
-      utimeTicks: stat.utimeTicks,
-      stimeTicks: stat.stimeTicks,
-      rssPages: stat.rssPages,
-      vmRssKiB: st?.vmRssKiB ?? null,
-      threads: stat.numThreads,
-      cmdline: stable.cmdline,
-      nspid: st?.nspid ?? null,
-      uids: st?.uids ?? null,
-      gids: st?.gids ?? null,
-      capEff: st?.capEff ?? null,
-      capPrm: st?.capPrm ?? null,
-      capBnd: st?.capBnd ?? null,
-      seccomp: st?.seccomp ?? null,
-      seccompFilters: st?.seccompFilters ?? null,
-      noNewPrivs: st?.noNewPrivs ?? null,
-      namespaces: stable.namespaces,
-      cgroups,
-      gaps,
-    };
-  }
+function listProc(root: HostRoot): readonly string[] {
+  const listing = root.readDir('/proc');
+  if (!listing.ok) throw new Error(`cannot list /proc: ${listing.gap.reason} (${listing.gap.detail ?? ''})`);
+  return listing.value;
+}
 
-  private readStable(dir: string, key: string, malformed: Gap[], full: boolean): Stable | 'gone' {
-    const detail = full ? this.readDetail(dir, malformed) : { status: null, cmdline: null, gaps: [] };
-    if (detail === 'gone') return 'gone';
-    const { status, cmdline } = detail;
-    const gaps: Gap[] = [...detail.gaps];
-    const namespaces: Record<string, number> = {};
-    for (const link of this.opts.childNamespaces ? NS_LINKS : NS_TYPES) {
-      const r = this.root.readLink(`${dir}/ns/${link}`);
-      if (!r.ok) {
-        // Older kernels lack time/cgroup; *_for_children is unreadable until a child exists in
-        // a fresh namespace. Only a denial or a vanished process is worth reporting.
-        if (r.gap.reason === 'denied') gaps.push(r.gap);
-        else if (r.gap.reason !== 'absent' && this.isGone(dir, r.gap)) return 'gone';
-        continue;
-      }
-      try {
-        namespaces[link] = parseNsLink(r.value).inode;
-      } catch (err) {
-        if (!(err instanceof ParseError)) throw err;
-        const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };
-        malformed.push(g);
-        gaps.push(g);
-      }
+const isPidName = (name: string): boolean => name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57 && /^\d+$/.test(name);
+
+function count(stats: ScanStats, p: Process): void {
+  if (p.gaps.length === 0) return;
+  stats.partial++;
+  for (const r of new Set(p.gaps.map((g) => g.reason))) stats.hidden[r] = (stats.hidden[r] ?? 0) + 1;
+}
+
+/** stat of a process; 'gone' without it (stat is world-readable: absent means the pid is gone). */
+function readStat(root: HostRoot, dir: string, malformed: Gap[]): PidStat | 'gone' {
+  const r = readParsed(root, `${dir}/stat`, parsePidStat);
+  if (r.ok) return r.value;
+  if (r.gap.reason === 'malformed') malformed.push(r.gap);
+  return 'gone';
+}
+
+/**
+ * What identifies a process's static data: its start time and comm (an exec changes comm). A
+ * kernel thread never execs, and a workqueue worker's comm names the work it runs now
+ * ("kworker/0:2-events", since Linux 4.14): its comm is no identity.
+ */
+const stableKey = (stat: PidStat): string => (stat.kernelThread ? `${stat.starttimeTicks}:kthread` : `${stat.starttimeTicks}:${stat.comm}`);
+
+/** The stat fields of a Process, to rebuild it with more read. */
+const statOf = (p: Process): PidStat => ({ pid: p.pid, ppid: p.ppid, kernelThread: p.kernelThread, comm: p.comm, state: p.state, starttimeTicks: p.starttimeTicks, utimeTicks: p.utimeTicks, stimeTicks: p.stimeTicks, rssPages: p.rssPages, numThreads: p.threads });
+
+function toProcess(pid: number, stat: PidStat, stable: Stable, cgroups: readonly CgroupLine[] | null, gaps: Gap[]): Process {
+  const st = stable.status;
+  return {
+    pid,
+    ppid: stat.ppid,
+    kernelThread: stat.kernelThread,
+    comm: stat.comm,
+    state: stat.state,
+    starttimeTicks: stat.starttimeTicks,
+    utimeTicks: stat.utimeTicks,
+    stimeTicks: stat.stimeTicks,
+    rssPages: stat.rssPages,
+    vmRssKiB: st?.vmRssKiB ?? null,
+    threads: stat.numThreads,
+    cmdline: stable.cmdline,
+    nspid: st?.nspid ?? null,
+    uids: st?.uids ?? null,
+    gids: st?.gids ?? null,
+    capEff: st?.capEff ?? null,
+    capPrm: st?.capPrm ?? null,
+    capBnd: st?.capBnd ?? null,
+    seccomp: st?.seccomp ?? null,
+    seccompFilters: st?.seccompFilters ?? null,
+    noNewPrivs: st?.noNewPrivs ?? null,
+    namespaces: stable.namespaces,
+    cgroups,
+    gaps,
+  };
+}
+
+function readStable(root: HostRoot, dir: string, key: string, malformed: Gap[], full: boolean, childNamespaces: boolean): Stable | 'gone' {
+  const detail = full ? readDetail(root, dir, malformed) : { status: null, cmdline: null, gaps: [] };
+  if (detail === 'gone') return 'gone';
+  const { status, cmdline } = detail;
+  const gaps: Gap[] = [...detail.gaps];
+  const namespaces: Record<string, number> = {};
+  for (const link of childNamespaces ? NS_LINKS : NS_TYPES) {
+    const r = root.readLink(`${dir}/ns/${link}`);
+    if (!r.ok) {
+      // Older kernels lack time/cgroup; *_for_children is unreadable until a child exists in
+      // a fresh namespace. Only a denial or a vanished process is worth reporting.
+      if (r.gap.reason === 'denied') gaps.push(r.gap);
+      else if (r.gap.reason !== 'absent' && isGone(root, dir, r.gap)) return 'gone';
+      continue;
     }
-    if (namespaces['pid'] === undefined && gaps.length === 0 && !this.root.readDir(dir).ok) return 'gone';
-    return { key, cmdline, status, namespaces, gaps, full };
-  }
-
-  /** status and cmdline of one process. */
-  private readDetail(dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: Gap[] } | 'gone' {
-    const gaps: Gap[] = [];
-    const statusRead = readParsed(this.root, `${dir}/status`, parsePidStatus);
-    let status: PidStatus | null = null;
-    if (statusRead.ok) status = statusRead.value;
-    else {
-      if (this.isGone(dir, statusRead.gap)) return 'gone';
-      if (statusRead.gap.reason === 'malformed') malformed.push(statusRead.gap);
-      gaps.push(statusRead.gap);
+    try {
+      namespaces[link] = parseNsLink(r.value).inode;
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };
+      malformed.push(g);
+      gaps.push(g);
     }
-    // As text: the utf8 fast path reads a size-0 procfs file in one call, where reading bytes
-    // stats and grows buffers (a third of the scan's cmdline cost on 1300 processes). Decoding is
-    // the same as parseCmdline's own toString('utf8'), NULs included.
-    const cmd = this.root.readText(`${dir}/cmdline`);
-    let cmdline: string[] | null = null;
-    if (cmd.ok) cmdline = parseCmdline(cmd.value);
-    else {
-      if (this.isGone(dir, cmd.gap)) return 'gone';
-      gaps.push(cmd.gap);
-    }
-    return { status, cmdline, gaps };
   }
+  if (namespaces['pid'] === undefined && gaps.length === 0 && !root.readDir(dir).ok) return 'gone';
+  return { key, cmdline, status, namespaces, gaps, full };
+}
 
-  /** ENOENT/ESRCH below /proc/<pid> means the process went away if its directory did too. */
-  private isGone(dir: string, g: Gap): boolean {
-    if (g.reason === 'gone') return true;
-    if (g.reason !== 'absent' && g.reason !== 'failed') return false;
-    return !this.root.readText(`${dir}/stat`).ok;
+/** status and cmdline of one process. */
+function readDetail(root: HostRoot, dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: Gap[] } | 'gone' {
+  const gaps: Gap[] = [];
+  const statusRead = readParsed(root, `${dir}/status`, parsePidStatus);
+  let status: PidStatus | null = null;
+  if (statusRead.ok) status = statusRead.value;
+  else {
+    if (isGone(root, dir, statusRead.gap)) return 'gone';
+    if (statusRead.gap.reason === 'malformed') malformed.push(statusRead.gap);
+    gaps.push(statusRead.gap);
   }
+  // As text: the utf8 fast path reads a size-0 procfs file in one call, where reading bytes
+  // stats and grows buffers (a third of the scan's cmdline cost on 1300 processes). Decoding is
+  // the same as parseCmdline's own toString('utf8'), NULs included.
+  const cmd = root.readText(`${dir}/cmdline`);
+  let cmdline: string[] | null = null;
+  if (cmd.ok) cmdline = parseCmdline(cmd.value);
+  else {
+    if (isGone(root, dir, cmd.gap)) return 'gone';
+    gaps.push(cmd.gap);
+  }
+  return { status, cmdline, gaps };
+}
+
+/** ENOENT/ESRCH below /proc/<pid> means the process went away if its directory did too. */
+function isGone(root: HostRoot, dir: string, g: Gap): boolean {
+  if (g.reason === 'gone') return true;
+  if (g.reason !== 'absent' && g.reason !== 'failed') return false;
+  return !root.readText(`${dir}/stat`).ok;
 }

@@ -3,8 +3,9 @@
  * What steady-state `ctrscope top` costs, for issue #7's target: with 300 hand-made containers,
  * at most 3% of one core at a 1 s interval, and memory flat over 10 minutes.
  *
- * Builds N hand-made containers (unshare --pid --mount, each in its own v1 cpu, cpuacct, memory
- * and pids cgroups so the resource columns are read for every one of them), then measures, one
+ * Builds N hand-made containers shaped like real ones (scripts/lib/handmade.mjs: own pid, mnt,
+ * net, uts and ipc namespaces, v1 cpu, cpuacct, memory and pids cgroups with limits, 3 processes,
+ * a third with a veth on a bridge and a listening socket), then measures, one
  * after the other (never both at once: the CPU figures would share the machine's cores):
  *   1. `top --batch --interval 1`, output discarded;
  *   2. the full-screen dashboard `top --interval 1` (blessed) in a 160x50 pane of a private tmux
@@ -26,8 +27,9 @@
  *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--json]
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { childrenByParent, cpuTicks, HandmadeContainers } from './lib/handmade.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
@@ -38,14 +40,12 @@ const SAMPLE_EVERY = Math.max(1, Math.min(5, DURATION / 10));
 const LSNS_RUNS = 5;
 const JSON_OUT = process.argv.includes('--json');
 const MAIN = fileURLToPath(new URL('../dist/ctrscope.mjs', import.meta.url));
-const CG = '/sys/fs/cgroup';
-const CTRLS = ['cpu', 'cpuacct', 'memory', 'pids'].filter((c) => existsSync(`${CG}/${c}`));
 const prefix = `ctrscope-bench-top-${process.pid}`;
 const TMUX = ['-f', '/dev/null', '-L', prefix];
 const COLS = 160;
 const LINES = 50;
 const HZ = 100; // USER_HZ, as in collect.ts
-const kids = [];
+const containers = new HandmadeContainers(prefix);
 let batchTop = null;
 let tmuxSocket = null;
 
@@ -58,28 +58,9 @@ const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 const MiB = (kib) => Number((kib / 1024).toFixed(1));
 const tmux = (...a) => execFileSync('tmux', [...TMUX, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-function statFields(pid) {
-  const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return st.slice(st.lastIndexOf(')') + 2).split(' ');
-}
-function cpuTicks(pid) {
-  const f = statFields(pid);
-  return Number(f[11]) + Number(f[12]);
-}
 const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const alive = (pid) => existsSync(`/proc/${pid}`);
 const shq = (s) => `'${s.replaceAll("'", "'\\''")}'`;
-
-function parents() {
-  const out = new Map();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      out.set(Number(e), Number(statFields(e)[1]));
-    } catch {}
-  }
-  return out;
-}
 
 /** Least-squares slope of ys over xs. */
 function slope(xs, ys) {
@@ -156,7 +137,7 @@ async function measureDashboard() {
   // `exec` makes the pane's process node itself; should a shell stay in between, take its child.
   let pid = panePid;
   if (!readFileSync(`/proc/${panePid}/cmdline`, 'utf8').includes(MAIN)) {
-    pid = [...parents()].find(([, ppid]) => ppid === panePid)?.[0];
+    pid = childrenByParent().get(panePid)?.[0];
     if (pid === undefined) throw new Error(`no ctrscope process under tmux pane pid ${panePid}`);
   }
   // It must have drawn before it is measured: the header row and container rows under it.
@@ -194,27 +175,7 @@ function cleanup() {
   spawnSync('tmux', [...TMUX, 'kill-server'], { stdio: 'ignore' });
   // tmux leaves its socket file behind when its server exits.
   rmSync(tmuxSocket ?? `${process.env.TMUX_TMPDIR ?? '/tmp'}/tmux-${process.getuid()}/${prefix}`, { force: true });
-  for (const k of kids) k.kill('SIGKILL');
-  execFileSync('sleep', ['0.5']);
-  for (let i = 0; i < N; i++) {
-    for (const c of CTRLS) {
-      const d = `${CG}/${c}/${prefix}-${i}`;
-      if (!existsSync(d)) continue;
-      for (const p of readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(p), 'SIGKILL');
-        } catch {}
-      }
-      for (let t = 0; t < 20; t++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          execFileSync('sleep', ['0.1']);
-        }
-      }
-    }
-  }
+  containers.remove();
 }
 
 function print(r) {
@@ -234,23 +195,7 @@ function print(r) {
 }
 
 async function main() {
-  // --kill-child: should unshare die before its child is in our cgroups, the child dies too.
-  for (let i = 0; i < N; i++) kids.push(spawn('unshare', ['--fork', '--kill-child', '--pid', '--mount', '--mount-proc', 'sleep', '3600'], { stdio: 'ignore' }));
-  // unshare forks: the container is its child (pid 1 inside). Find them all in one /proc pass.
-  let inits = [];
-  for (let t = 0; t < 100; t++) {
-    const pp = parents();
-    inits = kids.map((k) => [...pp].find(([, ppid]) => ppid === k.pid)?.[0]).filter((x) => x !== undefined);
-    if (inits.length === N) break;
-    await sleep(0.2);
-  }
-  if (inits.length !== N) throw new Error(`only ${inits.length} of ${N} containers started`);
-  inits.forEach((pid, i) => {
-    for (const c of CTRLS) {
-      mkdirSync(`${CG}/${c}/${prefix}-${i}`, { recursive: true });
-      writeFileSync(`${CG}/${c}/${prefix}-${i}/cgroup.procs`, String(pid));
-    }
-  });
+  await containers.grow(N);
   // Other containers on the host cost top (and lsns) too: say how many there were, at both ends
   // of the run, since a change between makes the figures incomparable.
   const containersSeen = seenByPs();

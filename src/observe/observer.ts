@@ -27,7 +27,7 @@ import { collectHostSummary } from '../../collectors/host-summary.js';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { createMountWatch } from '../../collectors/mount-watch.js';
 import { readNetnsCounters } from '../../collectors/net-counters.js';
-import { ProcessScanner } from '../../collectors/processes.js';
+import { IncrementalScanner } from '../../collectors/processes.js';
 import { createResourceReader, SLOW_EVERY } from '../../collectors/resources.js';
 import type { Container } from '../model/container.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
@@ -81,7 +81,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const continuous = options.continuous === true;
   const now = options.now ?? Date.now;
   const clock = options.clock ?? (() => performance.now());
-  const scanner = new ProcessScanner(root, continuous);
+  const scanner = continuous ? new IncrementalScanner(root) : null;
   const cache: RefreshCache | undefined = continuous ? { rootDiffers: new Map(), previous: null, mounts: createMountWatch(root) } : undefined;
   const resources = options.resources === false ? null : createResourceReader(root, { continuous, clock, recorded: root.kind === 'recorded' });
   let last: Observation | null = null;
@@ -96,7 +96,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const focused = round.focus && last ? last.model.containers.find((c) => containerKey(c) === round.focus) : undefined;
     const snapshot = collectSnapshot(root, {
       nowMs: now(),
-      scanner,
+      ...(scanner ? { scanner } : {}),
       ...(cache ? { cache } : {}),
       ...(focused ? { fresh: new Set(focused.processes.map((m) => m.pid)) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
@@ -128,7 +128,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       return last;
     },
     close() {
-      scanner.close();
+      scanner?.close();
       resources?.close();
       cache?.mounts?.close();
     },

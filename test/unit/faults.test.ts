@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectSnapshot } from '../../collectors/collect.js';
 import { openHostRoot } from '../../collectors/host-root.js';
-import { ProcessScanner } from '../../collectors/processes.js';
+import { scanProcesses } from '../../collectors/processes.js';
 import { ctrscope } from '../helpers/host.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ctrscope-unit-faults-'));
@@ -74,7 +74,7 @@ describe('a process that exits mid-scan', () => {
         while (existsSync(`/proc/${pid}`) && Date.now() < end) spawnSync('sleep', ['0.01']);
       }
     };
-    const scan = new ProcessScanner(root).scan();
+    const scan = scanProcesses(root);
     expect(killedAt).toBe(`/proc/${pid}/status`);
     expect(existsSync(`/proc/${pid}`)).toBe(false);
     expect(scan.processes.map((p) => p.pid)).not.toContain(pid);

@@ -21,6 +21,7 @@ import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
 import type { HostModel } from '../../model/host-model.js';
 import { createObserver, type ObserveRound } from '../../observe/observer.js';
+import type { Container } from '../../model/container.js';
 import type { ContainerDetails } from '../../model/details.js';
 import { pastOomKills, type PastOomKill } from '../../model/events.js';
 import { parseOomKills, readKernelLog } from '../../../collectors/events/kmsg.js';
@@ -51,7 +52,8 @@ export function registerInspect(program: Command, deps: Deps): void {
       const resolve = (model: HostModel): ReturnType<typeof resolveTarget> => {
         let res = resolveTarget(model, target);
         if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
-          // A host interface name (veth...): the container at the other end of the pair.
+          // A host interface name (veth...): the container at the other end of the pair, which
+          // only every container's network tells.
           const owner = whichInterface(target, model.containers, collectDetails(root, model).details)[0]?.container;
           if (owner) res = resolveTarget(model, owner.id);
         }
@@ -66,8 +68,13 @@ export function registerInspect(program: Command, deps: Deps): void {
           return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
         },
       });
-      // The report shows the container's filesystem and network: read with the last observation.
-      const last: ObserveRound = { details: opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {} };
+      // The report shows the container's filesystem and network, read with the last observation,
+      // and no other container's.
+      const only = (): Container[] => {
+        const a = asked as ReturnType<typeof resolveTarget> | null;
+        return a?.kind === 'found' && a.target.container ? [a.target.container] : [];
+      };
+      const last: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
       let observation;
       try {
         observation = observer.observe(rates ? {} : last);

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
 import { openHostRoot } from '../../../collectors/host-root.js';
 import { createMountWatch } from '../../../collectors/mount-watch.js';
-import { ProcessScanner } from '../../../collectors/processes.js';
+import { IncrementalScanner } from '../../../collectors/processes.js';
 
 // hm3 of the sample's README: `unshare --mount --root=$R sleep`, chrooted, so its mountinfo is empty.
 const HM3_MNT = 4026532323;
@@ -18,7 +18,7 @@ describe('mount watch on a recorded tree', () => {
     const mounts = createMountWatch(root);
     expect(mounts).not.toBeNull();
     const cache: RefreshCache = { rootDiffers: new Map(), previous: null, mounts };
-    const scanner = new ProcessScanner(root, true);
+    const scanner = new IncrementalScanner(root);
     try {
       const a = collectSnapshot(root, { nowMs: 1, scanner, cache });
       const uncached = collectSnapshot(openHostRoot('samples/hybrid-handmade'), { nowMs: 1 });

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
 import { KeptFiles, openHostRoot } from '../../../collectors/host-root.js';
-import { ProcessScanner } from '../../../collectors/processes.js';
+import { IncrementalScanner } from '../../../collectors/processes.js';
 import { buildHostModel } from '../../../src/model/host-model.js';
 import { SLOW_EVERY } from '../../../collectors/resources.js';
 import { createFrameSource } from '../../../src/cli/commands/top.js';
@@ -40,9 +40,9 @@ function rewriteStat(file: string, comm: string, starttime: number): void {
 const PID = 678;
 const CHILD = 705;
 
-describe('ProcessScanner with reuse (top)', () => {
+describe('IncrementalScanner (top)', () => {
   it('reports no change when nothing changed, with the same data as the first scan', () => {
-    const scanner = new ProcessScanner(openHostRoot(copyOfSample()), true);
+    const scanner = new IncrementalScanner(openHostRoot(copyOfSample()));
     const a = scanner.scan({ lean: true });
     const b = scanner.scan({ lean: true });
     expect(a.changed).toBe(true);
@@ -52,7 +52,7 @@ describe('ProcessScanner with reuse (top)', () => {
 
   it('a pid reused by another process (new start time) is read afresh, cgroup and argv included', () => {
     const dir = copyOfSample();
-    const scanner = new ProcessScanner(openHostRoot(dir), true, 1000);
+    const scanner = new IncrementalScanner(openHostRoot(dir), { revalidateEvery: 1000 });
     const before = scanner.scan({ lean: false }).processes.find((p) => p.pid === PID);
     expect(before?.cmdline).toEqual(['sleep', '100001']);
     expect(before?.cgroups?.some((l) => l.path.startsWith('/docker/'))).toBe(true);
@@ -75,7 +75,7 @@ describe('ProcessScanner with reuse (top)', () => {
   it('a move to another cgroup without an exec shows within revalidateEvery scans', () => {
     const dir = copyOfSample();
     const every = 3;
-    const scanner = new ProcessScanner(openHostRoot(dir), true, every);
+    const scanner = new IncrementalScanner(openHostRoot(dir), { revalidateEvery: every });
     scanner.scan({ lean: true });
     writeFileSync(join(dir, `proc/${PID}/cgroup`), '8:pids:/moved\n0::/moved\n');
     const seen: boolean[] = [];
@@ -91,7 +91,7 @@ describe('ProcessScanner with reuse (top)', () => {
   });
 
   it('sees a process that exits and one that appears at the next scan', async () => {
-    const scanner = new ProcessScanner(openHostRoot('/'), true);
+    const scanner = new IncrementalScanner(openHostRoot('/'));
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       const pid = child.pid as number;
@@ -119,7 +119,7 @@ describe('ProcessScanner with reuse (top)', () => {
     const busy = spawn('sh', ['-c', 'while :; do :; done'], { stdio: 'ignore' });
     try {
       const pid = busy.pid as number;
-      const scanner = new ProcessScanner(openHostRoot('/'), true, 1000);
+      const scanner = new IncrementalScanner(openHostRoot('/'), { revalidateEvery: 1000 });
       await new Promise((r) => setTimeout(r, 100));
       const fresh = new Set([pid]);
       // Other processes on the host may fork between two scans: then the scan is a full one
@@ -148,7 +148,7 @@ describe('ProcessScanner with reuse (top)', () => {
   });
 
   it('a fork or an exit ends the quiet: everyone is read again', async () => {
-    const scanner = new ProcessScanner(openHostRoot('/'), true, 1000);
+    const scanner = new IncrementalScanner(openHostRoot('/'), { revalidateEvery: 1000 });
     scanner.scan({ lean: true });
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
@@ -167,7 +167,7 @@ describe('ProcessScanner with reuse (top)', () => {
 
   it('what complete() added survives a quiet scan', () => {
     const dir = copyOfSample();
-    const scanner = new ProcessScanner(openHostRoot(dir), true, 1000);
+    const scanner = new IncrementalScanner(openHostRoot(dir), { revalidateEvery: 1000 });
     const first = scanner.scan({ lean: true });
     expect(first.processes.find((p) => p.pid === PID)?.nspid).toBeNull();
     scanner.complete(first.processes, new Set([PID]));
@@ -250,7 +250,7 @@ describe('collectSnapshot with a RefreshCache (top)', () => {
   it('reuses grouping and metadata while nothing changed, and rebuilds the same model once something did', () => {
     const dir = copyOfSample();
     const root = openHostRoot(dir);
-    const scanner = new ProcessScanner(root, true);
+    const scanner = new IncrementalScanner(root);
     const cache: RefreshCache = { rootDiffers: new Map(), previous: null };
     const a = collectSnapshot(root, { nowMs: 1, scanner, cache });
     cache.previous = a;

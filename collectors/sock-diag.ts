@@ -1,0 +1,225 @@
+/**
+ * Listening TCP sockets of a network namespace, asked of the kernel through NETLINK_SOCK_DIAG
+ * instead of read from /proc/<pid>/net/tcp{,6}.
+ *
+ * Why: /proc/<pid>/net/tcp walks the kernel's listening hash and then its whole established hash,
+ * which is global unless net.ipv4.tcp_child_ehash_entries gives each namespace its own (0, the
+ * default, on most hosts): milliseconds per namespace on a busy host. A SOCK_DIAG_BY_FAMILY dump
+ * whose idiag_states is exactly 1<<TCP_LISTEN walks the listening hash only and stops
+ * (net/ipv4/inet_diag.c inet_diag_dump_icsk: `if (!(idiag_states & ~TCPF_LISTEN)) goto out`).
+ *
+ * The dump answers for the network namespace the netlink socket was created in (sock_net of the
+ * requesting socket), so the socket is created inside the target's namespace: setns(2) with
+ * CLONE_NEWNET on /proc/<pid>/ns/net moves only the calling thread (kernel/nsproxy.c switches
+ * current's nsproxy), the socket is made, and the thread moves back to its own namespace at once;
+ * the request and replies then go through the socket from anywhere. setns(CLONE_NEWNET) needs
+ * CAP_SYS_ADMIN over the namespace (net/core/net_namespace.c netns_install).
+ *
+ * The fields are those /proc/net/tcp prints for the same sockets (family, local address
+ * inet_rcv_saddr, source port, inode sock_i_ino), so the two paths give identical sockets.
+ *
+ * libc is reached through koffi, loaded on first use. Unavailable (koffi cannot load, not
+ * privileged, a kernel without sock_diag or tcp_diag): the caller reads the proc files instead,
+ * and this module is not tried again in this process. A process that exits before its namespace
+ * is opened is 'gone'.
+ */
+import { createRequire } from 'node:module';
+import { formatIpv6 } from './procfs/net-if-inet6.js';
+
+export interface DiagSocket {
+  readonly proto: 'tcp' | 'tcp6';
+  readonly address: string;
+  readonly port: number;
+  readonly inode: number;
+}
+
+export type SockDiagResult =
+  | { readonly ok: true; readonly sockets: DiagSocket[] }
+  /** gone: the process (and perhaps its namespace) went away; unavailable: use the proc files; failed: a netlink error. */
+  | { readonly ok: false; readonly reason: 'gone' | 'unavailable' | 'failed'; readonly detail: string };
+
+/** include/uapi/linux/{netlink,sock_diag,inet_diag}.h, include/net/tcp_states.h, bits/fcntl.h */
+const AF_NETLINK = 16;
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_DGRAM = 2;
+const SOCK_CLOEXEC = 0o2000000;
+const NETLINK_SOCK_DIAG = 4;
+const SOCK_DIAG_BY_FAMILY = 20;
+const NLM_F_REQUEST = 0x1;
+const NLM_F_DUMP = 0x300;
+const NLMSG_ERROR = 2;
+const NLMSG_DONE = 3;
+const IPPROTO_TCP = 6;
+const TCP_LISTEN = 10;
+const O_RDONLY = 0;
+const O_CLOEXEC = 0o2000000;
+const CLONE_NEWNET = 0x40000000;
+const NLMSG_HDRLEN = 16;
+/** struct inet_diag_req_v2: family, protocol, ext, pad, states, then struct inet_diag_sockid (48 bytes). */
+const REQ_LEN = NLMSG_HDRLEN + 56;
+/** struct inet_diag_msg: family, state, timer, retrans, sockid (48), expires, rqueue, wqueue, uid, inode. */
+const MSG_LEN = 72;
+const ENOENT = 2;
+const ESRCH = 3;
+const EINTR = 4;
+
+interface Libc {
+  open(path: string, flags: number): number;
+  close(fd: number): number;
+  setns(fd: number, nstype: number): number;
+  socket(domain: number, type: number, protocol: number): number;
+  send(fd: number, buf: Buffer, len: number, flags: number): number;
+  recv(fd: number, buf: Buffer, len: number, flags: number): number;
+  errno(): number;
+}
+
+/** Bound libc, null once found unusable (with why), undefined before the first try. */
+let libc: Libc | null | undefined;
+let unusable = '';
+/** This thread's own network namespace, to come back to. */
+let homeFd = -1;
+const recvBuf = Buffer.allocUnsafe(65536);
+
+function bind(): Libc | null {
+  if (libc !== undefined) return libc;
+  try {
+    // createRequire, not import: callers are synchronous, and the bundle keeps koffi external.
+    const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi');
+    const lib = koffi.load(null);
+    libc = {
+      open: lib.func('int open(const char *path, int flags)'),
+      close: lib.func('int close(int fd)'),
+      setns: lib.func('int setns(int fd, int nstype)'),
+      socket: lib.func('int socket(int domain, int type, int protocol)'),
+      send: lib.func('long send(int fd, void *buf, unsigned long len, int flags)'),
+      recv: lib.func('long recv(int fd, void *buf, unsigned long len, int flags)'),
+      errno: () => koffi.errno(),
+    };
+    // The namespace of the thread that will call setns (the main thread), not the process's.
+    homeFd = libc.open('/proc/thread-self/ns/net', O_RDONLY | O_CLOEXEC);
+    if (homeFd < 0) return disable(`cannot open our own network namespace (errno ${libc.errno()})`);
+  } catch (err) {
+    return disable(`koffi cannot load here (${err instanceof Error ? err.message : String(err)})`);
+  }
+  return libc;
+}
+
+function disable(why: string): null {
+  libc = null;
+  unusable = why;
+  return null;
+}
+
+/** Why sock_diag is not used in this process, or null while it is (or has not been tried). */
+export function sockDiagUnavailable(): string | null {
+  return libc === null ? unusable : null;
+}
+
+/**
+ * The listening TCP sockets (IPv4 and IPv6) of pid's network namespace, where pid is a process of
+ * the live host (`/proc` of the host's pid namespace).
+ */
+export function listeningTcpByNetlink(pid: number): SockDiagResult {
+  const c = bind();
+  if (!c) return { ok: false, reason: 'unavailable', detail: unusable };
+  const nsFd = c.open(`/proc/${pid}/ns/net`, O_RDONLY | O_CLOEXEC);
+  if (nsFd < 0) {
+    const e = c.errno();
+    if (e === ENOENT || e === ESRCH) return { ok: false, reason: 'gone', detail: `/proc/${pid}/ns/net: process exited` };
+    return { ok: false, reason: 'failed', detail: `open /proc/${pid}/ns/net: errno ${e}` };
+  }
+  let sock = -1;
+  try {
+    if (c.setns(nsFd, CLONE_NEWNET) < 0) {
+      // EPERM: not privileged over that namespace; the proc files still tell.
+      disable(`setns(CLONE_NEWNET): errno ${c.errno()}`);
+      return { ok: false, reason: 'unavailable', detail: unusable };
+    }
+    sock = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    const socketErrno = sock < 0 ? c.errno() : 0;
+    if (c.setns(homeFd, CLONE_NEWNET) < 0) {
+      // Never expected; every later read would be made from the wrong namespace.
+      throw new Error(`sock_diag: cannot return to our own network namespace (errno ${c.errno()})`);
+    }
+    if (sock < 0) {
+      disable(`socket(NETLINK_SOCK_DIAG): errno ${socketErrno} (a kernel without sock_diag?)`);
+      return { ok: false, reason: 'unavailable', detail: unusable };
+    }
+  } finally {
+    c.close(nsFd);
+  }
+  try {
+    const sockets: DiagSocket[] = [];
+    for (const family of [AF_INET, AF_INET6]) {
+      const r = dump(c, sock, family, sockets);
+      if (r !== null) return r;
+    }
+    return { ok: true, sockets };
+  } finally {
+    c.close(sock);
+  }
+}
+
+/** One SOCK_DIAG_BY_FAMILY dump of a family's listening TCP sockets; null when it ended well. */
+function dump(c: Libc, sock: number, family: number, out: DiagSocket[]): SockDiagResult | null {
+  const req = Buffer.alloc(REQ_LEN);
+  req.writeUInt32LE(REQ_LEN, 0);
+  req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
+  req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
+  req.writeUInt32LE(family, 8); // sequence number: any, checked below
+  req.writeUInt8(family, 16);
+  req.writeUInt8(IPPROTO_TCP, 17);
+  req.writeUInt32LE(1 << TCP_LISTEN, 20);
+  if (c.send(sock, req, REQ_LEN, 0) !== REQ_LEN) return { ok: false, reason: 'failed', detail: `sock_diag send: errno ${c.errno()}` };
+  for (;;) {
+    const n = c.recv(sock, recvBuf, recvBuf.length, 0);
+    if (n < 0) {
+      if (c.errno() === EINTR) continue;
+      return { ok: false, reason: 'failed', detail: `sock_diag recv: errno ${c.errno()}` };
+    }
+    const r = parseDiagMessages(recvBuf.subarray(0, n), family, out);
+    if (r === 'more') continue;
+    if (r === 'done') return null;
+    // No handler for the family or protocol (tcp_diag not built or loaded): the files still tell.
+    if (r === -ENOENT) {
+      disable('sock_diag has no TCP handler in this kernel (tcp_diag)');
+      return { ok: false, reason: 'unavailable', detail: unusable };
+    }
+    return { ok: false, reason: 'failed', detail: `sock_diag: errno ${-r}` };
+  }
+}
+
+/**
+ * Append the sockets of one recv()'d batch of netlink messages to out. Returns 'done' at
+ * NLMSG_DONE, 'more' when the dump continues in the next batch, or a negative errno the kernel
+ * answered with (NLMSG_ERROR, or an NLMSG_DONE carrying one). Exported for tests on captured replies.
+ */
+export function parseDiagMessages(buf: Buffer, family: number, out: DiagSocket[]): 'done' | 'more' | number {
+  let off = 0;
+  while (off + NLMSG_HDRLEN <= buf.length) {
+    const len = buf.readUInt32LE(off);
+    const type = buf.readUInt16LE(off + 4);
+    if (len < NLMSG_HDRLEN || off + len > buf.length) return -22; // EINVAL: a truncated message
+    if (type === NLMSG_DONE) {
+      const err = len >= NLMSG_HDRLEN + 4 ? buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
+      return err < 0 ? err : 'done';
+    }
+    if (type === NLMSG_ERROR) {
+      const err = buf.readInt32LE(off + NLMSG_HDRLEN);
+      return err < 0 ? err : 'done';
+    }
+    if (type === SOCK_DIAG_BY_FAMILY && len >= NLMSG_HDRLEN + MSG_LEN) {
+      const m = off + NLMSG_HDRLEN;
+      const fam = buf.readUInt8(m);
+      if (fam === family && buf.readUInt8(m + 1) === TCP_LISTEN) {
+        const port = buf.readUInt16BE(m + 4);
+        const src = buf.subarray(m + 8, m + 24);
+        const address = fam === AF_INET ? `${src[0]}.${src[1]}.${src[2]}.${src[3]}` : formatIpv6(src.toString('hex'));
+        out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: buf.readUInt32LE(m + 68) });
+      }
+    }
+    off += (len + 3) & ~3;
+  }
+  return 'more';
+}

@@ -1,0 +1,119 @@
+/**
+ * Listening TCP sockets through NETLINK_SOCK_DIAG (sock-diag.ts) against the kernel's other
+ * views of the same namespace: /proc/<pid>/net/tcp{,6} read live, `ss -ltn` run inside it, and
+ * a recording of the host (what `ctrscope snapshot` writes) replayed with --root (a recorded tree has no netlink: it
+ * reads the recorded files). Then the faults: a process (and its namespace) gone before its
+ * sockets are asked for, and a process whose namespace cannot be opened.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
+import { collectNetworks } from '../../collectors/network.js';
+import { recordHost } from '../../collectors/snapshot/record.js';
+import { listeningTcpByNetlink } from '../../collectors/sock-diag.js';
+import { writeTree } from '../../src/cli/snapshot-archive.js';
+import { childrenOf, ctrscope, describeWith, killTree, sh, waitFor } from '../helpers/host.js';
+
+const P = 'ctrscope-it-sockdiag';
+const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
+/** The live root, but reading net/tcp{,6} as a host tree would. */
+function filesOnly(): HostRoot {
+  const root = openHostRoot('/');
+  delete (root as { listeningTcp?: unknown }).listeningTcp;
+  return root;
+}
+
+describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_diag', () => {
+  const procs: ChildProcess[] = [];
+  let dir = '';
+  /** A hand-made container (own pid, mnt and net) whose node listens on v4, v6 and dual-stack TCP, and a UDP port. */
+  let pid = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `${P}-`));
+    const server = [
+      "const net = require('net');",
+      "net.createServer().listen(4711, '127.0.0.1');",
+      "net.createServer().listen(4712, '::1');",
+      "net.createServer().listen(4713, '::');",
+      "net.createServer().listen(4714, '0.0.0.0');",
+      "require('dgram').createSocket('udp4').bind(4715, '127.0.0.1');",
+      'setInterval(() => {}, 1e9);',
+    ].join(' ');
+    const c = spawn('unshare', ['--fork', '--kill-child', '--pid', '--mount', '--mount-proc', '--net', 'sh', '-c', `ip link set lo up && exec "${process.execPath}" -e "${server}" ${P}`], { stdio: 'ignore' });
+    procs.push(c);
+    pid = await waitFor(() => {
+      const init = childrenOf(c.pid as number)[0];
+      if (init === undefined) return undefined;
+      try {
+        return readFileSync(`/proc/${init}/net/udp`, 'utf8').includes(':126B ') ? init : undefined; // 4715
+      } catch {
+        return undefined;
+      }
+    });
+  });
+
+  afterAll(() => {
+    for (const p of procs) killTree(p.pid as number);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports what net/tcp and ss report for the same namespace, socket for socket', () => {
+    const diag = listeningTcpByNetlink(pid);
+    expect(diag).toMatchObject({ ok: true });
+    const netns = inode(pid, 'net');
+    const live = collectNetworks(openHostRoot('/'), [{ netns, pid }], null).get(netns);
+    const files = collectNetworks(filesOnly(), [{ netns, pid }], null).get(netns);
+    expect(live?.listening).toEqual(files?.listening);
+    expect(live?.listening.map((s) => `${s.proto} ${s.address} ${s.port}`)).toEqual(['tcp 127.0.0.1 4711', 'tcp6 ::1 4712', 'tcp6 :: 4713', 'tcp 0.0.0.0 4714', 'udp 127.0.0.1 4715']);
+    // The kernel's own tool, inside the namespace: the same TCP ports.
+    const ss = sh('nsenter', ['-t', String(pid), '-n', 'ss', '-ltnH']).trim().split('\n').map((l) => Number(l.trim().split(/\s+/)[3]?.split(':').pop()));
+    expect(ss.sort()).toEqual([4711, 4712, 4713, 4714]);
+    // Our own namespace is untouched: the thread came back.
+    expect(readlinkSync('/proc/thread-self/ns/net')).toBe(readlinkSync(`/proc/${process.pid}/ns/net`));
+  });
+
+  it('a snapshot replays the sockets the live host reported through netlink', async () => {
+    // What `ctrscope snapshot` records, written as the unpacked tree --root reads.
+    const rec = await recordHost(openHostRoot('/'), { keepEnv: false, nowMs: Date.now(), version: 'test' });
+    const tree = join(dir, 'tree');
+    writeTree(tree, rec.entries, rec.meta);
+    const find = (out: string) => (JSON.parse(out) as { containers: Array<{ pid: number; network: { listening?: unknown[] } | null }> }).containers.find((c) => c.pid === pid);
+    const live = find((await ctrscope(['ps', '--json', '--no-rates'])).stdout);
+    const replay = find((await ctrscope(['--root', tree, 'ps', '--json', '--no-rates'])).stdout);
+    expect(live?.network?.listening).toHaveLength(5);
+    expect(replay?.network?.listening).toEqual(live?.network?.listening);
+  }, 300_000);
+
+  it('a process gone before its sockets are asked for: no sockets, a gone gap, no crash', async () => {
+    const c = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    procs.push(c);
+    const gone = c.pid as number;
+    await waitFor(() => (readlinkSync(`/proc/${gone}/exe`).endsWith('sleep') ? true : undefined));
+    const netns = inode(gone, 'net');
+    const root = openHostRoot('/');
+    // Killed after its interfaces and addresses were read, before its sockets are: the last
+    // process in that namespace, so the namespace goes with it.
+    root.onRead = (path) => {
+      if (path !== `/proc/${gone}/net/ipv6_route`) return;
+      process.kill(gone, 'SIGKILL');
+      for (let i = 0; i < 1e6 && readFileSync(`/proc/${gone}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z'; i++);
+    };
+    const ns = collectNetworks(root, [{ netns, pid: gone }], null).get(netns);
+    expect(ns?.listening).toEqual([]);
+    expect(ns?.gaps).toContainEqual(expect.objectContaining({ path: `/proc/${gone}/ns/net`, reason: 'gone' }));
+    expect(listeningTcpByNetlink(gone)).toMatchObject({ ok: false, reason: 'gone' });
+  });
+
+  it('a namespace that cannot be opened (a non-dumpable process) is read from the files instead', () => {
+    // pid 1 here may be non-dumpable (EACCES even for root); where it is not, both paths answer.
+    const netns = inode(process.pid, 'net');
+    const viaRoot = collectNetworks(openHostRoot('/'), [{ netns, pid: 1 }], null).get(netns);
+    const viaFiles = collectNetworks(filesOnly(), [{ netns, pid: 1 }], null).get(netns);
+    expect(viaRoot?.listening).toEqual(viaFiles?.listening);
+    expect(viaRoot?.gaps.filter((g) => g.path.endsWith('/ns/net'))).toEqual([]);
+  });
+});
