@@ -32,7 +32,8 @@ export function guestMissing(): string | null {
  */
 export function describeGuest(name: string, body: () => void): void {
   const why = guestMissing();
-  if (why === null) describe(name, body);
+  // Every step goes through an emulated machine: minutes, not seconds, on a loaded host.
+  if (why === null) describe(name, { timeout: 15 * 60_000 }, body);
   else if (process.env['CI'] === 'true') describe(name, () => it('has what the guest needs (root, QEMU, a Debian host to build it)', () => { throw new Error(`${name}: ${why}`); }));
   else describe.skip(`${name} [skipped: ${why}]`, body);
 }
