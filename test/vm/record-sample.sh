@@ -3,6 +3,18 @@
 # run `ctrscope snapshot` there and unpack the archive into OUT (default samples/v2-systemd).
 # Needs a built bundle (npm run build). samples/v2-systemd/README.md says what is true in it.
 set -euo pipefail
+# `ctrscope snapshot` scrubs environments in JSON files but records containerd's meta.db and
+# podman's bolt_state.db as they are, and both keep each container's OCI spec, "env" included.
+# Mask every value there with as many '*' (the same length keeps the databases readable).
+mask_bolt_env() {
+	find "$1" -name '*.db' -type f -print0 | xargs -0 -r node -e '
+		const fs = require("fs");
+		for (const f of process.argv.slice(1)) {
+			const text = fs.readFileSync(f).toString("latin1");
+			const masked = text.replace(/"env":\[[^\]]*\]/gi, (arr) => arr.replace(/"([^"=]+)=([^"]*)"/g, (_, k, v) => `"${k}=${"*".repeat(v.length)}"`));
+			if (masked !== text) fs.writeFileSync(f, Buffer.from(masked, "latin1"));
+		}'
+}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=${1:-$REPO/samples/v2-systemd}
@@ -26,4 +38,5 @@ bash "$V" run 'cd /; set -x
 	cat /proc/1/cgroup'
 rm -rf "$OUT"; mkdir -p "$OUT"
 tar -C "$OUT" -xzf "$V2VM_RUN/share/v2-systemd.tar.gz"
-du -sh "$OUT"
+mask_bolt_env "$OUT"
+du -sh --apparent-size "$OUT"
