@@ -5,7 +5,7 @@ import { collectDetails } from '../../../collectors/details.js';
 import { shortId } from '../../model/host-model.js';
 import { whichInterface, whichPath, type WhichMatch } from '../../model/which.js';
 import { EXIT } from '../exit-codes.js';
-import { ExitWith, loadModel, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import { ExitWith, observeHost, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 function line(target: string, m: WhichMatch): string {
   const c = m.container;
@@ -21,7 +21,7 @@ export function registerWhich(program: Command, deps: Deps): void {
     .action((target: string, _opts: unknown, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const root = openRoot(g);
-      const model = loadModel(root, deps);
+      const model = observeHost(root, deps, { resources: false, network: false }).model;
       const { details } = collectDetails(root, model);
       const isIface = !target.includes('/') && (root.readText(`/sys/class/net/${target}/ifindex`).ok || whichInterface(target, model.containers, details).length > 0);
       const norm = isIface ? target : path.resolve(target).replace(/\/+$/, '') || '/';
