@@ -4,6 +4,7 @@
  * and run ctrscope in it with the host's own node and the bundle test/global-setup.ts built.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
 
@@ -41,6 +42,24 @@ export function describeGuest(name: string, body: () => void): void {
 /** POSIX shell quoting of one word. */
 export const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/**
+ * QEMU runs daemonized, so a test run that was killed leaves its guest running: stop the guests
+ * of runs (`run-<pid>`, `run-record-<pid>`) whose process is gone.
+ */
+function stopOrphans(): void {
+  let dirs: string[];
+  try {
+    dirs = readdirSync(V2VM_DIR);
+  } catch {
+    return;
+  }
+  for (const d of dirs) {
+    const owner = /^run-(?:record-)?(\d+)$/.exec(d)?.[1];
+    if (owner === undefined || existsSync(`/proc/${owner}`)) continue;
+    spawnSync('bash', [V2VM, 'down'], { env: { ...process.env, V2VM_DIR, V2VM_RUN: `${V2VM_DIR}/${d}` }, stdio: 'ignore', timeout: 60_000 });
+  }
+}
+
 export class Guest {
   readonly env: NodeJS.ProcessEnv;
 
@@ -62,6 +81,7 @@ export class Guest {
 
   /** Build (or reuse the cached image), boot, and install ctrscope and guest-containers.sh. */
   start(): void {
+    stopOrphans();
     this.must(['build'], 20 * 60_000);
     this.must(['up'], 8 * 60_000);
     this.must(['install', repo], 5 * 60_000);
@@ -79,6 +99,7 @@ export class Guest {
 
   /** Run a bash script in the guest as root. */
   run(script: string, timeoutMs = 600_000): GuestRun {
+    this.env['V2VM_TIMEOUT'] = String(Math.ceil(timeoutMs / 1000));
     return this.v2vm(['run', script], timeoutMs + 10_000);
   }
 

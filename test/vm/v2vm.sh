@@ -128,7 +128,8 @@ step_configure() {
 	# Units that only cost boot time.
 	for u in systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer \
 	         e2scrub_reap.service fstrim.timer podman-auto-update.timer dpkg-db-backup.timer getty@tty1.service \
-	         systemd-journal-flush.service lxc-net.service lxc.service lxc-monitord.service; do
+	         systemd-journal-flush.service lxc-net.service lxc.service lxc-monitord.service \
+	         podman.service podman.socket podman-restart.service podman-auto-update.service; do
 		ln -sf /dev/null "$R/etc/systemd/system/$u"
 	done
 	mkdir -p "$R/etc/systemd/journald.conf.d"
