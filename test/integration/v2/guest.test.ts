@@ -58,10 +58,11 @@ const FILES = ['memory.max', 'memory.high', 'cpu.max', 'pids.max', 'memory.event
 
 /**
  * What the engines' own tools say, gathered in one guest call (each round trip through the
- * agent costs seconds under emulation): `### name` sections of raw output.
+ * agent costs seconds under emulation): `### name` sections of each tool's stdout, each ended
+ * by a newline (`runc state` prints none), stderr left out (warnings would break the JSON).
  */
 const ENGINE_FACTS = `
-s() { echo "### $1"; shift; "$@" 2>&1 || true; }
+s() { echo "### $1"; shift; "$@" 2>/dev/null || true; echo; }
 s docker docker inspect ${P}-dk-runc ${P}-dk-crun ${P}-dk-oom
 s podman podman inspect ${P}-pm-crun ${P}-pm-runc ${P}-pod-a ${P}-pod-b
 s pod podman pod inspect ${P}-pod
