@@ -19,6 +19,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The cgroup v2 guest (test/vm/v2vm.sh, test/integration/v2/): QEMU to run it, mmdebstrap and
+# e2fsprogs to build its image on the first run (cached under /var/tmp/ctrscope-v2vm afterwards).
+# Without recommends: QEMU's pull in firmware and display libraries the headless guest never uses.
+vm_pkgs=(qemu-system-x86 mmdebstrap e2fsprogs)
+vm_missing=()
+for p in "${vm_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || vm_missing+=("$p"); done
+if [ ${#vm_missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${vm_missing[@]}" >/dev/null
+fi
+
 # dockerd (with the containerd it supervises) started by hand: there is no systemd here.
 if ! docker info >/dev/null 2>&1; then
   nohup dockerd >/var/log/ctrscope-dockerd.log 2>&1 &

@@ -3,6 +3,8 @@
  * was made and what is true in it). `ps --root` and `ns --root` must rebuild exactly that, and
  * their JSON must validate against the schema.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { ctrscope, type PsJson, type PsJsonContainer } from '../helpers/host.js';
@@ -206,5 +208,95 @@ describe('samples/hybrid-handmade', () => {
     const net = doc.namespaces.find((n) => n.inode === 4026532926);
     expect(net?.pids).toEqual([14539, 14541, 14542, 14543, 14588, 14589, 14590]);
     expect(net?.containers).toEqual(['none/ns-pid-4026532925']);
+  });
+});
+
+describe('samples/v2-systemd', () => {
+  const root = 'samples/v2-systemd';
+  /** The fields of `ps --json` this sample is checked on (limits and events on cgroup v2). */
+  type V2 = PsJsonContainer & {
+    limits: { cpuCores: number | null; memoryBytes: number | null; memoryHighBytes: number | null; pids: number | null };
+    usage: { events: { oomKill: number | null }; pressure: { cpu: unknown; memory: unknown; io: unknown } };
+    resources: { cgroups: Record<string, string> };
+  };
+  const v2 = (doc: PsJson, name: string): V2 => byName(doc, name) as V2;
+  const DK_RUNC = '61e82383d362ff2777ce4dd50ff40b7d2ef9389861202f928e00d44ce855a285';
+  const DK_CRUN = 'c6fd754bb4e9852b6d6ca417899474bf5354add2cacbb9649069380006da9ddd';
+  const POD = '82c0f4a8c9a049900e06c868560050e9198a795c6c9a8339e49fd3fad7f811fc';
+  const MiB = 1024 * 1024;
+
+  it('is a pure cgroup v2 host with the thirteen containers of seven engines, and nothing else', async () => {
+    const doc = await json<PsJson & { host: { cgroupMode: string; hostname: string } }>(['--root', root, 'ps', '--json']);
+    expect(doc.host).toMatchObject({ cgroupMode: 'v2', hostname: 'v2vm' });
+    expect(doc.containers.map((c) => [c.name, c.engine, c.runtime, c.pid])).toEqual([
+      ['ctrscope-v2-dk-runc', 'docker', 'runc', 581],
+      ['ctrscope-v2-dk-crun', 'docker', 'crun', 641],
+      ['ctrscope-v2-dk-oom', 'docker', 'runc', 703],
+      ['ctrscope-v2-pm-crun', 'podman', 'crun', 903],
+      ['ctrscope-v2-pm-runc', 'podman', 'runc', 1004],
+      ['82c0f4a8c9a0-infra', 'podman', 'crun', 1165],
+      ['ctrscope-v2-pod-a', 'podman', 'crun', 1170],
+      ['ctrscope-v2-pod-b', 'podman', 'crun', 1184],
+      ['ctrscope-v2-rl', 'podman', 'crun', 1241],
+      ['ctrscope-v2-runc', 'runc', 'runc', 1262],
+      ['ctrscope-v2-ns', 'systemd-nspawn', null, 1276],
+      ['ctrscope-v2-ctr', 'containerd', 'runc', 1340],
+      ['ctrscope-v2-lxc', 'lxc', null, 1362],
+    ]);
+  });
+
+  it('places each container in its systemd or engine cgroup, as the engines reported them', async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    expect(v2(doc, 'ctrscope-v2-dk-runc')).toMatchObject({ id: DK_RUNC, cgroup: { version: 'v2', path: `/system.slice/docker-${DK_RUNC}.scope` } });
+    // crun's process sits in <scope>/container; the container's cgroup is still the scope, and its
+    // limits are read where crun wrote them.
+    const crun = v2(doc, 'ctrscope-v2-dk-crun');
+    expect(crun.cgroup.path).toBe(`/system.slice/docker-${DK_CRUN}.scope`);
+    expect(crun.resources.cgroups['memory']).toBe(`/sys/fs/cgroup/system.slice/docker-${DK_CRUN}.scope/container`);
+    expect(v2(doc, 'ctrscope-v2-pod-a').cgroup.path).toBe(`/machine.slice/machine-libpod_pod_${POD}.slice/libpod-87a46beabe5c3452b88dca11a6a5cda6e2c83f179edc39227ad63543579bf82a.scope`);
+    expect(v2(doc, 'ctrscope-v2-rl').cgroup.path).toBe('/user.slice/user-1500.slice/user@1500.service/user.slice/libpod-775db6d487c72b7be8d499b44d51eecc7c56273ea4d5f2e6c09f355f99d45f59.scope');
+    expect(v2(doc, 'ctrscope-v2-runc').cgroup.path).toBe('/system.slice/runc-ctrscope-v2-runc.scope');
+    expect(v2(doc, 'ctrscope-v2-ns')).toMatchObject({ id: 'ctrscope-v2-ns', pids: [1276, 1285, 1286], cgroup: { path: '/machine.slice/machine-ctrscope\\x2dv2\\x2dns.scope' }, monitor: { kind: 'systemd-nspawn', pid: 1272 } });
+    expect(v2(doc, 'ctrscope-v2-ctr').cgroup.path).toBe('/ctrscope-v2/ctrscope-v2-ctr');
+    expect(v2(doc, 'ctrscope-v2-lxc')).toMatchObject({ pids: [1362, 1363, 1365], cgroup: { path: '/lxc.payload.ctrscope-v2-lxc' }, monitor: { kind: 'lxc-monitor', pid: 1361 } });
+    const pod = doc.pods.find((p) => p.id === POD);
+    expect(pod).toMatchObject({ kind: 'podman', name: 'ctrscope-v2-pod', infra: 'podman/4bce59f4381416417a8b438014c2432548aa4b5b1b27f198cdccd76a7eb3e29a' });
+    expect(pod?.members).toHaveLength(3);
+  });
+
+  it("replays the v2 limits each engine wrote, TasksMax's 4680 and the OOM kill", async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    const lim = (name: string) => v2(doc, name).limits;
+    expect(lim('ctrscope-v2-dk-runc')).toMatchObject({ memoryBytes: 64 * MiB, cpuCores: 0.5, pids: 40, memoryHighBytes: null });
+    expect(lim('ctrscope-v2-dk-crun')).toMatchObject({ memoryBytes: 48 * MiB, cpuCores: 0.25 });
+    expect(lim('ctrscope-v2-dk-oom')).toMatchObject({ memoryBytes: 32 * MiB, cpuCores: null, pids: 4680 });
+    expect(lim('ctrscope-v2-pm-crun')).toMatchObject({ memoryBytes: 32 * MiB, memoryHighBytes: 24 * MiB, cpuCores: 0.5, pids: 30 });
+    expect(lim('ctrscope-v2-pm-runc')).toMatchObject({ memoryBytes: 40 * MiB, cpuCores: 0.2, pids: 2048 });
+    expect(lim('ctrscope-v2-pod-a')).toMatchObject({ memoryBytes: 24 * MiB, pids: 2048 });
+    expect(lim('ctrscope-v2-rl')).toMatchObject({ memoryBytes: 20 * MiB, cpuCores: 0.3, pids: 25 });
+    expect(lim('ctrscope-v2-runc')).toMatchObject({ memoryBytes: 24 * MiB, memoryHighBytes: 20 * MiB, cpuCores: 0.1, pids: 20 });
+    expect(lim('ctrscope-v2-ctr')).toMatchObject({ memoryBytes: 30 * MiB });
+    expect(lim('ctrscope-v2-lxc')).toMatchObject({ memoryBytes: 40 * MiB, pids: 15 });
+    expect(v2(doc, 'ctrscope-v2-dk-oom').usage.events.oomKill).toBe(1);
+    for (const c of doc.containers) expect((c as V2).usage.pressure.memory, `${c.name} memory.pressure`).not.toBeNull();
+  });
+
+  it('shows docker\'s private cgroup namespace and rootless podman\'s user namespace', async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    expect(v2(doc, 'ctrscope-v2-dk-runc').hostNamespaces).toEqual(['time', 'user']);
+    expect(v2(doc, 'ctrscope-v2-rl').hostNamespaces).toEqual(['time']);
+    expect(v2(doc, 'ctrscope-v2-ns').hostNamespaces).toEqual(['net', 'time', 'user']);
+  });
+
+  it('holds no trace of the secret planted in ctrscope-v2-dk-runc\'s environment', () => {
+    const files = readdirSync(root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(files.length).toBeGreaterThan(1000);
+    for (const f of files) expect(readFileSync(join(f.parentPath, f.name)).includes('v2-planted-secret'), join(f.parentPath, f.name)).toBe(false);
+  });
+
+  it('inspect and ns replay it and validate', async () => {
+    const doc = await json<{ container: { id: string; name: string } }>(['--root', root, 'inspect', 'ctrscope-v2-rl', '--json']);
+    expect(doc.container.name).toBe('ctrscope-v2-rl');
+    await json<NsJson>(['--root', root, 'ns', '--json']);
   });
 });
