@@ -302,7 +302,8 @@ export function layoutTable(rows: readonly ContainerRow[], width: number, sortCo
   const natural = new Map<ColumnId, number>();
   for (const id of COLUMN_IDS) {
     const def = TOP_COLUMNS[id];
-    let w = def.header.length;
+    // The sort column's header carries its ▼ or ▲.
+    let w = def.header.length + (id === sortColumn ? 1 : 0);
     for (const r of rows) w = Math.max(w, r.cells[id].text.length);
     natural.set(id, Math.min(def.max, Math.max(def.min, w)));
   }

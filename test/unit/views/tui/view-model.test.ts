@@ -56,6 +56,7 @@ describe('top view-model', () => {
     expect(widths.some((w) => layoutTable(rows, w).hidden.includes('id') && !layoutTable(rows, w).hidden.includes('pod'))).toBe(true);
     // A sort column is never the one hidden, so its mark stays on screen.
     expect(layoutTable(rows, 79, 'io').columns.map((c) => c.id)).toContain('io');
+    expect(headerLine(layoutTable(rows, 79, 'throttled'), { column: 'throttled', reverse: false })).toContain('THROT▼');
     for (const r of rows) expect(joinSegments(rowSegments(r, narrow)).length).toBeLessThanOrEqual(79);
     expect(headerLine(narrow, { column: 'cpu', reverse: false }).length).toBeLessThanOrEqual(79);
     const wide = layoutTable(rows, 219);
