@@ -15,7 +15,7 @@
 import * as blessedNs from 'blessed';
 import type { TopFrame } from '../../src/model/container-stats.js';
 import type { History } from './history.js';
-import { visibleItems, type TopState } from './state.js';
+import { visibleItems, type Item, type TopState } from './state.js';
 import { buildDetail, detailLines, fit, headerLine, hostLines, layoutTable, podName, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ContainerRow, type DetailLine, type Segment } from './view-model.js';
 
 // blessed is CommonJS and fills its exports at run time: take module.exports itself.
@@ -130,7 +130,9 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     return out.join('');
   };
 
-  const statusLine = (p: PanelInput, hidden: number): string => {
+  /** `table`: what drawTable drew (its items, hidden columns), so the rows are not sorted again. */
+  const statusLine = (p: PanelInput, table: { items: readonly Item[]; hidden: number }): string => {
+    const hidden = table.hidden;
     const st = p.state;
     const w = width();
     if (st.mode === 'filter') {
@@ -145,7 +147,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
       parts.push({ text: '↑↓ PgUp/PgDn scroll  e enter  n net  Esc back  ? help', tone: 'hint' });
       return fitted(parts, w);
     }
-    const items = visibleItems(p.rows, st);
+    const items = table.items;
     const shown = items.filter((i) => i.kind === 'row').length;
     const page = pageSize();
     const filtered = st.filter !== '' || st.engine !== null || st.pod !== null;
@@ -165,13 +167,13 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     return fitted(parts, w);
   };
 
-  const drawTable = (p: PanelInput): number => {
+  const drawTable = (p: PanelInput): { items: readonly Item[]; hidden: number } => {
     const w = width();
     const layout = layoutTable(p.rows, w, p.state.sort.column);
     columns.setContent(esc(headerLine(layout, p.state.sort).padEnd(w)));
     if (p.empty !== null) {
       body.setContent(`\n  ${esc(p.empty)}`);
-      return layout.hidden.length;
+      return { items: [], hidden: layout.hidden.length };
     }
     const items = visibleItems(p.rows, p.state);
     const page = pageSize();
@@ -190,7 +192,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     }
     if (items.length === 0) lines.push(`  ${paint('hint', 'no container matches; Esc clears the filters')}`);
     body.setContent(lines.join('\n'));
-    return layout.hidden.length;
+    return { items, hidden: layout.hidden.length };
   };
 
   const drawDetail = (p: PanelInput): void => {
@@ -221,7 +223,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
       // Cut, not wrapped: a wrapped header line would push the table down a line.
       header.setContent(hostLines(p.frame).map((l, i) => (i === 0 ? `{bold}ctrscope top{/bold}${esc(fit(`  ${l}`, Math.max(0, w - 12)))}` : esc(fit(l, w)))).join('\n'));
       const inDetail = p.state.mode === 'detail' || (p.state.mode === 'help' && p.state.detail !== null);
-      let hidden = 0;
+      let table: { items: readonly Item[]; hidden: number } = { items: [], hidden: 0 };
       if (inDetail) {
         detail.show();
         body.hide();
@@ -231,7 +233,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
         detail.hide();
         body.show();
         columns.show();
-        hidden = drawTable(p);
+        table = drawTable(p);
       }
       if (p.state.mode === 'help') {
         help.height = Math.min(24, Math.max(5, (typeof screen.height === 'number' ? screen.height : 24) - 1));
@@ -239,7 +241,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
         help.show();
         help.setFront();
       } else help.hide();
-      status.setContent(statusLine(p, hidden));
+      status.setContent(statusLine(p, table));
       screen.render();
     },
     onKey(f) {
