@@ -9,7 +9,8 @@ import { flaggedMounts } from '../../model/mount-findings.js';
 import { containerKey } from '../../model/reconstruct.js';
 import { whichInterface } from '../../model/which.js';
 import { deriveSecurity } from '../../model/security.js';
-import { resolveTarget, describeTarget } from '../../model/target.js';
+import { resolveTarget } from '../../model/target.js';
+import { targetOrExit } from '../target.js';
 import { detailsToJson } from '../../../views/json/details.js';
 import { inspectToJson } from '../../../views/json/inspect.js';
 import { filesystemLines, networkLines } from '../../../views/text/details.js';
@@ -19,7 +20,8 @@ import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
 import type { HostModel } from '../../model/host-model.js';
-import { createObserver } from '../../observe/observer.js';
+import { createObserver, type ObserveRound } from '../../observe/observer.js';
+import type { ContainerDetails } from '../../model/details.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerInspect(program: Command, deps: Deps): void {
@@ -35,6 +37,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const seconds = Number(opts.interval);
       if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60`);
+      if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
       const rates = opts.rates && seconds > 0 && root.kind === 'live';
       // Any pid can be asked about, member or not: read every process in full. Only the asked-for
@@ -58,26 +61,24 @@ export function registerInspect(program: Command, deps: Deps): void {
           return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
         },
       });
+      // The report shows the container's filesystem and network: read with the last observation.
+      const last: ObserveRound = { details: opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {} };
       let observation;
       try {
-        observation = observer.observe();
+        observation = observer.observe(rates ? {} : last);
         checkSnapshot(root, observation.model.snapshot, deps);
         const first = asked as ReturnType<typeof resolveTarget> | null;
         if (rates && first?.kind === 'found' && first.target.container) {
           await new Promise((r) => setTimeout(r, seconds * 1000));
-          observation = observer.observe();
+          observation = observer.observe(last);
         }
       } finally {
         observer.close();
       }
       const model = observation.model;
       const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
-      if (res.kind === 'not-found') throw new ExitWith(EXIT.notFound, res.reason);
-      if (res.kind === 'ambiguous') {
-        throw new ExitWith(EXIT.ambiguous, `'${target}' is ambiguous (${res.matchedBy}); it matches: ${res.candidates.map(describeTarget).join('; ')}`);
-      }
-      const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
-      const t = res.target;
+      const t = targetOrExit(res);
+      const details = observation.details ?? new Map<string, ContainerDetails>();
       const c = t.container;
       const unreadable: string[] = [];
       let report;
@@ -99,7 +100,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       const diagnosis = resources ? diagnoseResources(resources) : [];
       if (opts.json) {
         const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}) } : {};
-        deps.out(JSON.stringify(inspectToJson(observation, details, target, report, sections, unreadable), null, 2) + '\n');
+        deps.out(JSON.stringify(inspectToJson(observation, target, report, sections, unreadable), null, 2) + '\n');
       } else {
         const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));
