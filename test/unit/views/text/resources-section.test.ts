@@ -10,6 +10,11 @@ import { resourceLines } from '../../../../views/text/resources-section.js';
 const NO_MEMORY = 'memory controller not mounted for this container (v1 hierarchy without a memory cgroup)';
 const sample = (cpu: Partial<CgroupSample['cpu']>, memoryUnknown = false): CgroupSample => ({
   dirs: {},
+  binding: {
+    cpuCores: cpu.quotaUsec === 'unlimited' ? { value: 'unlimited', source: null } : { value: 1.5, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
+    memoryBytes: memoryUnknown ? { value: unknown(NO_MEMORY), source: null } : { value: 21474836480, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
+    pids: { value: 'unlimited', source: null },
+  },
   counters: { atMs: 2000, dir: null, usageUsec: 1_000_000, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 },
   cpu: { quotaUsec: 150000, periodUsec: 100000, weight: unknown('v1'), shares: 1024, cpus: unknown('absent'), ...cpu },
   memory: memoryUnknown
