@@ -75,12 +75,11 @@ function helpText(): string {
   const sortKeys = COLUMN_IDS.map((id) => `  ${TOP_COLUMNS[id].key}  ${TOP_COLUMNS[id].header.padEnd(10)} ${TOP_COLUMNS[id].help}`);
   return [
     '{bold}ctrscope top{/bold} — keys',
-    '  up/down j/k PgUp/PgDn Home/End  move     Enter  details',
-    '  s  next sort column    r  reverse        /  filter as you type',
-    '  f  cycle engine filter o  cycle pod filter  Esc  clear filters',
-    '  g  group by pod        p  pause          q  Ctrl-C  quit',
-    '  filter terms: text, name: engine: pod: image: id: cmd: (all must match)',
-    '  details: up/down PgUp/PgDn scroll  e enter --all  n enter --net  Esc back',
+    '  up/down j/k PgUp/PgDn Home/End  move   Enter  details   g  group by pod',
+    '  s  next sort column   r  reverse   p  pause   Esc  clear filters   q  quit',
+    '  /  filter as you type: words, or name: engine: pod: image: id: cmd: fields',
+    '  f  cycle engine filter   o  cycle pod filter',
+    '  details: up/down PgUp/PgDn scroll  e  enter --all  n  enter --net  Esc back',
     '{bold}sort by column{/bold} (again to reverse)',
     ...sortKeys.map(esc),
     '- not collected   ? unreadable      any key closes this help',
