@@ -15,8 +15,8 @@
 import * as blessedNs from 'blessed';
 import type { TopFrame } from '../../src/model/container-stats.js';
 import type { History } from './history.js';
-import { visibleItems, type Item, type TopState } from './state.js';
-import { buildDetail, detailLines, fit, headerLine, hostLines, layoutTable, podName, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ContainerRow, type DetailLine, type Segment } from './view-model.js';
+import { visibleItems, type Item, type Key, type TopState } from './state.js';
+import { buildDetail, detailLines, fit, headerLine, hostLines, layoutTable, podName, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ColumnId, type ContainerRow, type DetailLine, type Segment, type TableLayout } from './view-model.js';
 
 // blessed is CommonJS and fills its exports at run time: take module.exports itself.
 const blessed = ((blessedNs as unknown as { default?: typeof blessedNs }).default ?? blessedNs) as typeof blessedNs;
@@ -38,7 +38,8 @@ export interface Panels {
   detailPage(): number;
   detailMax(): number;
   update(input: PanelInput): void;
-  onKey(f: (k: { ch?: string | undefined; name?: string | undefined; ctrl?: boolean | undefined }) => void): void;
+  /** Keys, and mouse clicks and wheel turns as the keys they stand for. */
+  onKey(f: (k: Key) => void): void;
   onResize(f: () => void): void;
   /**
    * Give the terminal back (normal buffer, cooked mode, cursor shown), run f, take it back.
@@ -166,9 +167,22 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     return fitted(parts, w);
   };
 
+  /** What the mouse needs: the table as last drawn (null while details or help are shown). */
+  let drawn: { layout: TableLayout; offset: number } | null = null;
+  const columnAt = (layout: TableLayout, x: number): ColumnId | undefined => {
+    let left = 0;
+    for (const c of layout.columns) {
+      const right = left + c.width + (layout.barWidth > 0 && (c.id === 'cpu' || c.id === 'mem') ? layout.barWidth + 1 : 0);
+      if (x >= left && x < right) return c.id;
+      left = right + 1;
+    }
+    return undefined;
+  };
+
   const drawTable = (p: PanelInput): { items: readonly Item[]; hidden: number } => {
     const w = width();
     const layout = layoutTable(p.rows, w, p.state.sort.column);
+    drawn = p.state.mode === 'help' ? null : { layout, offset: p.state.offset };
     columns.setContent(esc(headerLine(layout, p.state.sort).padEnd(w)));
     if (p.empty !== null) {
       body.setContent(`\n  ${esc(p.empty)}`);
@@ -224,6 +238,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
       const inDetail = p.state.mode === 'detail' || (p.state.mode === 'help' && p.state.detail !== null);
       let table: { items: readonly Item[]; hidden: number } = { items: [], hidden: 0 };
       if (inDetail) {
+        drawn = null;
         detail.show();
         body.hide();
         columns.hide();
@@ -245,6 +260,20 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     },
     onKey(f) {
       screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => f({ ch, name: key?.name, ctrl: key?.ctrl }));
+      // Mouse: a click on a row selects it (again: opens it), on a column header sorts by it;
+      // the wheel moves three lines.
+      screen.on('mouse', (m: { action?: string; x?: number; y?: number }) => {
+        const y = m.y ?? -1;
+        if (m.action === 'wheelup' || m.action === 'wheeldown') {
+          for (let i = 0; i < 3; i++) f({ name: m.action === 'wheelup' ? 'up' : 'down' });
+          return;
+        }
+        if (m.action !== 'mousedown' || drawn === null) return;
+        if (y === HEADER) {
+          const column = columnAt(drawn.layout, m.x ?? -1);
+          if (column !== undefined) f({ clickColumn: column });
+        } else if (y > HEADER && y <= HEADER + pageSize()) f({ clickItem: drawn.offset + y - HEADER - 1 });
+      });
     },
     onResize(f) {
       screen.on('resize', f);

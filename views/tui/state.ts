@@ -64,6 +64,10 @@ export interface Key {
   readonly ch?: string | undefined;
   readonly name?: string | undefined;
   readonly ctrl?: boolean | undefined;
+  /** Mouse: a click on the table line showing this item (an index into visibleItems). */
+  readonly clickItem?: number | undefined;
+  /** Mouse: a click on this column's header. */
+  readonly clickColumn?: ColumnId | undefined;
 }
 
 export type Effect = 'quit' | 'enter-all' | 'enter-net' | 'use-sample';
@@ -208,6 +212,14 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
       break;
   }
   const page = Math.max(1, v.pageSize);
+  if (k.clickColumn !== undefined) return done({ ...s, sort: { column: k.clickColumn, reverse: s.sort.column === k.clickColumn ? !s.sort.reverse : false } });
+  if (k.clickItem !== undefined) {
+    // A click selects a row; a click on the selected row opens it.
+    const item = visibleItems(v.rows, s)[k.clickItem];
+    if (item?.kind !== 'row') return { state: s };
+    if (item.row.key === s.selected) return { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0 } };
+    return { state: { ...s, selected: item.row.key, atTop: false, cursor: k.clickItem } };
+  }
   switch (k.name) {
     case 'up':
       return { state: move(s, v, -1) };

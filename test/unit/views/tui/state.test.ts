@@ -111,6 +111,16 @@ describe('top reducer', () => {
     expect(s.selected).toBe('docker/d');
   });
 
+  it('mouse: a click selects a row, a second click opens it; a click on a header sorts', () => {
+    const byName = press(start, v, ch('N'));
+    const clicked = press(byName, v, { clickItem: 2 });
+    expect(clicked.selected).toBe('docker/c');
+    expect(clicked.mode).toBe('table');
+    expect(press(clicked, v, { clickItem: 2 }).detail).toBe('docker/c');
+    expect(press(start, v, { clickColumn: 'mem' }).sort).toEqual({ column: 'mem', reverse: false });
+    expect(press(start, v, { clickColumn: 'mem' }, { clickColumn: 'mem' }).sort).toEqual({ column: 'mem', reverse: true });
+  });
+
   it('opens the detail view on Enter, sends e/n as effects, and goes back on Esc', () => {
     const d = press(start, v, ch('N'), named('enter'));
     expect(d.mode).toBe('detail');
