@@ -162,7 +162,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     }
     if (st.group) parts.push({ text: 'grouped by pod  ' });
     if (st.paused) parts.push({ text: 'PAUSED  ', tone: 'crit' });
-    if (hidden > 0) parts.push({ text: `${hidden} column${hidden === 1 ? '' : 's'} hidden (wider terminal)  `, tone: 'note' });
+    if (hidden > 0) parts.push({ text: `${hidden} col${hidden === 1 ? '' : 's'} hidden  `, tone: 'note' });
     parts.push({ text: '? help  / filter  s sort  Enter details  q quit', tone: 'hint' });
     return fitted(parts, w);
   };

@@ -556,7 +556,7 @@ function sideBySide(left: readonly DetailLine[], right: readonly DetailLine[], l
 }
 
 /** The threshold, in columns, from which the detail pane puts sections side by side. */
-export const DETAIL_TWO_COLUMNS = 120;
+export const DETAIL_TWO_COLUMNS = 110;
 
 /**
  * The whole detail view as one list of lines for a scrolling pane `width` characters wide:
