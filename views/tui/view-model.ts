@@ -11,6 +11,7 @@ import type { ContainerStats, Limit, TopFrame } from '../../src/model/container-
 import { containerKey } from '../../src/model/reconstruct.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
 import { diagnoseResources } from '../../src/model/diagnosis.js';
+import { formatBytes, formatDuration } from '../format.js';
 import { podLabel } from '../text/ps.js';
 
 export const COLUMN_IDS = ['name', 'id', 'engine', 'pod', 'pid', 'cpu', 'cpuLimit', 'throttled', 'mem', 'pids', 'net', 'io', 'uptime', 'command'] as const;
@@ -113,35 +114,6 @@ export function filterProblem(expr: string): string | null {
     if (m && !(FILTER_FIELDS as readonly string[]).includes(m[1] as string)) return `no field "${m[1]}:"; fields are ${FILTER_FIELDS.map((f) => `${f}:`).join(' ')}`;
   }
   return null;
-}
-
-const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
-
-/** 1024-based, 3 significant figures at most: 512B 1.5K 23M 1.2G. */
-export function formatBytes(n: number): string {
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const s = u === 0 || v >= 10 ? String(Math.round(v)) : v.toFixed(1);
-  // 1023.6K rounds to "1024K"; say 1.0M instead.
-  if (s === '1024' && u < UNITS.length - 1) return `1.0${UNITS[u + 1]}`;
-  return `${s}${UNITS[u]}`;
-}
-
-/** 3d04h, 5h07m, 12m03s, 42s. */
-export function formatDuration(sec: number): string {
-  const s = Math.max(0, Math.floor(sec));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (x: number): string => String(x).padStart(2, '0');
-  if (d > 0) return `${d}d${pad(h)}h`;
-  if (h > 0) return `${h}h${pad(m)}m`;
-  if (m > 0) return `${m}m${pad(s % 60)}s`;
-  return `${s}s`;
 }
 
 /**
