@@ -80,7 +80,7 @@ function helpText(): string {
     '  s  next sort column   r  reverse   p  pause   Esc  clear filters   q  quit',
     '  /  filter as you type: words, or name: engine: pod: image: id: cmd: fields',
     '  f  cycle engine filter   o  cycle pod filter',
-    '  details: up/down PgUp/PgDn scroll  e  enter --all  n  enter --net  Esc back',
+    '  details: arrows PgUp/PgDn scroll  e  enter --all  n  enter --net  Esc back',
     '{bold}sort by column{/bold} (again to reverse)',
     ...sortKeys.map(esc),
     '- not collected   ? unreadable      any key closes this help',
