@@ -34,9 +34,10 @@ export interface ResourceReader {
   /**
    * Resources of some of the model's containers, keyed by containerKey(), rates against this
    * reader's previous read. `noExit`: no process has exited since then (the scan found the host
-   * quiet).
+   * quiet). `fresh`: containerKey()s whose every file is read now, limits and freezer state
+   * included (a kernel signal said one of them changed).
    */
-  read(model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean }): Map<string, ContainerResources>;
+  read(model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean; readonly fresh?: ReadonlySet<string> }): Map<string, ContainerResources>;
   close(): void;
 }
 
@@ -65,7 +66,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
   let targets: { containers: HostModel['containers'] | null; byContainer: ReturnType<typeof resourceTargets> } = { containers: null, byContainer: new Map() };
   let kept = new Map<string, Kept>();
 
-  const read = (model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean }): Map<string, ContainerResources> => {
+  const read = (model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean; readonly fresh?: ReadonlySet<string> }): Map<string, ContainerResources> => {
     const out = new Map<string, ContainerResources>();
     if (noLayout) {
       for (const c of containers) out.set(containerKey(c), unavailableResources(noLayout));
@@ -82,8 +83,9 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
         continue;
       }
       const p = kept.get(key);
-      const reuse = p !== undefined && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(source, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && p ? { oomOf: p.last } : {}) });
+      const fresh = hints.fresh?.has(key) === true;
+      const reuse = p !== undefined && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
+      let sample = readCgroupSample(source, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p ? { oomOf: p.last } : {}) });
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(source, layout, t, opts.clock);
       const slowRead = sample.cpu !== reuse?.cpu;

@@ -14,6 +14,7 @@ import { flaggedMounts } from '../../src/model/mount-findings.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { collectSnapshot, readCgroupLayout } from '../collect.js';
 import { collectDetails } from '../details.js';
+import { formatKmsgRecord, isOomRecord, readKernelLog } from '../events/kmsg.js';
 import type { HostRoot } from '../host-root.js';
 import { collectNsPins } from '../namespaces.js';
 import { collectHostSummary } from '../host-summary.js';
@@ -69,6 +70,9 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
   for (const c of model.containers) {
     collectSecurityInputs(rec, layout, c.pid, byPid.get(c.pid)?.cgroups ?? null, flaggedMounts(details.get(containerKey(c))?.fs ?? null));
   }
+  // inspect's past OOM kills: the kernel log's OOM kill lines only, replayed as a plain /dev/kmsg file.
+  const log = readKernelLog(root);
+  if ('records' in log) rec.entries.set('/dev/kmsg', { kind: 'file', content: Buffer.from(log.records.filter(isOomRecord).map((r) => `${formatKmsgRecord(r)}\n`).join('')) });
   const entries = new Map<string, RecordedEntry>();
   for (const [path, e] of rec.entries) {
     if (e.kind === 'link' && !keepLink(path, e.target)) continue;

@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitWith, type Deps } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { registerEnter } from './commands/enter.js';
+import { registerEvents } from './commands/events.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNs } from './commands/ns.js';
 import { registerPs } from './commands/ps.js';
@@ -33,6 +34,7 @@ export function createProgram(deps: Deps): Command {
   registerNs(program, deps);
   registerSnapshot(program, deps);
   registerTop(program, deps);
+  registerEvents(program, deps);
   // Commander's own usage errors (unknown option or command, missing argument) in one line,
   // worded like every other error, with where to look instead of the whole help.
   for (const cmd of [program, ...program.commands]) {

@@ -66,6 +66,8 @@ export interface ObserveRound {
   readonly focus?: string | null;
   /** Read each container's filesystem and network in full (mounts, layers, interfaces, sockets). */
   readonly details?: DetailsOptions;
+  /** containerKey()s whose cgroup files are all read this time, limits and freezer included (`events`: the kernel said one changed). */
+  readonly fresh?: ReadonlySet<string>;
 }
 
 export interface Observer {
@@ -111,7 +113,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       intervalMs: last ? atMs - last.atMs : null,
       model,
       // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined }) : new Map(),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, model, last, clock, root.kind === 'recorded'),
       host: collectHostSummary(root),
       details: round.details ? collectDetails(root, model, round.details).details : null,

@@ -22,6 +22,11 @@ import { EXIT } from '../exit-codes.js';
 import type { HostModel } from '../../model/host-model.js';
 import { createObserver, type ObserveRound } from '../../observe/observer.js';
 import type { ContainerDetails } from '../../model/details.js';
+import { pastOomKills, type PastOomKill } from '../../model/events.js';
+import { parseOomKills, readKernelLog } from '../../../collectors/events/kmsg.js';
+import type { HostRoot } from '../../../collectors/host-root.js';
+import { oomKillsToJson } from '../../../views/json/events.js';
+import { oomKillLines } from '../../../views/text/events.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerInspect(program: Command, deps: Deps): void {
@@ -98,12 +103,21 @@ export function registerInspect(program: Command, deps: Deps): void {
       const d = c ? details.get(containerKey(c)) : undefined;
       const resources = c ? observation.resources.get(containerKey(c)) : undefined;
       const diagnosis = resources ? diagnoseResources(resources) : [];
+      const ooms = c ? oomKillsOf(root, resources?.cgroups['memory'], model.snapshot.bootTimeSec) : null;
       if (opts.json) {
-        const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}) } : {};
+        const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}), ...(ooms ? oomKillsToJson(ooms) : {}) } : {};
         deps.out(JSON.stringify(inspectToJson(observation, target, report, sections, unreadable), null, 2) + '\n');
       } else {
-        const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
+        const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, ...(ooms ? [{ title: 'OOM kills (kernel log)', lines: oomKillLines(ooms) }] : []), { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));
       }
     });
+}
+
+/** The container's OOM kills still in the kernel log, or why they cannot be listed. */
+function oomKillsOf(root: HostRoot, memoryDir: string | undefined, bootTimeSec: number | null): PastOomKill[] | { unknown: string } {
+  if (memoryDir === undefined) return { unknown: 'the container has no memory cgroup of its own' };
+  const log = readKernelLog(root);
+  if ('error' in log) return { unknown: `kernel log unreadable: ${log.error}` };
+  return pastOomKills(parseOomKills(log.records), memoryDir, bootTimeSec);
 }
