@@ -3,12 +3,13 @@
  * capture-pane out, asserted on content, never on whole screens), and --batch --json checked
  * against the schema and against what docker itself says.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { busyboxRootfs, CLI_MAIN, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 
@@ -19,6 +20,8 @@ const prefix = testPrefix('top');
 const image = `${prefix}-img:1`;
 const names = ['alpha', 'bravo', 'charlie'].map((n) => `${prefix}-${n}`);
 const session = `${prefix}-tmux`;
+/** Lines above the table and the detail pane: host, load, containers. */
+const HEADER_LINES = 3;
 
 /** A tmux server of our own: other suites' kill-server must not take our session down. */
 function tmux(...args: string[]): string {
@@ -78,7 +81,10 @@ describeWith(['root', 'docker', 'tmux'], 'ctrscope top (tmux, docker containers)
   // Each step waits for the screen to show it took, so keys never race the dashboard's start.
   const filter = async (text: string): Promise<void> => {
     keys('/');
-    await until((x) => x.includes('Enter apply'), 'the filter prompt');
+    await until((x) => x.includes('Enter keep'), 'the filter prompt');
+    // `/` edits the filter kept so far: clear it first.
+    keys('C-u');
+    await until((x) => x.split('\n').at(-1)?.startsWith('/█') === true, 'an empty filter');
     type(text);
     await until((x) => x.includes(`/${text}█`), 'the typed filter');
     keys('Enter');
@@ -134,8 +140,10 @@ describeWith(['root', 'docker', 'tmux'], 'ctrscope top (tmux, docker containers)
     const s = await until((x) => x.includes(id.slice(0, 32)), 'the detail view of the first row');
     expect(s).toContain('namespaces');
     expect(s).toMatch(/net\s+\d+\s+private/);
-    expect(s).toMatch(new RegExp(`\\b${pid}\\s+1\\s+cgroup\\b.*sleep 600`));
-    expect(s).toContain('processes');
+    // The process list ends the pane: End scrolls to it.
+    keys('End');
+    const end = await until((x) => x.includes('processes ('), 'the process list');
+    expect(end).toMatch(new RegExp(`\\b${pid}\\s+1\\s+cgroup\\b.*sleep 600`));
     keys('Escape');
     await until((x) => !x.includes(id.slice(0, 32)) && x.split('\n').some((l) => l.startsWith('NAME')), 'the table to come back');
   });
@@ -238,7 +246,7 @@ describeWith(['root', 'docker', 'tmux'], 'ctrscope top with a busy --cpus 0.5 co
     await until((x) => x.includes('CPU%▼'), 'the dashboard');
     await waitFor(() => {
       keys('/');
-      return waitForSync(() => screen().includes('Enter apply'), 1000);
+      return waitForSync(() => screen().includes('Enter keep'), 1000);
     }, 20_000, 'the filter prompt');
     type(prefix);
     keys('Enter');
@@ -284,5 +292,255 @@ describeWith(['root', 'tmux'], 'ctrscope top on a host without containers', () =
     expect(dashboards()).not.toBe('');
     tmux('kill-server');
     await waitFor(() => dashboards() === '' || undefined, 10_000, 'the dashboard to exit after its terminal closed');
+  });
+});
+
+/**
+ * What a new user hit (issue 16), at 80x24 and 160x50: one dashboard per size over the same
+ * containers, started with `--filter` on this suite's prefix. A busy container sorts first once
+ * CPU figures exist, while the first refresh (no figures, sorted by name) has an idle one first;
+ * 20 idle ones make the list longer than an 80x24 window; a podman pod has its POD name.
+ */
+describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top: cursor, detail, layout, colour, filters (80x24 and 160x50)', () => {
+  const p = testPrefix('topux');
+  const img = `${p}-img:1`;
+  const podImage = `localhost/${p}:latest`;
+  const busy = `${p}-z-busy`;
+  const idle = [`${p}-a-idle`, ...Array.from({ length: 20 }, (_, i) => `${p}-s${String(i).padStart(2, '0')}`)];
+  const pod = `${p}-pod`;
+  const podMember = `${p}-m-inpod`;
+  const tmuxIn = (sock: string, ...args: string[]): string => execFileSync('tmux', ['-L', sock, ...args], { encoding: 'utf8' });
+  const sockets: string[] = [];
+  let dir = '';
+
+  beforeAll(async () => {
+    // Asynchronous, so the test worker keeps answering vitest while engines are slow.
+    const run = async (cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> => void (await promisify(execFile)(cmd, args, env ? { env } : {}));
+    dir = mkdtempSync(join(tmpdir(), `${p}-`));
+    chmodSync(dir, 0o755);
+    // podman needs runc and ulimits within this machine's hard limits, its pod's infra container too.
+    writeFileSync(join(dir, 'containers.conf'), '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]\n[engine]\nruntime = "runc"\n', { mode: 0o644 });
+    const podEnv = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') };
+    busyboxRootfs(join(dir, 'rootfs'));
+    await run('sh', ['-c', `tar -C "${join(dir, 'rootfs')}" -c . | docker import - ${img}`]);
+    await run('sh', ['-c', `tar -C "${join(dir, 'rootfs')}" -c . | podman import - ${podImage}`], podEnv);
+    // Three processes under a pids limit of 3: inspect's diagnosis says fork() will fail.
+    await run('docker', ['run', '-d', '--name', busy, '--network', 'none', '--cpus', '0.5', '--memory', '64m', '--pids-limit', '3', img, 'sh', '-c', 'sleep 600 & sleep 601 & while :; do :; done']);
+    for (const n of idle) await run('docker', ['create', '--name', n, '--network', 'none', img, 'sleep', '600']);
+    await run('docker', ['start', ...idle]);
+    await run('podman', ['pod', 'create', '--name', pod], podEnv);
+    await run('podman', ['run', '-d', '--pod', pod, '--name', podMember, podImage, 'sleep', '600'], podEnv);
+  }, 180_000);
+
+  afterAll(() => {
+    for (const s of sockets) {
+      shQuiet('tmux', ['-L', s, 'kill-server']);
+      rmSync(join(process.env['TMUX_TMPDIR'] ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, s), { force: true });
+    }
+    shQuiet('docker', ['rm', '-f', busy, ...idle]);
+    shQuiet('docker', ['rmi', '-f', img]);
+    shQuiet('podman', ['pod', 'rm', '-f', pod]);
+    shQuiet('podman', ['rmi', '-f', podImage]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  /** A dashboard in a tmux server of its own, at a size, with extra environment. */
+  function open(name: string, cols: number, lines: number, args: string, env = ''): { screen: (escapes?: boolean) => string; keys: (...k: string[]) => void; type: (t: string) => void; until: (f: (s: string) => boolean, what: string, ms?: number) => Promise<string> } {
+    const sock = `${p}-${name}`;
+    sockets.push(sock);
+    tmuxIn(sock, 'new-session', '-d', '-s', sock, '-x', String(cols), '-y', String(lines), '-c', REPO, `${env} node ${MAIN} top ${args}`);
+    const scr = (escapes = false): string => tmuxIn(sock, 'capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', sock).replace(/\n$/, '');
+    return {
+      screen: scr,
+      keys: (...k) => void tmuxIn(sock, 'send-keys', '-t', sock, ...k),
+      type: (t) => void tmuxIn(sock, 'send-keys', '-t', sock, '-l', t),
+      until: (f, what, ms = 30_000) =>
+        waitFor(() => {
+          const s = scr();
+          return f(s) ? s : undefined;
+        }, ms, `${what}; screen was:\n${scr()}`),
+    };
+  }
+  const busyHasCpu = (s: string): boolean => /\b\d+(\.\d)?\b/.test((s.split('\n').find((l) => l.includes(busy)) ?? '').slice(busy.length));
+  const statusOf = (s: string): string => s.split('\n').at(-1) ?? '';
+
+  for (const [cols, lines] of [[80, 24], [160, 50]] as const) {
+    describe(`at ${cols}x${lines}`, () => {
+      let t!: ReturnType<typeof open>;
+      beforeAll(() => {
+        t = open(`${cols}`, cols, lines, `--filter ${p}`);
+      });
+      // Back to the table from wherever a failed test left it (Left is a no-op in the table).
+      beforeEach(async () => {
+        // An Escape followed at once by another key reads as Alt+key: wait for it to take.
+        if (statusOf(t.screen()).startsWith('/')) {
+          t.keys('Escape');
+          await t.until((x) => !statusOf(x).startsWith('/'), 'the filter prompt to close');
+        }
+        t.keys('Left');
+        await t.until((x) => x.split('\n').some((l) => l.startsWith('NAME')), 'the table');
+      });
+      const rowNames = (s: string): string[] => s.split('\n').flatMap((l) => [busy, ...idle, podMember].filter((n) => l.includes(n)).slice(0, 1));
+
+      it('Enter opens the first row: the cursor stays on it while the busiest container sorts to the top', async () => {
+        const s = await t.until((x) => busyHasCpu(x) && rowNames(x)[0] === busy, 'the busy container on the first row with a CPU figure');
+        // Everything fits in the width: the title is not wrapped, no line is longer.
+        for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(cols);
+        expect(s.split('\n')[1]).toMatch(/^CPUs \d+/);
+        t.keys('Enter');
+        const d = await t.until((x) => x.includes('diagnosis'), 'the detail view');
+        expect(d.split('\n')[HEADER_LINES]).toContain(busy);
+        t.keys('Escape');
+        await t.until((x) => x.split('\n').some((l) => l.startsWith('NAME')), 'the table');
+      });
+
+      it('the detail view reaches every section by scrolling, with the diagnosis of the CPU limit', async () => {
+        t.keys('Home', 'Enter');
+        let s = await t.until((x) => x.includes('diagnosis'), 'the detail view');
+        const seen = new Set<string>();
+        for (let i = 0; i < 20; i++) {
+          for (const l of s.split('\n')) seen.add(l);
+          for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(cols);
+          const m = /lines (\d+)-(\d+)\/(\d+)/.exec(statusOf(s));
+          if (m === null || m[2] === m[3]) break;
+          const before = statusOf(s);
+          t.keys('PageDown');
+          s = await t.until((x) => statusOf(x) !== before, 'the pane to scroll');
+        }
+        const all = [...seen].join('\n');
+        for (const label of ['uptime', 'cpu', 'throttled', 'memory', 'pids', 'oom kills', 'pressure', 'net rx/tx', 'io r/w', 'name', 'id', 'engine', 'image', 'pid', 'command', 'cgroup', 'mnt', 'net', 'user', 'PID', 'NSPID']) {
+          expect(all, label).toMatch(new RegExp(`(^|[│|x ])${label.replace('/', '\\/')}\\s`, 'm'));
+        }
+        expect(all).toContain('while :; do :; done');
+        expect(all).toContain(sh('docker', ['inspect', '-f', '{{.Id}}', busy]).trim().slice(0, 32));
+        // inspect's diagnosis of 3 processes under a pids limit of 3.
+        expect(all).toMatch(/!! 3 of 3 pids used: fork\(\) will fail at the limit/);
+        t.keys('Escape');
+        await t.until((x) => x.split('\n').some((l) => l.startsWith('NAME')), 'the table');
+      });
+
+      it('shows where the window is in a longer list, and how many rows the filter keeps', async () => {
+        const s = await t.until((x) => statusOf(x).includes('/'), 'the status line');
+        // The busy one, the idle ones, the pod member and the pod's infra container.
+        const mine = 3 + idle.length;
+        if (lines === 24) expect(statusOf(s)).toMatch(new RegExp(`^1-19 of ${mine} \\(${mine}/\\d+\\)`));
+        else expect(statusOf(s)).toMatch(new RegExp(`^${mine}/\\d+ shown`));
+        if (lines === 24) {
+          t.keys('End');
+          await t.until((x) => statusOf(x).startsWith(`${mine - 18}-${mine} of ${mine}`), 'the window at the end');
+        }
+      });
+
+      it('Home and PgUp reach the first row in group-by-pod mode', async () => {
+        t.keys('g');
+        await t.until((x) => statusOf(x).includes('grouped by pod'), 'grouping by pod');
+        for (const k of ['Home', 'PageUp']) {
+          t.keys('End');
+          await t.until((x) => (lines === 24 ? /^\d+-(\d+) of \1 /.test(statusOf(x)) : rowNames(x).length > 0), 'the end of the list');
+          t.keys(k, ...(k === 'PageUp' ? ['PageUp', 'PageUp'] : []), 'Enter');
+          const d = await t.until((x) => x.includes('diagnosis'), `the detail view after ${k}`);
+          // The first row: a member of the pod (podman's), under its pod's heading; the last
+          // row, where the cursor was, is one of the docker containers.
+          expect(d.split('\n')[HEADER_LINES], k).toMatch(/ — podman /);
+          t.keys('Escape');
+          await t.until((x) => x.includes('not in a pod ('), 'the table');
+        }
+        t.keys('g');
+        await t.until((x) => !statusOf(x).includes('grouped by pod'), 'the list without headings');
+      });
+
+      it('the o filter and the POD column say the same pod name, which inspect takes as a target', async () => {
+        t.keys('o');
+        const s = await t.until((x) => statusOf(x).includes(`pod ${pod}`), 'the pod filter by the name POD shows');
+        expect(statusOf(s)).not.toMatch(/podman[:/][0-9a-f]{12}/);
+        expect(rowNames(s)).toEqual([podMember]);
+        const r = await ctrscope(['inspect', '--json', pod]);
+        expect(r.code).toBe(0);
+        t.keys('o');
+        await t.until((x) => !statusOf(x).includes(`pod ${pod}`), 'the filters cleared');
+      });
+
+      it('filters as you type, by field, with shown/total; pod: does not match the engine podman', async () => {
+        t.keys('/');
+        await t.until((x) => statusOf(x).startsWith('/'), 'the filter prompt');
+        t.type('name:z-bu');
+        let s = await t.until((x) => rowNames(x).length === 1, 'the rows to match while typing');
+        expect(rowNames(s)).toEqual([busy]);
+        // `/` edits the filter kept so far (the --filter prefix).
+        expect(statusOf(s)).toMatch(new RegExp(`^/${p} name:z-bu█ +1/\\d+`));
+        t.keys('C-u');
+        await t.until((x) => statusOf(x).startsWith('/█'), 'the draft cleared by Ctrl-U');
+        t.type(`${p} pod:pod`);
+        s = await t.until((x) => statusOf(x).includes('pod:pod█') && rowNames(x).length === 1, 'only the pod member');
+        expect(rowNames(s)).toEqual([podMember]);
+        t.keys('Escape');
+        await t.until((x) => rowNames(x).length > 1, 'the filter before');
+      });
+
+      it('mouse: a click on a header sorts by it, a click on a row selects it and a second opens it', async () => {
+        // SGR mouse reports (1-based column;line), press then release, as a terminal sends them.
+        const click = (x: number, y: number): void => t.type(`\x1b[<0;${x + 1};${y + 1}M\x1b[<0;${x + 1};${y + 1}m`);
+        let s = t.screen();
+        const headerAt = s.split('\n').findIndex((l) => l.startsWith('NAME'));
+        // By name, a stable order, so the row clicked twice stays on its line.
+        click(1, headerAt);
+        s = await t.until((x) => x.includes('NAME▲'), 'the sort by a clicked header');
+        const line = s.split('\n').findIndex((l) => l.startsWith(`${p}-s05`));
+        click(2, line);
+        await t.until((x) => !x.includes('diagnosis'), 'the click to select');
+        click(2, line);
+        const d = await t.until((x) => x.includes('diagnosis'), 'the detail view of the clicked row');
+        expect(d.split('\n')[HEADER_LINES]).toContain(`${p}-s05`);
+        t.keys('Left');
+        await t.until((x) => x.split('\n').some((l) => l.startsWith('NAME')), 'the table');
+        t.keys('C', 'Home');
+        await t.until((x) => x.includes('CPU%▼'), 'the CPU sort back');
+      });
+
+      it('keeps a sort column on screen with its mark, and says when columns are hidden', async () => {
+        t.keys('T');
+        const s = await t.until((x) => x.includes('THROT▼'), 'the THROT sort mark');
+        const header = s.split('\n').find((l) => l.startsWith('NAME')) ?? '';
+        // %LIM in at most 4 characters, the header's width: no "100.0" beside "101".
+        // The column is as wide as its header: a wider value would have been cut with "…".
+        const at = header.indexOf('%LIM');
+        if (at >= 0) for (const l of s.split('\n').filter((x) => x.startsWith(p))) expect(l.slice(at, at + 4)).not.toContain('…');
+        if (cols === 80) {
+          expect(statusOf(s)).toMatch(/\d+ cols hidden/);
+          expect(header).not.toMatch(/\bID\b/);
+        } else expect(header).toMatch(/\bID\b.*\bPOD\b/);
+        t.keys('C');
+        await t.until((x) => x.includes('CPU%▼'), 'the CPU sort back');
+      });
+    });
+  }
+
+  it('--sort sets the start-up sort; NO_COLOR=1 draws no colour, without it there is colour', async () => {
+    const plain = open('nocolor', 160, 50, `--filter ${p} --sort name`, 'NO_COLOR=1');
+    const coloured = open('color', 160, 50, `--filter ${p} --sort name`);
+    for (const t of [plain, coloured]) {
+      const s = await t.until((x) => x.includes('NAME▲') && x.includes(busy), 'the dashboard sorted by name');
+      const names = s.split('\n').filter((l) => l.startsWith(p)).map((l) => l.split(' ')[0]);
+      expect(names.length).toBeGreaterThan(20);
+      expect(names).toEqual([...names].sort());
+      // With a figure the bars are drawn (green where colour is allowed).
+      await t.until(busyHasCpu, 'CPU figures');
+    }
+    const sgrColours = (s: string): string[] => [...s.matchAll(/\x1b\[([0-9;]*)m/g)].flatMap((m) => (m[1] ?? '').split(';')).filter((c) => /^(3[0-7]|9[0-7]|4[0-7]|10[0-7]|38|48)$/.test(c));
+    expect(sgrColours(coloured.screen(true)).length).toBeGreaterThan(0);
+    expect(sgrColours(plain.screen(true))).toEqual([]);
+    // Still readable: the cursor row in inverse video.
+    expect(plain.screen(true)).toMatch(/\x1b\[[0-9;]*7[0-9;]*m/);
+  });
+
+  it('at 50 columns the title stays on its line', async () => {
+    const t = open('narrow', 50, 24, `--filter ${p}`);
+    const s = await t.until((x) => x.includes(busy.slice(0, 20)) || x.includes('NAME'), 'the dashboard');
+    const all = s.split('\n');
+    expect(all[0]).toMatch(/^ctrscope top/);
+    expect(all[1]).toMatch(/^CPUs \d+/);
+    expect(all[2]).toMatch(/^containers \d+/);
+    expect(all[3]).toMatch(/^NAME/);
+    for (const l of all) expect(l.length).toBeLessThanOrEqual(50);
   });
 });

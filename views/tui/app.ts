@@ -32,6 +32,10 @@ export interface DashboardOptions {
   readonly sample: { readonly label: string; open(): FrameSource } | null;
   /** Aborting it closes the dashboard as `q` does (the caller wires it to SIGHUP and SIGTERM). */
   readonly stop?: AbortSignal;
+  /** The state to start in (`--sort`, `--filter`); default initialState. */
+  readonly start?: TopState;
+  /** Draw colours; false under NO_COLOR. */
+  readonly color: boolean;
   /** Terminal streams; default process.stdin/stdout. */
   readonly input?: NodeJS.ReadStream;
   readonly output?: NodeJS.WriteStream;
@@ -41,8 +45,9 @@ export interface DashboardOptions {
 export function runDashboard(opts: DashboardOptions): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let source = opts.source;
-    const panels: Panels = createPanels(opts.input, opts.output);
-    let state: TopState = initialState;
+    const panels: Panels = createPanels({ input: opts.input, output: opts.output, color: opts.color });
+    const start = opts.start ?? initialState;
+    let state: TopState = start;
     let frame: TopFrame | null = null;
     let rows: ContainerRow[] = [];
     let history = new History();
@@ -51,7 +56,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     let finished = false;
     let message: string | null = null;
 
-    const view = (): View => ({ rows, pageSize: panels.pageSize(), sampleOffered: sampleOffered() });
+    const view = (): View => ({ rows, pageSize: panels.pageSize(), sampleOffered: sampleOffered(), detailPage: panels.detailPage(), detailMax: panels.detailMax() });
     const sampleOffered = (): boolean => opts.sample !== null && source === opts.source && frame !== null && frame.model.containers.length === 0 && source.rootArg === null;
 
     const finish = (err?: unknown): void => {

@@ -2,16 +2,21 @@
  * blessed widgets and their layout, behind a small typed surface. Panels take the view-model and
  * state and only draw.
  *
- * Layout at 80x24: 3 header lines, the column header, the rows, one status line. The detail view
- * replaces the rows with identity | namespaces, resources | sparklines, and the process list.
- * blessed-contrib is not used: its sparkline widget needs three lines per series.
+ * Layout: 3 header lines, the column header, the rows, one status line. The detail view
+ * replaces the column header and rows with one scrolling pane (view-model's detailLines), so at
+ * 80x24 everything in it is reachable. blessed-contrib is not used: its line chart needs a
+ * canvas of braille cells several lines high per series, and its sparkline widget three lines
+ * per series, which 80x24 cannot afford next to the figures; one-line sparklines with their
+ * latest value say the same in a line each.
+ *
+ * With `color: false` (NO_COLOR) no colour is drawn: warnings are underlined, critical values
+ * bold, and the cursor and column header stay in inverse video.
  */
 import * as blessedNs from 'blessed';
-import type { Widgets } from 'blessed';
 import type { TopFrame } from '../../src/model/container-stats.js';
 import type { History } from './history.js';
-import { visibleItems, type TopState } from './state.js';
-import { buildDetail, headerLine, historyLines, hostLines, layoutTable, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ContainerRow, type Segment } from './view-model.js';
+import { visibleItems, type Item, type Key, type TopState } from './state.js';
+import { buildDetail, detailLines, fit, headerLine, hostLines, layoutTable, podName, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ColumnId, type ContainerRow, type DetailLine, type Segment, type TableLayout } from './view-model.js';
 
 // blessed is CommonJS and fills its exports at run time: take module.exports itself.
 const blessed = ((blessedNs as unknown as { default?: typeof blessedNs }).default ?? blessedNs) as typeof blessedNs;
@@ -29,8 +34,12 @@ export interface PanelInput {
 export interface Panels {
   /** Table lines available for rows at the current size. */
   pageSize(): number;
+  /** Lines of the detail pane on screen, and how far its last drawn content can scroll. */
+  detailPage(): number;
+  detailMax(): number;
   update(input: PanelInput): void;
-  onKey(f: (k: { ch?: string | undefined; name?: string | undefined; ctrl?: boolean | undefined }) => void): void;
+  /** Keys, and mouse clicks and wheel turns as the keys they stand for. */
+  onKey(f: (k: Key) => void): void;
   onResize(f: () => void): void;
   /**
    * Give the terminal back (normal buffer, cooked mode, cursor shown), run f, take it back.
@@ -42,29 +51,47 @@ export interface Panels {
 
 const HEADER = 3;
 const esc = (s: string): string => s.replace(/[{}]/g, (c) => (c === '{' ? '{open}' : '{close}'));
-const TONE: Record<NonNullable<Segment['tone']>, [string, string]> = {
+type ToneName = NonNullable<DetailLine['tone']> | 'hint' | 'group' | 'note';
+const COLOR: Record<ToneName, [string, string]> = {
   warn: ['{yellow-fg}', '{/yellow-fg}'],
   crit: ['{red-fg}{bold}', '{/bold}{/red-fg}'],
   bar: ['{green-fg}', '{/green-fg}'],
+  head: ['{cyan-fg}{bold}', '{/bold}{/cyan-fg}'],
+  hint: ['{gray-fg}', '{/gray-fg}'],
+  group: ['{bold}{cyan-fg}', '{/cyan-fg}{/bold}'],
+  note: ['{yellow-fg}', '{/yellow-fg}'],
 };
-const tagged = (segs: readonly Segment[]): string => segs.map((s) => (s.tone ? `${TONE[s.tone][0]}${esc(s.text)}${TONE[s.tone][1]}` : esc(s.text))).join('');
+/** NO_COLOR: emphasis without colour. */
+const MONO: Record<ToneName, [string, string]> = {
+  warn: ['{underline}', '{/underline}'],
+  crit: ['{bold}', '{/bold}'],
+  bar: ['', ''],
+  head: ['{bold}', '{/bold}'],
+  hint: ['', ''],
+  group: ['{bold}', '{/bold}'],
+  note: ['{bold}', '{/bold}'],
+};
 
 function helpText(): string {
   const sortKeys = COLUMN_IDS.map((id) => `  ${TOP_COLUMNS[id].key}  ${TOP_COLUMNS[id].header.padEnd(10)} ${TOP_COLUMNS[id].help}`);
   return [
     '{bold}ctrscope top{/bold} — keys',
-    '  up/down j/k PgUp/PgDn Home/End  move     Enter  details',
-    '  s  next sort column    r  reverse        /  filter by text',
-    '  f  cycle engine filter o  cycle pod filter  Esc  clear filters',
-    '  g  group by pod        p  pause          q  Ctrl-C  quit',
-    '  in details: e  enter --all   n  enter --net   Esc/q  back',
+    '  up/down j/k PgUp/PgDn Home/End  move   Enter  details   g  group by pod',
+    '  s  next sort column   r  reverse   p  pause   Esc  clear filters   q  quit',
+    '  /  filter as you type: words, or name: engine: pod: image: id: cmd: fields',
+    '  f  cycle engine filter   o  cycle pod filter',
+    '  details: arrows PgUp/PgDn scroll  e  enter --all  n  enter --net  Esc back',
     '{bold}sort by column{/bold} (again to reverse)',
     ...sortKeys.map(esc),
     '- not collected   ? unreadable      any key closes this help',
   ].join('\n');
 }
 
-export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStream): Panels {
+export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; output?: NodeJS.WriteStream | undefined; color: boolean }): Panels {
+  const { input, output } = opts;
+  const tones = opts.color ? COLOR : MONO;
+  const paint = (tone: ToneName | undefined, text: string): string => (tone ? `${tones[tone][0]}${esc(text)}${tones[tone][1]}` : esc(text));
+  const tagged = (segs: readonly Segment[]): string => segs.map((x) => paint(x.tone, x.text)).join('');
   const screen = blessed.screen({
     smartCSR: true,
     title: 'ctrscope top',
@@ -77,43 +104,89 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
   const columns = blessed.box({ parent: screen, top: HEADER, left: 0, width: '100%', height: 1, style: { inverse: true } });
   const body = blessed.box({ parent: screen, top: HEADER + 1, left: 0, width: '100%', bottom: 1, tags: true });
   const status = blessed.box({ parent: screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true });
-  const detail = blessed.box({ parent: screen, top: HEADER, left: 0, width: '100%', bottom: 1, hidden: true });
-  const pane = (opts: Widgets.BoxOptions): Widgets.BoxElement => blessed.box({ parent: detail, border: { type: 'line' }, tags: true, ...opts });
-  const identity = pane({ top: 0, left: 0, width: '62%', height: '40%', label: ' container ' });
-  const namespaces = pane({ top: 0, left: '62%', width: '38%', height: '40%', label: ' namespaces ' });
-  const resources = pane({ top: '40%', left: 0, width: '50%', height: '30%', label: ' resources ' });
-  const spark = pane({ top: '40%', left: '50%', width: '50%', height: '30%', label: ' last minutes ' });
-  const procs = pane({ top: '70%', left: 0, width: '100%', bottom: 0, label: ' processes ' });
+  // One column short of the screen, like the table: a character in the last column makes
+  // terminals (and blessed's wrapping) move to the next line.
+  const detail = blessed.box({ parent: screen, top: HEADER, left: 0, width: '100%-1', bottom: 1, hidden: true, border: { type: 'line' }, tags: true, wrap: false });
   const help = blessed.box({ parent: screen, top: 'center', left: 'center', width: 78, height: 24, border: { type: 'line' }, tags: true, hidden: true, content: helpText(), label: ' help ' });
 
-  // One column short of the screen: a character in the last column makes terminals (and
-  // blessed's wrapping) move to the next line.
   const width = (): number => Math.max(20, (typeof screen.width === 'number' ? screen.width : 80) - 1);
-  const pageSize = (): number => Math.max(1, (typeof screen.height === 'number' ? screen.height : 24) - HEADER - 2);
+  const height = (): number => (typeof screen.height === 'number' ? screen.height : 24);
+  const pageSize = (): number => Math.max(1, height() - HEADER - 2);
+  /** Inside the detail pane's border. */
+  const detailPage = (): number => Math.max(1, height() - HEADER - 1 - 2);
+  let detailLength = 0;
+  const detailMax = (): number => Math.max(0, detailLength - detailPage());
 
-  const statusLine = (p: PanelInput): string => {
-    const st = p.state;
-    if (st.mode === 'filter') return `{bold}/{/bold}${esc(st.draft)}█  {gray-fg}Enter apply  Esc cancel{/gray-fg}`;
-    const parts: string[] = [];
-    const col = TOP_COLUMNS[st.sort.column];
-    parts.push(`sort ${col.header}${st.sort.reverse ? ' (reversed)' : ''}`);
-    if (st.filter) parts.push(`filter "${esc(st.filter)}"`);
-    if (st.engine) parts.push(`engine ${esc(st.engine)}`);
-    if (st.pod) parts.push(`pod ${esc(st.pod)}`);
-    if (st.group) parts.push('grouped by pod');
-    if (st.paused) parts.push('{yellow-fg}{bold}PAUSED{/bold}{/yellow-fg}');
-    const left = p.message ? `{yellow-fg}${esc(p.message)}{/yellow-fg}` : parts.join('  ');
-    const keys = st.mode === 'detail' ? 'e enter  n net  Esc back  ? help' : '? help  / filter  s sort  Enter details  q quit';
-    return `${left}  {gray-fg}| ${keys}{/gray-fg}`;
+  /** Pieces laid out left to right and cut, with an ellipsis, at the width. */
+  const fitted = (parts: readonly { text: string; tone?: ToneName }[], w: number): string => {
+    let room = w;
+    const out: string[] = [];
+    for (const x of parts) {
+      if (room <= 0) break;
+      const t = x.text.length > room ? fit(x.text, room) : x.text;
+      out.push(paint(x.tone, t));
+      room -= t.length;
+    }
+    return out.join('');
   };
 
-  const drawTable = (p: PanelInput): void => {
+  /** `table`: what drawTable drew (its items, hidden columns), so the rows are not sorted again. */
+  const statusLine = (p: PanelInput, table: { items: readonly Item[]; hidden: number }): string => {
+    const hidden = table.hidden;
+    const st = p.state;
     const w = width();
-    const layout = layoutTable(p.rows, w);
+    if (st.mode === 'filter') {
+      const shown = visibleItems(p.rows, st).filter((i) => i.kind === 'row').length;
+      return fitted([{ text: '/', tone: 'head' }, { text: `${st.draft}█  ` }, { text: `${shown}/${p.rows.length}  ` }, { text: 'Enter keep  Esc cancel  name: engine: pod: image: id: cmd:', tone: 'hint' }], w);
+    }
+    const parts: { text: string; tone?: ToneName }[] = [];
+    if (p.message) parts.push({ text: `${p.message}  `, tone: 'note' });
+    if (st.mode === 'detail') {
+      const page = detailPage();
+      if (detailLength > page) parts.push({ text: `lines ${Math.min(st.detailScroll, detailMax()) + 1}-${Math.min(detailLength, Math.min(st.detailScroll, detailMax()) + page)}/${detailLength}  ` });
+      parts.push({ text: '↑↓ PgUp/PgDn scroll  e enter  n net  Esc back  ? help', tone: 'hint' });
+      return fitted(parts, w);
+    }
+    const items = table.items;
+    const shown = items.filter((i) => i.kind === 'row').length;
+    const page = pageSize();
+    const filtered = st.filter !== '' || st.engine !== null || st.pod !== null;
+    // Where the window is in a list longer than it, and how many rows a filter keeps.
+    if (items.length > page) parts.push({ text: `${st.offset + 1}-${Math.min(items.length, st.offset + page)} of ${items.length}${filtered ? ` (${shown}/${p.rows.length})` : ''}  ` });
+    else if (filtered) parts.push({ text: `${shown}/${p.rows.length} shown  ` });
+    if (st.filter) parts.push({ text: `filter "${st.filter}"  ` });
+    if (st.engine) parts.push({ text: `engine ${st.engine}  ` });
+    if (st.pod) {
+      const label = p.rows.find((r) => r.pod === st.pod)?.podLabel;
+      parts.push({ text: `pod ${label === undefined ? st.pod : podName(label)}  ` });
+    }
+    if (st.group) parts.push({ text: 'grouped by pod  ' });
+    if (st.paused) parts.push({ text: 'PAUSED  ', tone: 'crit' });
+    if (hidden > 0) parts.push({ text: `${hidden} col${hidden === 1 ? '' : 's'} hidden  `, tone: 'note' });
+    parts.push({ text: '? help  / filter  s sort  Enter details  q quit', tone: 'hint' });
+    return fitted(parts, w);
+  };
+
+  /** What the mouse needs: the table as last drawn (null while details or help are shown). */
+  let drawn: { layout: TableLayout; offset: number } | null = null;
+  const columnAt = (layout: TableLayout, x: number): ColumnId | undefined => {
+    let left = 0;
+    for (const c of layout.columns) {
+      const right = left + c.width + (layout.barWidth > 0 && (c.id === 'cpu' || c.id === 'mem') ? layout.barWidth + 1 : 0);
+      if (x >= left && x < right) return c.id;
+      left = right + 1;
+    }
+    return undefined;
+  };
+
+  const drawTable = (p: PanelInput): { items: readonly Item[]; hidden: number } => {
+    const w = width();
+    const layout = layoutTable(p.rows, w, p.state.sort.column);
+    drawn = p.state.mode === 'help' ? null : { layout, offset: p.state.offset };
     columns.setContent(esc(headerLine(layout, p.state.sort).padEnd(w)));
     if (p.empty !== null) {
       body.setContent(`\n  ${esc(p.empty)}`);
-      return;
+      return { items: [], hidden: layout.hidden.length };
     }
     const items = visibleItems(p.rows, p.state);
     const page = pageSize();
@@ -122,45 +195,50 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
       const it = items[i];
       if (!it) continue;
       if (it.kind === 'group') {
-        lines.push(`{bold}{cyan-fg}${esc(`── ${it.label} (${it.count}) `.padEnd(w, '─'))}{/cyan-fg}{/bold}`);
+        lines.push(paint('group', fit(`── ${it.label} (${it.count}) `.padEnd(w, '─'), w)));
         continue;
       }
       const segs = rowSegments(it.row, layout);
-      const used = segs.reduce((a, s) => a + s.text.length, 0);
+      const used = segs.reduce((a, x) => a + x.text.length, 0);
       if (used < w) segs.push({ text: ' '.repeat(w - used) });
       lines.push(i === p.state.cursor ? `{inverse}${tagged(segs)}{/inverse}` : tagged(segs));
     }
-    if (items.length === 0) lines.push(`  {gray-fg}no container matches; Esc clears the filters{/gray-fg}`);
+    if (items.length === 0) lines.push(`  ${paint('hint', 'no container matches; Esc clears the filters')}`);
     body.setContent(lines.join('\n'));
+    return { items, hidden: layout.hidden.length };
   };
 
   const drawDetail = (p: PanelInput): void => {
     const key = p.state.detail;
     const d = key === null ? null : buildDetail(p.frame, key, processCpuPercent(p.frame));
     if (!d) {
-      identity.setContent('{yellow-fg}This container is gone.{/yellow-fg} Esc goes back.');
-      for (const b of [namespaces, resources, spark, procs]) b.setContent('');
+      detailLength = 0;
+      detail.setLabel(' gone ');
+      detail.setContent(`${paint('note', 'This container is gone.')} Esc goes back.`);
       return;
     }
-    identity.setLabel(` ${esc(d.title)} `);
-    identity.setContent(d.identity.map(esc).join('\n'));
-    namespaces.setContent(d.namespaces.map(esc).join('\n'));
-    resources.setContent(d.resources.map(esc).join('\n'));
-    const sw = (typeof spark.width === 'number' ? spark.width : 40) - 2;
-    spark.setContent(historyLines(key === null ? undefined : p.history.get(key), sw).map((l) => `{green-fg}${esc(l)}{/green-fg}`).join('\n'));
-    const room = Math.max(1, (typeof procs.height === 'number' ? procs.height : 6) - 3);
-    const start = Math.min(p.state.detailScroll, Math.max(0, d.processes.length - room));
-    procs.setContent([`{bold}${esc(d.processHeader)}{/bold}`, ...d.processes.slice(start, start + room).map(esc)].join('\n'));
+    const inner = width() - 2;
+    const lines = detailLines(d, key === null ? undefined : p.history.get(key), inner);
+    detailLength = lines.length;
+    const start = Math.min(p.state.detailScroll, detailMax());
+    detail.setLabel(` ${esc(fit(d.title, Math.max(4, inner - 4)))} `);
+    detail.setContent(lines.slice(start, start + detailPage()).map((l) => paint(l.tone, fit(l.text, inner))).join('\n'));
   };
 
   let suspended = false;
   return {
     pageSize,
+    detailPage,
+    detailMax,
     update(p) {
       if (suspended) return;
-      header.setContent(hostLines(p.frame).map((l, i) => (i === 0 ? `{bold}ctrscope top{/bold}  ${esc(l)}` : esc(l))).join('\n'));
+      const w = width();
+      // Cut, not wrapped: a wrapped header line would push the table down a line.
+      header.setContent(hostLines(p.frame).map((l, i) => (i === 0 ? `{bold}ctrscope top{/bold}${esc(fit(`  ${l}`, Math.max(0, w - 12)))}` : esc(fit(l, w)))).join('\n'));
       const inDetail = p.state.mode === 'detail' || (p.state.mode === 'help' && p.state.detail !== null);
+      let table: { items: readonly Item[]; hidden: number } = { items: [], hidden: 0 };
       if (inDetail) {
+        drawn = null;
         detail.show();
         body.hide();
         columns.hide();
@@ -169,7 +247,7 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
         detail.hide();
         body.show();
         columns.show();
-        drawTable(p);
+        table = drawTable(p);
       }
       if (p.state.mode === 'help') {
         help.height = Math.min(24, Math.max(5, (typeof screen.height === 'number' ? screen.height : 24) - 1));
@@ -177,11 +255,25 @@ export function createPanels(input?: NodeJS.ReadStream, output?: NodeJS.WriteStr
         help.show();
         help.setFront();
       } else help.hide();
-      status.setContent(statusLine(p));
+      status.setContent(statusLine(p, table));
       screen.render();
     },
     onKey(f) {
       screen.on('keypress', (ch: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => f({ ch, name: key?.name, ctrl: key?.ctrl }));
+      // Mouse: a click on a row selects it (again: opens it), on a column header sorts by it;
+      // the wheel moves three lines.
+      screen.on('mouse', (m: { action?: string; x?: number; y?: number }) => {
+        const y = m.y ?? -1;
+        if (m.action === 'wheelup' || m.action === 'wheeldown') {
+          for (let i = 0; i < 3; i++) f({ name: m.action === 'wheelup' ? 'up' : 'down' });
+          return;
+        }
+        if (m.action !== 'mousedown' || drawn === null) return;
+        if (y === HEADER) {
+          const column = columnAt(drawn.layout, m.x ?? -1);
+          if (column !== undefined) f({ clickColumn: column });
+        } else if (y > HEADER && y <= HEADER + pageSize()) f({ clickItem: drawn.offset + y - HEADER - 1 });
+      });
     },
     onResize(f) {
       screen.on('resize', f);

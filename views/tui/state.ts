@@ -5,15 +5,18 @@
  * Selection is kept by container key, not by row index: when containers start or stop, or the
  * sort order changes with the figures, the cursor stays on the same container and, where
  * possible, on the same screen line (the rows scroll under it, not the cursor over them).
+ * Until the user moves it, though, the cursor stays on the first row: the first refresh has no
+ * CPU figures and sorts by name, and following its first row would leave the cursor on a
+ * container that is not at the top once the busiest one sorts there.
  */
-import { COLUMN_IDS, compareRows, TOP_COLUMNS, type ColumnId, type ContainerRow } from './view-model.js';
+import { COLUMN_IDS, compareRows, podName, rowMatcher, TOP_COLUMNS, type ColumnId, type ContainerRow } from './view-model.js';
 
 export type Mode = 'table' | 'filter' | 'help' | 'detail';
 
 export interface TopState {
   readonly mode: Mode;
   readonly sort: { readonly column: ColumnId; readonly reverse: boolean };
-  /** Committed `/` filter, and the text being typed while mode is 'filter'. */
+  /** Committed `/` filter, and the text being typed while mode is 'filter' (rows match it as it is typed). */
   readonly filter: string;
   readonly draft: string;
   readonly engine: string | null;
@@ -22,6 +25,8 @@ export interface TopState {
   readonly group: boolean;
   readonly paused: boolean;
   readonly selected: string | null;
+  /** The user has not moved the cursor yet: it stays on the first row whatever sorts there. */
+  readonly atTop: boolean;
   /** Index of the selected row among the visible rows, and the first row on screen. */
   readonly cursor: number;
   readonly offset: number;
@@ -39,11 +44,17 @@ export const initialState: TopState = {
   group: false,
   paused: false,
   selected: null,
+  atTop: true,
   cursor: 0,
   offset: 0,
   detail: null,
   detailScroll: 0,
 };
+
+/** The state top starts in: `--sort` and `--filter` from the command line. */
+export function startState(opts: { sort?: ColumnId; filter?: string } = {}): TopState {
+  return { ...initialState, ...(opts.sort ? { sort: { column: opts.sort, reverse: false } } : {}), ...(opts.filter ? { filter: opts.filter.trim() } : {}) };
+}
 
 /** What blessed reports for a key: the character typed and/or a key name (up, enter, C-c...). */
 /**
@@ -53,6 +64,10 @@ export interface Key {
   readonly ch?: string | undefined;
   readonly name?: string | undefined;
   readonly ctrl?: boolean | undefined;
+  /** Mouse: a click on the table line showing this item (an index into visibleItems). */
+  readonly clickItem?: number | undefined;
+  /** Mouse: a click on this column's header. */
+  readonly clickColumn?: ColumnId | undefined;
 }
 
 export type Effect = 'quit' | 'enter-all' | 'enter-net' | 'use-sample';
@@ -64,14 +79,17 @@ export interface View {
   readonly pageSize: number;
   /** A bundled sample can be offered (the live host has no containers). */
   readonly sampleOffered?: boolean;
+  /** Lines of the detail pane on screen, and how far it can scroll. */
+  readonly detailPage?: number;
+  readonly detailMax?: number;
 }
 
 export type Item = { readonly kind: 'row'; readonly row: ContainerRow } | { readonly kind: 'group'; readonly label: string; readonly count: number };
 
 /** Filter, sort and group: the rows in screen order, with pod headings when grouping. */
 export function visibleItems(rows: readonly ContainerRow[], s: TopState): Item[] {
-  const needle = s.filter.toLowerCase();
-  const kept = rows.filter((r) => (s.engine === null || (r.container.engine ?? 'none') === s.engine) && (s.pod === null || r.pod === s.pod) && (needle === '' || r.search.includes(needle)));
+  const matches = rowMatcher(s.mode === 'filter' ? s.draft : s.filter);
+  const kept = rows.filter((r) => (s.engine === null || (r.container.engine ?? 'none') === s.engine) && (s.pod === null || r.pod === s.pod) && matches(r));
   kept.sort(compareRows(s.sort.column, s.sort.reverse));
   if (!s.group) return kept.map((row) => ({ kind: 'row', row }));
   const groups = new Map<string, ContainerRow[]>();
@@ -86,7 +104,7 @@ export function visibleItems(rows: readonly ContainerRow[], s: TopState): Item[]
   const out: Item[] = [];
   for (const g of order) {
     const members = groups.get(g) as ContainerRow[];
-    out.push({ kind: 'group', label: g === '' ? 'not in a pod' : `pod ${(members[0] as ContainerRow).podLabel.replace(/\*$/, '')}`, count: members.length });
+    out.push({ kind: 'group', label: g === '' ? 'not in a pod' : `pod ${podName((members[0] as ContainerRow).podLabel)}`, count: members.length });
     for (const row of members) out.push({ kind: 'row', row });
   }
   return out;
@@ -102,7 +120,11 @@ export function reconcile(s: TopState, v: View): TopState {
   const items = visibleItems(v.rows, s);
   const page = Math.max(1, v.pageSize);
   const line = s.cursor - s.offset;
-  let idx = itemIndexOf(items, s.selected);
+  let idx = s.atTop ? items.findIndex((i) => i.kind === 'row') : itemIndexOf(items, s.selected);
+  if (s.atTop && idx >= 0) {
+    const item = items[idx];
+    return { ...s, selected: item?.kind === 'row' ? item.row.key : null, cursor: idx, offset: 0 };
+  }
   if (idx < 0) {
     idx = Math.min(s.cursor, items.length - 1);
     // Land on a container, not a pod heading.
@@ -123,15 +145,16 @@ function move(s: TopState, v: View, delta: number): TopState {
   const items = visibleItems(v.rows, s);
   if (items.length === 0) return s;
   let idx = Math.min(items.length - 1, Math.max(0, s.cursor + delta));
+  // Skip pod headings in the direction of the move; at the first or last line (Home, End,
+  // PgUp onto the top heading), take the nearest row the other way.
   const step = delta >= 0 ? 1 : -1;
-  while (items[idx]?.kind === 'group') {
-    const next = idx + step;
-    if (next < 0 || next >= items.length) {
-      idx = s.cursor;
-      break;
-    }
-    idx = next;
+  let found = idx;
+  while (found >= 0 && found < items.length && items[found]?.kind === 'group') found += step;
+  if (found < 0 || found >= items.length) {
+    found = idx;
+    while (found >= 0 && found < items.length && items[found]?.kind === 'group') found -= step;
   }
+  idx = found;
   const item = items[idx];
   if (item?.kind !== 'row') return s;
   const page = Math.max(1, v.pageSize);
@@ -140,7 +163,7 @@ function move(s: TopState, v: View, delta: number): TopState {
   const top = idx > 0 && items[idx - 1]?.kind === 'group' ? idx - 1 : idx;
   if (top < offset) offset = top;
   if (idx >= offset + page) offset = idx - page + 1;
-  return { ...s, selected: item.row.key, cursor: idx, offset };
+  return { ...s, selected: item.row.key, atTop: false, cursor: idx, offset };
 }
 
 /** Distinct values in the rows, for the engine and pod filters to cycle through. */
@@ -159,18 +182,26 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
     case 'help':
       return { state: { ...s, mode: s.detail !== null ? 'detail' : 'table' } };
     case 'filter': {
+      // Rows match the draft as it is typed; Enter keeps it, Esc goes back to the filter before.
       if (k.name === 'escape') return done({ ...s, mode: 'table', draft: '' });
-      if (k.name === 'enter') return done({ ...s, mode: 'table', filter: s.draft, draft: '' });
-      if (k.name === 'backspace') return { state: { ...s, draft: s.draft.slice(0, -1) } };
-      if (k.ch !== undefined && k.ch.length === 1 && k.ch >= ' ' && !k.ctrl) return { state: { ...s, draft: s.draft + k.ch } };
+      if (k.name === 'enter') return done({ ...s, mode: 'table', filter: s.draft.trim(), draft: '' });
+      if (k.name === 'backspace') return done({ ...s, draft: s.draft.slice(0, -1) });
+      if (k.ctrl && k.name === 'u') return done({ ...s, draft: '' });
+      if (k.ch !== undefined && k.ch.length === 1 && k.ch >= ' ' && !k.ctrl) return done({ ...s, draft: s.draft + k.ch });
       return { state: s };
     }
     case 'detail': {
       if (k.ch === 'e') return { state: s, effect: 'enter-all' };
       if (k.ch === 'n') return { state: s, effect: 'enter-net' };
       if (k.ch === '?' || k.ch === 'h') return { state: { ...s, mode: 'help' } };
-      if (k.name === 'up' || k.ch === 'k') return { state: { ...s, detailScroll: Math.max(0, s.detailScroll - 1) } };
-      if (k.name === 'down' || k.ch === 'j') return { state: { ...s, detailScroll: s.detailScroll + 1 } };
+      const page = Math.max(1, (v.detailPage ?? 10) - 1);
+      const scroll = (to: number): { state: TopState } => ({ state: { ...s, detailScroll: Math.max(0, Math.min(v.detailMax ?? Number.MAX_SAFE_INTEGER, to)) } });
+      if (k.name === 'up' || k.ch === 'k') return scroll(s.detailScroll - 1);
+      if (k.name === 'down' || k.ch === 'j') return scroll(s.detailScroll + 1);
+      if (k.name === 'pageup') return scroll(s.detailScroll - page);
+      if (k.name === 'pagedown' || k.ch === ' ') return scroll(s.detailScroll + page);
+      if (k.name === 'home' || k.ch === 'g') return scroll(0);
+      if (k.name === 'end' || k.ch === 'G') return scroll(Number.MAX_SAFE_INTEGER);
       if (k.ch === 'p') return { state: { ...s, paused: !s.paused } };
       if (k.name === 'escape' || k.ch === 'q' || k.name === 'enter' || k.name === 'backspace' || k.name === 'left') {
         return done({ ...s, mode: 'table', detail: null, detailScroll: 0 });
@@ -181,6 +212,14 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
       break;
   }
   const page = Math.max(1, v.pageSize);
+  if (k.clickColumn !== undefined) return done({ ...s, sort: { column: k.clickColumn, reverse: s.sort.column === k.clickColumn ? !s.sort.reverse : false } });
+  if (k.clickItem !== undefined) {
+    // A click selects a row; a click on the selected row opens it.
+    const item = visibleItems(v.rows, s)[k.clickItem];
+    if (item?.kind !== 'row') return { state: s };
+    if (item.row.key === s.selected) return { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0 } };
+    return { state: { ...s, selected: item.row.key, atTop: false, cursor: k.clickItem } };
+  }
   switch (k.name) {
     case 'up':
       return { state: move(s, v, -1) };
@@ -191,7 +230,8 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
     case 'pagedown':
       return { state: move(s, v, page) };
     case 'home':
-      return { state: move(s, v, -s.cursor) };
+      // Back at the top, the cursor follows the first row again.
+      return { state: { ...move(s, v, -Number.MAX_SAFE_INTEGER), atTop: true } };
     case 'end':
       return { state: move(s, v, Number.MAX_SAFE_INTEGER) };
     case 'enter':
@@ -219,11 +259,12 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
     case 'r':
       return done({ ...s, sort: { ...s.sort, reverse: !s.sort.reverse } });
     case '/':
-      return { state: { ...s, mode: 'filter', draft: '' } };
+      return done({ ...s, mode: 'filter', draft: s.filter === '' ? '' : `${s.filter} ` });
+    // The engines and pods of the rows the text filter keeps.
     case 'f':
-      return done({ ...s, engine: cycle(s.engine, [...new Set(v.rows.map((r) => r.container.engine ?? 'none'))].sort()) });
+      return done({ ...s, engine: cycle(s.engine, [...new Set(v.rows.filter(rowMatcher(s.filter)).map((r) => r.container.engine ?? 'none'))].sort()) });
     case 'o':
-      return done({ ...s, pod: cycle(s.pod, [...new Set(v.rows.flatMap((r) => (r.pod === null ? [] : [r.pod])))].sort()) });
+      return done({ ...s, pod: cycle(s.pod, [...new Set(v.rows.filter(rowMatcher(s.filter)).flatMap((r) => (r.pod === null ? [] : [r.pod])))].sort()) });
     case 'g':
       return done({ ...s, group: !s.group });
     case 'p':

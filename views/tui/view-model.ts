@@ -10,6 +10,7 @@ import type { Container } from '../../src/model/container.js';
 import type { ContainerStats, Limit, TopFrame } from '../../src/model/container-stats.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
+import { diagnoseResources } from '../../src/model/diagnosis.js';
 import { formatBytes, formatDuration } from '../format.js';
 import { podLabel } from '../text/ps.js';
 
@@ -32,10 +33,10 @@ export interface ColumnDef {
 
 export const TOP_COLUMNS: Readonly<Record<ColumnId, ColumnDef>> = {
   name: { header: 'NAME', key: 'N', align: 'left', min: 8, max: 32, priority: 0, numeric: false, help: 'container name from the engine (- when it has none)' },
-  id: { header: 'ID', key: 'I', align: 'left', min: 12, max: 22, priority: 2, numeric: false, help: 'engine id (12 chars) or derived ns-<type>-<inode>' },
+  id: { header: 'ID', key: 'I', align: 'left', min: 12, max: 22, priority: 7, numeric: false, help: 'engine id (12 chars) or derived ns-<type>-<inode>' },
   engine: { header: 'ENGINE', key: 'E', align: 'left', min: 6, max: 14, priority: 3, numeric: false, help: 'engine that started it (- for hand-made)' },
-  pod: { header: 'POD', key: 'O', align: 'left', min: 8, max: 24, priority: 7, numeric: false, help: 'pod name or id; * marks the infra container' },
-  pid: { header: 'PID', key: 'P', align: 'right', min: 3, max: 8, priority: 6, numeric: true, help: 'host pid of the first process' },
+  pod: { header: 'POD', key: 'O', align: 'left', min: 8, max: 24, priority: 6, numeric: false, help: 'pod name or id; * marks the infra container' },
+  pid: { header: 'PID', key: 'P', align: 'right', min: 3, max: 8, priority: 6.5, numeric: true, help: 'host pid of the first process' },
   cpu: { header: 'CPU%', key: 'C', align: 'right', min: 5, max: 7, priority: 1, numeric: true, help: 'CPU used, percent of one host CPU (bar: of all host CPUs)' },
   cpuLimit: { header: '%LIM', key: 'L', align: 'right', min: 4, max: 6, priority: 5, numeric: true, help: 'CPU used, percent of its CPU limit' },
   throttled: { header: 'THROT', key: 'T', align: 'right', min: 5, max: 6, priority: 8, numeric: true, help: 'share of CFS periods throttled' },
@@ -46,6 +47,19 @@ export const TOP_COLUMNS: Readonly<Record<ColumnId, ColumnDef>> = {
   uptime: { header: 'UPTIME', key: 'U', align: 'right', min: 6, max: 8, priority: 2, numeric: true, help: 'time since its first process started' },
   command: { header: 'COMMAND', key: 'D', align: 'left', min: 12, max: 200, priority: 11, numeric: false, help: 'command line of its first process' },
 };
+
+/**
+ * The column a `--sort` names: its id (`cpuLimit`), its header (`%LIM`, `MEM/LIMIT`) or the
+ * header's first word (`mem`, `net`), any case; null if none.
+ */
+export function sortColumnNamed(text: string): ColumnId | null {
+  const t = text.toLowerCase();
+  for (const id of COLUMN_IDS) {
+    const h = TOP_COLUMNS[id].header.toLowerCase();
+    if (t === id.toLowerCase() || t === h || t === h.split(/[ /]/)[0] || t === h.replace(/%/g, '')) return id;
+  }
+  return null;
+}
 
 export type Tone = 'warn' | 'crit';
 export interface Cell {
@@ -63,11 +77,50 @@ export interface ContainerRow {
   readonly sortBy: Readonly<Record<ColumnId, number | string | null>>;
   /** Bar fill, 0..1, where a bar makes sense. */
   readonly bars: { readonly cpu: number | null; readonly mem: number | null };
-  /** Lower-cased text the `/` filter matches: name, id, engine, pod, image, command. */
+  /** Lower-cased text a plain `/` filter term matches: name, id, engine, pod, image, command. */
   readonly search: string;
+  /** Lower-cased text a `field:` filter term matches, per field. */
+  readonly fields: Readonly<Record<FilterField, string>>;
 }
 
-const pct = (n: number): string => (n >= 100 ? String(Math.round(n)) : n.toFixed(1));
+/** The fields a `/` filter term can name (`engine:podman`); a term without one matches any. */
+export const FILTER_FIELDS = ['name', 'id', 'engine', 'pod', 'image', 'cmd'] as const;
+export type FilterField = (typeof FILTER_FIELDS)[number];
+
+/**
+ * A `/` filter: terms separated by spaces, all of which must match. `field:text` matches that
+ * field only (pod names as the POD column shows them, without the infra mark), plain `text`
+ * any of them; case is ignored. `pod:` with no text keeps containers in a pod.
+ */
+export function rowMatcher(expr: string): (row: ContainerRow) => boolean {
+  const terms = expr
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t !== '')
+    .map((t) => {
+      const m = /^([a-z]+):(.*)$/.exec(t);
+      const field = m && (FILTER_FIELDS as readonly string[]).includes(m[1] as string) ? (m[1] as FilterField) : null;
+      return { field, text: field === null ? t : (m?.[2] as string) };
+    });
+  if (terms.length === 0) return () => true;
+  // `pod:` alone: in a pod (any field with no text: that field is known).
+  return (row) => terms.every((t) => (t.field === null ? row.search.includes(t.text) : t.text === '' ? row.fields[t.field] !== '' : row.fields[t.field].includes(t.text)));
+}
+
+/** A `/` filter's error, or null: a `word:` prefix that names no field. */
+export function filterProblem(expr: string): string | null {
+  for (const t of expr.toLowerCase().split(/\s+/)) {
+    const m = /^([a-z]+):/.exec(t);
+    if (m && !(FILTER_FIELDS as readonly string[]).includes(m[1] as string)) return `no field "${m[1]}:"; fields are ${FILTER_FIELDS.map((f) => `${f}:`).join(' ')}`;
+  }
+  return null;
+}
+
+/**
+ * A percentage in at most 4 characters below 1000: one decimal under 100, whole from 99.95 up
+ * (which one decimal would round to a 5-character "100.0").
+ */
+export const pct = (n: number): string => (n >= 99.95 ? String(Math.round(n)) : n.toFixed(1));
 
 /** `-` not collected, `?` unreadable, otherwise formatted. */
 function show<T>(v: T | null | undefined, f: (x: T) => string): string {
@@ -160,8 +213,19 @@ export function buildRow(model: HostModel, c: Container, frame: TopFrame): Conta
     },
     bars: { cpu: s.cpuPercent == null || !cpus ? null : s.cpuPercent / (100 * cpus), mem: memFrac },
     search: [c.name, c.id, c.engine, pod, c.image, c.command.join(' ')].filter((x) => x).join(' ').toLowerCase(),
+    fields: {
+      name: (c.name ?? '').toLowerCase(),
+      id: c.id.toLowerCase(),
+      engine: (c.engine ?? 'none').toLowerCase(),
+      pod: c.pod === null ? '' : podName(pod).toLowerCase(),
+      image: (c.image ?? '').toLowerCase(),
+      cmd: c.command.join(' ').toLowerCase(),
+    },
   };
 }
+
+/** A POD cell without its infra mark: the name `inspect` and `enter` take as a target. */
+export const podName = (label: string): string => label.replace(/\*$/, '');
 
 const opt = (t: Tone | undefined): { tone?: Tone } => (t === undefined ? {} : { tone: t });
 
@@ -194,6 +258,8 @@ export interface TableLayout {
   readonly columns: readonly { readonly id: ColumnId; readonly width: number }[];
   /** Width of the CPU and MEM bars, 0 when there is no room for them. */
   readonly barWidth: number;
+  /** Columns left out for want of room. */
+  readonly hidden: readonly ColumnId[];
 }
 
 const GAP = 1;
@@ -204,11 +270,12 @@ const GAP = 1;
  * the highest-priority-number columns are dropped until the rest fit. What is left widens POD
  * towards its natural width, then buys CPU and MEM bars, and COMMAND takes the rest.
  */
-export function layoutTable(rows: readonly ContainerRow[], width: number): TableLayout {
+export function layoutTable(rows: readonly ContainerRow[], width: number, sortColumn?: ColumnId): TableLayout {
   const natural = new Map<ColumnId, number>();
   for (const id of COLUMN_IDS) {
     const def = TOP_COLUMNS[id];
-    let w = def.header.length;
+    // The sort column's header carries its ▼ or ▲.
+    let w = def.header.length + (id === sortColumn ? 1 : 0);
     for (const r of rows) w = Math.max(w, r.cells[id].text.length);
     natural.set(id, Math.min(def.max, Math.max(def.min, w)));
   }
@@ -219,10 +286,12 @@ export function layoutTable(rows: readonly ContainerRow[], width: number): Table
   const total = (ids: readonly ColumnId[], f: (id: ColumnId) => number): number => ids.reduce((a, id) => a + f(id), 0) + GAP * Math.max(0, ids.length - 1);
   let shown: ColumnId[] = [...COLUMN_IDS];
   // Not a terminal (batch output to a pipe): every column at its natural width, no bars.
-  if (!Number.isFinite(width)) return { columns: shown.map((id) => ({ id, width: nat(id) })), barWidth: 0 };
+  if (!Number.isFinite(width)) return { columns: shown.map((id) => ({ id, width: nat(id) })), barWidth: 0, hidden: [] };
+  // The sort column stays, so its ▼ is always on screen.
+  const priority = (id: ColumnId): number => (id === sortColumn ? 0 : TOP_COLUMNS[id].priority);
   while (total(shown, least) > width) {
-    const worst = shown.reduce((a, b) => (TOP_COLUMNS[b].priority > TOP_COLUMNS[a].priority ? b : a));
-    if (TOP_COLUMNS[worst].priority === 0) break;
+    const worst = shown.reduce((a, b) => (priority(b) > priority(a) ? b : a));
+    if (priority(worst) === 0) break;
     shown = shown.filter((id) => id !== worst);
   }
   const widths = new Map(shown.map((id) => [id, least(id)]));
@@ -243,7 +312,7 @@ export function layoutTable(rows: readonly ContainerRow[], width: number): Table
     spare -= 2 * (BAR + 1);
   }
   if (widths.has('command') && spare > 0) widths.set('command', (widths.get('command') as number) + spare);
-  return { columns: shown.map((id) => ({ id, width: widths.get(id) as number })), barWidth };
+  return { columns: shown.map((id) => ({ id, width: widths.get(id) as number })), barWidth, hidden: COLUMN_IDS.filter((id) => !shown.includes(id)) };
 }
 
 export function fit(s: string, w: number, align: 'left' | 'right' = 'left'): string {
@@ -333,10 +402,13 @@ export function statsLines(s: ContainerStats | undefined, frame: TopFrame, c: Co
   const st = s ?? {};
   const line = (label: string, v: string): string => `${label.padEnd(11)}${v}`;
   const uptime = containerUptimeSec(c, frame);
+  const ofA = show(st.cpuPercent, (n) => `${pct(n)}%`);
+  // Without a CFS quota there is no limit to be a share of, and nothing is throttled.
+  const cpu = st.cpuLimitCpus === 'unlimited' ? `${ofA} of a CPU, no CPU limit` : `${ofA} of a CPU, ${show(cpuOfLimit(st), (n) => `${pct(n)}%`)} of its limit ${show(st.cpuLimitCpus, (n) => `${n} CPUs`)}`;
   return [
     line('uptime', uptime === null ? '?' : formatDuration(uptime)),
-    line('cpu', `${show(st.cpuPercent, (n) => `${pct(n)}%`)} of a CPU, ${show(cpuOfLimit(st), (n) => `${pct(n)}%`)} of limit ${show(st.cpuLimitCpus, (l) => limitText(l, (n) => `${n} CPUs`))}`),
-    line('throttled', show(st.throttledPercent, (n) => `${pct(n)}% of periods`)),
+    line('cpu', cpu),
+    line('throttled', st.cpuLimitCpus === 'unlimited' ? 'never (no CPU limit)' : show(st.throttledPercent, (n) => `${pct(n)}% of periods`)),
     line('memory', `${show(st.memoryBytes, formatBytes)} / ${show(st.memoryLimitBytes, (l) => limitText(l, formatBytes))}`),
     line('pids', `${show(st.pids, String)} / ${show(st.pidsMax, (l) => limitText(l, String))}`),
     line('oom kills', show(st.oomKillsRecent, String)),
@@ -348,6 +420,8 @@ export function statsLines(s: ContainerStats | undefined, frame: TopFrame, c: Co
 
 export interface DetailView {
   readonly title: string;
+  /** `inspect`'s one-line diagnoses of its resources (what is wrong, which limit causes it). */
+  readonly diagnoses: readonly string[];
   readonly identity: readonly string[];
   readonly namespaces: readonly string[];
   readonly resources: readonly string[];
@@ -389,8 +463,10 @@ export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<
     return `${String(m.pid).padStart(7)} ${String(inner ?? '-').padStart(6)} ${via.padEnd(10)} ${(cpu === undefined ? '-' : pct(cpu)).padStart(5)} ${(p?.state ?? '?').padEnd(2)}${String(p?.threads ?? '?').padStart(4)}  ${cmd}`;
   });
   for (const pm of c.partialMembers) processes.push(`${String(pm.pid).padStart(7)} ${'-'.padStart(6)} ${'partial'.padEnd(10)} ${''.padStart(5)}       ${pm.comm} (shares ${pm.shared.join(',')})`);
+  const resources = frame.observation.resources.get(key);
   return {
     title: `${c.name ?? shortId(c)} — ${c.engine ?? 'no engine'}`,
+    diagnoses: resources === undefined ? [] : diagnoseResources(resources),
     identity,
     namespaces,
     resources: statsLines(frame.stats.get(key), frame, c),
@@ -422,4 +498,59 @@ export function historyLines(series: { readonly cpu: readonly (number | null)[];
     return `${name.padEnd(4)}${f(last).padStart(8)}  ${sparkline(a, Math.max(1, width - 14))}`;
   };
   return [line('cpu', series?.cpu ?? [], (n) => `${pct(n)}%`), line('mem', series?.mem ?? [], formatBytes), line('net', series?.net ?? [], (n) => `${formatBytes(n)}/s`)];
+}
+
+/** One line of the detail pane; `head` lines name a section. */
+export interface DetailLine {
+  readonly text: string;
+  readonly tone?: Tone | 'bar' | 'head';
+}
+
+/** Cut a line into pieces of at most `width` characters, continuations indented by `indent`. */
+export function wrap(text: string, width: number, indent = 0): string[] {
+  if (width < 2 || text.length <= width) return [text];
+  const out = [text.slice(0, width)];
+  const room = Math.max(1, width - indent);
+  for (let i = width; i < text.length; i += room) out.push(' '.repeat(indent) + text.slice(i, i + room));
+  return out;
+}
+
+/** Two columns of lines, the left one padded to `leftWidth`, a blank between. */
+function sideBySide(left: readonly DetailLine[], right: readonly DetailLine[], leftWidth: number): DetailLine[] {
+  const out: DetailLine[] = [];
+  for (let i = 0; i < Math.max(left.length, right.length); i++) {
+    const l = left[i];
+    const r = right[i];
+    const tone = l?.tone ?? r?.tone;
+    out.push({ text: `${fit(l?.text ?? '', leftWidth)} ${r?.text ?? ''}`.trimEnd(), ...(tone ? { tone } : {}) });
+  }
+  return out;
+}
+
+/** The threshold, in columns, from which the detail pane puts sections side by side. */
+export const DETAIL_TWO_COLUMNS = 110;
+
+/**
+ * The whole detail view as one list of lines for a scrolling pane `width` characters wide:
+ * diagnoses first, then resources, the last minutes, identity, namespaces and processes. Long
+ * values wrap instead of being cut, so everything is reachable by scrolling at 80x24; from
+ * DETAIL_TWO_COLUMNS columns on, pairs of sections sit side by side.
+ */
+export function detailLines(d: DetailView, series: Parameters<typeof historyLines>[0], width: number): DetailLine[] {
+  const two = width >= DETAIL_TWO_COLUMNS;
+  const half = two ? Math.floor((width - 1) / 2) : width;
+  const head = (t: string, w: number): DetailLine => ({ text: `── ${t} `.padEnd(w, '─'), tone: 'head' });
+  const plain = (lines: readonly string[], w: number, indent: number): DetailLine[] => lines.flatMap((l) => wrap(l, w, indent)).map((text) => ({ text }));
+  const diagnoses: DetailLine[] = [
+    head('diagnosis', width),
+    ...(d.diagnoses.length === 0 ? [{ text: 'no resource problem seen' }] : d.diagnoses.flatMap((x) => wrap(`!! ${x}`, width, 3).map((text) => ({ text, tone: 'crit' as const })))),
+  ];
+  const resources = [head('resources', half), ...plain(d.resources, half, 11)];
+  const minutes = [head('last minutes', half), ...historyLines(series, half).map((text) => ({ text, tone: 'bar' as const }))];
+  const identityWidth = two ? width - 30 : width;
+  const identity = [head('container', identityWidth), ...plain(d.identity, identityWidth, 9)];
+  const namespaces = [head('namespaces', two ? 29 : width), ...plain(d.namespaces, two ? 29 : width, 7)];
+  const processes = [head(`processes (${d.processes.length})`, width), { text: d.processHeader, tone: 'head' as const }, ...plain(d.processes, width, 45)];
+  if (!two) return [...diagnoses, ...resources, ...minutes, ...identity, ...namespaces, ...processes];
+  return [...diagnoses, ...sideBySide(resources, minutes, half), ...sideBySide(identity, namespaces, identityWidth), ...processes];
 }

@@ -15,6 +15,8 @@ import { figuresByKey } from '../../../views/figures.js';
 import { topFrameToJson } from '../../../views/json/top.js';
 import { renderTopFrame } from '../../../views/text/top.js';
 import type { FrameSource } from '../../../views/tui/app.js';
+import { startState, type TopState } from '../../../views/tui/state.js';
+import { COLUMN_IDS, filterProblem, sortColumnNamed, TOP_COLUMNS, type ColumnId } from '../../../views/tui/view-model.js';
 import { EXIT } from '../exit-codes.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
@@ -71,6 +73,8 @@ interface TopOptions {
   count?: number;
   interval: number;
   json?: boolean;
+  sort?: ColumnId;
+  filter?: string;
 }
 
 const positiveInt = (v: string): number => {
@@ -84,6 +88,17 @@ const seconds = (v: string): number => {
   return n;
 };
 
+const sortColumn = (v: string): ColumnId => {
+  const id = sortColumnNamed(v);
+  if (id === null) throw new ExitWith(EXIT.usage, `--sort ${v}: no such column; columns are ${COLUMN_IDS.map((c) => TOP_COLUMNS[c].header.split(/[ /]/)[0]?.toLowerCase()).join(', ')}`);
+  return id;
+};
+const filterExpr = (v: string): string => {
+  const problem = filterProblem(v);
+  if (problem !== null) throw new ExitWith(EXIT.usage, `--filter ${v}: ${problem}`);
+  return v;
+};
+
 export function registerTop(program: Command, deps: Deps): void {
   program
     .command('top')
@@ -91,6 +106,8 @@ export function registerTop(program: Command, deps: Deps): void {
     .option('-b, --batch', 'print refreshes without a full-screen display, like top -b')
     .addOption(new Option('-n, --count <n>', 'stop after N refreshes (default: run until interrupted)').argParser(positiveInt))
     .addOption(new Option('-d, --interval <seconds>', 'seconds between refreshes').default(1).argParser(seconds))
+    .addOption(new Option('--sort <column>', 'sort by this column at start (cpu, mem, name, %lim, throt, io, uptime...); the column keys change it').argParser(sortColumn))
+    .addOption(new Option('--filter <expr>', 'show only matching containers at start: text, or name: engine: pod: image: id: cmd: terms, all of which must match').argParser(filterExpr))
     .option('--json', 'with --batch: one JSON object per refresh (NDJSON; schema: views/json/ctrscope.schema.json, kind "top")')
     .action(async (opts: TopOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -101,15 +118,16 @@ export function registerTop(program: Command, deps: Deps): void {
       const source = createFrameSource(root, deps);
       try {
         checkSnapshot(root, source.first().model.snapshot, deps);
-        if (opts.batch) return await runBatch(source, opts, deps);
-        await dashboard(root, source, opts, deps);
+        const start = startState({ ...(opts.sort ? { sort: opts.sort } : {}), ...(opts.filter ? { filter: opts.filter } : {}) });
+        if (opts.batch) return await runBatch(source, opts, deps, start);
+        await dashboard(root, source, opts, deps, start);
       } finally {
         source.close();
       }
     });
 }
 
-async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, deps: Deps): Promise<void> {
+async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, deps: Deps, start: TopState): Promise<void> {
   const { runDashboard } = await import('../../../views/tui/app.js');
   const sample = root.dir === '/' ? findSample() : null;
   // A closed terminal (SIGHUP) or a `kill` (SIGTERM) restores the terminal and ends top like
@@ -126,18 +144,21 @@ async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, 
       runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
       sample: sample === null ? null : { label: SAMPLE, open: () => createFrameSource(sample, deps) },
       stop: stop.signal,
+      start,
+      // NO_COLOR (https://no-color.org) as inspect honours it; the terminal is known to be one.
+      color: deps.color !== false,
     });
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
 }
 
-async function runBatch(source: FrameSource, opts: TopOptions, deps: Deps): Promise<void> {
+async function runBatch(source: FrameSource, opts: TopOptions, deps: Deps, start: TopState): Promise<void> {
   const ms = opts.interval * 1000;
   for (let i = 1; opts.count === undefined || i <= opts.count; i++) {
     const started = deps.now();
     const frame = source.next();
-    deps.out(opts.json ? JSON.stringify(topFrameToJson(frame, opts.interval)) + '\n' : renderTopFrame(frame, deps.columns));
+    deps.out(opts.json ? JSON.stringify(topFrameToJson(frame, opts.interval)) + '\n' : renderTopFrame(frame, deps.columns, start));
     if (opts.count !== undefined && i === opts.count) break;
     await new Promise((r) => setTimeout(r, Math.max(0, ms - (deps.now() - started))));
   }

@@ -40,13 +40,15 @@ describe('top reducer', () => {
   it('filters by typed text; Esc cancels typing, Enter applies, Esc in the table clears', () => {
     const typing = press(start, v, ch('/'), ch('l'), ch('x'));
     expect(typing.mode).toBe('filter');
-    expect(names(typing, rows)).toHaveLength(5);
+    // Rows match as the filter is typed.
+    expect(names(typing, rows)).toEqual(['lx']);
     const applied = press(typing, v, named('enter'));
     expect(names(applied, rows)).toEqual(['lx']);
     expect(applied.selected).toBe('lxc/lx');
     expect(press(typing, v, named('escape')).filter).toBe('');
     expect(names(press(applied, v, named('escape')), rows)).toHaveLength(5);
-    const back = press(applied, v, ch('/'), ch('x'), named('backspace'), ch('d'), named('enter'));
+    // `/` again edits the kept filter.
+    const back = press(applied, v, ch('/'), named('backspace'), named('backspace'), named('backspace'), ch('d'), named('enter'));
     expect(back.filter).toBe('d');
   });
 
@@ -66,6 +68,33 @@ describe('top reducer', () => {
     // The cursor never rests on a heading.
     const top = press(g, v, named('home'), named('up'));
     expect(visibleItems(rows, top)[top.cursor]?.kind).toBe('row');
+    // Home and PgUp reach the first row below the top heading, from the end.
+    const end = press(g, v, named('end'));
+    expect(names(end, rows)[end.cursor]).toBe('lx');
+    for (const k of ['home', 'pageup']) {
+      const back = press(end, { ...v, pageSize: 3 }, named(k), ...(k === 'pageup' ? [named('pageup'), named('pageup')] : []));
+      expect(names(back, rows)[back.cursor]).toBe('b');
+      expect(back.offset).toBe(0);
+    }
+  });
+
+  it('keeps the cursor on the first row, whatever sorts there, until the user moves it', () => {
+    // The first refresh: no CPU figures, rows by name; the busiest one sorts first later.
+    const idle = rowsOf(['a', 'b', 'z']);
+    let s = reconcile(initialState, { rows: idle, pageSize: 10 });
+    expect(s.selected).toBe('docker/a');
+    const busy = buildRows(frame(['a', 'b', 'z'].map((n, i) => container({ id: n, name: n, pid: 100 + i })), { stats: { 'docker/z': { cpuPercent: 90 }, 'docker/a': { cpuPercent: 1 } } }));
+    s = reconcile(s, { rows: busy, pageSize: 10 });
+    expect(s.selected).toBe('docker/z');
+    expect(press(s, { rows: busy, pageSize: 10 }, named('enter')).detail).toBe('docker/z');
+    // Moved: the cursor follows its container from then on; Home follows the top again.
+    s = press(s, { rows: busy, pageSize: 10 }, named('down'));
+    expect(s.selected).toBe('docker/a');
+    s = reconcile(s, { rows: idle, pageSize: 10 });
+    expect(s.selected).toBe('docker/a');
+    s = press(s, { rows: busy, pageSize: 10 }, named('home'));
+    expect(reconcile(s, { rows: idle, pageSize: 10 }).selected).toBe('docker/a');
+    expect(reconcile(s, { rows: busy, pageSize: 10 }).selected).toBe('docker/z');
   });
 
   it('keeps the selected container (and its screen line) when rows come and go', () => {
@@ -80,6 +109,16 @@ describe('top reducer', () => {
     const fewer = rowsOf(['d', 'a', 'lx', 'b', '0new', '1new']);
     s = reconcile(s, { rows: fewer, pageSize: 3 });
     expect(s.selected).toBe('docker/d');
+  });
+
+  it('mouse: a click selects a row, a second click opens it; a click on a header sorts', () => {
+    const byName = press(start, v, ch('N'));
+    const clicked = press(byName, v, { clickItem: 2 });
+    expect(clicked.selected).toBe('docker/c');
+    expect(clicked.mode).toBe('table');
+    expect(press(clicked, v, { clickItem: 2 }).detail).toBe('docker/c');
+    expect(press(start, v, { clickColumn: 'mem' }).sort).toEqual({ column: 'mem', reverse: false });
+    expect(press(start, v, { clickColumn: 'mem' }, { clickColumn: 'mem' }).sort).toEqual({ column: 'mem', reverse: true });
   });
 
   it('opens the detail view on Enter, sends e/n as effects, and goes back on Esc', () => {

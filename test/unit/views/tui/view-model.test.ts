@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDetail, buildRows, headerLine, historyLines, hostLines, joinSegments, layoutTable, processCpuPercent, rowSegments, sparkline } from '../../../../views/tui/view-model.js';
+import { buildDetail, buildRows, filterProblem, headerLine, historyLines, hostLines, joinSegments, layoutTable, processCpuPercent, rowMatcher, rowSegments, sortColumnNamed, sparkline } from '../../../../views/tui/view-model.js';
 import { topFrameToJson } from '../../../../views/json/top.js';
 import { renderTopFrame } from '../../../../views/text/top.js';
 import type { Process } from '../../../../src/model/process.js';
@@ -36,12 +36,21 @@ describe('top view-model', () => {
     expect(c?.cells.name.tone).toBe('crit');
   });
 
-  it('fits 80 columns keeping NAME, ID, ENGINE, CPU%, MEM and UPTIME; uses wide terminals for more', () => {
+  it('fits 80 columns keeping NAME, ENGINE, CPU%, MEM and UPTIME (ID goes before POD); uses wide terminals for more', () => {
     const cs = Array.from({ length: 5 }, (_, i) => container({ id: `${'ab'.repeat(32)}`.slice(0, 63) + i, name: `ctrscope-it-top-${i}-with-a-long-name`, command: ['sh', '-c', 'while :; do :; done'] }));
     const rows = buildRows(frame(cs, { pods: [] }));
     const narrow = layoutTable(rows, 79);
     const ids = narrow.columns.map((c) => c.id);
-    expect(ids).toEqual(expect.arrayContaining(['name', 'id', 'engine', 'cpu', 'mem', 'uptime']));
+    expect(ids).toEqual(expect.arrayContaining(['name', 'engine', 'cpu', 'mem', 'uptime']));
+    expect(narrow.hidden).toContain('id');
+    expect(narrow.hidden.length + ids.length).toBe(14);
+    // At no width is ID shown while POD is hidden: ID goes first.
+    const widths = Array.from({ length: 200 }, (_, i) => 50 + i);
+    expect(widths.filter((w) => layoutTable(rows, w).hidden.includes('pod') && !layoutTable(rows, w).hidden.includes('id'))).toEqual([]);
+    expect(widths.some((w) => layoutTable(rows, w).hidden.includes('id') && !layoutTable(rows, w).hidden.includes('pod'))).toBe(true);
+    // A sort column is never the one hidden, so its mark stays on screen.
+    expect(layoutTable(rows, 79, 'io').columns.map((c) => c.id)).toContain('io');
+    expect(headerLine(layoutTable(rows, 79, 'throttled'), { column: 'throttled', reverse: false })).toContain('THROT▼');
     for (const r of rows) expect(joinSegments(rowSegments(r, narrow)).length).toBeLessThanOrEqual(79);
     expect(headerLine(narrow, { column: 'cpu', reverse: false }).length).toBeLessThanOrEqual(79);
     const wide = layoutTable(rows, 219);
@@ -49,6 +58,39 @@ describe('top view-model', () => {
     expect(wide.columns.length).toBeGreaterThan(narrow.columns.length);
     expect(wide.barWidth).toBeGreaterThan(0);
     expect(joinSegments(rowSegments(rows[0]!, wide))).toContain('while :; do :; done');
+  });
+
+  it('prints %LIM in at most 4 characters below 1000 (no "100.0" next to "101")', () => {
+    const cs = [99.94, 99.95, 100.4, 101, 250].map((_, i) => container({ id: `c${i}`, name: `c${i}` }));
+    const stats = Object.fromEntries([99.94, 99.95, 100.4, 101, 250].map((p, i) => [`docker/c${i}`, { cpuPercent: p / 2, cpuLimitCpus: 0.5 }]));
+    const rows = buildRows(frame(cs, { stats }));
+    expect(rows.map((r) => r.cells.cpuLimit.text)).toEqual(['99.9', '100', '100', '101', '250']);
+  });
+
+  it('matches filter terms by field: pod: the POD name, not the engine "podman"', () => {
+    const pods = [{ key: 'podman/' + 'f'.repeat(64), kind: 'podman' as const, id: 'f'.repeat(64), name: 'labpod', members: ['podman/p1'], infra: null, sharedNamespaces: [] }];
+    const cs = [container({ id: 'p1', name: 'web', engine: 'podman', image: 'nginx:1', pod: pods[0]!.key }), container({ id: 'd1', name: 'db', engine: 'podman', image: 'postgres:16' }), container({ id: 'd2', name: 'podcast', engine: 'docker' })];
+    const rows = buildRows(frame(cs, { pods }));
+    const kept = (expr: string): string[] => rows.filter(rowMatcher(expr)).map((r) => r.container.name ?? '');
+    expect(kept('pod:')).toEqual(['web']);
+    expect(kept('pod:pod')).toEqual(['web']);
+    expect(kept('pod:labpod engine:podman')).toEqual(['web']);
+    expect(kept('engine:podman')).toEqual(['web', 'db']);
+    expect(kept('image:postgres')).toEqual(['db']);
+    expect(kept('POD')).toEqual(['web', 'db', 'podcast']);
+    expect(kept('')).toHaveLength(3);
+    expect(filterProblem('size:big')).toMatch(/no field "size:"/);
+    expect(filterProblem('name:web pod:x')).toBeNull();
+  });
+
+  it('names sort columns by id, header or its first word', () => {
+    expect(sortColumnNamed('cpu')).toBe('cpu');
+    expect(sortColumnNamed('%LIM')).toBe('cpuLimit');
+    expect(sortColumnNamed('lim')).toBe('cpuLimit');
+    expect(sortColumnNamed('mem')).toBe('mem');
+    expect(sortColumnNamed('THROT')).toBe('throttled');
+    expect(sortColumnNamed('net')).toBe('net');
+    expect(sortColumnNamed('size')).toBeNull();
   });
 
   it('per-process CPU compares the same process only (pid and start time)', () => {
