@@ -10,6 +10,7 @@ import { registerEnter } from './commands/enter.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNs } from './commands/ns.js';
 import { registerPs } from './commands/ps.js';
+import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTop } from './commands/top.js';
 import { registerWhich } from './commands/which.js';
@@ -35,6 +36,7 @@ export function createProgram(deps: Deps): Command {
   registerNs(program, deps);
   registerSnapshot(program, deps);
   registerTop(program, deps);
+  registerServe(program, deps);
   return program;
 }
 
