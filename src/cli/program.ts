@@ -24,21 +24,34 @@ export function createProgram(deps: Deps): Command {
     .description('Every container on a Linux host, rebuilt from kernel state, whichever engine started it')
     .version(VERSION)
     .addOption(new Option('--root <dir>', 'read the host tree at DIR (a host mounted at /host, a sample, an unpacked snapshot)').default('/'))
-    .showHelpAfterError()
     .configureOutput({ writeOut: deps.out, writeErr: deps.err });
   program.exitOverride();
 
   registerPs(program, deps);
   registerEnter(program, deps);
-
   registerInspect(program, deps);
   registerWhich(program, deps);
   registerNs(program, deps);
   registerSnapshot(program, deps);
   registerTop(program, deps);
   registerServe(program, deps);
+  // Commander's own usage errors (unknown option or command, missing argument) in one line,
+  // worded like every other error, with where to look instead of the whole help.
+  for (const cmd of [program, ...program.commands]) {
+    const help = cmd === program ? 'ctrscope --help' : `ctrscope ${cmd.name()} --help`;
+    cmd.configureOutput({ writeOut: deps.out, writeErr: deps.err, outputError: (text, write) => write(`ctrscope: ${oneLine(text)} (see ${help})\n`) });
+  }
   return program;
 }
+
+/** "error: unknown command 'pss'\n(Did you mean ps?)" -> "unknown command 'pss' (Did you mean ps?)". */
+const oneLine = (text: string): string =>
+  text
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 
 /** Parse and run; returns the exit code. Errors become one line on stderr. */
 export async function run(argv: readonly string[], deps: Deps): Promise<ExitCode> {

@@ -9,7 +9,8 @@ import { flaggedMounts } from '../../model/mount-findings.js';
 import { containerKey } from '../../model/reconstruct.js';
 import { whichInterface } from '../../model/which.js';
 import { deriveSecurity } from '../../model/security.js';
-import { resolveTarget, describeTarget } from '../../model/target.js';
+import { resolveTarget } from '../../model/target.js';
+import { targetOrExit } from '../target.js';
 import { detailsToJson } from '../../../views/json/details.js';
 import { inspectToJson } from '../../../views/json/inspect.js';
 import { filesystemLines, networkLines } from '../../../views/text/details.js';
@@ -35,6 +36,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const seconds = Number(opts.interval);
       if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60`);
+      if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
       const rates = opts.rates && seconds > 0 && root.kind === 'live';
       // Any pid can be asked about, member or not: read every process in full. Only the asked-for
@@ -72,12 +74,8 @@ export function registerInspect(program: Command, deps: Deps): void {
       }
       const model = observation.model;
       const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
-      if (res.kind === 'not-found') throw new ExitWith(EXIT.notFound, res.reason);
-      if (res.kind === 'ambiguous') {
-        throw new ExitWith(EXIT.ambiguous, `'${target}' is ambiguous (${res.matchedBy}); it matches: ${res.candidates.map(describeTarget).join('; ')}`);
-      }
+      const t = targetOrExit(res);
       const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
-      const t = res.target;
       const c = t.container;
       const unreadable: string[] = [];
       let report;

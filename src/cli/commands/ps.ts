@@ -27,6 +27,7 @@ export function registerPs(program: Command, deps: Deps): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const seconds = Number(opts.interval);
       if (opts.interval.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60 (e.g. 0.5)`);
+      if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const ms = opts.rates ? Math.round(seconds * 1000) : 0;
       const root = openRoot(g);
       // Rates come from two observations one interval apart; the second reads only what changes.

@@ -95,6 +95,7 @@ export function registerTop(program: Command, deps: Deps): void {
     .action(async (opts: TopOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (opts.json && !opts.batch) throw new ExitWith(EXIT.usage, '--json needs --batch (the full-screen display has no JSON form)');
+      if (opts.count !== undefined && !opts.batch) throw new ExitWith(EXIT.usage, '--count needs --batch (the full-screen display runs until q)');
       if (!opts.batch && !deps.interactive) throw new ExitWith(EXIT.usage, 'top needs a terminal; use `ctrscope top --batch [--json]` to print refreshes instead');
       const root = openRoot(g);
       const source = createFrameSource(root, deps);

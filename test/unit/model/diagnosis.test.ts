@@ -12,6 +12,11 @@ import { deriveResources, unknown, type CgroupSample } from '../../../src/model/
 // memory limit, 12 778 020 864 rss.
 const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<CgroupSample['counters']> = {}): CgroupSample => ({
   dirs: {},
+  binding: {
+    cpuCores: { value: 1.5, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
+    memoryBytes: { value: 21474836480, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
+    pids: { value: 'unlimited', source: null },
+  },
   counters: { atMs: 2000, dir: null, usageUsec: 0, nrPeriods: 100, nrThrottled: 40, throttledUsec: 0, ...counters },
   cpu: { quotaUsec: 150000, periodUsec: 100000, weight: unknown('v1'), shares: 1024, cpus: unknown('absent') },
   memory: {
