@@ -4,6 +4,10 @@
  * what cAdvisor lacks under `ctrscope_`. A projection: a value the observation does not know
  * (Unknown) or a limit that is not set is left out, never written as 0.
  *
+ * Limits are the binding ones: the tightest over the container's cgroup and its ancestors (a pod's
+ * cgroup, a slice), where cAdvisor reports the container cgroup's own; where each is set is
+ * `ctrscope_container_limit_source`.
+ *
  * Labels, on every series of a container: `id` (engine id, or the derived `ns-…` id), `name`,
  * `image`, `engine`, `pod` (the pod's name, else its id), `namespace` and `container` for
  * Kubernetes, and `started` (its start time, Unix seconds): a container restarted under the
@@ -59,7 +63,8 @@ const SPECS = {
   processes: { name: 'container_processes', type: 'gauge', help: 'Number of processes running inside the container.' },
   threads: { name: 'container_threads', type: 'gauge', help: 'Number of threads running inside the container (pids.current)' },
   threadsMax: { name: 'container_threads_max', type: 'gauge', help: 'Maximum number of threads allowed inside the container (pids.max); absent when unlimited' },
-  pidsLimit: { name: 'ctrscope_container_pids_limit', type: 'gauge', help: 'The container cgroup pids.max: tasks (processes and threads) it may hold; absent when unlimited.' },
+  pidsLimit: { name: 'ctrscope_container_pids_limit', type: 'gauge', help: 'The binding pids.max over the container cgroup and its ancestors: tasks (processes and threads) it may hold; absent when unlimited.' },
+  limitSource: { name: 'ctrscope_container_limit_source', type: 'gauge', help: 'Where the binding cpu, memory or pids limit is set (source: own, shared = its cgroup also holds other processes, ancestor = a cgroup above it; cgroup: that cgroup); the value is how many processes outside the container draw on the same limit.' },
   fsReadsBytes: { name: 'container_fs_reads_bytes_total', type: 'counter', help: 'Cumulative count of bytes read' },
   fsWritesBytes: { name: 'container_fs_writes_bytes_total', type: 'counter', help: 'Cumulative count of bytes written' },
   fsReads: { name: 'container_fs_reads_total', type: 'counter', help: 'Cumulative count of reads completed' },
@@ -168,6 +173,9 @@ function resourceSamples(add: (k: Key, labels: string, v: number | undefined) =>
   add('threads', labels, known(u.pids));
   add('threadsMax', labels, set(l.pids));
   add('pidsLimit', labels, set(l.pids));
+  for (const [resource, source] of [['cpu', l.sources.cpuCores], ['memory', l.sources.memoryBytes], ['pids', l.sources.pids]] as const) {
+    if (source) add('limitSource', joinLabels(labels, labelText([['resource', resource], ['source', source.kind], ['cgroup', source.cgroup]])), source.outside);
+  }
   const io = known(u.io);
   if (io) {
     for (const d of io) {

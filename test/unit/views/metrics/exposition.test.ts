@@ -53,6 +53,9 @@ describe('metrics of a recorded host', () => {
     expect(samples.find((s) => s.name === 'ctrscope_container_pids_limit' && s.labels['id'] === web?.id)?.value).toBe(50);
     const sidecar = obs.model.containers.find((c) => c.name === 'sample-sidecar');
     expect(samples.filter((s) => s.name === 'container_spec_memory_limit_bytes' && s.labels['id'] === sidecar?.id)).toEqual([]);
+    const source = samples.find((s) => s.name === 'ctrscope_container_limit_source' && s.labels['id'] === web?.id && s.labels['resource'] === 'memory');
+    expect(source?.labels).toMatchObject({ source: r?.limits.sources.memoryBytes?.kind, cgroup: r?.limits.sources.memoryBytes?.cgroup });
+    expect(source?.value).toBe(r?.limits.sources.memoryBytes?.outside);
   });
 
   it('never writes a command line', () => {
