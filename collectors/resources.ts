@@ -83,7 +83,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       }
       const p = kept.get(key);
       const reuse = p !== undefined && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(source, layout, t, opts.clock, reuse, hints.noExit ? p?.last : undefined);
+      let sample = readCgroupSample(source, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && p ? { oomOf: p.last } : {}) });
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(source, layout, t, opts.clock);
       const slowRead = sample.cpu !== reuse?.cpu;

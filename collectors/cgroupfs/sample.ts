@@ -295,17 +295,27 @@ function readFreezer(root: HostRoot, fz: Where): CgroupSample['freezer'] {
   return read(root, `${fz.dir}/cgroup.events`, (t) => parseCgroupEventsFrozen(t, freeze.ok ? freeze.value : null));
 }
 
-/**
- * Every limit, usage figure, event counter and pressure line of one container. With `slow` (an
- * earlier sample of the same container), the fields a repeated reader (top) refreshes at a slower
- * cadence are copied from it instead of read: the limits (cpu quota, period, shares/weight,
- * cpuset, memory limits, pids.max, IO limits), which change only when someone updates the
- * container, and the figures top does not show (v1 kmem usage and failcnt, the freezer state).
- * With `sameOom` (the previous refresh's sample, when no process has exited since), v1's
- * memory.oom_control is not read: its counter moves only when the kernel OOM-kills a process,
- * which then exits. (v2's memory.events is read anyway: it also counts `max` and `high` events.)
- */
-export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, slow?: CgroupSample, sameOom?: CgroupSample): CgroupSample {
+/** What a repeated reader carries over from earlier samples of the same container instead of reading. */
+export interface SampleReuse {
+  /**
+   * An earlier sample whose limits are still current: the limits (binding limits, cpu quota,
+   * period, shares/weight, cpuset, memory limits, pids.max, IO limits), which change only when
+   * someone updates the container, and the figures that move only with them (v1 kmem usage and
+   * failcnt, the freezer state) are copied from it.
+   */
+  readonly limitsOf?: CgroupSample;
+  /**
+   * The previous sample, when no process has exited since: v1's memory.oom_control is copied
+   * from it, since its counter moves only when the kernel OOM-kills a process, which then exits.
+   * (v2's memory.events is read anyway: it also counts `max` and `high` events.)
+   */
+  readonly oomOf?: CgroupSample;
+}
+
+/** Every limit, usage figure, event counter and pressure line of one container. */
+export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}): CgroupSample {
+  const slow = reuse.limitsOf;
+  const sameOom = reuse.oomOf;
   const { where, dirs } = locateAll(layout, target);
   const at = (k: keyof Locations): Where => where[k];
   const pressure = (name: string) => {

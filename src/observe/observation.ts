@@ -9,6 +9,7 @@
  * guessed: on the first observation, on a recorded host tree (one sample of every counter) or
  * when a counter went backwards (a cgroup recreated), a rate is Unknown with the reason.
  */
+import type { ContainerDetails } from '../model/details.js';
 import type { HostModel } from '../model/host-model.js';
 import type { HostSummary } from '../model/host-summary.js';
 import type { InterfaceCounters, NetRate } from '../model/network.js';
@@ -42,4 +43,6 @@ export interface Observation {
   readonly network: ReadonlyMap<number, NetnsObservation>;
   /** Load, memory, CPUs and uptime of the host. */
   readonly host: HostSummary;
+  /** Per container key, its filesystem and network in full, when the observation asked for them; else null. */
+  readonly details: ReadonlyMap<string, ContainerDetails> | null;
 }

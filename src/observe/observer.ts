@@ -7,7 +7,8 @@
  *                                   with rates against the previous observation
  *     .close()                      let go of kept descriptors and watches
  *
- * A one-shot command observes once. `ps` with rates observes twice, one interval apart; `top`,
+ * Details (mounts, layers, interfaces, sockets) are read on request, for the observation a
+ * command prints. A one-shot command observes once. `ps` with rates observes twice, one interval apart; `top`,
  * `serve` and `events` observe again and again. What makes repeated observations cheap is the
  * observer's business, behind `continuous`, and no caller threads a flag through a collector:
  * - the process scanner keeps per-process static data and, on a quiet host (same /proc listing,
@@ -21,6 +22,7 @@
  *   of a container (collectors/resources.ts).
  */
 import { collectSnapshot, type RefreshCache } from '../../collectors/collect.js';
+import { collectDetails, type DetailsOptions } from '../../collectors/details.js';
 import { collectHostSummary } from '../../collectors/host-summary.js';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { createMountWatch } from '../../collectors/mount-watch.js';
@@ -62,6 +64,8 @@ export interface ObserverOptions {
 export interface ObserveRound {
   /** containerKey() of a container whose processes are read every time (top's detail view). */
   readonly focus?: string | null;
+  /** Read each container's filesystem and network in full (mounts, layers, interfaces, sockets). */
+  readonly details?: DetailsOptions;
 }
 
 export interface Observer {
@@ -110,6 +114,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, model, last, clock, root.kind === 'recorded'),
       host: collectHostSummary(root),
+      details: round.details ? collectDetails(root, model, round.details).details : null,
     };
     last = observation;
     return observation;

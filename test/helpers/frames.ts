@@ -65,7 +65,7 @@ export function frame(containers: Container[], opts: { stats?: Record<string, Co
   const host = { ...summary, ...opts.summary };
   const resources = new Map(containers.map((c) => [containerKey(c), unavailableResources(unknown('hand-built frame: no cgroup read'))]));
   return {
-    observation: { seq: 1, atMs: 0, intervalMs: null, model, resources, network: new Map(), host },
+    observation: { seq: 1, atMs: 0, intervalMs: null, model, resources, network: new Map(), host, details: null },
     model,
     prev: null,
     summary: host,

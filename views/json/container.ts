@@ -6,7 +6,6 @@
 import type { Container, Pod } from '../../src/model/container.js';
 import type { HostModel } from '../../src/model/host-model.js';
 import { NS_TYPES } from '../../src/model/namespace.js';
-import type { ContainerDetails } from '../../src/model/details.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { detailsToJson } from './details.js';
 import { isUnknown } from '../../src/model/resources.js';
@@ -19,11 +18,12 @@ export const SCHEMA_VERSION = '1.1';
 /**
  * The one container object of `ps --json`, `top --batch --json` and `inspect --json`: identity,
  * processes, namespaces, cgroup; with an observation, its limits and usage (rates against the
- * previous observation, network rates of its namespace included); with details, its rootfs,
- * mounts and network.
+ * previous observation, network rates of its namespace included), and its rootfs, mounts and
+ * network where the observation read details.
  */
-export function containerToJson(c: Container, obs?: Observation, details?: ReadonlyMap<string, ContainerDetails>): Record<string, unknown> {
+export function containerToJson(c: Container, obs?: Observation): Record<string, unknown> {
   const res = obs?.resources.get(containerKey(c));
+  const details = obs?.details;
   const namespaces: Record<string, number | null> = {};
   for (const t of NS_TYPES) namespaces[t] = c.namespaces[t] ?? null;
   return {
@@ -81,13 +81,13 @@ export function hostToJson(model: HostModel): Record<string, unknown> {
   };
 }
 
-export function psToJson(obs: Observation, details?: ReadonlyMap<string, ContainerDetails>): Record<string, unknown> {
+export function psToJson(obs: Observation): Record<string, unknown> {
   const model = obs.model;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'ps',
     host: hostToJson(model),
-    containers: model.containers.map((c) => containerToJson(c, obs, details)),
+    containers: model.containers.map((c) => containerToJson(c, obs)),
     pods: model.pods.map(podToJson),
     scan: {
       processes: model.snapshot.processes.length,

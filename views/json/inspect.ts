@@ -1,5 +1,4 @@
 /** `ctrscope inspect --json`: the same report as the text view, as one documented object. */
-import type { ContainerDetails } from '../../src/model/details.js';
 import type { Observation } from '../../src/observe/observation.js';
 import type { InspectReport, ProcessNode } from '../../src/model/inspect.js';
 import { containerToJson, hostToJson, podToJson, SCHEMA_VERSION } from './container.js';
@@ -21,7 +20,6 @@ function nodeToJson(n: ProcessNode): Record<string, unknown> {
 
 export function inspectToJson(
   obs: Observation,
-  details: ReadonlyMap<string, ContainerDetails>,
   target: string,
   r: InspectReport,
   sections: Readonly<Record<string, unknown>> = {},
@@ -34,7 +32,7 @@ export function inspectToJson(
     target,
     host: hostToJson(model),
     inContainer: r.container !== null,
-    container: r.container ? containerToJson(r.container, obs, details) : null,
+    container: r.container ? containerToJson(r.container, obs) : null,
     pod: r.pod ? { ...podToJson(r.pod), memberNames: r.podMembers.map((m) => m.name) } : null,
     startedAt: r.startedAtMs === null ? null : new Date(r.startedAtMs).toISOString(),
     uptimeSeconds: r.uptimeSec,

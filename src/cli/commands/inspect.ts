@@ -20,7 +20,8 @@ import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
 import type { HostModel } from '../../model/host-model.js';
-import { createObserver } from '../../observe/observer.js';
+import { createObserver, type ObserveRound } from '../../observe/observer.js';
+import type { ContainerDetails } from '../../model/details.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerInspect(program: Command, deps: Deps): void {
@@ -60,14 +61,16 @@ export function registerInspect(program: Command, deps: Deps): void {
           return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
         },
       });
+      // The report shows the container's filesystem and network: read with the last observation.
+      const last: ObserveRound = { details: opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {} };
       let observation;
       try {
-        observation = observer.observe();
+        observation = observer.observe(rates ? {} : last);
         checkSnapshot(root, observation.model.snapshot, deps);
         const first = asked as ReturnType<typeof resolveTarget> | null;
         if (rates && first?.kind === 'found' && first.target.container) {
           await new Promise((r) => setTimeout(r, seconds * 1000));
-          observation = observer.observe();
+          observation = observer.observe(last);
         }
       } finally {
         observer.close();
@@ -75,7 +78,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       const model = observation.model;
       const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
       const t = targetOrExit(res);
-      const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
+      const details = observation.details ?? new Map<string, ContainerDetails>();
       const c = t.container;
       const unreadable: string[] = [];
       let report;
@@ -97,7 +100,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       const diagnosis = resources ? diagnoseResources(resources) : [];
       if (opts.json) {
         const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}) } : {};
-        deps.out(JSON.stringify(inspectToJson(observation, details, target, report, sections, unreadable), null, 2) + '\n');
+        deps.out(JSON.stringify(inspectToJson(observation, target, report, sections, unreadable), null, 2) + '\n');
       } else {
         const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));

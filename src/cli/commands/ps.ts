@@ -1,8 +1,7 @@
 /** `ctrscope ps`: one row per container, or with --json the whole container objects. */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { collectDetails } from '../../../collectors/details.js';
-import { createObserver } from '../../observe/observer.js';
+import { createObserver, type ObserveRound } from '../../observe/observer.js';
 import { psToJson } from '../../../views/json/container.js';
 import { renderPs } from '../../../views/text/ps.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
@@ -32,18 +31,20 @@ export function registerPs(program: Command, deps: Deps): void {
       const root = openRoot(g);
       // Rates come from two observations one interval apart; the second reads only what changes.
       const observer = createObserver(root, { continuous: ms > 0, now: deps.now });
+      // --json prints each container's filesystem and network too: read with the last observation.
+      const last: ObserveRound = opts.json ? { details: opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {} } : {};
+      const sampled = ms > 0 && root.kind === 'live';
       try {
-        let observation = observer.observe();
+        let observation = observer.observe(sampled ? {} : last);
         checkSnapshot(root, observation.model.snapshot, deps);
-        if (ms > 0 && root.kind === 'live') {
+        if (sampled) {
           await new Promise((r) => setTimeout(r, ms));
-          observation = observer.observe();
+          observation = observer.observe(last);
         }
         if (opts.json) {
-          const d = collectDetails(root, observation.model, opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {});
-          deps.out(JSON.stringify(psToJson(observation, d.details), null, 2) + '\n');
+          deps.out(JSON.stringify(psToJson(observation), null, 2) + '\n');
         } else {
-          deps.out(renderPs(observation, deps.columns, { rates: ms > 0 && root.kind === 'live' }));
+          deps.out(renderPs(observation, deps.columns, { rates: sampled }));
         }
       } finally {
         observer.close();

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { diagnoseResources } from '../../../src/model/diagnosis.js';
-import { deriveResources, unknown, type CgroupSample } from '../../../src/model/resources.js';
+import { deriveResources, RECORDED_NO_RATE, unknown, type CgroupSample } from '../../../src/model/resources.js';
 
 // Values of samples/cgroup-coroot's docker container b43d92bf… (README): 1.5 CPU quota, 20 GiB
 // memory limit, 12 778 020 864 rss.
@@ -46,5 +46,11 @@ describe('diagnoseResources', () => {
 
   it('says nothing it cannot know: no rates means no throttling verdict', () => {
     expect(diagnoseResources(deriveResources(unknown('--no-rates'), sample()))).toEqual([]);
+  });
+
+  it('without an interval (a recorded tree, --no-rates) judges the throttling since the cgroup was created', () => {
+    const once = diagnoseResources(deriveResources(RECORDED_NO_RATE, sample({}, { nrPeriods: 1000, nrThrottled: 700 })));
+    expect(once).toContain('throttled 70% of periods since the cgroup was created: CPU limit 1.5 cores is the bottleneck');
+    expect(diagnoseResources(deriveResources(RECORDED_NO_RATE, sample({}, { nrPeriods: 1000, nrThrottled: 50 })))).toEqual([]);
   });
 });
