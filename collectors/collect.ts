@@ -5,20 +5,15 @@
 import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
-import type { Process, ReadGap } from '../src/model/process.js';
-import { groupContainers, memberPids, metadataRequests, type MetadataRequest, type ReconstructInput, type RuntimeState } from '../src/model/reconstruct.js';
+import type { Process } from '../src/model/process.js';
+import { groupContainers, memberPids, metadataRequests, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
-import { readContainerdMetadata, type ContainerdDbCache } from './engines/containerd.js';
-import { dockerDataRoots, readDockerMetadata } from './engines/docker.js';
-import { readLxcMetadata } from './engines/lxc.js';
-import { readNspawnMetadata } from './engines/nspawn.js';
-import { readStorageMetadata, type LibpodState } from './engines/podman.js';
-import { collectRuntimeStates, runtimeStateMetadata } from './engines/runtime-state.js';
+import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { parseNsLink } from './procfs/pid-ns.js';
-import { parseWith, type Read } from './read.js';
+import { parseWith, type Gap } from './read.js';
 import { ProcessScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -46,7 +41,7 @@ export interface CollectOptions {
  */
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
-  layout?: { layout: CgroupLayout; gap: ReadGap | null };
+  layout?: { layout: CgroupLayout; gap: Gap | null };
   /** Read once too: the host's namespaces (pid 1's), top's own, the boot time. */
   fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null };
   /**
@@ -119,9 +114,9 @@ export function readHostNs(root: HostRoot): { ns: NsSet; source: string } {
  * we read /sys through our mounts. A host tree elsewhere: the host init's (pid 1), whose mount
  * points are the host's; a recorded tree keeps whichever the recorder read.
  */
-export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]; path: string } | { gap: ReadGap } {
+export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]; path: string } | { gap: Gap } {
   const order = root.dir === '/' ? ['self', '1'] : root.kind === 'recorded' ? ['self', '1'] : ['1'];
-  let last: ReadGap | null = null;
+  let last: Gap | null = null;
   for (const who of order) {
     const path = `/proc/${who}/mountinfo`;
     const r = readParsed(root, path, parseMountInfo);
@@ -129,10 +124,10 @@ export function readLayoutMountInfo(root: HostRoot): { entries: MountInfoEntry[]
     last = r.gap;
     if (r.gap.reason === 'malformed') break;
   }
-  return { gap: last as ReadGap };
+  return { gap: last as Gap };
 }
 
-export function readCgroupLayout(root: HostRoot): { layout: CgroupLayout; gap: ReadGap | null } {
+export function readCgroupLayout(root: HostRoot): { layout: CgroupLayout; gap: Gap | null } {
   const mi = readLayoutMountInfo(root);
   if ('gap' in mi) return { layout: { mode: null, mounts: [] }, gap: mi.gap };
   return { layout: deriveCgroupLayout(mi.entries), gap: null };
@@ -153,7 +148,7 @@ const sameMount = (a: MountInfoEntry, b: MountInfoEntry): boolean =>
  * filesystem (or directory of one) than the host's `/`? One mountinfo read per namespace; with a
  * cache and a mount watch, again only when the watch says the namespace's mounts changed.
  */
-function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: ReadGap[], cache?: Map<number, RootDecision>, watch?: MountWatch | null): Map<number, boolean> {
+function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostNs: NsSet, gaps: Gap[], cache?: Map<number, RootDecision>, watch?: MountWatch | null): Map<number, boolean> {
   const out = new Map<number, boolean>();
   if (cache && watch) for (const ns of watch.changed()) cache.delete(ns);
   let byPid: Map<number, Process> | null = null;
@@ -213,68 +208,6 @@ function collectRootDiffers(root: HostRoot, processes: readonly Process[], hostN
   return out;
 }
 
-/** Engine data roots named on daemon command lines and configs (`dockerd --data-root`, `podman --root`). */
-export function dataRoots(root: HostRoot, processes: readonly Process[]): { docker: string[]; storage: string[] } {
-  const storage = new Set<string>(['/var/lib/containers/storage']);
-  return { docker: dockerDataRoots(root, processes), storage: [...storage] };
-}
-
-/** A containerd shim runs in its task bundle; its cwd names the bundle wherever `state` is. */
-function shimBundle(root: HostRoot, monitor: MetadataRequest['monitor']): string | null {
-  if (monitor?.kind !== 'containerd-shim') return null;
-  const cwd = root.readLink(`/proc/${monitor.pid}/cwd`);
-  return cwd.ok ? cwd.value : null;
-}
-
-function collectMetadata(
-  root: HostRoot,
-  requests: readonly MetadataRequest[],
-  processes: readonly Process[],
-  states: readonly RuntimeState[],
-  gaps: ReadGap[],
-): Map<string, EngineMetadata> {
-  const out = new Map<string, EngineMetadata>();
-  const roots = dataRoots(root, processes);
-  const libpodStates = new Map<string, Read<LibpodState>>();
-  const containerdDbs: ContainerdDbCache = new Map();
-  for (const req of requests) {
-    let r;
-    switch (req.engine) {
-      case 'docker':
-        for (const dr of roots.docker) {
-          r = readDockerMetadata(root, dr, req.id);
-          if (r.ok) break;
-        }
-        break;
-      case 'podman':
-      case 'cri-o':
-        r = readStorageMetadata(root, req.id, req.monitor?.bundle ?? null, roots.storage, libpodStates);
-        break;
-      case 'containerd':
-        r = readContainerdMetadata(root, req.monitor?.namespace ?? req.cgroupNamespace, req.id, shimBundle(root, req.monitor), containerdDbs);
-        break;
-      case 'lxc':
-        r = readLxcMetadata(root, req.monitor?.namespace ?? null, req.id);
-        break;
-      case 'systemd-nspawn':
-        r = readNspawnMetadata(root, req.id, req.monitor?.bundle ?? null);
-        break;
-      case 'runc':
-      case 'crun': {
-        const s = states.find((x) => x.runtime === req.engine && x.id === req.id && x.pid === req.pid);
-        if (s) r = { ok: true as const, value: runtimeStateMetadata(s) };
-        break;
-      }
-      default:
-        continue;
-    }
-    if (!r) continue;
-    if (r.ok) out.set(req.key, r.value);
-    else gaps.push(r.gap);
-  }
-  return out;
-}
-
 function firstLine(root: HostRoot, path: string): string | null {
   const r = root.readText(path);
   return r.ok ? (r.value.split('\n')[0]?.trim() ?? null) : null;
@@ -305,7 +238,7 @@ function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
 }
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
-  const gaps: ReadGap[] = [];
+  const gaps: Gap[] = [];
   const scanner = opts.scanner ?? new ProcessScanner(root);
   const scan = scanner.scan({ lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) });
   const cache = opts.cache;
@@ -320,7 +253,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const prev = cache?.previous;
   const same = prev?.grouping !== undefined && !scan.changed && sameInputs(prev, first);
   const grouping = same && prev.grouping ? prev.grouping : groupContainers(first);
-  let metadata = same && !cache?.rereadMetadata ? prev.metadata : collectMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  let metadata = same && !cache?.rereadMetadata ? prev.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const processes = opts.everyProcess === true ? scan.processes : scanner.complete(scan.processes, memberPids(grouping), scan.malformed);

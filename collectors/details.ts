@@ -9,7 +9,7 @@ import { containerKey } from '../src/model/reconstruct.js';
 import type { HostModel } from '../src/model/host-model.js';
 import type { ContainerFs } from '../src/model/mount.js';
 import type { ContainerNetwork } from '../src/model/network.js';
-import { dataRoots } from './collect.js';
+import { dataRoots } from './engines/readers.js';
 import { collectContainerFs, LayerIndex, measureUpper, type FsContext } from './filesystem.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { collectNetworks, type NetworkTarget } from './network.js';

@@ -28,7 +28,12 @@ export interface HostRoot {
   lstat?(hostPath: string): Read<FileStat>;
   /** Path on this machine of a host path (for --sizes walks and for enter). */
   resolve(hostPath: string): string;
-  /** Listener for every successful or attempted read, used by `ctrscope snapshot`. */
+  /**
+   * Called before each read, with the path: the tests' fault injection (kill a process or delete
+   * an interface between two reads of one pass). `ctrscope snapshot` records through a wrapping
+   * root instead (collectors/snapshot/recording-root.ts), and KeptFiles reads through the base
+   * root while a listener is set, so that it sees every read.
+   */
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
   openFile?(hostPath: string): Read<OpenFile>;

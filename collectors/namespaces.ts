@@ -10,10 +10,10 @@
  */
 import { isNsType, type NsType } from '../src/model/namespace.js';
 import type { PinnedNs } from '../src/model/namespaces.js';
-import type { Process, ReadGap } from '../src/model/process.js';
+import type { Process } from '../src/model/process.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { parseMountInfo } from './procfs/mountinfo.js';
-import { ParseError } from './read.js';
+import { ParseError, type Gap } from './read.js';
 import { parseNsLink } from './procfs/pid-ns.js';
 
 /** `type:[inode]` of a namespace file, or null for anything else (socket:[…], pipe:[…], paths). */
@@ -31,13 +31,13 @@ function nsRef(text: string): { type: NsType; inode: number } | null {
 export interface NsPinScan {
   readonly pins: PinnedNs[];
   /** Unreadable fd directories or mountinfo files (not root, hidepid); vanished ones are skipped. */
-  readonly gaps: ReadGap[];
+  readonly gaps: Gap[];
 }
 
 export function collectNsPins(root: HostRoot, processes: readonly Process[]): NsPinScan {
   const pins: PinnedNs[] = [];
-  const gaps: ReadGap[] = [];
-  const keep = (g: ReadGap): void => {
+  const gaps: Gap[] = [];
+  const keep = (g: Gap): void => {
     if (g.reason !== 'gone' && g.reason !== 'absent') gaps.push(g);
   };
 

@@ -1,6 +1,7 @@
 /**
  * Network namespaces read from the host, once each, through one member process: /proc/<pid>/net/*
- * shows the namespace of that task (engines.md §5.3), so nothing runs inside the container.
+ * shows the network namespace of that task (fs/proc/proc_net.c get_proc_task_net), so nothing runs inside
+ * the container.
  *  - names and counters: net/dev; ifindex: if_inet6, dev_mcast, igmp;
  *  - MAC, MTU, state, iflink, master: /proc/<pid>/root/sys/class/net, but only when that sysfs
  *    was mounted in this namespace (fs/sysfs/mount.c tags the superblock with the mounter's
@@ -263,10 +264,4 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
     out.set(r.netns, { netns: r.netns, interfaces, defaultRoutes: addr.defaults, listening: listening(root, r.pid, gaps), sysfs: r.sysfs ? 'own' : 'unavailable', gaps });
   }
   return out;
-}
-
-/** Host-side interface → the namespace whose veth it pairs with (for `which <interface>`). */
-export function hostInterfaceOwner(nets: ReadonlyMap<number, NetworkNs>, ifname: string): { netns: number; iface: string } | null {
-  for (const ns of nets.values()) for (const i of ns.interfaces) if (i.peer?.hostNs && i.peer.name === ifname) return { netns: ns.netns, iface: i.name };
-  return null;
 }

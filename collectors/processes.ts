@@ -33,7 +33,7 @@
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
 import { NS_LINKS, NS_TYPES, type NsSet } from '../src/model/namespace.js';
-import type { Process, ReadGap } from '../src/model/process.js';
+import type { Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
@@ -72,7 +72,7 @@ interface Stable {
   readonly cmdline: readonly string[] | null;
   readonly status: PidStatus | null;
   readonly namespaces: NsSet;
-  readonly gaps: readonly ReadGap[];
+  readonly gaps: readonly Gap[];
   /** status and cmdline were read (or tried); false after a lean read. */
   readonly full: boolean;
   /** The cgroup file's text and lines at the last read (repeated scans parse only changes). */
@@ -222,7 +222,7 @@ export class ProcessScanner {
     // A kernel thread never execs, and a workqueue worker's comm names the work it runs now
     // ("kworker/0:2-events", since Linux 4.14): its comm is no identity.
     const key = stat.kernelThread ? `${stat.starttimeTicks}:kthread` : `${stat.starttimeTicks}:${stat.comm}`;
-    const gaps: ReadGap[] = [];
+    const gaps: Gap[] = [];
     let stable = this.reuse ? this.cache.get(pid) : undefined;
     const known = stable !== undefined && stable.key === key;
     if (!stable || stable.key !== key || (!stable.full && !this.opts.lean)) {
@@ -289,7 +289,7 @@ export class ProcessScanner {
     stat: PidStat,
     stable: Stable,
     cgroups: readonly CgroupLine[] | null,
-    gaps: ReadGap[],
+    gaps: Gap[],
   ): Process {
     const st = stable.status;
     return {
@@ -324,7 +324,7 @@ export class ProcessScanner {
     const detail = full ? this.readDetail(dir, malformed) : { status: null, cmdline: null, gaps: [] };
     if (detail === 'gone') return 'gone';
     const { status, cmdline } = detail;
-    const gaps: ReadGap[] = [...detail.gaps];
+    const gaps: Gap[] = [...detail.gaps];
     const namespaces: Record<string, number> = {};
     for (const link of this.opts.childNamespaces ? NS_LINKS : NS_TYPES) {
       const r = this.root.readLink(`${dir}/ns/${link}`);
@@ -349,8 +349,8 @@ export class ProcessScanner {
   }
 
   /** status and cmdline of one process. */
-  private readDetail(dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: ReadGap[] } | 'gone' {
-    const gaps: ReadGap[] = [];
+  private readDetail(dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: Gap[] } | 'gone' {
+    const gaps: Gap[] = [];
     const statusRead = readParsed(this.root, `${dir}/status`, parsePidStatus);
     let status: PidStatus | null = null;
     if (statusRead.ok) status = statusRead.value;

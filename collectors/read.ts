@@ -1,26 +1,11 @@
 /**
- * Results of reading host state. A read either yields a value or a Gap that says why not;
- * races (a process exiting mid-scan) and permissions are data, never exceptions.
+ * Results of reading host state. A read either yields a value or a Gap (src/model/gap.ts) that
+ * says why not; races (a process exiting mid-scan) and permissions are data, never exceptions.
  */
 
-export type GapReason =
-  /** The process (or object) vanished: ESRCH, or ENOENT below a /proc/<pid> that is gone. */
-  | 'gone'
-  /** EACCES / EPERM: not root, ptrace rules, hidepid. */
-  | 'denied'
-  /** ENOENT for an optional file: older kernel, controller not bound, kernel thread. */
-  | 'absent'
-  /** The file was read but its text is not what the kernel (or engine) writes. */
-  | 'malformed'
-  /** Anything else (EIO, EINVAL, ELOOP...). Surfaced, never swallowed. */
-  | 'failed';
+import type { Gap, GapReason } from '../src/model/gap.js';
 
-export interface Gap {
-  readonly path: string;
-  readonly reason: GapReason;
-  /** errno name (ENOENT...) or a parse message, for --debug and error lines. */
-  readonly detail?: string;
-}
+export type { Gap, GapReason };
 
 export type Read<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly gap: Gap };
 

@@ -24,7 +24,7 @@ export function parseOciSpec(text: string): OciSpecSummary {
 /**
  * Kubernetes identity from OCI annotations: containerd's CRI plugin writes io.kubernetes.cri.*,
  * CRI-O writes io.kubernetes.cri-o.* and copies the kubelet's io.kubernetes.pod.* labels
- * (engines.md §2.3).
+ * (containerd internal/cri/annotations/annotations.go, cri-o pkg/annotations).
  */
 export function kubernetesFromAnnotations(a: Readonly<Record<string, string>>): KubernetesIdentity | null {
   const get = (...keys: string[]): string | null => {

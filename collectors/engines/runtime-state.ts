@@ -6,13 +6,12 @@
  *  - crun: `<root>/<id>/status` (crun src/libcrun/status.c), root `/run/crun` or `$XDG_RUNTIME_DIR/crun`:
  *      {"pid":48213,"process-start-time":1234567,"bundle":"/srv/web",...}
  * Podman and CRI-O drive runc with the default root too, so their containers appear here as
- * well; reconstruct only uses these to label containers no engine claimed.
+ * well; reconstruct only uses these to label containers no engine claimed. Where these files are
+ * looked for is the runtimes' `stateFiles` in readers.ts.
  */
 import type { EngineMetadata } from '../../src/model/container.js';
 import type { RuntimeState } from '../../src/model/reconstruct.js';
-import type { HostRoot } from '../host-root.js';
-import { readParsed } from '../host-root.js';
-import { ParseError, type Gap } from '../read.js';
+import { ParseError } from '../read.js';
 import { parseJsonObject } from './json.js';
 
 
@@ -70,39 +69,4 @@ export function parseCrunStatus(text: string, id: string, source: string): Runti
 /** What a state file says about its container, as engine metadata (runc has ids, not names). */
 export function runtimeStateMetadata(s: RuntimeState): EngineMetadata {
   return { name: s.id, image: s.rootfs, runtime: s.runtime, createdAt: s.createdAt, sources: [s.source] };
-}
-
-/** Runtime roots: the system ones plus each logged-in user's under /run/user/<uid>. */
-function runtimeRoots(root: HostRoot): Array<{ runtime: 'runc' | 'crun'; dir: string }> {
-  const roots: Array<{ runtime: 'runc' | 'crun'; dir: string }> = [
-    { runtime: 'runc', dir: '/run/runc' },
-    { runtime: 'crun', dir: '/run/crun' },
-  ];
-  const users = root.readDir('/run/user');
-  if (users.ok) {
-    for (const uid of users.value) {
-      if (!/^\d+$/.test(uid)) continue;
-      roots.push({ runtime: 'runc', dir: `/run/user/${uid}/runc` }, { runtime: 'crun', dir: `/run/user/${uid}/crun` });
-    }
-  }
-  return roots;
-}
-
-export function collectRuntimeStates(root: HostRoot): { states: RuntimeState[]; gaps: Gap[] } {
-  const states: RuntimeState[] = [];
-  const gaps: Gap[] = [];
-  for (const { runtime, dir } of runtimeRoots(root)) {
-    const ids = root.readDir(dir);
-    if (!ids.ok) {
-      if (ids.gap.reason !== 'absent') gaps.push(ids.gap);
-      continue;
-    }
-    for (const id of ids.value) {
-      const file = runtime === 'runc' ? `${dir}/${id}/state.json` : `${dir}/${id}/status`;
-      const r = readParsed(root, file, (t) => (runtime === 'runc' ? parseRuncState(t, file) : parseCrunStatus(t, id, file)));
-      if (r.ok) states.push(r.value);
-      else if (r.gap.reason !== 'absent') gaps.push(r.gap);
-    }
-  }
-  return { states, gaps };
 }

@@ -3,7 +3,7 @@
  * bytes. What a snapshot may hold that is secret:
  *  - /proc/<pid>/environ: every value, except a few names that carry no secret and that
  *    container detection reads (`container=` is how podman, nspawn and LXC mark their inits;
- *    systemd's ENVIRONMENT / engines.md §2.10);
+ *    systemd src/basic/virt.c detect_container);
  *  - /proc/<pid>/cmdline: values of password/token/secret flags (`--password x`, `--token=x`,
  *    mysql's attached `-pX`), `NAME=value` words whose NAME says PASSWORD/TOKEN/SECRET/KEY, and
  *    the password of `scheme://user:password@host` URLs;

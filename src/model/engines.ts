@@ -1,18 +1,20 @@
 /**
- * Engine recognition rules over cgroup paths and monitor processes. Pure and ordered, like
- * cAdvisor's factory list (lib/container/factory.go): the first rule that claims a path wins,
- * and the plain-namespace fallback in reconstruct.ts comes last.
+ * What the model knows of each engine, as one record per engine (ENGINE_RULES): the cgroup path
+ * components and whole paths that name its containers, the monitor process that supervises
+ * them, its daemons, whether its ids are names, and its default capabilities. The collector half
+ * of the same record (how to read the engine's own files) is ENGINE_READERS in
+ * collectors/engines/readers.ts; both are keyed by Engine, so an engine added here without a
+ * reader there does not type-check.
  *
- * Sources for every pattern are in ../shared/reference/engines.md §1.5–1.7 (moby
- * daemon/oci_linux.go, containerd pkg/oci/spec.go and internal/cri, cri-o internal/config/cgmgr,
- * podman libpod/container_internal_linux.go, lxc cgroups/cgroup.h, systemd machine.c, kubelet
- * cgroup_manager_linux.go).
+ * Rules are pure and ordered, like cAdvisor's factory list (lib/container/factory.go): the first
+ * rule that claims a path wins, and the plain-namespace fallback in reconstruct.ts comes last.
+ * Patterns come from each engine's source: moby daemon/oci_linux.go, containerd pkg/oci/spec.go
+ * and internal/cri, cri-o internal/config/cgmgr, podman libpod/container_internal_linux.go, lxc
+ * src/lxc/cgroups/cgroup.h, systemd src/machine/machine.c, kubelet cgroup_manager_linux.go.
  */
 import { distinctCgroupPaths, primaryCgroupPath, type CgroupLine } from './cgroup.js';
+import { DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS } from './capabilities.js';
 import type { Process } from './process.js';
-
-export const ENGINES = ['docker', 'podman', 'containerd', 'cri-o', 'lxc', 'systemd-nspawn', 'runc', 'crun'] as const;
-export type Engine = (typeof ENGINES)[number];
 
 export type PodKind = 'kubernetes' | 'podman';
 
@@ -30,11 +32,38 @@ export interface CgroupMatch {
 const H64 = '[0-9a-f]{64}';
 const POD_UID = '[0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12}|[0-9a-f]{32}';
 
+/** A cgroup path component that names a container (or a monitor) of an engine; group 1 is the id. */
 interface ComponentRule {
-  readonly engine: Engine;
   readonly role: 'container' | 'monitor';
   readonly re: RegExp;
   readonly decode?: (s: string) => string;
+}
+
+/** A process that supervises containers from outside them. */
+export type MonitorKind = 'containerd-shim' | 'conmon' | 'lxc-monitor' | 'systemd-nspawn';
+
+export interface EngineRules {
+  /**
+   * Path components (systemd driver, and any layout that names the container in one component),
+   * tried in this order. Components of different engines never match the same name (each has
+   * its own literal prefix), so the order between engines does not matter.
+   */
+  readonly components: readonly ComponentRule[];
+  /** Whole paths its cgroupfs driver makes, anchored at `/` (`/docker/<id>`); group 1 is the id. */
+  readonly paths: readonly RegExp[];
+  /**
+   * containerd's `/<namespace>/<id>`: the weakest whole-path rule, tried after every engine's
+   * `paths`. Group 1 is the namespace, group 2 the id.
+   */
+  readonly namespacedPath?: RegExp;
+  /** The monitor that supervises its containers (detectMonitor tells which engine it serves). */
+  readonly monitor: MonitorKind | null;
+  /** Its daemons' comms: their argv names data roots (`dockerd --data-root`), so a scan reads it. */
+  readonly daemons: readonly string[];
+  /** Its ids are names (lxc, nspawn, runc, crun): the id names a container its metadata does not. */
+  readonly idIsName: boolean;
+  /** The capabilities its containers get unless told otherwise; null where there is no such set. */
+  readonly defaultCapabilities: readonly string[] | null;
 }
 
 /** systemd's unit-name escaping: `\x2d` is a literal backslash sequence in the directory name. */
@@ -42,33 +71,97 @@ export function unescapeUnitName(s: string): string {
   return s.replace(/\\x([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
-// Per path component. Order matters: conmon scopes before the container patterns they resemble.
-const COMPONENT_RULES: readonly ComponentRule[] = [
-  { engine: 'docker', role: 'container', re: new RegExp(`^docker-(${H64})\\.scope$`) },
-  { engine: 'containerd', role: 'container', re: new RegExp(`^cri-containerd-(${H64})\\.scope$`) },
-  { engine: 'containerd', role: 'container', re: new RegExp(`^nerdctl-(${H64})\\.scope$`) },
-  { engine: 'cri-o', role: 'monitor', re: new RegExp(`^crio-conmon-(${H64})(?:\\.scope)?$`) },
-  // Without .scope: the cgroupfs driver, or the empty sandbox cgroup of a dropped infra.
-  { engine: 'cri-o', role: 'container', re: new RegExp(`^crio-(${H64})(?:\\.scope)?$`) },
-  { engine: 'podman', role: 'monitor', re: new RegExp(`^libpod-conmon-(${H64})\\.scope$`) },
-  { engine: 'podman', role: 'container', re: new RegExp(`^libpod-(?:payload-)?(${H64})(?:\\.scope)?$`) },
-  { engine: 'lxc', role: 'monitor', re: /^lxc\.monitor\.(.+)$/ },
-  { engine: 'lxc', role: 'container', re: /^lxc\.payload\.(.+)$/ },
-  // machine-<name>.scope is also used by libvirt VMs; reconstruct only accepts it with processes
-  // in private namespaces, which a qemu process does not have.
-  { engine: 'systemd-nspawn', role: 'container', re: /^machine-(.+)\.scope$/, decode: unescapeUnitName },
-  { engine: 'systemd-nspawn', role: 'container', re: /^systemd-nspawn@(.+)\.service$/, decode: unescapeUnitName },
-  { engine: 'runc', role: 'container', re: /^runc-(.+)\.scope$/, decode: unescapeUnitName },
-];
+const container = (re: RegExp, decode?: (s: string) => string): ComponentRule => (decode ? { role: 'container', re, decode } : { role: 'container', re });
+const monitor = (re: RegExp): ComponentRule => ({ role: 'monitor', re });
 
-// Whole-path rules for the cgroupfs drivers. The containerd `/<namespace>/<id>` rule is the
-// weakest and is checked last.
-const PATH_RULES: ReadonlyArray<{ engine: Engine; re: RegExp; ns?: true }> = [
-  { engine: 'docker', re: new RegExp(`^/docker/(${H64})(?:/|$)`) },
-  { engine: 'cri-o', re: new RegExp(`^/crio/crio-(${H64})(?:/|$)`) },
-  { engine: 'lxc', re: /^\/lxc\/([^/]+)(?:\/|$)/ },
-];
-const CONTAINERD_NS_RULE = new RegExp(`^/([^/]+)/(${H64})(?:/|$)`);
+/** One record per engine. The key order is ENGINES' order (the schema's `engine` enum). */
+export const ENGINE_RULES = {
+  docker: {
+    components: [container(new RegExp(`^docker-(${H64})\\.scope$`))],
+    paths: [new RegExp(`^/docker/(${H64})(?:/|$)`)],
+    monitor: 'containerd-shim',
+    daemons: ['dockerd'],
+    idIsName: false,
+    defaultCapabilities: DOCKER_DEFAULT_CAPS,
+  },
+  podman: {
+    // conmon's scope before the container pattern it resembles.
+    components: [monitor(new RegExp(`^libpod-conmon-(${H64})\\.scope$`)), container(new RegExp(`^libpod-(?:payload-)?(${H64})(?:\\.scope)?$`))],
+    paths: [],
+    monitor: 'conmon',
+    daemons: ['podman'],
+    idIsName: false,
+    defaultCapabilities: PODMAN_DEFAULT_CAPS,
+  },
+  containerd: {
+    components: [container(new RegExp(`^cri-containerd-(${H64})\\.scope$`)), container(new RegExp(`^nerdctl-(${H64})\\.scope$`))],
+    paths: [],
+    namespacedPath: new RegExp(`^/([^/]+)/(${H64})(?:/|$)`),
+    monitor: 'containerd-shim',
+    daemons: ['containerd'],
+    idIsName: false,
+    defaultCapabilities: DOCKER_DEFAULT_CAPS,
+  },
+  'cri-o': {
+    components: [
+      monitor(new RegExp(`^crio-conmon-(${H64})(?:\\.scope)?$`)),
+      // Without .scope: the cgroupfs driver, or the empty sandbox cgroup of a dropped infra.
+      container(new RegExp(`^crio-(${H64})(?:\\.scope)?$`)),
+    ],
+    paths: [new RegExp(`^/crio/crio-(${H64})(?:/|$)`)],
+    monitor: 'conmon',
+    daemons: ['crio'],
+    idIsName: false,
+    defaultCapabilities: DOCKER_DEFAULT_CAPS,
+  },
+  lxc: {
+    components: [monitor(/^lxc\.monitor\.(.+)$/), container(/^lxc\.payload\.(.+)$/)],
+    paths: [/^\/lxc\/([^/]+)(?:\/|$)/],
+    monitor: 'lxc-monitor',
+    daemons: [],
+    idIsName: true,
+    defaultCapabilities: null,
+  },
+  'systemd-nspawn': {
+    // machine-<name>.scope is also used by libvirt VMs; reconstruct only accepts it with
+    // processes in private namespaces, which a qemu process does not have.
+    components: [container(/^machine-(.+)\.scope$/, unescapeUnitName), container(/^systemd-nspawn@(.+)\.service$/, unescapeUnitName)],
+    paths: [],
+    monitor: 'systemd-nspawn',
+    daemons: [],
+    idIsName: true,
+    defaultCapabilities: null,
+  },
+  runc: {
+    components: [container(/^runc-(.+)\.scope$/, unescapeUnitName)],
+    paths: [],
+    monitor: null,
+    daemons: [],
+    idIsName: true,
+    defaultCapabilities: null,
+  },
+  crun: {
+    components: [],
+    paths: [],
+    monitor: null,
+    daemons: [],
+    idIsName: true,
+    defaultCapabilities: null,
+  },
+} as const satisfies Record<string, EngineRules>;
+
+export type Engine = keyof typeof ENGINE_RULES;
+export const ENGINES = Object.keys(ENGINE_RULES) as readonly Engine[];
+
+/** The record of an engine, typed as the interface (the literal types of ENGINE_RULES widened). */
+export const engineRules = (engine: Engine): EngineRules => ENGINE_RULES[engine];
+
+const COMPONENT_RULES = ENGINES.flatMap((engine) => engineRules(engine).components.map((rule) => ({ engine, ...rule })));
+const PATH_RULES = ENGINES.flatMap((engine) => engineRules(engine).paths.map((re) => ({ engine, re })));
+const NAMESPACED_PATH_RULES = ENGINES.flatMap((engine) => {
+  const re = engineRules(engine).namespacedPath;
+  return re ? [{ engine, re }] : [];
+});
 
 const K8S_POD_COMPONENT = new RegExp(`^(?:kubepods-(?:(?:burstable|besteffort)-)?)?pod(${POD_UID})(?:\\.slice)?$`);
 const PODMAN_POD_COMPONENT = new RegExp(`^(?:[a-z]+-)?libpod_pod_(${H64})(?:\\.slice)?$`);
@@ -153,11 +246,11 @@ export function matchCgroupPath(cgroupPath: string, shims: ReadonlyMap<string, S
   if (claimed) return claimed;
   for (const rule of PATH_RULES) {
     const m = rule.re.exec(cgroupPath);
-    if (m) return { engine: rule.engine, role: 'container', id: m[1] as string, cgroupPath: m[0].replace(/\/$/, '') };
+    if (m) return { engine: rule.engine, role: 'container', id: m[1] as string, cgroupPath: m0(m[0]) };
   }
-  const cd = CONTAINERD_NS_RULE.exec(cgroupPath);
-  if (cd) {
-    return { engine: 'containerd', role: 'container', id: cd[2] as string, cgroupPath: m0(cd[0]), namespace: cd[1] as string };
+  for (const rule of NAMESPACED_PATH_RULES) {
+    const m = rule.re.exec(cgroupPath);
+    if (m) return { engine: rule.engine, role: 'container', id: m[2] as string, cgroupPath: m0(m[0]), namespace: m[1] as string };
   }
   return null;
 }
@@ -180,7 +273,7 @@ export function matchProcessCgroups(lines: readonly CgroupLine[], shims: Readonl
 
 /** A process that supervises a container from outside it: shim, conmon, lxc monitor, nspawn. */
 export interface MonitorInfo {
-  readonly kind: 'containerd-shim' | 'conmon' | 'lxc-monitor' | 'systemd-nspawn';
+  readonly kind: MonitorKind;
   readonly engine: Engine;
   /** Container (or, for a Kubernetes shim, sandbox) id the monitor names. */
   readonly id: string | null;
@@ -257,72 +350,105 @@ const LXC_START_LONG = new Set(['name', 'logfile', 'logpriority', 'lxcpath', 'rc
 
 const baseName = (p: string): string => p.replace(/\/+$/, '').split('/').pop() ?? p;
 
+interface MonitorRule {
+  /** Whether a process of this comm may be such a monitor: its argv is then read. */
+  readonly mayBe: (comm: string) => boolean;
+  readonly detect: (p: Pick<Process, 'comm' | 'cmdline'>) => MonitorInfo | null;
+}
+
+/** How each monitor kind is recognised from comm and argv; tried in this order. */
+const MONITOR_RULES: Readonly<Record<MonitorKind, MonitorRule>> = {
+  'lxc-monitor': {
+    mayBe: (comm) => comm === 'lxc-start',
+    detect(p) {
+      const args = p.cmdline ?? [];
+      if ((args[0] ?? '').startsWith('[lxc monitor]')) {
+        // A daemonized monitor rewrites its title to one string, "[lxc monitor] <lxcpath> <name>"
+        // (lxc src/lxc/lxccontainer.c do_lxcapi_start, setproctitle). A name has no spaces; an
+        // lxcpath may, so the name is the last word and the lxcpath everything before it.
+        const rest = args.join(' ').slice('[lxc monitor]'.length).trim();
+        const sp = rest.lastIndexOf(' ');
+        const name = sp < 0 ? null : rest.slice(sp + 1);
+        const lxcpath = sp < 0 ? null : rest.slice(0, sp).trim();
+        return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: lxcpath, bundle: null, runtime: null };
+      }
+      if (p.comm !== 'lxc-start') return null;
+      // `lxc-start -F` (foreground) is the monitor itself and keeps its argv.
+      const o = getoptValues(args, LXC_START_SHORT, LXC_START_LONG);
+      const name = o.get('n') ?? o.get('name') ?? null;
+      return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: o.get('P') ?? o.get('lxcpath') ?? null, bundle: null, runtime: null };
+    },
+  },
+  'containerd-shim': {
+    mayBe: (comm) => comm.startsWith('containerd-shim'),
+    detect(p) {
+      if (!p.comm.startsWith('containerd-shim')) return null;
+      const args = p.cmdline ?? [];
+      const ns = argValue(args, '-namespace', '--namespace');
+      let id = argValue(args, '-id', '--id');
+      // shim v1 has no -id; its -workdir ends in the container id.
+      if (id === null) {
+        const wd = argValue(args, '-workdir');
+        if (wd !== null) id = baseName(wd);
+      }
+      const engine: Engine = ns === 'moby' ? 'docker' : 'containerd';
+      return { kind: 'containerd-shim', engine, id, name: null, namespace: ns, bundle: null, runtime: null };
+    },
+  },
+  conmon: {
+    mayBe: (comm) => comm === 'conmon',
+    detect(p) {
+      if (p.comm !== 'conmon') return null;
+      const args = p.cmdline ?? [];
+      const bundle = argValue(args, '-b', '--bundle');
+      const exitDir = argValue(args, '--exit-dir') ?? '';
+      const crio = exitDir.includes('/crio') || (argValue(args, '--socket-dir-path') ?? '').includes('/crio');
+      const runtime = argValue(args, '-r', '--runtime');
+      return {
+        kind: 'conmon',
+        engine: crio ? 'cri-o' : 'podman',
+        id: argValue(args, '-c', '--cid'),
+        name: argValue(args, '-n', '--name'),
+        namespace: null,
+        bundle,
+        runtime: runtime === null ? null : baseName(runtime),
+      };
+    },
+  },
+  'systemd-nspawn': {
+    mayBe: (comm) => comm === 'systemd-nspawn',
+    detect(p) {
+      if (p.comm !== 'systemd-nspawn') return null;
+      const o = getoptValues(p.cmdline ?? [], NSPAWN_SHORT, NSPAWN_LONG);
+      const dir = o.get('D') ?? o.get('directory') ?? null;
+      const image = o.get('i') ?? o.get('image') ?? null;
+      // Without -M, nspawn names the machine after the directory or image (nspawn.c
+      // determine_names: basename, image suffix dropped).
+      const name = o.get('M') ?? o.get('machine') ?? (dir !== null ? baseName(dir) : image !== null ? baseName(image).replace(/\.raw$/, '') : null);
+      return { kind: 'systemd-nspawn', engine: 'systemd-nspawn', id: name, name, namespace: null, bundle: dir ?? image, runtime: null };
+    },
+  },
+};
+const MONITORS = Object.values(MONITOR_RULES);
+/** Every engine daemon's comm (dockerd, containerd, podman, crio). */
+export const ENGINE_DAEMONS: ReadonlySet<string> = new Set(ENGINES.flatMap((e) => engineRules(e).daemons));
+
 /**
  * Whether recognising this process needs its argv: monitors (detectMonitor) and the engine
  * daemons whose flags name their data roots. A scan may skip argv for everything else.
  */
 export function needsArgv(comm: string): boolean {
-  return comm.startsWith('containerd-shim') || ARGV_COMMS.has(comm);
+  return ENGINE_DAEMONS.has(comm) || MONITORS.some((m) => m.mayBe(comm));
 }
-const ARGV_COMMS = new Set(['conmon', 'systemd-nspawn', 'lxc-start', 'dockerd', 'containerd', 'podman', 'crio']);
 
 /**
  * Recognise a monitor process from comm and argv. Engine daemons (dockerd, containerd, podman
  * service) are not monitors and not containers; they simply never match anything.
  */
 export function detectMonitor(p: Pick<Process, 'comm' | 'cmdline'>): MonitorInfo | null {
-  const args = p.cmdline ?? [];
-  const first = args[0] ?? '';
-  if (first.startsWith('[lxc monitor]')) {
-    // A daemonized monitor rewrites its title to one string, "[lxc monitor] <lxcpath> <name>"
-    // (lxc src/lxc/lxccontainer.c do_lxcapi_start, setproctitle). A name has no spaces; an
-    // lxcpath may, so the name is the last word and the lxcpath everything before it.
-    const rest = args.join(' ').slice('[lxc monitor]'.length).trim();
-    const sp = rest.lastIndexOf(' ');
-    const name = sp < 0 ? null : rest.slice(sp + 1);
-    const lxcpath = sp < 0 ? null : rest.slice(0, sp).trim();
-    return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: lxcpath, bundle: null, runtime: null };
-  }
-  if (p.comm === 'lxc-start') {
-    // `lxc-start -F` (foreground) is the monitor itself and keeps its argv.
-    const o = getoptValues(args, LXC_START_SHORT, LXC_START_LONG);
-    const name = o.get('n') ?? o.get('name') ?? null;
-    return { kind: 'lxc-monitor', engine: 'lxc', id: name, name, namespace: o.get('P') ?? o.get('lxcpath') ?? null, bundle: null, runtime: null };
-  }
-  if (p.comm.startsWith('containerd-shim')) {
-    const ns = argValue(args, '-namespace', '--namespace');
-    let id = argValue(args, '-id', '--id');
-    // shim v1 has no -id; its -workdir ends in the container id.
-    if (id === null) {
-      const wd = argValue(args, '-workdir');
-      if (wd !== null) id = baseName(wd);
-    }
-    const engine: Engine = ns === 'moby' ? 'docker' : 'containerd';
-    return { kind: 'containerd-shim', engine, id, name: null, namespace: ns, bundle: null, runtime: null };
-  }
-  if (p.comm === 'conmon') {
-    const bundle = argValue(args, '-b', '--bundle');
-    const exitDir = argValue(args, '--exit-dir') ?? '';
-    const crio = exitDir.includes('/crio') || (argValue(args, '--socket-dir-path') ?? '').includes('/crio');
-    const runtime = argValue(args, '-r', '--runtime');
-    return {
-      kind: 'conmon',
-      engine: crio ? 'cri-o' : 'podman',
-      id: argValue(args, '-c', '--cid'),
-      name: argValue(args, '-n', '--name'),
-      namespace: null,
-      bundle,
-      runtime: runtime === null ? null : baseName(runtime),
-    };
-  }
-  if (p.comm === 'systemd-nspawn') {
-    const o = getoptValues(args, NSPAWN_SHORT, NSPAWN_LONG);
-    const dir = o.get('D') ?? o.get('directory') ?? null;
-    const image = o.get('i') ?? o.get('image') ?? null;
-    // Without -M, nspawn names the machine after the directory or image (nspawn.c
-    // determine_names: basename, image suffix dropped).
-    const name = o.get('M') ?? o.get('machine') ?? (dir !== null ? baseName(dir) : image !== null ? baseName(image).replace(/\.raw$/, '') : null);
-    return { kind: 'systemd-nspawn', engine: 'systemd-nspawn', id: name, name, namespace: null, bundle: dir ?? image, runtime: null };
+  for (const m of MONITORS) {
+    const found = m.detect(p);
+    if (found) return found;
   }
   return null;
 }

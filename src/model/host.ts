@@ -1,7 +1,8 @@
 import type { CgroupMode } from './cgroup.js';
 import type { EngineMetadata } from './container.js';
+import type { Gap } from './gap.js';
 import type { NsSet } from './namespace.js';
-import type { Process, ReadGap } from './process.js';
+import type { Process } from './process.js';
 import type { Grouping, RuntimeState } from './reconstruct.js';
 
 /** Everything one collection pass read from a host root, with what it could not read. */
@@ -34,8 +35,8 @@ export interface HostSnapshot {
   readonly metadata: ReadonlyMap<string, EngineMetadata>;
   readonly stats: { readonly vanished: number; readonly partial: number; readonly hidden: Readonly<Record<string, number>> };
   /** Files that exist but hold text the kernel or engine would not write. */
-  readonly malformed: readonly ReadGap[];
-  readonly gaps: readonly ReadGap[];
+  readonly malformed: readonly Gap[];
+  readonly gaps: readonly Gap[];
 }
 
 /** Initial pid namespace inode: fixed since Linux 3.8 (include/linux/proc_ns.h PROC_PID_INIT_INO). */

@@ -6,7 +6,7 @@
 import type { Container, Pod } from './container.js';
 import { containerKey } from './reconstruct.js';
 import { containerStartedAtSec, type HostModel } from './host-model.js';
-import { detectMonitor, type MonitorInfo } from './engines.js';
+import { detectMonitor, ENGINE_DAEMONS, type MonitorInfo } from './engines.js';
 import { NS_TYPES, type NsType } from './namespace.js';
 import type { Process } from './process.js';
 import type { IdMap, SecurityPosture } from './security.js';
@@ -128,6 +128,9 @@ function descends(model: HostModel, pid: number, ancestor: number): boolean {
   return false;
 }
 
+/** Daemons that start or manage containers without being one of ENGINE_RULES' engines. */
+const OTHER_DAEMONS: readonly string[] = ['lxd', 'incus', 'kubelet', 'systemd-machined'];
+
 /**
  * Name the owner of a host process that is in no container: an engine's monitor (and the
  * container it supervises), an engine daemon, or the systemd unit its cgroup names.
@@ -139,7 +142,7 @@ export function describeHostProcess(model: HostModel, p: Process): HostProcessRe
   const bin = p.cmdline?.[0]?.split('/').pop() ?? p.comm;
   let owner: string | null = null;
   if (mon) owner = supervised ? `${mon.kind} for container ${displayName(supervised)} (${supervised.engine ?? 'no engine'} ${supervised.id.slice(0, 12)})` : `${mon.kind} (${mon.engine})`;
-  else if (['dockerd', 'containerd', 'podman', 'crio', 'lxd', 'incus', 'kubelet', 'systemd-machined'].includes(bin)) owner = `engine daemon ${bin}`;
+  else if (ENGINE_DAEMONS.has(bin) || OTHER_DAEMONS.includes(bin)) owner = `engine daemon ${bin}`;
   else if (cg) {
     const unit = cg.split('/').reverse().find((s) => /\.(service|scope|slice)$/.test(s));
     if (unit) owner = `systemd unit ${unit}`;

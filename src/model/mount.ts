@@ -3,7 +3,7 @@
  * to real directories and engine layer ids) and every other mount with its host-side source.
  * Pure: types and the flag rules; collectors/filesystem.ts fills them.
  */
-import type { ReadGap } from './process.js';
+import type { Gap } from './gap.js';
 
 export type MountKind = 'bind' | 'volume' | 'tmpfs' | 'proc' | 'sysfs' | 'cgroup' | 'devpts' | 'mqueue' | 'devtmpfs' | 'overlay' | 'nsfs' | 'other';
 
@@ -29,7 +29,7 @@ export interface Layer {
   /** Docker's `<mount-id>-init` layer, the container's own writable layer, or an image layer. */
   readonly role: 'image' | 'init' | 'container' | null;
   /** Why dir or layerId is missing. */
-  readonly gap?: ReadGap;
+  readonly gap?: Gap;
 }
 
 export interface UpperSize {
@@ -83,7 +83,7 @@ export interface ContainerFs {
   readonly mntNs: number | null;
   readonly rootfs: RootFs | null;
   readonly mounts: readonly ContainerMount[];
-  readonly gaps: readonly ReadGap[];
+  readonly gaps: readonly Gap[];
 }
 
 const ENGINE_SOCKETS = new Set(['docker.sock', 'podman.sock', 'containerd.sock', 'crio.sock', 'cri-dockerd.sock', 'dockershim.sock']);

@@ -3,7 +3,7 @@
  * listening sockets, and for each veth the peer at the other end (host side or another
  * namespace) with its bridge. Pure types; collectors/network.ts fills them.
  */
-import type { ReadGap } from './process.js';
+import type { Gap } from './gap.js';
 
 export interface IfCounters {
   readonly bytes: number;
@@ -68,7 +68,7 @@ export interface NetworkNs {
   readonly listening: readonly ListeningSocket[];
   /** Whether MAC/MTU/state/iflink came from a sysfs that shows this namespace. */
   readonly sysfs: 'own' | 'unavailable';
-  readonly gaps: readonly ReadGap[];
+  readonly gaps: readonly Gap[];
 }
 
 /** What a container's network is: its own namespace, the host's, or one shared with others. */

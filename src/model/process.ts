@@ -1,12 +1,6 @@
 import type { CgroupLine } from './cgroup.js';
+import type { Gap } from './gap.js';
 import type { NsSet } from './namespace.js';
-
-/** A read that failed, carried as data: which host file and why. */
-export interface ReadGap {
-  readonly path: string;
-  readonly reason: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed';
-  readonly detail?: string;
-}
 
 /**
  * One process as the host's /proc shows it. Fields that could not be read are null, and the
@@ -40,7 +34,7 @@ export interface Process {
   readonly noNewPrivs: boolean | null;
   readonly namespaces: NsSet;
   readonly cgroups: readonly CgroupLine[] | null;
-  readonly gaps: readonly ReadGap[];
+  readonly gaps: readonly Gap[];
 }
 
 /** The innermost pid (the one the process sees as its own), or the host pid when unknown. */

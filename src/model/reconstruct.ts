@@ -21,13 +21,13 @@
  */
 import { primaryCgroupPath, type CgroupMode } from './cgroup.js';
 import type { Container, ContainerProcess, EngineMetadata, Membership, PartialMember, Pod } from './container.js';
-import { detectMonitor, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo, type ShimClaim } from './engines.js';
+import { detectMonitor, engineRules, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo, type ShimClaim } from './engines.js';
 import { NS_TYPES, type NsSet, type NsType } from './namespace.js';
 import type { Process } from './process.js';
 
 /** A runc or crun state file naming a container's init process. */
 export interface RuntimeState {
-  readonly runtime: 'runc' | 'crun';
+  readonly runtime: Engine;
   readonly id: string;
   readonly pid: number;
   /** Start time recorded by the runtime; a mismatch means the pid was reused. */
@@ -386,7 +386,7 @@ function finish(
     return {
       id: d.id,
       idKind: d.idKind,
-      name: meta?.name ?? d.monitor?.name ?? (d.engine === 'lxc' || d.engine === 'systemd-nspawn' || d.engine === 'runc' || d.engine === 'crun' ? d.id : null),
+      name: meta?.name ?? d.monitor?.name ?? (d.engine !== null && engineRules(d.engine).idIsName ? d.id : null),
       engine: d.engine,
       runtime,
       image: meta?.image ?? null,

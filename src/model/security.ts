@@ -3,8 +3,8 @@
  * default set, seccomp, NoNewPrivs, LSM label, user namespace maps, host namespaces, privileged
  * detection and flagged mounts, summed up as findings ordered by severity. Pure.
  */
-import { DANGEROUS_CAPS, DOCKER_DEFAULT_CAPS, PODMAN_DEFAULT_CAPS, CAPABILITY_NAMES, decodeCapabilities } from './capabilities.js';
-import type { Engine } from './engines.js';
+import { DANGEROUS_CAPS, CAPABILITY_NAMES, decodeCapabilities } from './capabilities.js';
+import { engineRules, type Engine } from './engines.js';
 import type { NsType } from './namespace.js';
 import type { Process } from './process.js';
 
@@ -66,9 +66,7 @@ export interface SecurityPosture {
 }
 
 export function engineDefaultCaps(engine: Engine | null): readonly string[] | null {
-  if (engine === 'docker' || engine === 'containerd' || engine === 'cri-o') return DOCKER_DEFAULT_CAPS;
-  if (engine === 'podman') return PODMAN_DEFAULT_CAPS;
-  return null;
+  return engine === null ? null : engineRules(engine).defaultCapabilities;
 }
 
 function mapOf(map: readonly IdMap[] | null, id: number): number | null {

@@ -1,10 +1,10 @@
 /** JSON form of `ctrscope ns` (kind "ns" in ctrscope.schema.json). Pure. */
 import type { HostModel } from '../../src/model/host-model.js';
 import type { NamespaceEntry } from '../../src/model/namespaces.js';
-import type { ReadGap } from '../../src/model/process.js';
+import type { Gap } from '../../src/model/gap.js';
 import { hostToJson, SCHEMA_VERSION } from './container.js';
 
-export function nsToJson(model: HostModel, entries: readonly NamespaceEntry[], gaps: readonly ReadGap[]): Record<string, unknown> {
+export function nsToJson(model: HostModel, entries: readonly NamespaceEntry[], gaps: readonly Gap[]): Record<string, unknown> {
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'ns',

@@ -1,7 +1,7 @@
 /** Filesystem and network sections of the inspect report, as text lines. Pure. */
 import type { ContainerDetails } from '../../src/model/details.js';
 import type { Layer } from '../../src/model/mount.js';
-import { formatBytes } from './style.js';
+import { formatBytesLong } from '../format.js';
 
 const layer = (l: Layer): string => `${l.dir ?? l.path}${l.layerId ? `  [${l.layerId.slice(0, 19)}]` : ''}${l.role && l.role !== 'image' ? ` (${l.role})` : ''}${l.gap ? `  (${l.gap.reason})` : ''}`;
 
@@ -20,7 +20,7 @@ export function filesystemLines(d: ContainerDetails | undefined): string[] {
       if (o.workdir) out.push(`workdir    ${o.workdir}`);
       o.lowerdirs.forEach((l, i) => out.push(`${i === 0 ? 'lowerdirs ' : '          '} ${layer(l)}`));
     }
-    if (r.upperSize) out.push(`upper size ${formatBytes(r.upperSize.bytes)}, ${r.upperSize.files} files, ${r.upperSize.whiteouts} whiteouts${r.upperSize.complete ? '' : ' (partial: time bound)'}`);
+    if (r.upperSize) out.push(`upper size ${formatBytesLong(r.upperSize.bytes)}, ${r.upperSize.files} files, ${r.upperSize.whiteouts} whiteouts${r.upperSize.complete ? '' : ' (partial: time bound)'}`);
   }
   const shown = fs.mounts.filter((m) => m.kind === 'bind' || m.kind === 'volume' || m.kind === 'tmpfs' || m.flags.length > 0);
   if (shown.length > 0) out.push('mounts:');
@@ -42,7 +42,7 @@ export function networkLines(d: ContainerDetails | undefined): string[] {
   for (const i of ns.interfaces) {
     const peer = i.peer ? `  peer ${i.peer.name}${i.peer.hostNs ? '' : ` (netns ${i.peer.netns ?? '?'})`}${i.peer.bridge ? ` on bridge ${i.peer.bridge}` : ''}` : '';
     out.push(`${i.name.padEnd(10)} ${i.state ?? '?'} mtu ${i.mtu ?? '?'} ${i.mac ?? ''} ${[...i.ipv4, ...i.ipv6].join(' ')}${peer}`);
-    out.push(`${''.padEnd(10)} rx ${formatBytes(i.rx.bytes)} ${i.rx.packets} pkts ${i.rx.errors} err; tx ${formatBytes(i.tx.bytes)} ${i.tx.packets} pkts ${i.tx.errors} err`);
+    out.push(`${''.padEnd(10)} rx ${formatBytesLong(i.rx.bytes)} ${i.rx.packets} pkts ${i.rx.errors} err; tx ${formatBytesLong(i.tx.bytes)} ${i.tx.packets} pkts ${i.tx.errors} err`);
   }
   for (const r of ns.defaultRoutes) out.push(`default via ${r.gateway} dev ${r.iface}`);
   if (ns.listening.length > 0) out.push(`listening  ${ns.listening.map((s) => `${s.proto} ${s.address}:${s.port}`).join(', ')}`);

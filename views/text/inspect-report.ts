@@ -5,7 +5,8 @@
 import type { InspectReport, ProcessNode } from '../../src/model/inspect.js';
 import { displayName } from '../../src/model/inspect.js';
 import type { Severity } from '../../src/model/security.js';
-import { formatBytes, formatDuration, type Style } from './style.js';
+import { formatBytesLong, formatDuration } from '../format.js';
+import type { Style } from './style.js';
 
 export interface ExtraSection {
   readonly title: string;
@@ -18,7 +19,7 @@ function tree(nodes: readonly ProcessNode[], depth: number, out: string[]): void
   for (const n of nodes) {
     const uid = n.innerUid !== null && n.innerUid !== n.hostUid ? `${n.hostUid ?? '?'}(${n.innerUid})` : String(n.hostUid ?? '?');
     out.push(
-      `  ${String(n.pid).padStart(7)} ${String(n.innerPid ?? '-').padStart(6)} ${uid.padStart(11)} ${n.state} ${n.cpuSeconds.toFixed(1).padStart(8)}s ${formatBytes(n.rssBytes).padStart(9)}  ${'  '.repeat(depth)}${n.command}${n.via === 'namespaces' ? '   [entered via setns]' : ''}`,
+      `  ${String(n.pid).padStart(7)} ${String(n.innerPid ?? '-').padStart(6)} ${uid.padStart(11)} ${n.state} ${n.cpuSeconds.toFixed(1).padStart(8)}s ${(n.rssBytes === null ? '-' : formatBytesLong(n.rssBytes)).padStart(9)}  ${'  '.repeat(depth)}${n.command}${n.via === 'namespaces' ? '   [entered via setns]' : ''}`,
     );
     tree(n.children, depth + 1, out);
   }
@@ -63,7 +64,7 @@ export function renderInspectReport(r: InspectReport, st: Style, extra: readonly
   out.push(kv(st, 'monitor', c.monitor ? `${c.monitor.kind} pid ${c.monitor.pid}` : '-'));
   out.push(kv(st, 'metadata', c.metadata && c.metadata.sources.length > 0 ? c.metadata.sources.join(', ') : '-'));
   out.push(kv(st, 'cgroup', `${c.cgroup.path ?? '-'} (${c.cgroup.mode ?? '?'})`));
-  out.push(kv(st, 'started', r.startedAtMs === null ? '-' : `${new Date(r.startedAtMs).toISOString()} (up ${formatDuration(r.uptimeSec)})`));
+  out.push(kv(st, 'started', r.startedAtMs === null ? '-' : `${new Date(r.startedAtMs).toISOString()} (up ${r.uptimeSec === null ? '-' : formatDuration(r.uptimeSec)})`));
   out.push(kv(st, 'found by', c.evidence.join('; ')));
 
   if (r.asked) {

@@ -4,6 +4,7 @@ import { shortId, type HostModel } from '../../src/model/host-model.js';
 import type { NetRate } from '../../src/model/network.js';
 import { isUnknown } from '../../src/model/resources.js';
 import type { Observation } from '../../src/observe/observation.js';
+import { formatRate } from '../format.js';
 import { resourceColumns } from './resources.js';
 import { renderTable, type Column } from './table.js';
 
@@ -25,18 +26,6 @@ const ISOLATING = ['mnt', 'uts', 'ipc', 'net', 'pid'] as const;
 export function notableHostNamespaces(c: Container): string {
   const shared = ISOLATING.filter((t) => c.hostNamespaces.includes(t));
   return shared.length === 0 ? '-' : shared.join(',');
-}
-
-/** Bytes per second, short: 0, 812, 12K, 3.4M. */
-export function formatRate(bps: number): string {
-  const units = ['', 'K', 'M', 'G', 'T'];
-  let v = bps;
-  let i = 0;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i > 0 && v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
 }
 
 /** NET: receive/transmit bytes per second of the container's network namespace (lo excluded). */

@@ -1,9 +1,9 @@
 /** The inspect report's Resources section as text lines. Pure. */
 import { isUnknown, type ContainerResources, type Known, type Limit } from '../../src/model/resources.js';
-import { formatBytes } from './style.js';
+import { formatBytesLong } from '../format.js';
 
 const show = <T>(v: Known<T> | Limit, fmt: (x: T) => string): string => (v === 'unlimited' ? 'unlimited' : isUnknown(v) ? `? (${v.unknown})` : fmt(v as T));
-const bytes = (v: Known<number> | Limit): string => show(v, (n: number) => formatBytes(n));
+const bytes = (v: Known<number> | Limit): string => show(v, (n: number) => formatBytesLong(n));
 const pct = (v: Known<number> | Limit): string => show(v, (n: number) => `${n.toFixed(1)}%`);
 const n = (v: Known<number> | Limit): string => show(v, (x: number) => String(x));
 
@@ -22,7 +22,7 @@ export function resourceLines(r: ContainerResources | undefined, diagnosis: read
   const e = u.events;
   out.push(`           OOM events ${n(e.oom)}, OOM kills ${n(e.oomKill)}, hit max ${n(e.max)}, failcnt ${n(e.failcnt)}`);
   out.push(`pids       ${n(u.pids)} of ${n(l.pids)}`);
-  if (!isUnknown(u.io)) for (const d of u.io) out.push(`io ${d.device.padEnd(7)} read ${d.readBytes === null ? '?' : formatBytes(d.readBytes)} (${d.readOps ?? '?'} ops), write ${d.writeBytes === null ? '?' : formatBytes(d.writeBytes)} (${d.writeOps ?? '?'} ops)`);
+  if (!isUnknown(u.io)) for (const d of u.io) out.push(`io ${d.device.padEnd(7)} read ${d.readBytes === null ? '?' : formatBytesLong(d.readBytes)} (${d.readOps ?? '?'} ops), write ${d.writeBytes === null ? '?' : formatBytesLong(d.writeBytes)} (${d.writeOps ?? '?'} ops)`);
   for (const [what, p] of [['cpu', u.pressure.cpu], ['memory', u.pressure.memory], ['io', u.pressure.io]] as const) {
     if (isUnknown(p)) continue;
     const line = (k: string, x: { avg10: number; avg60: number } | null): string => (x ? `${k} avg10 ${x.avg10.toFixed(2)} avg60 ${x.avg60.toFixed(2)}` : '');

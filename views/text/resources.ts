@@ -2,20 +2,8 @@
 import type { Container } from '../../src/model/container.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { isUnknown, type ContainerResources, type Known, type Limit } from '../../src/model/resources.js';
+import { formatBytes } from '../format.js';
 import type { Column } from './table.js';
-
-/** Binary units, one decimal below 10 (as `docker stats` prints MiB/GiB, shortened). */
-export function formatBytes(n: number): string {
-  const units = ['B', 'K', 'M', 'G', 'T', 'P'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  const s = i === 0 || v >= 10 ? String(Math.round(v)) : v.toFixed(1).replace(/\.0$/, '');
-  return `${s}${units[i]}`;
-}
 
 function cell<T>(v: Known<T> | Limit, fmt: (x: T) => string): string {
   if (v === 'unlimited') return '-';

@@ -10,6 +10,7 @@ import type { Container } from '../../src/model/container.js';
 import type { ContainerStats, Limit, TopFrame } from '../../src/model/container-stats.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
+import { formatBytes, formatDuration } from '../format.js';
 import { podLabel } from '../text/ps.js';
 
 export const COLUMN_IDS = ['name', 'id', 'engine', 'pod', 'pid', 'cpu', 'cpuLimit', 'throttled', 'mem', 'pids', 'net', 'io', 'uptime', 'command'] as const;
@@ -64,35 +65,6 @@ export interface ContainerRow {
   readonly bars: { readonly cpu: number | null; readonly mem: number | null };
   /** Lower-cased text the `/` filter matches: name, id, engine, pod, image, command. */
   readonly search: string;
-}
-
-const UNITS = ['B', 'K', 'M', 'G', 'T', 'P'];
-
-/** 1024-based, 3 significant figures at most: 512B 1.5K 23M 1.2G. */
-export function formatBytes(n: number): string {
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < UNITS.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  const s = u === 0 || v >= 10 ? String(Math.round(v)) : v.toFixed(1);
-  // 1023.6K rounds to "1024K"; say 1.0M instead.
-  if (s === '1024' && u < UNITS.length - 1) return `1.0${UNITS[u + 1]}`;
-  return `${s}${UNITS[u]}`;
-}
-
-/** 3d04h, 5h07m, 12m03s, 42s. */
-export function formatDuration(sec: number): string {
-  const s = Math.max(0, Math.floor(sec));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (x: number): string => String(x).padStart(2, '0');
-  if (d > 0) return `${d}d${pad(h)}h`;
-  if (h > 0) return `${h}h${pad(m)}m`;
-  if (m > 0) return `${m}m${pad(s % 60)}s`;
-  return `${s}s`;
 }
 
 const pct = (n: number): string => (n >= 100 ? String(Math.round(n)) : n.toFixed(1));

@@ -1,6 +1,6 @@
 /**
  * parseMountInfo on mountinfo captured inside Kubernetes + containerd containers
- * (samples/k8s-containerd-mountinfo-datadog, DataDog/datadog-agent testdata). What is asserted is
+ * (samples/datadog, DataDog/datadog-agent testdata). What is asserted is
  * what the sample README states was read from the files by hand.
  */
 import { readFileSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseMountInfo } from '../../../collectors/procfs/mountinfo.js';
 
-const dir = join(import.meta.dirname, '../../../samples/k8s-containerd-mountinfo-datadog');
+const dir = join(import.meta.dirname, '../../../samples/datadog');
 const read = (f: string) => parseMountInfo(readFileSync(join(dir, f), 'utf8'));
 const SANDBOX = /\/io\.containerd\.grpc\.v1\.cri\/sandboxes\/([0-9a-f]{64})\//;
 

@@ -1,7 +1,7 @@
 /**
  * mountinfo and overlay super options on real captures: this machine's escapes capture
- * (samples/mountinfo) and upstream container captures (samples/upstream, facts from
- * /work/shared/upstream-samples/README.md).
+ * (samples/mountinfo) and upstream container captures (samples/cgroup-coroot, samples/datadog,
+ * samples/procfs; each folder's README states the facts asserted here).
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -70,7 +70,7 @@ describe('splitLowerdir', () => {
 
 describe('overlay options on upstream captures', () => {
   it('coroot docker container: 14 short-link lowerdirs, top first, and its upper/work', () => {
-    const root = parseMountInfo(sample('upstream/coroot-123-mountinfo')).find((e) => e.mountPoint === '/');
+    const root = parseMountInfo(sample('cgroup-coroot/proc/123/mountinfo')).find((e) => e.mountPoint === '/');
     const o = parseOverlayOptions(root?.superOptions ?? '');
     expect(o.lowerdirs).toHaveLength(14);
     expect(o.lowerdirs[0]).toBe('/var/lib/docker/overlay2/l/M6WZCEZRHUXPOUB5L2NRWN2WUO');
@@ -79,14 +79,14 @@ describe('overlay options on upstream captures', () => {
   });
 
   it('datadog docker container: upperdir and 2 lowerdirs as upstream documents', () => {
-    const root = parseMountInfo(sample('upstream/datadog-mountinfo_docker')).find((e) => e.mountPoint === '/');
+    const root = parseMountInfo(sample('datadog/mountinfo_docker')).find((e) => e.mountPoint === '/');
     const o = parseOverlayOptions(root?.superOptions ?? '');
     expect(o.upperdir).toBe('/var/lib/docker/overlay2/241a77e9a6a048e54d5b5700afaeab6071cb5ffef1fd2acbebbf19935a429897/diff');
     expect(o.lowerdirs).toHaveLength(2);
   });
 
   it('datadog k8s node: a 39-layer containerd overlay, and nsfs netns binds keep net:[ino] as root', () => {
-    const entries = parseMountInfo(sample('upstream/datadog-mountinfo_k8s_agent'));
+    const entries = parseMountInfo(sample('datadog/mountinfo_k8s_agent'));
     expect(entries).toHaveLength(100);
     const big = entries.find((e) => e.mountPoint.includes('3aaa22321201'));
     expect(parseOverlayOptions(big?.superOptions ?? '').lowerdirs).toHaveLength(39);
@@ -96,7 +96,7 @@ describe('overlay options on upstream captures', () => {
   });
 
   it('procfs fixture: a double space and optional fields', () => {
-    const entries = parseMountInfo(sample('upstream/procfs-26231-mountinfo'));
+    const entries = parseMountInfo(sample('procfs/proc/26231/mountinfo'));
     expect(entries).toHaveLength(8);
     expect(entries[0]?.mountPoint).toBe('/root');
     expect(entries[0]?.optionalFields).toEqual(['shared:8']);

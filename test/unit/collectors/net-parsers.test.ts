@@ -1,4 +1,4 @@
-/** /proc/<pid>/net parsers on captures from this machine (samples/net) and upstream (samples/upstream). */
+/** /proc/<pid>/net parsers on captures from this machine (samples/net) and upstream (samples/procfs, samples/cgroup-coroot). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNetDev } from '../../../collectors/procfs/net-dev.js';
@@ -46,15 +46,15 @@ describe('hand-made netns (samples/net/handmade-6.18)', () => {
 
 describe('upstream captures', () => {
   it('procfs net/dev: veth counters mirror the container eth0 (rx/tx swapped)', () => {
-    const host = parseNetDev(sample('upstream/procfs-net-dev'));
-    const inside = parseNetDev(sample('upstream/procfs-26231-net-dev'));
+    const host = parseNetDev(sample('procfs/proc/net/dev'));
+    const inside = parseNetDev(sample('procfs/proc/26231/net/dev'));
     const veth = host.find((d) => d.name === 'vethf345468');
     const eth0 = inside.find((d) => d.name === 'eth0');
     expect([veth?.rxBytes, veth?.rxPackets, veth?.txBytes, veth?.txPackets]).toEqual([648, 8, 438, 5]);
     expect([eth0?.rxBytes, eth0?.txBytes]).toEqual([veth?.txBytes, veth?.rxBytes]);
   });
   it('coroot tcp: a LISTEN on 0.0.0.0:5432 and an established 172.17.0.3 socket', () => {
-    const s = parseNetSockets(sample('upstream/coroot-123-net-tcp'));
+    const s = parseNetSockets(sample('cgroup-coroot/proc/123/net/tcp'));
     expect(s[0]).toMatchObject({ localAddress: '0.0.0.0', localPort: 5432, state: TCP_LISTEN, uid: 999, inode: 8039432 });
     expect(s[1]).toMatchObject({ localAddress: '172.17.0.3', remoteAddress: '172.17.0.4', state: 1 });
   });

@@ -1,6 +1,6 @@
 /**
  * matchCgroupPath on real /proc/<pid>/cgroup text: upstream captures with the ids their README
- * states (test/fixtures/upstream-cgroup/README.md, samples/k8s-v1-v2-coroot) and our own docker/ctr capture
+ * states (samples/elastic-asm, samples/cgroup-coroot) and our own docker/ctr capture
  * (test/fixtures/docker/README.md), with the shims seen on that host.
  */
 import { readFileSync } from 'node:fs';
@@ -17,7 +17,7 @@ const fixture = (rel: string): string => readFileSync(fileURLToPath(new URL(`../
 const cgroupOf = (rel: string): string => primaryCgroupPath(parsePidCgroup(fixture(rel)));
 const matchFile = (rel: string, shims?: ReadonlyMap<string, ShimClaim>): CgroupMatch | null => matchProcessCgroups(parsePidCgroup(fixture(rel)), shims);
 const SAMPLES = fileURLToPath(new URL('../../../samples', import.meta.url));
-const ELASTIC = 'upstream-cgroup/elastic-asm/metric/system/cgroup/testdata';
+const ELASTIC = 'elastic-asm/metric/system/cgroup/testdata';
 
 describe('matchCgroupPath on upstream captures', () => {
   // The coroot captures are covered in engines-samples.test.ts; these are the ones only a shim decides.
@@ -25,7 +25,7 @@ describe('matchCgroupPath on upstream captures', () => {
     [`${ELASTIC}/docker/proc/312/cgroup`, 'docker', '1c8fa019edd4b9d4b2856f4932c55929c5c118c808ed5faee9a135ca6e84b039', null],
     [`${ELASTIC}/amzn2/proc/493239/cgroup`, 'containerd', '1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496', '7a96c459-d529-44ae-9f99-90d3798d6426'],
   ])('%s: %s %s (pod %s)', (file, engine, id, podUid) => {
-    const m = matchFile(file);
+    const m = matchProcessCgroups(parsePidCgroup(readFileSync(join(SAMPLES, file), 'utf8')));
     expect(m?.engine).toBe(engine);
     expect(m?.id).toBe(id);
     expect(m?.role).toBe('container');
@@ -33,7 +33,7 @@ describe('matchCgroupPath on upstream captures', () => {
   });
 
   it('a Kubernetes pod on a docker node (coroot 123): the cgroupfs path is docker\'s when a moby shim names the id', () => {
-    const roots = parseMountInfo(readFileSync(join(SAMPLES, 'k8s-v1-v2-coroot/proc-fixtures/123/mountinfo'), 'utf8'))
+    const roots = parseMountInfo(readFileSync(join(SAMPLES, 'cgroup-coroot/proc/123/mountinfo'), 'utf8'))
       .filter((e) => e.fsType === 'cgroup' && e.root !== '/')
       .map((e) => e.root);
     const path = roots[0] as string;

@@ -1,7 +1,7 @@
 /**
  * Engine recognition on cgroup paths recorded on real hosts we cannot run here: Kubernetes with
- * CRI-O on cgroup v2 (samples/k8s-crio-v2, kepler), Kubernetes with docker on v1 and v2 plus
- * plain docker and LXC (samples/k8s-v1-v2-coroot, coroot), and podman as it lays out cgroups on
+ * CRI-O on cgroup v2 (samples/cgroup-kepler), Kubernetes with docker on v1 and v2 plus
+ * plain docker and LXC (samples/cgroup-coroot), and podman as it lays out cgroups on
  * this project's own hybrid v1 machine. Expected ids and pod UIDs are the ones the sample READMEs
  * state, read from the captures by hand, not from this code.
  */
@@ -25,23 +25,23 @@ function cgroupDirs(dir: string): string[] {
   return out;
 }
 
-describe('CRI-O on Kubernetes, cgroup v2 (samples/k8s-crio-v2, kepler)', () => {
-  const top = join(SAMPLES, 'k8s-crio-v2/toppath');
+describe('CRI-O on Kubernetes, cgroup v2 (samples/cgroup-kepler)', () => {
+  const top = join(SAMPLES, 'cgroup-kepler/sys/fs/cgroup');
 
   it('refuses the Guaranteed-pod scope: its id has 63 hex digits, which CRI-O never writes', () => {
     // kubepods.slice/kubepods-pod2178b456_..._688928940bdd.slice/crio-89868dc9...829bd.scope: the
     // upstream fixture's id is one digit short of CRI-O's 64 (an edit upstream). cAdvisor's
     // ([a-z0-9]{64}) refuses it too; a guess would print an id no engine knows.
-    const dirs = cgroupDirs(join(top, 'kubepod'));
+    const dirs = cgroupDirs(join(top, 'kubepods.slice'));
     expect(dirs).toHaveLength(1);
-    const path = '/' + relative(join(top, 'kubepod'), dirs[0] as string);
+    const path = '/' + relative(top, dirs[0] as string);
     expect(path).toMatch(/^\/kubepods\.slice\/kubepods-pod2178b456_853f_4316_9c4c_688928940bdd\.slice\/crio-[0-9a-f]{63}\.scope$/);
     expect(matchCgroupPath(path)).toBeNull();
   });
 
   it('reads a CRI-O container started outside Kubernetes under system.slice, with no pod', () => {
-    const dirs = cgroupDirs(join(top, 'system'));
-    const path = '/' + relative(join(top, 'system'), dirs[0] as string);
+    const dirs = cgroupDirs(join(top, 'system.slice'));
+    const path = '/' + relative(top, dirs[0] as string);
     const m = matchCgroupPath(path);
     expect(m?.engine).toBe('cri-o');
     expect(m?.id).toBe('06c17bf4f4f3a0bf2b79887c030f5d826e748bfb30c12b1ff498c83622dd5243');
@@ -50,8 +50,8 @@ describe('CRI-O on Kubernetes, cgroup v2 (samples/k8s-crio-v2, kepler)', () => {
 
 });
 
-describe('coroot /proc/<pid>/cgroup captures (samples/k8s-v1-v2-coroot/proc)', () => {
-  const read = (pid: number) => parsePidCgroup(readFileSync(join(SAMPLES, 'k8s-v1-v2-coroot/proc', String(pid), 'cgroup'), 'utf8'));
+describe('coroot /proc/<pid>/cgroup captures (samples/cgroup-coroot/proc)', () => {
+  const read = (pid: number) => parsePidCgroup(readFileSync(join(SAMPLES, 'cgroup-coroot/proc', String(pid), 'cgroup'), 'utf8'));
 
   it.each([
     [200, 'docker', 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f', null],
@@ -91,8 +91,8 @@ describe('coroot /proc/<pid>/cgroup captures (samples/k8s-v1-v2-coroot/proc)', (
   });
 });
 
-describe('coroot cgroup trees (samples/k8s-v1-v2-coroot/cgroup)', () => {
-  const root = join(SAMPLES, 'k8s-v1-v2-coroot/cgroup');
+describe('coroot cgroup trees (samples/cgroup-coroot/sys/fs/cgroup)', () => {
+  const root = join(SAMPLES, 'cgroup-coroot/sys/fs/cgroup');
   const v2 = (sub: string): string => '/' + relative(root, cgroupDirs(join(root, sub))[0] as string);
 
   it('v2 Kubernetes with docker, systemd driver: docker-<id>.scope in a besteffort pod slice', () => {

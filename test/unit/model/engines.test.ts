@@ -1,13 +1,15 @@
 /**
- * matchCgroupPath on the cgroup paths that real hosts write: the captures under
- * samples/upstream-excerpts and samples/hybrid-docker, and the per-engine tables of
- * ../shared/reference/engines.md §1.5 (each row cites the engine's source there).
+ * matchCgroupPath on the cgroup paths that real hosts write: the captures under samples/ and the
+ * layouts each engine's source makes (moby daemon/oci_linux.go, containerd pkg/oci/spec.go and
+ * internal/cri, cri-o internal/config/cgmgr, podman libpod, lxc cgroup.h, systemd machine.c),
+ * and the engine records themselves.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidCgroup } from '../../../collectors/procfs/pid-cgroup.js';
 import { primaryCgroupPath } from '../../../src/model/cgroup.js';
-import { matchCgroupPath } from '../../../src/model/engines.js';
+import { ENGINE_DAEMONS, ENGINE_RULES, ENGINES, matchCgroupPath, needsArgv } from '../../../src/model/engines.js';
+import { ENGINE_READERS } from '../../../collectors/engines/readers.js';
 
 const ID = '1d3d308a7d48a27814a68bf33a44acf4441c9c02463ca0bc1cdfdc8c0b4a8496';
 const POD_ = '7a96c459_d529_44ae_9f99_90d3798d6426';
@@ -18,27 +20,27 @@ describe('matchCgroupPath on captured /proc/<pid>/cgroup files', () => {
 
   it.each([
     ['samples/hybrid-docker/proc/678/cgroup', { engine: 'docker', id: '9d455f2e9a80ff8e87866565eb79b0c4de48df3af964242271be6486a0945483' }],
-    ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/200/cgroup', { engine: 'docker', id: 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f' }],
+    ['samples/cgroup-coroot/proc/200/cgroup', { engine: 'docker', id: 'b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f' }],
     [
-      'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/300/cgroup',
+      'samples/cgroup-coroot/proc/300/cgroup',
       { engine: 'containerd', id: '17db96a24ae1e9dd57143e62b1cb0d2d35e693c65c774c7470e87b0572e07c1a', pod: { kind: 'kubernetes', id: '6a4ce4a0-ba47-11ea-b2a7-0cc47ac5979e' } },
     ],
     [
-      'samples/upstream-excerpts/coroot/cgroup/fixtures/proc/400/cgroup',
+      'samples/cgroup-coroot/proc/400/cgroup',
       { engine: 'docker', id: '73051af271105c07e1f493b34856a77e665e3b0b4fc72f76c807dfbffeb881bd', pod: { kind: 'kubernetes', id: '8712f785-1a3e-41ec-a00b-e2dcc77431cb' } },
     ],
-    ['samples/upstream-excerpts/coroot/cgroup/fixtures/proc/3000/cgroup', { engine: 'lxc', id: 'first' }],
-    ['samples/upstream-excerpts/elastic-asm/metric/system/cgroup/testdata/amzn2/proc/493239/cgroup', { engine: 'containerd', id: ID, pod: { kind: 'kubernetes', id: POD } }],
+    ['samples/cgroup-coroot/proc/3000/cgroup', { engine: 'lxc', id: 'first' }],
+    ['samples/elastic-asm/metric/system/cgroup/testdata/amzn2/proc/493239/cgroup', { engine: 'containerd', id: ID, pod: { kind: 'kubernetes', id: POD } }],
   ])('%s', (file, want) => {
     expect(matchCgroupPath(primary(file))).toMatchObject({ role: 'container', ...want });
   });
 
   it('refuses a path above the cgroup namespace root (coroot proc/500)', () => {
-    expect(matchCgroupPath(primary('samples/upstream-excerpts/coroot/cgroup/fixtures/proc/500/cgroup'))).toBeNull();
+    expect(matchCgroupPath(primary('samples/cgroup-coroot/proc/500/cgroup'))).toBeNull();
   });
 });
 
-describe('matchCgroupPath on the engines.md §1.5 layouts', () => {
+describe('matchCgroupPath on the layouts engines write', () => {
   const H = 'ba7b10d15d16e10e3de7a2dcd408a3d971169ae303f46cfad4c5453c6326fee2';
   it.each([
     [`/docker/${H}`, 'docker', 'container', `/docker/${H}`],
@@ -80,4 +82,34 @@ describe('matchCgroupPath on the engines.md §1.5 layouts', () => {
       expect(matchCgroupPath(path)).toBeNull();
     },
   );
+});
+
+describe('engine records', () => {
+  it('the JSON schema names every engine, in the records\' order', () => {
+    const schema = JSON.parse(readFileSync('views/json/ctrscope.schema.json', 'utf8')) as { $defs: { engine: { enum: unknown[] } } };
+    expect(schema.$defs.engine.enum).toEqual([...ENGINES, null]);
+  });
+
+  it('every engine has a reader, and only engines do', () => {
+    expect(Object.keys(ENGINE_READERS).sort()).toEqual([...ENGINES].sort());
+  });
+
+  it('a scan reads the argv of every engine daemon and every monitor', () => {
+    expect([...ENGINE_DAEMONS].sort()).toEqual(['containerd', 'crio', 'dockerd', 'podman']);
+    for (const comm of [...ENGINE_DAEMONS, 'containerd-shim-runc-v2', 'containerd-shim', 'conmon', 'lxc-start', 'systemd-nspawn']) expect(needsArgv(comm), comm).toBe(true);
+    for (const comm of ['sleep', 'sh', 'containerd-foo', 'runc', 'crun', 'lxc-attach']) expect(needsArgv(comm), comm).toBe(false);
+  });
+
+  it('a cgroup component names a container of one engine at most, so the engines\' order does not matter', () => {
+    const h = 'a'.repeat(64);
+    const names = [`docker-${h}.scope`, `cri-containerd-${h}.scope`, `nerdctl-${h}.scope`, `crio-conmon-${h}.scope`, `crio-${h}.scope`, `crio-${h}`, `libpod-conmon-${h}.scope`, `libpod-${h}.scope`, `libpod-payload-${h}`, 'lxc.monitor.web', 'lxc.payload.web', 'machine-web.scope', 'systemd-nspawn@web.service', 'runc-web.scope'];
+    for (const name of names) {
+      const claimed = ENGINES.filter((e) => ENGINE_RULES[e].components.some((r) => r.re.test(name)));
+      expect(claimed, name).toHaveLength(1);
+    }
+  });
+
+  it('ids are names exactly for the engines whose ids users choose', () => {
+    expect(ENGINES.filter((e) => ENGINE_RULES[e].idIsName)).toEqual(['lxc', 'systemd-nspawn', 'runc', 'crun']);
+  });
 });

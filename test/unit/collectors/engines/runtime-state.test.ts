@@ -1,6 +1,7 @@
 /** runc state.json parsing, on the state file runc 1.1.5 wrote (test/fixtures/runc). */
 import { describe, expect, it } from 'vitest';
-import { collectRuntimeStates, parseCrunStatus, parseRuncState, runtimeStateMetadata } from '../../../../collectors/engines/runtime-state.js';
+import { collectRuntimeStates } from '../../../../collectors/engines/readers.js';
+import { parseCrunStatus, parseRuncState, runtimeStateMetadata } from '../../../../collectors/engines/runtime-state.js';
 import { ParseError } from '../../../../collectors/read.js';
 import { filesRoot, fixture } from '../../../helpers/fixtures.js';
 

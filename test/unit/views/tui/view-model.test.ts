@@ -1,20 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { buildDetail, buildRows, formatBytes, formatDuration, headerLine, historyLines, hostLines, joinSegments, layoutTable, processCpuPercent, rowSegments, sparkline } from '../../../../views/tui/view-model.js';
+import { buildDetail, buildRows, headerLine, historyLines, hostLines, joinSegments, layoutTable, processCpuPercent, rowSegments, sparkline } from '../../../../views/tui/view-model.js';
 import { topFrameToJson } from '../../../../views/json/top.js';
 import { renderTopFrame } from '../../../../views/text/top.js';
 import type { Process } from '../../../../src/model/process.js';
 import { schemaErrors } from '../../../helpers/schema.js';
 import { container, frame, snapshot } from '../../../helpers/frames.js';
 
-const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 
 describe('top view-model', () => {
-  it('formats sizes 1024-based and durations coarsest-first', () => {
-    expect([0, 512, 1536, 10 * 1024, 1023.7 * 1024, 23 * MiB, 1.25 * GiB].map(formatBytes)).toEqual(['0B', '512B', '1.5K', '10K', '1.0M', '23M', '1.3G']);
-    expect([0, 42, 723, 5 * 3600 + 7 * 60, 3 * 86400 + 4 * 3600].map(formatDuration)).toEqual(['0s', '42s', '12m03s', '5h07m', '3d04h']);
-  });
-
   it('shows - for figures not collected, ? for unreadable ones, values and tones otherwise', () => {
     const f = frame(
       [container({ id: 'a', name: 'a', starttimeTicks: 400_000 }), container({ id: 'b', name: 'b' }), container({ id: 'c', name: 'c' })],
