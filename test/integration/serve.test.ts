@@ -58,6 +58,10 @@ describeWith(['root', 'unshare'], 'ctrscope serve', () => {
   });
 
   it('GET /metrics and /healthz answer, anything else is 404; SIGTERM and SIGINT exit 0', async () => {
+    // One container of our own, whatever else the host runs.
+    const h = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '600'], { stdio: 'ignore' });
+    hands.push(h);
+    await waitFor(() => childrenOf(h.pid as number)[0], 15_000, 'the hand-made container');
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       const s = await startServe();
       const m = await scrape(s.url);
