@@ -9,7 +9,9 @@ export DEBIAN_FRONTEND=noninteractive
 # runc, lxc, systemd-container (systemd-nspawn) and busybox-static (their root filesystems):
 # test/integration/{runc,lxc,nspawn}.test.ts, which need nothing started.
 # containerd: ctr, for test/integration/ctr.test.ts (dockerd starts the daemon itself).
-pkgs=(docker.io containerd podman catatonit runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps)
+# prometheus: a real Prometheus server and promtool for test/integration/serve-*.test.ts (the
+# tests run their own server on 127.0.0.1; the package's service is not needed).
+pkgs=(docker.io containerd podman catatonit runc busybox-static systemd-container tmux lxc uidmap iproute2 util-linux procps prometheus)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -225,7 +225,9 @@ export { gap };
  * Bounded: sweep() (once per refresh) closes every descriptor not read in the last
  * `keepUnread` + 1 sweeps (1 by default: since the previous one), and at most `maxOpen`
  * descriptors are kept (half of RLIMIT_NOFILE by default); beyond it files are read the ordinary
- * way.
+ * way. Every KeptFiles of the process together keep at most half of RLIMIT_NOFILE too (an
+ * observer has one for processes and one for cgroups), so that the other half stays free for
+ * what is not kept: ordinary reads, and a server's sockets (`serve`).
  */
 export interface KeptFilesOptions {
   readonly maxOpen?: number;
@@ -237,6 +239,10 @@ export interface KeptFilesOptions {
   /** Sweeps a descriptor survives unread: a reader of some files every n-th refresh keeps them. */
   readonly keepUnread?: number;
 }
+
+/** Descriptors kept by every KeptFiles of this process, against sharedMaxOpen. */
+let keptInProcess = 0;
+let sharedMaxOpen: number | null = null;
 
 export class KeptFiles implements HostRoot {
   readonly kind: 'live' | 'recorded';
@@ -269,13 +275,15 @@ export class KeptFiles implements HostRoot {
     let fd = this.fds.get(hostPath);
     if (fd === undefined) {
       // A listener (snapshot recording) must see every read: no keeping under it.
-      if (this.fds.size >= this.maxOpen || this.base.onRead) return this.base.readText(hostPath);
+      sharedMaxOpen ??= defaultMaxOpen();
+      if (this.fds.size >= this.maxOpen || keptInProcess >= sharedMaxOpen || this.base.onRead) return this.base.readText(hostPath);
       try {
         fd = fs.openSync(this.base.resolve(hostPath), 'r');
       } catch (err) {
         return { ok: false, gap: classifyFsError(err, hostPath) };
       }
       this.fds.set(hostPath, fd);
+      keptInProcess++;
     }
     this.readAt.set(hostPath, this.sweeps);
     try {
@@ -287,7 +295,7 @@ export class KeptFiles implements HostRoot {
   }
 
   private close(hostPath: string, fd: number): void {
-    this.fds.delete(hostPath);
+    if (this.fds.delete(hostPath)) keptInProcess--;
     this.readAt.delete(hostPath);
     closeQuietly(fd);
   }

@@ -11,6 +11,7 @@ import { registerEvents } from './commands/events.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerNs } from './commands/ns.js';
 import { registerPs } from './commands/ps.js';
+import { registerServe } from './commands/serve.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerTop } from './commands/top.js';
 import { registerWhich } from './commands/which.js';
@@ -35,6 +36,7 @@ export function createProgram(deps: Deps): Command {
   registerSnapshot(program, deps);
   registerTop(program, deps);
   registerEvents(program, deps);
+  registerServe(program, deps);
   // Commander's own usage errors (unknown option or command, missing argument) in one line,
   // worded like every other error, with where to look instead of the whole help.
   for (const cmd of [program, ...program.commands]) {

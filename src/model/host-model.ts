@@ -18,3 +18,11 @@ export function buildHostModel(snapshot: HostSnapshot): HostModel {
 export function shortId(c: Pick<Container, 'id'>): string {
   return /^[0-9a-f]{64}$/.test(c.id) ? c.id.slice(0, 12) : c.id;
 }
+
+/**
+ * When the container's first process started, in seconds since the epoch: the boot time plus its
+ * start time in clock ticks. Null where the boot time is unknown.
+ */
+export function containerStartedAtSec(snapshot: Pick<HostSnapshot, 'bootTimeSec' | 'clockTicksPerSec'>, c: Pick<Container, 'starttimeTicks'>): number | null {
+  return snapshot.bootTimeSec === null ? null : snapshot.bootTimeSec + c.starttimeTicks / snapshot.clockTicksPerSec;
+}

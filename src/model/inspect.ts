@@ -5,7 +5,7 @@
  */
 import type { Container, Pod } from './container.js';
 import { containerKey } from './reconstruct.js';
-import type { HostModel } from './host-model.js';
+import { containerStartedAtSec, type HostModel } from './host-model.js';
 import { detectMonitor, ENGINE_DAEMONS, type MonitorInfo } from './engines.js';
 import { NS_TYPES, type NsType } from './namespace.js';
 import type { Process } from './process.js';
@@ -198,7 +198,8 @@ export function buildInspectReport(
         via: c.processes.find((m) => m.pid === askedProc.pid)?.via ?? null,
       }
     : null;
-  const startedAtMs = s.bootTimeSec === null ? null : (s.bootTimeSec + c.starttimeTicks / s.clockTicksPerSec) * 1000;
+  const startedAtSec = containerStartedAtSec(s, c);
+  const startedAtMs = startedAtSec === null ? null : startedAtSec * 1000;
   return {
     container: c,
     pod,
