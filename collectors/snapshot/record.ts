@@ -35,7 +35,7 @@ export interface SnapshotMeta {
   readonly scrubbed: boolean;
   readonly processes: number;
   readonly files: number;
-  /** Paths that exist but could not be read (EACCES...): they replay as absent. */
+  /** Paths that exist but could not be read (EACCES...), and engine databases left out unread: they replay as absent. */
   readonly unreadable: readonly UnreadPath[];
 }
 
@@ -70,9 +70,16 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
     collectSecurityInputs(rec, layout, c.pid, byPid.get(c.pid)?.cgroups ?? null, flaggedMounts(details.get(containerKey(c))?.fs ?? null));
   }
   const entries = new Map<string, RecordedEntry>();
+  const leftOut: UnreadPath[] = [];
   for (const [path, e] of rec.entries) {
     if (e.kind === 'link' && !keepLink(path, e.target)) continue;
-    entries.set(path, e.kind === 'file' && !opts.keepEnv ? { kind: 'file', content: scrubFile(path, e.content) } : e);
+    if (e.kind !== 'file' || opts.keepEnv) {
+      entries.set(path, e);
+      continue;
+    }
+    const content = scrubFile(path, e.content);
+    if (content === null) leftOut.push({ path, reason: 'left out: an engine database ctrscope could not read, so not scrubbable' });
+    else entries.set(path, { kind: 'file', content });
   }
   const meta: SnapshotMeta = {
     format: 'ctrscope-snapshot',
@@ -86,7 +93,7 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
     scrubbed: !opts.keepEnv,
     processes: snapshot.processes.length,
     files: entries.size,
-    unreadable: unreadable(rec.unread),
+    unreadable: [...unreadable(rec.unread), ...leftOut],
   };
   return { entries, meta, snapshot };
 }
