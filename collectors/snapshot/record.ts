@@ -52,6 +52,19 @@ function unreadable(unread: ReadonlyMap<string, string>): UnreadPath[] {
   return [...out].map(([path, reason]) => ({ path, reason })).sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** The entries of a recording with every file scrubbed (scrubFile), and the files left out. */
+export function scrubEntries(recorded: ReadonlyMap<string, RecordedEntry>): { entries: Map<string, RecordedEntry>; leftOut: UnreadPath[] } {
+  const entries = new Map<string, RecordedEntry>();
+  const leftOut: UnreadPath[] = [];
+  for (const [path, e] of recorded) {
+    const content = e.kind === 'file' ? scrubFile(path, e.content) : null;
+    if (e.kind !== 'file') entries.set(path, e);
+    else if (content === null) leftOut.push({ path, reason: 'left out: an engine database ctrscope could not read, so not scrubbable' });
+    else entries.set(path, { kind: 'file', content });
+  }
+  return { entries, leftOut };
+}
+
 export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Promise<Recording> {
   const rec = new RecordingRoot(root);
   // Everything any command reads: every process in full, child namespace links included.
@@ -69,18 +82,9 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
   for (const c of model.containers) {
     collectSecurityInputs(rec, layout, c.pid, byPid.get(c.pid)?.cgroups ?? null, flaggedMounts(details.get(containerKey(c))?.fs ?? null));
   }
-  const entries = new Map<string, RecordedEntry>();
-  const leftOut: UnreadPath[] = [];
-  for (const [path, e] of rec.entries) {
-    if (e.kind === 'link' && !keepLink(path, e.target)) continue;
-    if (e.kind !== 'file' || opts.keepEnv) {
-      entries.set(path, e);
-      continue;
-    }
-    const content = scrubFile(path, e.content);
-    if (content === null) leftOut.push({ path, reason: 'left out: an engine database ctrscope could not read, so not scrubbable' });
-    else entries.set(path, { kind: 'file', content });
-  }
+  const kept = new Map<string, RecordedEntry>();
+  for (const [path, e] of rec.entries) if (e.kind !== 'link' || keepLink(path, e.target)) kept.set(path, e);
+  const { entries, leftOut } = opts.keepEnv ? { entries: kept, leftOut: [] } : scrubEntries(kept);
   const meta: SnapshotMeta = {
     format: 'ctrscope-snapshot',
     formatVersion: 1,
