@@ -1,55 +1,99 @@
 /**
- * Resource collection for `ps` (and any command that shows usage): decide each container's
- * cgroup (model), read the CPU counters, wait the sampling interval, then read everything, so
- * rates come from the cgroup's own counters across a known interval. One mountinfo read, then
- * only cgroupfs files; never a /proc/<pid> walk.
+ * Each container's resources, observation after observation: decide its cgroups (model), read
+ * them (cgroupfs/sample.ts), and derive limits, usage and rates against the previous reading of
+ * the same container (model). One mountinfo read for the layout, then only cgroupfs files; never
+ * a /proc/<pid> walk.
+ *
+ * A continuous reader is cheap when repeated: the cgroup value files stay open (KeptFiles, one
+ * pread each), a container's limits and the figures that change only on an update are re-read
+ * every SLOW_EVERY readings of it (or when its cgroup directories change), so a `docker update`
+ * shows within SLOW_EVERY observations; v1 memory.oom_control is carried over while no process
+ * has exited (an OOM kill ends one).
  */
 import type { Container } from '../src/model/container.js';
-import type { Process } from '../src/model/process.js';
+import type { HostModel } from '../src/model/host-model.js';
 import { containerKey } from '../src/model/reconstruct.js';
-import { deriveResources, isUnknown, resourceTargets, unavailableResources, unknown, type ContainerResources, type CpuCounters, type Unknown } from '../src/model/resources.js';
+import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTargets, unavailableResources, unknown, type CgroupSample, type ContainerResources, type Unknown } from '../src/model/resources.js';
+import { readCgroupSample } from './cgroupfs/sample.js';
 import { readCgroupLayout } from './collect.js';
-import { readCgroupSample, readCpuCounters } from './cgroupfs/sample.js';
-import type { HostRoot } from './host-root.js';
+import { KeptFiles, type HostRoot } from './host-root.js';
 
-export interface ResourceOptions {
-  /** Milliseconds between the two samples; null takes one sample and leaves rates Unknown. */
-  readonly intervalMs: number | null;
+/** Readings of a container between two reads of its limits, in a continuous reader. */
+export const SLOW_EVERY = 10;
+
+export interface ResourceReaderOptions {
+  /** Keep descriptors and the last sample of each container for the next read(). */
+  readonly continuous: boolean;
   /** Monotonic milliseconds. */
-  readonly clock?: () => number;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly clock: () => number;
+  /** A recorded tree holds one reading of each counter: no rates from it, ever. */
+  readonly recorded: boolean;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export interface ResourceReader {
+  /**
+   * Resources of some of the model's containers, keyed by containerKey(), rates against this
+   * reader's previous read. `noExit`: no process has exited since then (the scan found the host
+   * quiet).
+   */
+  read(model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean }): Map<string, ContainerResources>;
+  close(): void;
+}
 
-export async function collectResources(
-  root: HostRoot,
-  processes: readonly Process[],
-  containers: readonly Container[],
-  opts: ResourceOptions,
-): Promise<Map<string, ContainerResources>> {
-  const out = new Map<string, ContainerResources>();
-  const clock = opts.clock ?? (() => performance.now());
+interface Kept {
+  /** The last sample: its counters are the next rates' start. */
+  readonly last: CgroupSample;
+  /** The last sample whose limits were read, and how many readings ago. */
+  readonly slow: CgroupSample;
+  readonly slowAge: number;
+}
+
+const sameDirs = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+};
+
+export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions): ResourceReader {
+  // Where the cgroup hierarchies are mounted does not change under a running observer.
   const { layout, gap } = readCgroupLayout(root);
-  if (gap || layout.mode === null) {
-    const why = unknown(gap ? `cgroup mounts unknown: ${gap.reason}: ${gap.path}` : 'no cgroup filesystem mounted');
-    for (const c of containers) out.set(containerKey(c), unavailableResources(why));
-    return out;
-  }
-  const targets = resourceTargets(processes, containers);
-  const first = new Map<Container, CpuCounters>();
-  if (opts.intervalMs !== null) {
-    for (const [c, t] of targets) if (!isUnknown(t)) first.set(c, readCpuCounters(root, layout, t, clock));
-    await (opts.sleep ?? defaultSleep)(opts.intervalMs);
-  }
-  const noRates: Unknown = unknown('rates not sampled (--no-rates or --interval 0)');
-  for (const c of containers) {
-    const t = targets.get(c) ?? unknown('no cgroup target');
-    if (isUnknown(t)) {
-      out.set(containerKey(c), unavailableResources(t));
-      continue;
+  const noLayout: Unknown | null = gap ? unknown(`cgroup mounts unknown: ${gap.reason}: ${gap.path}`) : layout.mode === null ? unknown('no cgroup filesystem mounted') : null;
+  // Only a cgroup's value files are read here, each one seq_file record (kernel/cgroup/cgroup.c
+  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. Limits, read every SLOW_EVERY
+  // readings, stay open in between.
+  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY }) : null;
+  const source: HostRoot = files ?? root;
+  let targets: { containers: HostModel['containers'] | null; byContainer: ReturnType<typeof resourceTargets> } = { containers: null, byContainer: new Map() };
+  let kept = new Map<string, Kept>();
+
+  const read = (model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean }): Map<string, ContainerResources> => {
+    const out = new Map<string, ContainerResources>();
+    if (noLayout) {
+      for (const c of containers) out.set(containerKey(c), unavailableResources(noLayout));
+      return out;
     }
-    out.set(containerKey(c), deriveResources(first.get(c) ?? noRates, readCgroupSample(root, layout, t, clock)));
-  }
-  return out;
+    // The same containers (reused while no process changed) have the same cgroups.
+    if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: resourceTargets(model.snapshot.processes, model.containers) };
+    const next = new Map<string, Kept>();
+    for (const c of containers) {
+      const key = containerKey(c);
+      const t = targets.byContainer.get(c) ?? unknown('no cgroup target');
+      if (isUnknown(t)) {
+        out.set(key, unavailableResources(t));
+        continue;
+      }
+      const p = kept.get(key);
+      const reuse = p !== undefined && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
+      let sample = readCgroupSample(source, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && p ? { oomOf: p.last } : {}) });
+      // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
+      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(source, layout, t, opts.clock);
+      const slowRead = sample.cpu !== reuse?.cpu;
+      if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
+      const previous = opts.recorded ? RECORDED_NO_RATE : (p?.last ?? FIRST_READING);
+      out.set(key, deriveResources(previous, sample));
+    }
+    kept = next;
+    files?.sweep();
+    return out;
+  };
+  return { read, close: () => files?.closeAll() };
 }

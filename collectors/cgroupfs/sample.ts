@@ -4,7 +4,23 @@
  * hybrid hosts for what only v2 has, such as pressure files). Each file is optional: a missing
  * controller, an unreadable file or garbage text makes that field Unknown with the reason.
  */
-import { isUnknown, notOn, unknown, type CgroupSample, type CpuCounters, type IoDeviceLimit, type IoDeviceUsage, type Known, type Limit, type ResourceTarget, type Unknown } from '../../src/model/resources.js';
+import {
+  isUnknown,
+  notOn,
+  sharedUsage,
+  unknown,
+  type BindingLimit,
+  type CgroupLevel,
+  type CgroupPlace,
+  type CgroupSample,
+  type CpuCounters,
+  type IoDeviceLimit,
+  type IoDeviceUsage,
+  type Known,
+  type Limit,
+  type ResourceTarget,
+  type Unknown,
+} from '../../src/model/resources.js';
 import { readParsed, type HostRoot } from '../host-root.js';
 import type { Gap } from '../read.js';
 import { parseCfsQuotaUs, parseCpuMax, parseCpuStat, type CpuStat } from './cpu.js';
@@ -16,7 +32,8 @@ import { parseMemoryEvents, parseMemoryStatV1, parseMemoryStatV2, parseOomContro
 import { parsePressure } from './pressure.js';
 import { parseCgroupInt, parseMaxOrInt, parseV1LimitBytes, type MaxOr } from './values.js';
 
-type Where = { readonly version: 1 | 2; readonly dir: string } | Unknown;
+/** A controller's files for one container: the directory, and the cgroup place it stands for. */
+type Where = { readonly version: 1 | 2; readonly dir: string; readonly key: string; readonly mount: CgroupMount; readonly place: CgroupPlace } | Unknown;
 
 const fromGap = (g: Gap): Unknown => ({ unknown: `${g.reason}: ${g.path}${g.detail !== undefined ? ` (${g.detail})` : ''}`, cause: g.reason });
 
@@ -37,12 +54,12 @@ const limit = (v: Known<MaxOr>): Limit => (isUnknown(v) || v !== 'max' ? v : 'un
 function locateOn(mount: CgroupMount | undefined, target: ResourceTarget, what: string): Where {
   if (!mount) return unknown(`${what}: controller not mounted`);
   const key = mount.version === 2 ? '' : [...mount.controllers].sort().join(',');
-  const path = target.paths.get(key);
-  if (path === undefined) return unknown(`${what}: no ${key === '' ? 'cgroup2' : key} line in the container's /proc/<pid>/cgroup`);
-  if (isUnknown(path)) return path;
-  const dir = cgroupDir(mount, path);
-  if (dir === null) return unknown(`${what}: cgroup ${path} is outside the hierarchy mounted at ${mount.mountPoint} (another cgroup namespace)`);
-  return { version: mount.version, dir };
+  const place = target.paths.get(key);
+  if (place === undefined) return unknown(`${what}: no ${key === '' ? 'cgroup2' : key} line in the container's /proc/<pid>/cgroup`);
+  if (isUnknown(place)) return place;
+  const dir = cgroupDir(mount, place.path);
+  if (dir === null) return unknown(`${what}: cgroup ${place.path} is outside the hierarchy mounted at ${mount.mountPoint} (another cgroup namespace)`);
+  return { version: mount.version, dir, key, mount, place };
 }
 
 /** Where a controller's files are for this container (see the file header). */
@@ -278,17 +295,27 @@ function readFreezer(root: HostRoot, fz: Where): CgroupSample['freezer'] {
   return read(root, `${fz.dir}/cgroup.events`, (t) => parseCgroupEventsFrozen(t, freeze.ok ? freeze.value : null));
 }
 
-/**
- * Every limit, usage figure, event counter and pressure line of one container. With `slow` (an
- * earlier sample of the same container), the fields a repeated reader (top) refreshes at a slower
- * cadence are copied from it instead of read: the limits (cpu quota, period, shares/weight,
- * cpuset, memory limits, pids.max, IO limits), which change only when someone updates the
- * container, and the figures top does not show (v1 kmem usage and failcnt, the freezer state).
- * With `sameOom` (the previous refresh's sample, when no process has exited since), v1's
- * memory.oom_control is not read: its counter moves only when the kernel OOM-kills a process,
- * which then exits. (v2's memory.events is read anyway: it also counts `max` and `high` events.)
- */
-export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, slow?: CgroupSample, sameOom?: CgroupSample): CgroupSample {
+/** What a repeated reader carries over from earlier samples of the same container instead of reading. */
+export interface SampleReuse {
+  /**
+   * An earlier sample whose limits are still current: the limits (binding limits, cpu quota,
+   * period, shares/weight, cpuset, memory limits, pids.max, IO limits), which change only when
+   * someone updates the container, and the figures that move only with them (v1 kmem usage and
+   * failcnt, the freezer state) are copied from it.
+   */
+  readonly limitsOf?: CgroupSample;
+  /**
+   * The previous sample, when no process has exited since: v1's memory.oom_control is copied
+   * from it, since its counter moves only when the kernel OOM-kills a process, which then exits.
+   * (v2's memory.events is read anyway: it also counts `max` and `high` events.)
+   */
+  readonly oomOf?: CgroupSample;
+}
+
+/** Every limit, usage figure, event counter and pressure line of one container. */
+export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}): CgroupSample {
+  const slow = reuse.limitsOf;
+  const sameOom = reuse.oomOf;
   const { where, dirs } = locateAll(layout, target);
   const at = (k: keyof Locations): Where => where[k];
   const pressure = (name: string) => {
@@ -296,9 +323,15 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
     return isUnknown(p) ? p : read(root, `${p.dir}/${name}.pressure`, parsePressure);
   };
   const pids = at('pids');
-  return {
+  const binding = slow?.binding ?? {
+    cpuCores: bindingLimit(root, at('cpu'), cpuCoresAt),
+    memoryBytes: bindingLimit(root, at('memory'), memoryLimitAt),
+    pids: bindingLimit(root, pids, pidsMaxAt),
+  };
+  const sample: CgroupSample = {
     dirs,
-    counters: readCpuCounters(root, layout, target, clock, slow?.cpu.quotaUsec !== 'unlimited'),
+    binding,
+    counters: readCpuCounters(root, layout, target, clock, slow?.binding.cpuCores.value !== 'unlimited'),
     cpu: slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset')),
     memory: readMemory(root, at('memory'), slow?.memory, sameOom?.memory),
     pids: isUnknown(pids)
@@ -308,4 +341,81 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
     pressure: { cpu: pressure('cpu'), memory: pressure('memory'), io: pressure('io') },
     freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
   };
+  return withoutSharedUsage(sample, where);
+}
+
+/** Why a controller's usage is not the container's (its cgroup holds other processes), else null. */
+const shared = (w: Where): Unknown | null => (isUnknown(w) ? null : sharedUsage(w.key, w.place));
+
+/**
+ * Usage read from a cgroup that also holds processes outside the container is theirs too: each
+ * such figure becomes Unknown with the reason. Limits, the freezer state and the directories stay:
+ * they apply to every process in the cgroup, the container's included.
+ */
+function withoutSharedUsage(s: CgroupSample, where: Locations): CgroupSample {
+  const acct = shared(where.cpuacct);
+  const cpu = shared(where.cpu);
+  const mem = shared(where.memory);
+  const pids = shared(where.pids);
+  const io = shared(where.io);
+  const psi = shared(where.pressure);
+  if (!acct && !cpu && !mem && !pids && !io && !psi) return s;
+  const m = s.memory;
+  return {
+    ...s,
+    counters: { ...s.counters, usageUsec: acct ?? s.counters.usageUsec, nrPeriods: cpu ?? s.counters.nrPeriods, nrThrottled: cpu ?? s.counters.nrThrottled, throttledUsec: cpu ?? s.counters.throttledUsec },
+    memory: mem
+      ? { ...m, usageBytes: mem, anonBytes: mem, fileBytes: mem, kernelBytes: mem, shmemBytes: mem, inactiveFileBytes: mem, oom: mem, oomKill: mem, max: mem, high: mem, failcnt: mem, underOom: mem }
+      : m,
+    pids: pids ? { ...s.pids, current: pids } : s.pids,
+    io: io ? { ...s.io, devices: io } : s.io,
+    pressure: psi ? { cpu: psi, memory: psi, io: psi } : s.pressure,
+  };
+}
+
+/** A limit as one cgroup directory sets it, in the unit the model uses. */
+type LimitAt = (root: HostRoot, version: 1 | 2, dir: string) => Limit;
+
+const cpuCoresAt: LimitAt = (root, version, dir) => {
+  if (version === 2) {
+    const max = read(root, `${dir}/cpu.max`, parseCpuMax);
+    if (isUnknown(max)) return max;
+    return max.quotaUsec === 'max' ? 'unlimited' : max.quotaUsec / max.periodUsec;
+  }
+  const quota = limit(read(root, `${dir}/cpu.cfs_quota_us`, parseCfsQuotaUs));
+  if (isUnknown(quota) || quota === 'unlimited') return quota;
+  const period = read(root, `${dir}/cpu.cfs_period_us`, (t) => parseCgroupInt(t, 'cpu.cfs_period_us'));
+  return isUnknown(period) ? period : quota / period;
+};
+const memoryLimitAt: LimitAt = (root, version, dir) =>
+  version === 2 ? limit(read(root, `${dir}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))) : limit(read(root, `${dir}/memory.limit_in_bytes`, (t) => parseV1LimitBytes(t, 'memory.limit_in_bytes')));
+const pidsMaxAt: LimitAt = (root, _version, dir) => limit(read(root, `${dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max')));
+
+/**
+ * The tightest limit over the container's cgroup and its ancestors up to the hierarchy's root
+ * (which has no limit files on v2 and unlimited ones on v1: not read). Every level's limit
+ * binds: the kernel charges usage to each ancestor and enforces each one's limit (memory
+ * page_counter, pids and CFS hierarchies). The container's own level must be readable; an
+ * ancestor without the file (a v2 controller not enabled there) sets nothing; one that cannot
+ * be placed (above a cgroup namespace's root) ends the walk.
+ */
+function bindingLimit(root: HostRoot, w: Where, at: LimitAt): BindingLimit {
+  if (isUnknown(w)) return { value: w, source: null };
+  let best: { value: number; level: number } | null = null;
+  for (let i = 0; i < w.place.levels.length; i++) {
+    const level = w.place.levels[i] as CgroupLevel;
+    if (level.path === '/') break;
+    const dir = i === 0 ? w.dir : cgroupDir(w.mount, level.path);
+    if (dir === null) break;
+    const v = at(root, w.version, dir);
+    if (isUnknown(v)) {
+      if (i === 0) return { value: v, source: null };
+      continue;
+    }
+    if (v !== 'unlimited' && (best === null || v < best.value)) best = { value: v, level: i };
+  }
+  if (best === null) return { value: 'unlimited', source: null };
+  const level = w.place.levels[best.level] as CgroupLevel;
+  const kind = best.level > 0 ? 'ancestor' : level.outside > 0 ? 'shared' : 'own';
+  return { value: best.value, source: { kind, cgroup: level.path, outside: level.outside } };
 }

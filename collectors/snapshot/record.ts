@@ -17,7 +17,7 @@ import { collectDetails } from '../details.js';
 import type { HostRoot } from '../host-root.js';
 import { collectNsPins } from '../namespaces.js';
 import { collectHostSummary } from '../host-summary.js';
-import { collectResources } from '../resources.js';
+import { createResourceReader } from '../resources.js';
 import { collectSecurityInputs } from '../security.js';
 import { RecordingRoot, type RecordedEntry, type UnreadPath } from './recording-root.js';
 import { keepLink, scrubFile } from './scrub.js';
@@ -72,7 +72,7 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
   // What ps, ns, inspect and top read beyond the scan: cgroup resources (one sample: a tree is one
   // instant), filesystem and network details, namespace pins, each container's security inputs.
   const model = buildHostModel(snapshot);
-  await collectResources(rec, snapshot.processes, model.containers, { intervalMs: null });
+  createResourceReader(rec, { continuous: false, clock: () => performance.now(), recorded: false }).read(model, model.containers, { noExit: false });
   const { details } = collectDetails(rec, model);
   collectNsPins(rec, snapshot.processes);
   // top's header: uptime, load and memory of the recorded host.

@@ -1,18 +1,18 @@
 /**
- * Per-container figures that need more than the process scan (cgroup counters, network, IO),
- * and the frame one `top` refresh works on. This is the seam where the resource and network
- * collectors plug in: they fill ContainerStats by container key; views read it and never care
- * where it came from.
+ * The dashboard's per-container figures and the frame one `top` refresh works on. The figures
+ * are a projection of an Observation (views/figures.ts): the same facts as `ps --json`'s limits
+ * and usage, picked and flattened for a row.
  *
- * A field left out means "not collected" (rendered `-`); null means "collected but unreadable or
- * not applicable on this host" (rendered `?`). Rates are per second over the interval between
- * two frames; the first frame has none.
+ * A field left out means "not collected" (rendered `-`: no rate yet, or none on a recorded
+ * tree); null means "collected but unreadable or not applicable on this host" (rendered `?`).
  */
+import type { Observation } from '../observe/observation.js';
 import type { HostModel } from './host-model.js';
 import type { HostSummary } from './host-summary.js';
+import type { Limit as ResourceLimit, Unknown } from './resources.js';
 
-/** A limit that may be absent: 'max' in cgroup v2, ~2^63 in v1. */
-export type Limit = number | 'unlimited';
+/** A limit that is known: a number, or 'unlimited' ('max' in cgroup v2, ~2^63 in v1). */
+export type Limit = Exclude<ResourceLimit, Unknown>;
 
 /** Keyed by containerKey() (reconstruct.ts): `<engine>/<id>`, `none/<id>` without an engine. */
 export interface ContainerStats {
@@ -22,6 +22,7 @@ export interface ContainerStats {
   readonly cpuLimitCpus?: Limit | null;
   /** Share of CFS periods in the interval in which the cgroup was throttled, percent. */
   readonly throttledPercent?: number | null;
+  /** Working set: usage minus inactive file pages, what docker stats and the kubelet show. */
   readonly memoryBytes?: number | null;
   readonly memoryLimitBytes?: Limit | null;
   readonly pids?: number | null;
@@ -38,8 +39,9 @@ export interface ContainerStats {
 
 export type StatsByKey = ReadonlyMap<string, ContainerStats>;
 
-/** One refresh: the model, the one before it (for rates) and what was measured around them. */
+/** One refresh: an observation, the model before it (per-process rates) and its figures. */
 export interface TopFrame {
+  readonly observation: Observation;
   readonly model: HostModel;
   readonly prev: HostModel | null;
   readonly summary: HostSummary;

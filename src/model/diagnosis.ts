@@ -19,8 +19,16 @@ export function diagnoseResources(r: ContainerResources): string[] {
   const throttled = num(u.throttledPercent);
   const cores = num(l.cpuCores);
   // 20% of periods: the kernel stopped the group in one period out of five; latency suffers.
+  const limit = cores === null ? '' : `CPU limit ${cores} core${cores === 1 ? '' : 's'} is the bottleneck`;
   if (throttled !== null && throttled >= 20 && cores !== null && secs !== null) {
-    out.push(`throttled ${Math.round(throttled)}% of periods in the last ${secs.toFixed(1)} s: CPU limit ${cores} core${cores === 1 ? '' : 's'} is the bottleneck`);
+    out.push(`throttled ${Math.round(throttled)}% of periods in the last ${secs.toFixed(1)} s: ${limit}`);
+  } else if (isUnknown(u.throttledPercent) && u.throttledPercent.cause === 'unsampled' && cores !== null) {
+    // No interval to measure (a recorded tree, --no-rates): the cgroup's counters since it was
+    // created still say how often the limit stopped it.
+    const periods = num(u.throttling.periods);
+    const stopped = num(u.throttling.throttledPeriods);
+    const lifetime = periods !== null && stopped !== null && periods > 0 ? (stopped / periods) * 100 : null;
+    if (lifetime !== null && lifetime >= 20) out.push(`throttled ${Math.round(lifetime)}% of periods since the cgroup was created: ${limit}`);
   }
   const kills = num(u.events.oomKill);
   const memLimit = num(l.memoryBytes);

@@ -12,6 +12,13 @@ export interface IfCounters {
   readonly dropped: number;
 }
 
+/** One interface's counters as /proc/<pid>/net/dev gives them. */
+export interface InterfaceCounters {
+  readonly name: string;
+  readonly rx: IfCounters;
+  readonly tx: IfCounters;
+}
+
 export interface VethPeer {
   readonly name: string;
   readonly ifindex: number;

@@ -12,8 +12,11 @@ import type { Process } from './process.js';
 
 export interface Unknown {
   readonly unknown: string;
-  /** The read gap behind it, when it came from a file read. */
-  readonly cause?: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed';
+  /**
+   * The read gap behind it, when it came from a file read; 'unsampled' for a rate that needs a
+   * second reading this observer does not have (its first observation, a recorded tree).
+   */
+  readonly cause?: 'gone' | 'denied' | 'absent' | 'malformed' | 'failed' | 'unsampled';
 }
 export type Known<T> = T | Unknown;
 export type Limit = number | 'unlimited' | Unknown;
@@ -24,15 +27,37 @@ export function isUnknown(v: unknown): v is Unknown {
 
 export const unknown = (why: string): Unknown => ({ unknown: why });
 
+/** A recorded tree holds one reading of each counter: no rate can be taken from it. */
+export const RECORDED_NO_RATE: Unknown = { unknown: 'recorded host tree: one reading of each counter, no rate', cause: 'unsampled' };
+/** The first observation of a container (or `--no-rates`): a rate needs two readings. */
+export const FIRST_READING: Unknown = { unknown: 'first observation: a rate needs two readings (--no-rates, or the first refresh)', cause: 'unsampled' };
+
 /** Key of a cgroup hierarchy: '' for cgroup2, else the v1 controllers sorted and comma-joined. */
 export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
   if (line.hierarchyId === 0) return '';
   return line.controllers.length === 1 ? (line.controllers[0] as string) : [...line.controllers].sort().join(',');
 }
 
-/** Where to measure one container: the cgroup path on each hierarchy, or why not there. */
+/** One cgroup on the way from a container's cgroup up to its hierarchy's root. */
+export interface CgroupLevel {
+  readonly path: string;
+  /** Processes in this cgroup or below it that are not the container's (its monitor excepted). */
+  readonly outside: number;
+}
+
+/**
+ * The container's cgroup on one hierarchy, and its ancestors: limits set on any of them bind the
+ * container's processes; its usage is its own only when `levels[0].outside` is 0.
+ */
+export interface CgroupPlace {
+  readonly path: string;
+  /** From the container's cgroup (first) up to the hierarchy's root cgroup (last). */
+  readonly levels: readonly CgroupLevel[];
+}
+
+/** Where to measure one container: its cgroup on each hierarchy, or why not there. */
 export interface ResourceTarget {
-  readonly paths: ReadonlyMap<string, string | Unknown>;
+  readonly paths: ReadonlyMap<string, CgroupPlace | Unknown>;
 }
 
 function ancestors(path: string): string[] {
@@ -54,18 +79,32 @@ function commonAncestor(paths: readonly string[]): string {
   return common;
 }
 
-const hierarchyLabel = (key: string): string => (key === '' ? 'cgroup2' : key);
+/** The place of a cgroup that holds nothing but the container, with its ancestors (targets built by hand). */
+export function ownPlace(path: string): CgroupPlace {
+  return { path, levels: ancestors(path).reverse().map((p) => ({ path: p, outside: 0 })) };
+}
+
+export const hierarchyLabel = (key: string): string => (key === '' ? 'cgroup2' : key);
+
+/** Why a container's usage cannot be read on a hierarchy where its cgroup is not its own, else null. */
+export function sharedUsage(key: string, place: CgroupPlace): Unknown | null {
+  const own = place.levels[0];
+  if (!own || own.outside === 0) return null;
+  const where = place.path === '/' ? `the root cgroup of ${hierarchyLabel(key)}` : `cgroup ${place.path} (${hierarchyLabel(key)})`;
+  return unknown(`${where} also holds ${own.outside} process(es) outside the container: its usage is not the container's`);
+}
 
 /**
- * The container's own cgroup on each hierarchy: the deepest cgroup that holds all its anchor
+ * The container's cgroup on each hierarchy: the deepest cgroup that holds all its anchor
  * processes, so processes in sub-cgroups (a systemd-run unit inside a container, v1 controllers
  * with different paths) are counted once, through the parent's hierarchical counters. Anchors are
  * the processes found by their engine cgroup; for containers without one, every member except
  * those that merely joined its namespaces (nsenter keeps its own cgroup).
  *
- * A cgroup that also holds processes outside the container (a hand-made `unshare` left in the
- * user's session cgroup, or the root cgroup) does not measure the container: that hierarchy is
- * Unknown with the count, rather than the numbers of a bigger group passed off as the container's.
+ * Limits bind whoever shares a cgroup: a hand-made container's `unshare` launcher in the same
+ * cgroup, a pod's siblings under a pod-level cgroup. So each place keeps its ancestors with how
+ * many processes under each are not the container's: the limits are read up the chain, and the
+ * usage is the container's only where its cgroup holds nothing else (sharedUsage).
  */
 export function resourceTargets(processes: readonly Process[], containers: readonly Container[]): Map<Container, ResourceTarget | Unknown> {
   const byPid = new Map(processes.map((p) => [p.pid, p]));
@@ -94,26 +133,18 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
     if (mon?.cgroups) inside.push(mon.cgroups);
     const keys = new Set(anchors.flatMap((a) => a.cgroups.filter((l) => !l.controllers.some((x) => x.startsWith('name='))).map(hierarchyKey)));
-    const paths = new Map<string, string | Unknown>();
+    const paths = new Map<string, CgroupPlace>();
     for (const k of keys) {
       const here = anchors.flatMap((a) => a.cgroups.filter((l) => hierarchyKey(l) === k).map((l) => l.path));
       const dir = commonAncestor(here);
-      if (dir === '/') {
-        paths.set(k, unknown(`in the root cgroup of ${hierarchyLabel(k)}: the container has no cgroup of its own there`));
-        continue;
-      }
-      let mine = 0;
-      for (const lines of inside) if (lines.some((l) => hierarchyKey(l) === k && isUnder(l.path, dir))) mine++;
-      const others = (population.get(`${k}\0${dir}`) ?? 0) - mine;
-      paths.set(k, others > 0 ? unknown(`cgroup ${dir} (${hierarchyLabel(k)}) also holds ${others} process(es) outside the container`) : dir);
-    }
-    // Nothing of its own anywhere (a hand-made container left in its creator's cgroups): one
-    // reason for the whole container, preferring the memory hierarchy's, which names the cgroup.
-    const own = [...paths.values()];
-    if (own.length > 0 && own.every(isUnknown)) {
-      const why = (paths.get('memory') ?? own[0]) as Unknown;
-      out.set(c, unknown(`no cgroup of its own: ${why.unknown}`));
-      continue;
+      const levels = ancestors(dir)
+        .reverse()
+        .map((path) => {
+          let mine = 0;
+          for (const lines of inside) if (lines.some((l) => hierarchyKey(l) === k && isUnder(l.path, path))) mine++;
+          return { path, outside: Math.max(0, (population.get(`${k}\0${path}`) ?? 0) - mine) };
+        });
+      paths.set(k, { path: dir, levels });
     }
     out.set(c, { paths });
   }
@@ -159,8 +190,28 @@ export interface IoDeviceLimit {
 
 export type FreezerState = 'thawed' | 'freezing' | 'frozen';
 
+/** Where a binding limit is set. */
+export interface LimitSource {
+  /**
+   * 'own': the container's own cgroup; 'shared': its cgroup, which also holds processes outside
+   * it; 'ancestor': a cgroup above it (a pod's, a systemd scope's, a slice's).
+   */
+  readonly kind: 'own' | 'shared' | 'ancestor';
+  readonly cgroup: string;
+  /** Processes under that cgroup that are not the container's: they draw on the same limit. */
+  readonly outside: number;
+}
+
+/** The tightest limit over a container's cgroup and its ancestors, and where it is set (null: unlimited or unknown). */
+export interface BindingLimit {
+  readonly value: Limit;
+  readonly source: LimitSource | null;
+}
+
 /** Everything read from one container's cgroups in one pass. */
 export interface CgroupSample {
+  /** The limits that bind the container: its cgroup's or an ancestor's, whichever is tightest. */
+  readonly binding: { readonly cpuCores: BindingLimit; readonly memoryBytes: BindingLimit; readonly pids: BindingLimit };
   /** Host directory measured per controller (cpu, cpuacct, memory, pids, io, cpuset, freezer, pressure). */
   readonly dirs: Readonly<Record<string, string>>;
   readonly counters: CpuCounters;
@@ -196,6 +247,7 @@ export interface CgroupSample {
 }
 
 export interface ResourceLimits {
+  /** The binding CPU limit in CPUs: the tightest quota/period over the cgroup and its ancestors. */
   readonly cpuCores: Limit;
   readonly cpuPeriodUsec: Known<number>;
   readonly cpuWeight: Known<number>;
@@ -207,6 +259,8 @@ export interface ResourceLimits {
   readonly swapBytes: Limit;
   readonly pids: Limit;
   readonly io: Known<readonly IoDeviceLimit[]>;
+  /** Where cpuCores, memoryBytes and pids are set; null where unlimited or unknown. */
+  readonly sources: { readonly cpuCores: LimitSource | null; readonly memoryBytes: LimitSource | null; readonly pids: LimitSource | null };
 }
 
 export interface ResourceUsage {
@@ -229,6 +283,11 @@ export interface ResourceUsage {
   };
   readonly pids: Known<number>;
   readonly io: Known<readonly IoDeviceUsage[]>;
+  /** Bytes per second read and written over the sampling interval, every device summed. */
+  readonly ioReadBytesPerSec: Known<number>;
+  readonly ioWriteBytesPerSec: Known<number>;
+  /** OOM kills in the cgroup during the sampling interval. */
+  readonly oomKillsInInterval: Known<number>;
   readonly events: {
     readonly oom: Known<number>;
     readonly oomKill: Known<number>;
@@ -283,22 +342,28 @@ function delta(prev: CpuCounters, cur: CpuCounters, pick: (c: CpuCounters) => Kn
 }
 
 /**
- * Limits, usage and rates of one container. `prev` holds the counters of a first sample taken
- * `sample.counters.atMs - prev.atMs` earlier, or a reason why there is none (--no-rates).
+ * Limits, usage and rates of one container. `previous` is an earlier sample of the same
+ * container (rates are taken over `sample.counters.atMs - previous.counters.atMs`), or the
+ * reason why there is none (the first observation, --no-rates, a recorded tree).
  */
-export function deriveResources(prev: CpuCounters | Unknown, sample: CgroupSample): ContainerResources {
-  const { cpu, memory: m, counters } = sample;
-  const cpuCores: Limit = isUnknown(cpu.quotaUsec) || cpu.quotaUsec === 'unlimited' ? cpu.quotaUsec : isUnknown(cpu.periodUsec) ? cpu.periodUsec : cpu.quotaUsec / cpu.periodUsec;
+export function deriveResources(previous: CgroupSample | Unknown, sample: CgroupSample): ContainerResources {
+  const { cpu, memory: m, counters, binding } = sample;
+  const prev = isUnknown(previous) ? previous : previous.counters;
+  const cpuCores = binding.cpuCores.value;
+  // A quota set above the container is enforced, and its throttling counted, on that ancestor,
+  // for everything under it: the container's own cpu.stat does not show it.
+  const throttledElsewhere = binding.cpuCores.source?.kind === 'ancestor' ? unknown(`the CPU limit is set on ancestor cgroup ${binding.cpuCores.source.cgroup}, whose throttling counts every process under it`) : null;
 
   let cpuPercent: Known<number>;
   let throttledPercent: Limit;
   if (isUnknown(prev)) {
     cpuPercent = prev;
-    throttledPercent = cpuCores === 'unlimited' ? 'unlimited' : prev;
+    throttledPercent = cpuCores === 'unlimited' ? 'unlimited' : (throttledElsewhere ?? prev);
   } else {
     const u = delta(prev, counters, (c) => c.usageUsec, 'CPU usage');
     cpuPercent = isUnknown(u) ? u : (u.d / (u.dtMs * 1000)) * 100;
     if (cpuCores === 'unlimited') throttledPercent = 'unlimited';
+    else if (throttledElsewhere) throttledPercent = throttledElsewhere;
     else {
       const p = delta(prev, counters, (c) => c.nrPeriods, 'nr_periods');
       const t = delta(prev, counters, (c) => c.nrThrottled, 'nr_throttled');
@@ -320,12 +385,13 @@ export function deriveResources(prev: CpuCounters | Unknown, sample: CgroupSampl
       cpuWeight: cpu.weight,
       cpuShares: cpu.shares,
       cpusetCpus: isUnknown(cpu.cpus) ? cpu.cpus : cpu.cpus.text,
-      memoryBytes: m.limitBytes,
+      memoryBytes: binding.memoryBytes.value,
       memoryHighBytes: m.highBytes,
       memorySoftLimitBytes: m.softLimitBytes,
       swapBytes: m.swapBytes,
-      pids: sample.pids.max,
+      pids: binding.pids.value,
       io: sample.io.limits,
+      sources: { cpuCores: binding.cpuCores.source, memoryBytes: binding.memoryBytes.source, pids: binding.pids.source },
     },
     usage: {
       cpuPercent,
@@ -338,11 +404,49 @@ export function deriveResources(prev: CpuCounters | Unknown, sample: CgroupSampl
       memory: { anonBytes: m.anonBytes, fileBytes: m.fileBytes, kernelBytes: m.kernelBytes, shmemBytes: m.shmemBytes, inactiveFileBytes: m.inactiveFileBytes },
       pids: sample.pids.current,
       io: sample.io.devices,
+      ...ioRates(previous, sample),
+      oomKillsInInterval: countSince(previous, sample, (x) => x.memory.oomKill),
       events: { oom: m.oom, oomKill: m.oomKill, max: m.max, high: m.high, failcnt: m.failcnt, underOom: m.underOom },
       pressure: sample.pressure,
       freezer: sample.freezer,
     },
   };
+}
+
+/** A counter's growth since the previous sample; Unknown where either is, or it went backwards. */
+function countSince(previous: CgroupSample | Unknown, sample: CgroupSample, pick: (s: CgroupSample) => Known<number>): Known<number> {
+  if (isUnknown(previous)) return previous;
+  const a = pick(previous);
+  const b = pick(sample);
+  if (isUnknown(a)) return a;
+  if (isUnknown(b)) return b;
+  if (previous.counters.dir !== sample.counters.dir) return unknown('the container\'s cgroup changed between samples');
+  return b < a ? unknown(`counter went backwards between samples (${a} -> ${b}): cgroup recreated, container restarted?`) : b - a;
+}
+
+function ioTotals(devices: Known<readonly IoDeviceUsage[]>): Known<{ read: number; write: number }> {
+  if (isUnknown(devices)) return devices;
+  let read = 0;
+  let write = 0;
+  for (const d of devices) {
+    read += d.readBytes ?? 0;
+    write += d.writeBytes ?? 0;
+  }
+  return { read, write };
+}
+
+function ioRates(previous: CgroupSample | Unknown, sample: CgroupSample): Pick<ResourceUsage, 'ioReadBytesPerSec' | 'ioWriteBytesPerSec'> {
+  if (isUnknown(previous)) return { ioReadBytesPerSec: previous, ioWriteBytesPerSec: previous };
+  const a = ioTotals(previous.io.devices);
+  const b = ioTotals(sample.io.devices);
+  const dtSec = (sample.counters.atMs - previous.counters.atMs) / 1000;
+  const bad: Unknown | null = isUnknown(a) ? a : isUnknown(b) ? b : !(dtSec > 0) ? unknown('no time elapsed between samples') : null;
+  if (bad) return { ioReadBytesPerSec: bad, ioWriteBytesPerSec: bad };
+  const x = a as { read: number; write: number };
+  const y = b as { read: number; write: number };
+  // A device that vanished (or a recreated cgroup) makes a sum go down: no rate, not a negative one.
+  const back = unknown('IO counters went backwards between samples: a device or the cgroup went away');
+  return { ioReadBytesPerSec: y.read < x.read ? back : (y.read - x.read) / dtSec, ioWriteBytesPerSec: y.write < x.write ? back : (y.write - x.write) / dtSec };
 }
 
 /** Resources of a container that has no measurable cgroup: every field Unknown with one reason. */
@@ -352,7 +456,7 @@ export function unavailableResources(why: Unknown): ContainerResources {
     unavailable: why.unknown,
     cgroups: {},
     sampleIntervalMs: null,
-    limits: { cpuCores: u, cpuPeriodUsec: u, cpuWeight: u, cpuShares: u, cpusetCpus: u, memoryBytes: u, memoryHighBytes: u, memorySoftLimitBytes: u, swapBytes: u, pids: u, io: u },
+    limits: { cpuCores: u, cpuPeriodUsec: u, cpuWeight: u, cpuShares: u, cpusetCpus: u, memoryBytes: u, memoryHighBytes: u, memorySoftLimitBytes: u, swapBytes: u, pids: u, io: u, sources: { cpuCores: null, memoryBytes: null, pids: null } },
     usage: {
       cpuPercent: u,
       cpuPercentOfLimit: u,
@@ -364,6 +468,9 @@ export function unavailableResources(why: Unknown): ContainerResources {
       memory: { anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u },
       pids: u,
       io: u,
+      ioReadBytesPerSec: u,
+      ioWriteBytesPerSec: u,
+      oomKillsInInterval: u,
       events: { oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u },
       pressure: { cpu: u, memory: u, io: u },
       freezer: u,

@@ -6,6 +6,8 @@ import type { Container, Pod } from '../../src/model/container.js';
 import type { ContainerStats, TopFrame } from '../../src/model/container-stats.js';
 import type { HostSnapshot } from '../../src/model/host.js';
 import type { HostSummary } from '../../src/model/host-summary.js';
+import { containerKey } from '../../src/model/reconstruct.js';
+import { unavailableResources, unknown } from '../../src/model/resources.js';
 
 export function container(over: Partial<Container> & { id: string }): Container {
   return {
@@ -57,11 +59,16 @@ export function snapshot(over: Partial<HostSnapshot> = {}): HostSnapshot {
 
 export const summary: HostSummary = { uptimeSec: 10_000, load: [0.5, 0.25, 0.125], cpuCount: 4, memTotalBytes: 8 * 2 ** 30, memAvailableBytes: 6 * 2 ** 30 };
 
+/** A frame whose figures are given directly (views read `stats`; the observation read no cgroup). */
 export function frame(containers: Container[], opts: { stats?: Record<string, ContainerStats>; pods?: Pod[]; summary?: Partial<HostSummary>; snapshot?: Partial<HostSnapshot> } = {}): TopFrame {
+  const model = { snapshot: snapshot(opts.snapshot), containers, pods: opts.pods ?? [] };
+  const host = { ...summary, ...opts.summary };
+  const resources = new Map(containers.map((c) => [containerKey(c), unavailableResources(unknown('hand-built frame: no cgroup read'))]));
   return {
-    model: { snapshot: snapshot(opts.snapshot), containers, pods: opts.pods ?? [] },
+    observation: { seq: 1, atMs: 0, intervalMs: null, model, resources, network: new Map(), host, details: null },
+    model,
     prev: null,
-    summary: { ...summary, ...opts.summary },
+    summary: host,
     stats: new Map(Object.entries(opts.stats ?? {})),
     seq: 1,
   };

@@ -202,7 +202,12 @@ describeWith(['root', 'docker', 'unshare', 'nsenter'], 'inspect', () => {
     await waitFor(() => childrenOf(u2.pid as number)[0]);
     const amb = await ctrscope(['inspect', 'ns-pid-']);
     expect(amb.code).toBe(5);
-    expect(amb.stderr).toMatch(/ambiguous/);
+    // Worded as enter words it (one target resolution for every command).
+    const ambiguous = /^ctrscope: 'ns-pid-' is ambiguous \(id prefix\), it matches .+: give more of the id\n$/;
+    expect(amb.stderr).toMatch(ambiguous);
+    const enter = await ctrscope(['enter', '--net', 'ns-pid-', '--', 'true']);
+    expect(enter.code).toBe(5);
+    expect(enter.stderr).toMatch(ambiguous);
     expect(amb.stderr).toContain(`ns-pid-${sh('readlink', [`/proc/${inner}/ns/pid`]).replace(/\D/g, '')}`);
   });
 });

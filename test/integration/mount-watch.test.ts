@@ -13,7 +13,7 @@ import { openHostRoot } from '../../collectors/host-root.js';
 import { createMountWatch, type MountWatch } from '../../collectors/mount-watch.js';
 import { createFrameSource } from '../../src/cli/commands/top.js';
 import { busyboxRootfs, describeWith, sh, testPrefix, waitFor } from '../helpers/host.js';
-import { SLOW_EVERY } from '../../collectors/container-stats.js';
+import { SLOW_EVERY } from '../../collectors/resources.js';
 
 const mntNs = (pid: number | 'self'): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/mnt`))?.[1]);
 

@@ -12,8 +12,13 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { busyboxRootfs, childrenOf, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJsonContainer } from '../helpers/host.js';
 
+interface LimitSource {
+  kind: 'own' | 'shared' | 'ancestor';
+  cgroup: string;
+  outside: number;
+}
 interface Res {
-  limits: { cpuCores: number | null; memoryBytes: number | null; swapBytes: number | null; pids: number | null };
+  limits: { cpuCores: number | null; memoryBytes: number | null; swapBytes: number | null; pids: number | null; cpusetCpus: string | null; sources: Record<'cpuCores' | 'memoryBytes' | 'pids', LimitSource | null> };
   usage: { cpuPercent: number | null; cpuPercentOfLimit: number | null; throttledPercent: number | null; memoryBytes: number | null; pids: number | null; events: { oomKill: number | null; failcnt: number | null } };
   resources: { cgroups: Record<string, string>; unknown: Record<string, string> };
 }
@@ -180,9 +185,10 @@ describeWith(['root', 'unshare'], 'resources of a hand-made v1 cgroup', () => {
     expect(r.usage.cpuPercentOfLimit).toBeLessThanOrEqual(110);
     expect(r.usage.cpuPercent).toBeGreaterThanOrEqual(40);
     expect(r.usage.cpuPercent).toBeLessThanOrEqual(60);
-    // cpuset, blkio and freezer stay in the root cgroup: unknown, with that reason, not the host's numbers.
-    expect(r.resources.unknown['limits.cpusetCpus']).toMatch(/root cgroup of cpuset/);
-    expect(r.resources.unknown['usage.io']).toMatch(/root cgroup of blkio/);
+    // cpuset and blkio stay in the root cgroup: the root's CPU set binds it; the root's IO
+    // usage is the host's, not the container's: unknown, with that reason.
+    expect(r.limits.cpusetCpus).toBe(readFileSync(`${CG}/cpuset/cpuset.effective_cpus`, 'utf8').trim());
+    expect(r.resources.unknown['usage.io']).toMatch(/root cgroup of blkio also holds \d+ process\(es\) outside the container/);
     writeFileSync(join(dir, 'stop'), '');
   });
 
@@ -194,5 +200,69 @@ describeWith(['root', 'unshare'], 'resources of a hand-made v1 cgroup', () => {
     }, 20_000, 'oom_kill in the hand-made cgroup');
     const r = res(mine((await psJson(['--no-rates'])).containers));
     expect(r.usage.events.oomKill).toBe(kills);
+  });
+});
+
+describeWith(['root', 'unshare'], 'limits that bind: a cgroup shared with the launcher, and a parent cgroup\'s limit', () => {
+  const prefix = testPrefix('bind');
+  const ctrls = ['cpu', 'cpuacct', 'memory', 'pids'];
+  // A pod-like parent with a 12 MiB memory limit, and the container's cgroup below it with
+  // 16 MiB, 0.25 CPU and 12 pids. The launcher (`unshare`, on the host's pid namespace) is put in
+  // the container's cgroup before it forks the container's init, as `cgexec ... unshare` does.
+  const parent = prefix;
+  const child = `${prefix}/ctr`;
+  let launcher: ChildProcess | undefined;
+  let init = 0;
+
+  beforeAll(async () => {
+    for (const c of ctrls) mkdirSync(`${CG}/${c}/${child}`, { recursive: true });
+    writeFileSync(`${CG}/memory/${parent}/memory.limit_in_bytes`, String(12 * MiB));
+    writeFileSync(`${CG}/memory/${child}/memory.limit_in_bytes`, String(16 * MiB));
+    writeFileSync(`${CG}/cpu/${child}/cpu.cfs_period_us`, '100000');
+    writeFileSync(`${CG}/cpu/${child}/cpu.cfs_quota_us`, '25000');
+    writeFileSync(`${CG}/pids/${child}/pids.max`, '12');
+    const join = ctrls.map((c) => `echo $$ > ${CG}/${c}/${child}/cgroup.procs`).join(' && ');
+    launcher = spawn('sh', ['-c', `${join} && exec unshare --fork --pid --mount --mount-proc sleep 600`], { stdio: 'ignore' });
+    init = await waitFor(() => childrenOf(launcher?.pid as number)[0]);
+  });
+
+  afterAll(async () => {
+    killAll();
+    await new Promise((r) => setTimeout(r, 300));
+    for (const c of ctrls) {
+      for (const dir of [`${CG}/${c}/${child}`, `${CG}/${c}/${parent}`]) {
+        try {
+          rmdirSync(dir);
+        } catch {
+          // absent, or a process still exiting
+        }
+      }
+    }
+  });
+
+  function killAll(): void {
+    launcher?.kill('SIGKILL');
+    if (init) shQuiet('kill', ['-9', String(init)]);
+  }
+
+  it('reports the limits that bind the container, where each is set, and no usage that is not its own', async () => {
+    const procs = readFileSync(`${CG}/memory/${child}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+    expect(procs).toEqual(expect.arrayContaining([launcher?.pid, init]));
+    const doc = await psJson(['--no-rates']);
+    const r = res(doc.containers.find((c) => c.pid === init));
+    expect(r, 'the hand-made container').toBeDefined();
+    // The parent's 12 MiB binds before the container's own 16 MiB.
+    expect(r.limits.memoryBytes).toBe(12 * MiB);
+    expect(r.limits.sources.memoryBytes).toMatchObject({ kind: 'ancestor', cgroup: `/${parent}` });
+    // The container's own cgroup sets CPU and pids, shared with the launcher outside it.
+    expect(r.limits.cpuCores).toBe(0.25);
+    expect(r.limits.pids).toBe(12);
+    expect(r.limits.sources.cpuCores).toEqual({ kind: 'shared', cgroup: `/${child}`, outside: 1 });
+    expect(r.limits.sources.pids).toEqual({ kind: 'shared', cgroup: `/${child}`, outside: 1 });
+    // The cgroup's usage counts the launcher too: null, with the reason.
+    expect(r.usage.memoryBytes).toBeNull();
+    expect(r.usage.pids).toBeNull();
+    expect(r.resources.unknown['usage.memoryBytes']).toBe(`cgroup /${child} (memory) also holds 1 process(es) outside the container: its usage is not the container's`);
+    expect(schemaErrors(doc)).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { openHostRoot } from '../../collectors/host-root.js';
-import { SLOW_EVERY } from '../../collectors/container-stats.js';
+import { SLOW_EVERY } from '../../collectors/resources.js';
 import { createFrameSource } from '../../src/cli/commands/top.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { childrenOf, describeWith, testPrefix, waitFor } from '../helpers/host.js';

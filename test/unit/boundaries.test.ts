@@ -38,9 +38,9 @@ function violations(root: string, bad: (spec: string, file: string) => boolean):
 }
 
 describe('module boundaries', () => {
-  it('the scanner sees imports (it finds node:fs in host-root.ts and collectors in program.ts)', () => {
+  it('the scanner sees imports (it finds node:fs in host-root.ts and collectors in context.ts)', () => {
     expect(importsOf('collectors/host-root.ts')).toContain('node:fs');
-    expect(importsOf('src/cli/program.ts')).toContain('collectors/host-root.js');
+    expect(importsOf('src/cli/context.ts')).toContain('collectors/host-root.js');
   });
 
   it('views/ import neither collectors/ nor node:fs', () => {
@@ -49,6 +49,15 @@ describe('module boundaries', () => {
 
   it('src/model/ imports neither node: modules nor collectors/', () => {
     expect(violations('src/model', (s) => isNode(s) || isCollector(s))).toEqual([]);
+  });
+
+  it('commands do not import the program that registers them (no import cycle in src/cli)', () => {
+    expect(violations('src/cli/commands', (s) => s.endsWith('cli/program.js'))).toEqual([]);
+    expect(violations('src/cli', (s, f) => f !== join('src', 'cli', 'program.ts') && f !== join('src', 'cli', 'main.ts') && s.endsWith('cli/program.js'))).toEqual([]);
+  });
+
+  it('the observation pipeline reads the host through collectors only (no node:fs of its own)', () => {
+    expect(violations('src/observe', (s) => isFs(s))).toEqual([]);
   });
 
   it('only collectors/host-root.ts imports node:fs among collectors/', () => {

@@ -101,3 +101,21 @@ describe('bad --interval values', () => {
     expect(r.stderr).toMatch(/^ctrscope: --interval .*: expected seconds from 0 to 60/);
   });
 });
+
+describe('usage errors: one line each, worded like every other error, exit 2', () => {
+  it.each([
+    [['ps', '--foo'], /^ctrscope: unknown option '--foo'.* \(see ctrscope ps --help\)$/],
+    [['pss'], /^ctrscope: unknown command 'pss' \(Did you mean ps\?\) \(see ctrscope --help\)$/],
+    [['inspect'], /^ctrscope: missing required argument 'target' \(see ctrscope inspect --help\)$/],
+    [['--root', 'samples/hybrid-docker', 'ps', '--no-rates', '--interval', '1'], /^ctrscope: --no-rates and --interval contradict each other/],
+    [['--root', 'samples/hybrid-docker', 'inspect', 'sample-web', '--no-rates', '--interval', '2'], /^ctrscope: --no-rates and --interval contradict each other/],
+    [['--root', 'samples/hybrid-docker', 'top', '--count', '1'], /^ctrscope: --count needs --batch/],
+  ])('ctrscope %j', async (args, message) => {
+    const r = await ctrscope(args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.endsWith('\n')).toBe(true);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr.trimEnd()).toMatch(message);
+  });
+});

@@ -120,6 +120,26 @@ describe('samples/hybrid-docker', () => {
     expect((byName(doc, 'sample-hostnet') as Detailed).network).toMatchObject({ mode: 'host', netns: 4026531833 });
   });
 
+  it('a recorded tree holds one reading of each counter: every rate is null with that reason, never 0, in ps and in every top refresh', async () => {
+    const doc = await json<PsJson>(['--root', root, 'ps', '--json']);
+    const web = byName(doc, 'sample-web') as Detailed & { usage: Record<string, unknown>; resources: { unknown: Record<string, string> } };
+    for (const rate of ['cpuPercent', 'cpuPercentOfLimit', 'throttledPercent', 'ioReadBytesPerSec', 'oomKillsInInterval', 'netRxBytesPerSec']) {
+      expect(web.usage[rate], rate).toBeNull();
+      expect(web.resources.unknown[`usage.${rate}`], rate).toMatch(/^recorded host tree: one reading of each counter, no rate/);
+    }
+    const top = await ctrscope(['--root', root, 'top', '--batch', '--json', '--count', '2', '--interval', '0.1']);
+    const frames = top.stdout.trim().split('\n').map((l) => JSON.parse(l) as { containers: Array<{ name: string; usage: Record<string, unknown>; stats: Record<string, unknown> }> });
+    expect(frames).toHaveLength(2);
+    for (const f of frames) {
+      expect(schemaErrors(f)).toEqual([]);
+      const w = f.containers.find((c) => c.name === 'sample-web');
+      expect(w?.usage['cpuPercent']).toBeNull();
+      expect(w?.stats['cpuPercent']).toBeNull();
+    }
+    // The text table has no CPU% column to fill with a number it cannot know.
+    expect((await ctrscope(['--root', root, 'ps'])).stdout.split('\n')[0]).not.toMatch(/CPU%/);
+  });
+
   it('ps shows sample-web\'s memory and pids against its limits', async () => {
     const r = await ctrscope(['--root', root, 'ps']);
     expect(r.code).toBe(0);

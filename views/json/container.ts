@@ -6,17 +6,24 @@
 import type { Container, Pod } from '../../src/model/container.js';
 import type { HostModel } from '../../src/model/host-model.js';
 import { NS_TYPES } from '../../src/model/namespace.js';
-import type { ContainerDetails } from '../../src/model/details.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { detailsToJson } from './details.js';
-import type { ContainerResources } from '../../src/model/resources.js';
+import { isUnknown } from '../../src/model/resources.js';
+import type { Observation } from '../../src/observe/observation.js';
 import { resourcesToJson } from './resources.js';
 
 /** Bump the major on any breaking change; add fields with a minor bump. */
-export const SCHEMA_VERSION = '1.0';
+export const SCHEMA_VERSION = '1.1';
 
-export function containerToJson(c: Container, details?: ReadonlyMap<string, ContainerDetails>, resources?: ReadonlyMap<string, ContainerResources>): Record<string, unknown> {
-  const res = resources?.get(containerKey(c));
+/**
+ * The one container object of `ps --json`, `top --batch --json` and `inspect --json`: identity,
+ * processes, namespaces, cgroup; with an observation, its limits and usage (rates against the
+ * previous observation, network rates of its namespace included), and its rootfs, mounts and
+ * network where the observation read details.
+ */
+export function containerToJson(c: Container, obs?: Observation): Record<string, unknown> {
+  const res = obs?.resources.get(containerKey(c));
+  const details = obs?.details;
   const namespaces: Record<string, number | null> = {};
   for (const t of NS_TYPES) namespaces[t] = c.namespaces[t] ?? null;
   return {
@@ -40,8 +47,22 @@ export function containerToJson(c: Container, details?: ReadonlyMap<string, Cont
     evidence: c.evidence,
     metadataSources: c.metadata?.sources ?? [],
     ...(details ? detailsToJson(details.get(containerKey(c))) : {}),
-    ...(res ? resourcesToJson(res) : {}),
+    ...(res && obs ? withNetRates(resourcesToJson(res), obs, c) : {}),
   };
+}
+
+/** The network rate of the container's namespace joins usage; host-network containers have none of their own. */
+function withNetRates(r: ReturnType<typeof resourcesToJson>, obs: Observation, c: Container): ReturnType<typeof resourcesToJson> {
+  const host = c.hostNamespaces.includes('net');
+  const rate = host || c.namespaces.net === undefined ? undefined : obs.network.get(c.namespaces.net)?.rate;
+  const why = host ? 'host network namespace: its counters are the host\'s' : rate === undefined ? 'network namespace counters unreadable' : isUnknown(rate) ? rate.unknown : null;
+  const unknownReasons = r.resources['unknown'] as Record<string, string>;
+  if (why !== null && r.resources['unavailable'] === null) {
+    unknownReasons['usage.netRxBytesPerSec'] = why;
+    unknownReasons['usage.netTxBytesPerSec'] = why;
+  }
+  const known = rate !== undefined && !isUnknown(rate) ? rate : null;
+  return { ...r, usage: { ...(r.usage as Record<string, unknown>), netRxBytesPerSec: known?.rxBytesPerSec ?? null, netTxBytesPerSec: known?.txBytesPerSec ?? null } };
 }
 
 export function podToJson(p: Pod): Record<string, unknown> {
@@ -60,12 +81,13 @@ export function hostToJson(model: HostModel): Record<string, unknown> {
   };
 }
 
-export function psToJson(model: HostModel, details?: ReadonlyMap<string, ContainerDetails>, resources?: ReadonlyMap<string, ContainerResources>): Record<string, unknown> {
+export function psToJson(obs: Observation): Record<string, unknown> {
+  const model = obs.model;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'ps',
     host: hostToJson(model),
-    containers: model.containers.map((c) => containerToJson(c, details, resources)),
+    containers: model.containers.map((c) => containerToJson(c, obs)),
     pods: model.pods.map(podToJson),
     scan: {
       processes: model.snapshot.processes.length,

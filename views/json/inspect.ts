@@ -1,5 +1,5 @@
 /** `ctrscope inspect --json`: the same report as the text view, as one documented object. */
-import type { HostModel } from '../../src/model/host-model.js';
+import type { Observation } from '../../src/observe/observation.js';
 import type { InspectReport, ProcessNode } from '../../src/model/inspect.js';
 import { containerToJson, hostToJson, podToJson, SCHEMA_VERSION } from './container.js';
 
@@ -18,14 +18,21 @@ function nodeToJson(n: ProcessNode): Record<string, unknown> {
   };
 }
 
-export function inspectToJson(model: HostModel, target: string, r: InspectReport, sections: Readonly<Record<string, unknown>> = {}, unreadable: readonly string[] = []): Record<string, unknown> {
+export function inspectToJson(
+  obs: Observation,
+  target: string,
+  r: InspectReport,
+  sections: Readonly<Record<string, unknown>> = {},
+  unreadable: readonly string[] = [],
+): Record<string, unknown> {
+  const model = obs.model;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'inspect',
     target,
     host: hostToJson(model),
     inContainer: r.container !== null,
-    container: r.container ? containerToJson(r.container) : null,
+    container: r.container ? containerToJson(r.container, obs) : null,
     pod: r.pod ? { ...podToJson(r.pod), memberNames: r.podMembers.map((m) => m.name) } : null,
     startedAt: r.startedAtMs === null ? null : new Date(r.startedAtMs).toISOString(),
     uptimeSeconds: r.uptimeSec,

@@ -1,7 +1,8 @@
 /**
  * `top --batch --json`: one object per refresh (NDJSON), kind "top". Containers are the `ps
- * --json` objects plus `stats`, the dashboard's figures for this refresh (null where not
- * collected, unreadable, or, for rates, on the first refresh).
+ * --json` container objects, their rates taken against the previous refresh, plus `stats`:
+ * the dashboard's figures of schema 1.0, kept (deprecated since 1.1) for existing filters; the
+ * same facts are in `limits` and `usage`.
  */
 import type { ContainerStats, TopFrame } from '../../src/model/container-stats.js';
 import { containerKey } from '../../src/model/reconstruct.js';
@@ -44,7 +45,7 @@ export function topFrameToJson(frame: TopFrame, intervalSec: number): Record<str
       const s = frame.stats.get(containerKey(c)) ?? {};
       const stats: Record<string, unknown> = { uptimeSec: containerUptimeSec(c, frame) };
       for (const f of STAT_FIELDS) stats[f] = s[f] ?? null;
-      return { ...containerToJson(c), stats };
+      return { ...containerToJson(c, frame.observation), stats };
     }),
     pods: model.pods.map(podToJson),
     scan: { processes: model.snapshot.processes.length, vanished: model.snapshot.stats.vanished, partial: model.snapshot.stats.partial },

@@ -2,8 +2,8 @@
 import type { Container } from '../../src/model/container.js';
 import { shortId, type HostModel } from '../../src/model/host-model.js';
 import type { NetRate } from '../../src/model/network.js';
-import { containerKey } from '../../src/model/reconstruct.js';
-import type { ContainerResources } from '../../src/model/resources.js';
+import { isUnknown } from '../../src/model/resources.js';
+import type { Observation } from '../../src/observe/observation.js';
 import { resourceColumns } from './resources.js';
 import { renderTable, type Column } from './table.js';
 
@@ -46,13 +46,16 @@ export function netCell(v: NetRate | 'host' | null | undefined): string {
   return `${formatRate(v.rxBytesPerSec)}/${formatRate(v.txBytesPerSec)}`;
 }
 
-/** Resources measured by `ps`; `rates`: CPU% was sampled. */
-export interface PsResources {
-  readonly byContainer: ReadonlyMap<string, ContainerResources>;
-  readonly rates: boolean;
+/** NET of a container in an observation: `host`, its namespace's rate, or null without one. */
+export function containerNet(obs: Observation, c: Container): NetRate | 'host' | null {
+  if (c.hostNamespaces.includes('net')) return 'host';
+  const rate = c.namespaces.net === undefined ? undefined : obs.network.get(c.namespaces.net)?.rate;
+  return rate === undefined || isUnknown(rate) ? null : rate;
 }
 
-export function psColumns(model: HostModel, net?: ReadonlyMap<string, NetRate | 'host' | null>, resources?: PsResources): Column<Container>[] {
+/** `rates`: rates were sampled (CPU% is shown). */
+export function psColumns(obs: Observation, opts: { rates: boolean }): Column<Container>[] {
+  const model = obs.model;
   return [
     { header: 'ID', value: (c) => shortId(c) },
     { header: 'NAME', flexible: true, value: (c) => c.name ?? '-' },
@@ -60,13 +63,13 @@ export function psColumns(model: HostModel, net?: ReadonlyMap<string, NetRate | 
     { header: 'POD', flexible: true, value: (c) => podLabel(model, c) },
     { header: 'PID', align: 'right', value: (c) => String(c.pid) },
     { header: 'PROCS', align: 'right', value: (c) => String(c.processes.length) },
-    ...(resources ? resourceColumns(resources.byContainer, resources.rates) : []),
+    ...resourceColumns(obs.resources, opts.rates),
     { header: 'IMAGE', flexible: true, value: (c) => c.image ?? '-' },
     { header: 'HOSTNS', value: (c) => notableHostNamespaces(c) },
-    ...(net ? [{ header: 'NET', align: 'right' as const, value: (c: Container) => netCell(net.get(containerKey(c))) }] : []),
+    { header: 'NET', align: 'right', value: (c) => netCell(containerNet(obs, c)) },
   ];
 }
 
-export function renderPs(model: HostModel, width = Infinity, net?: ReadonlyMap<string, NetRate | 'host' | null>, resources?: PsResources): string {
-  return renderTable(psColumns(model, net, resources), model.containers, width);
+export function renderPs(obs: Observation, width: number, opts: { rates: boolean }): string {
+  return renderTable(psColumns(obs, opts), obs.model.containers, width);
 }

@@ -14,7 +14,7 @@ import type { NsType } from '../../model/namespace.js';
 import { JOIN_ORDER } from '../../model/enter-plan.js';
 import { describeTarget } from '../../model/target.js';
 import { EXIT, type ExitCode } from '../exit-codes.js';
-import { ExitWith, loadModel, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import { ExitWith, observeHost, openRoot, type Deps, type GlobalOptions } from '../context.js';
 import { resolveOrExit } from '../target.js';
 
 interface EnterOptions {
@@ -90,7 +90,7 @@ export function registerEnter(program: Command, deps: Deps): void {
       } catch (e) {
         fail(e);
       }
-      const target = resolveOrExit(loadModel(root, deps), query);
+      const target = resolveOrExit(observeHost(root, deps, { resources: false, network: false }).model, query);
       const podShared = target.kind === 'pod' && target.pod ? target.pod.sharedNamespaces : null;
       const wantsMnt = opts.mnt === true || (opts.all === true && (podShared === null || podShared.includes('mnt')));
       const rootSpec = opts.rootDir !== undefined ? { path: resolve(opts.rootDir) } : wantsMnt ? ('target' as const) : ('keep' as const);

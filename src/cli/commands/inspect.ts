@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { readCgroupLayout } from '../../../collectors/collect.js';
 import { collectDetails } from '../../../collectors/details.js';
-import { collectResources } from '../../../collectors/resources.js';
 import { diagnoseResources } from '../../model/diagnosis.js';
 import { collectSecurityInputs } from '../../../collectors/security.js';
 import { buildInspectReport } from '../../model/inspect.js';
@@ -10,7 +9,8 @@ import { flaggedMounts } from '../../model/mount-findings.js';
 import { containerKey } from '../../model/reconstruct.js';
 import { whichInterface } from '../../model/which.js';
 import { deriveSecurity } from '../../model/security.js';
-import { resolveTarget, describeTarget } from '../../model/target.js';
+import { resolveTarget } from '../../model/target.js';
+import { targetOrExit } from '../target.js';
 import { detailsToJson } from '../../../views/json/details.js';
 import { inspectToJson } from '../../../views/json/inspect.js';
 import { filesystemLines, networkLines } from '../../../views/text/details.js';
@@ -19,7 +19,10 @@ import { resourceLines } from '../../../views/text/resources-section.js';
 import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
-import { ExitWith, loadModel, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import type { HostModel } from '../../model/host-model.js';
+import { createObserver, type ObserveRound } from '../../observe/observer.js';
+import type { ContainerDetails } from '../../model/details.js';
+import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerInspect(program: Command, deps: Deps): void {
   program
@@ -32,21 +35,50 @@ export function registerInspect(program: Command, deps: Deps): void {
     .option('--json', 'print JSON (schema: views/json/ctrscope.schema.json, kind "inspect")')
     .action(async (target: string, opts: { json?: boolean; sizes?: boolean; interval: string; rates: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
+      const seconds = Number(opts.interval);
+      if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60`);
+      if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
-      // Any pid can be asked about, member or not: read every process in full.
-      const model = loadModel(root, deps, { everyProcess: true });
-      const { details } = collectDetails(root, model, opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {});
-      let res = resolveTarget(model, target);
-      if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
-        // A host interface name (veth...): the container at the other end of the pair.
-        const owner = whichInterface(target, model.containers, details)[0]?.container;
-        if (owner) res = resolveTarget(model, owner.id);
+      const rates = opts.rates && seconds > 0 && root.kind === 'live';
+      // Any pid can be asked about, member or not: read every process in full. Only the asked-for
+      // container's cgroups are read, twice one interval apart for its rates.
+      let asked: ReturnType<typeof resolveTarget> | null = null;
+      const resolve = (model: HostModel): ReturnType<typeof resolveTarget> => {
+        let res = resolveTarget(model, target);
+        if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
+          // A host interface name (veth...): the container at the other end of the pair.
+          const owner = whichInterface(target, model.containers, collectDetails(root, model).details)[0]?.container;
+          if (owner) res = resolveTarget(model, owner.id);
+        }
+        return res;
+      };
+      const observer = createObserver(root, {
+        continuous: rates,
+        now: deps.now,
+        everyProcess: true,
+        resources: (model) => {
+          asked = resolve(model);
+          return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
+        },
+      });
+      // The report shows the container's filesystem and network: read with the last observation.
+      const last: ObserveRound = { details: opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {} };
+      let observation;
+      try {
+        observation = observer.observe(rates ? {} : last);
+        checkSnapshot(root, observation.model.snapshot, deps);
+        const first = asked as ReturnType<typeof resolveTarget> | null;
+        if (rates && first?.kind === 'found' && first.target.container) {
+          await new Promise((r) => setTimeout(r, seconds * 1000));
+          observation = observer.observe(last);
+        }
+      } finally {
+        observer.close();
       }
-      if (res.kind === 'not-found') throw new ExitWith(EXIT.notFound, res.reason);
-      if (res.kind === 'ambiguous') {
-        throw new ExitWith(EXIT.ambiguous, `'${target}' is ambiguous (${res.matchedBy}); it matches: ${res.candidates.map(describeTarget).join('; ')}`);
-      }
-      const t = res.target;
+      const model = observation.model;
+      const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
+      const t = targetOrExit(res);
+      const details = observation.details ?? new Map<string, ContainerDetails>();
       const c = t.container;
       const unreadable: string[] = [];
       let report;
@@ -64,13 +96,11 @@ export function registerInspect(program: Command, deps: Deps): void {
         report = buildInspectReport(model, null, t.pid, { uidMap: null, security: null });
       }
       const d = c ? details.get(containerKey(c)) : undefined;
-      const seconds = Number(opts.interval);
-      if (!Number.isFinite(seconds) || seconds < 0 || seconds > 60) throw new ExitWith(EXIT.usage, `--interval ${opts.interval}: expected seconds from 0 to 60`);
-      const resources = c ? (await collectResources(root, model.snapshot.processes, [c], { intervalMs: opts.rates && seconds > 0 ? seconds * 1000 : null })).get(containerKey(c)) : undefined;
+      const resources = c ? observation.resources.get(containerKey(c)) : undefined;
       const diagnosis = resources ? diagnoseResources(resources) : [];
       if (opts.json) {
         const sections = c ? { ...detailsToJson(d), ...(resources ? { ...resourcesToJson(resources), diagnosis } : {}) } : {};
-        deps.out(JSON.stringify(inspectToJson(model, target, report, sections, unreadable), null, 2) + '\n');
+        deps.out(JSON.stringify(inspectToJson(observation, target, report, sections, unreadable), null, 2) + '\n');
       } else {
         const sections = c ? [{ title: 'Resources', lines: resourceLines(resources, diagnosis) }, { title: 'Filesystem', lines: filesystemLines(d) }, { title: 'Network', lines: networkLines(d) }] : [];
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));

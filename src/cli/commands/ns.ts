@@ -6,7 +6,7 @@ import { isNsType, NS_TYPES } from '../../model/namespace.js';
 import { nsToJson } from '../../../views/json/ns.js';
 import { renderNs } from '../../../views/text/ns.js';
 import { EXIT } from '../exit-codes.js';
-import { ExitWith, loadModel, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import { ExitWith, observeHost, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerNs(program: Command, deps: Deps): void {
   program
@@ -18,7 +18,7 @@ export function registerNs(program: Command, deps: Deps): void {
       const type = opts.type;
       if (type !== undefined && !isNsType(type)) throw new ExitWith(EXIT.usage, `--type ${type}: unknown namespace type; use one of ${NS_TYPES.join(', ')}`);
       const root = openRoot(cmd.optsWithGlobals<GlobalOptions>());
-      const model = loadModel(root, deps, { childNamespaces: true });
+      const model = observeHost(root, deps, { childNamespaces: true, resources: false, network: false }).model;
       const scan = collectNsPins(root, model.snapshot.processes);
       const denied = scan.gaps.filter((g) => g.reason === 'denied').length;
       if (denied > 0 && root.dir === '/') deps.err(`ctrscope: warning: ${denied} fd directories or mountinfo files are unreadable, so namespaces pinned there may be missing; run as root for the full view\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { recordHost } from '../../../collectors/snapshot/record.js';
 import { EXIT } from '../exit-codes.js';
-import { ExitWith, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import { ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 import { isArchivePath, packTree, writeTree } from '../snapshot-archive.js';
 import { VERSION } from '../version.js';
 

@@ -1,36 +1,22 @@
 /**
  * `ctrscope top`: the live dashboard, or with --batch snapshots printed one after another.
  *
- * Both read frames from one FrameSource: a ProcessScanner kept across refreshes (per-process
- * static data is read once per pid + start time), the model, the host summary, and the
- * per-container stats. The TUI is imported lazily, so `ps` and `inspect` never load blessed.
- *
- * Steady state is cheap (scripts/bench-top.mjs): when the scan reports no process change, the
- * previous refresh's grouping, engine metadata and containers are reused, and on a quiet host
- * (no process born or gone) the scan reads no process but the one in the detail view, so a
- * refresh is the /proc listing, the cgroup counters and the render. Every SLOW_EVERY refreshes the
- * engines' metadata is read again (the model is rebuilt only if it changed), which bounds how
- * long a change no cheap signal reports can go unseen (an engine renaming a container). A mount
- * namespace's root decision is re-read only when the kernel says its mount table changed
- * (collectors/mount-watch.ts: poll(2) on its kept mountinfo); where that cannot be had (koffi
- * does not load), every SLOW_EVERY refreshes too.
+ * Both read frames from one FrameSource: a continuous Observer (src/observe/observer.ts), which
+ * keeps what did not change between refreshes, and the figures projected from each observation.
+ * The TUI is imported lazily, so `ps` and `inspect` never load blessed.
  */
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
-import { createStatsCollector, SLOW_EVERY } from '../../../collectors/container-stats.js';
-import { collectHostSummary } from '../../../collectors/host-summary.js';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
-import { createMountWatch } from '../../../collectors/mount-watch.js';
-import { ProcessScanner } from '../../../collectors/processes.js';
 import type { TopFrame } from '../../model/container-stats.js';
-import { buildHostModel, type HostModel } from '../../model/host-model.js';
-import { containerKey } from '../../model/reconstruct.js';
+import type { HostModel } from '../../model/host-model.js';
+import { createObserver } from '../../observe/observer.js';
+import { figuresByKey } from '../../../views/figures.js';
 import { topFrameToJson } from '../../../views/json/top.js';
 import { renderTopFrame } from '../../../views/text/top.js';
 import type { FrameSource } from '../../../views/tui/app.js';
 import { EXIT } from '../exit-codes.js';
-import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 const STOP_SIGNALS = ['SIGHUP', 'SIGTERM'] as const;
 
@@ -38,23 +24,13 @@ const STOP_SIGNALS = ['SIGHUP', 'SIGTERM'] as const;
 const SAMPLE = 'samples/hybrid-docker';
 
 export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { first(): TopFrame } {
-  const scanner = new ProcessScanner(root, true);
-  const collectStats = createStatsCollector(root);
+  const observer = createObserver(root, { continuous: true, now: deps.now });
   let prev: HostModel | null = null;
-  let seq = 0;
   let pending: TopFrame | null = null;
-  const cache: RefreshCache = { rootDiffers: new Map(), previous: null, mounts: createMountWatch(root) };
   const collect = (detail?: string | null): TopFrame => {
-    cache.rereadMetadata = seq % SLOW_EVERY === 0;
-    if (cache.rereadMetadata && !cache.mounts) cache.rootDiffers.clear();
-    const shown = detail ? prev?.containers.find((c) => containerKey(c) === detail) : undefined;
-    const fresh = new Set(shown?.processes.map((m) => m.pid));
-    const snapshot = collectSnapshot(root, { nowMs: deps.now(), scanner, cache, fresh });
-    // Same grouping and metadata objects: the containers built from them still hold.
-    const model = prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
-    cache.previous = snapshot;
-    const frame: TopFrame = { model, prev, summary: collectHostSummary(root), stats: collectStats(model), seq: ++seq };
-    prev = model;
+    const observation = observer.observe({ focus: detail ?? null });
+    const frame: TopFrame = { observation, model: observation.model, prev, summary: observation.host, stats: figuresByKey(observation), seq: observation.seq };
+    prev = observation.model;
     return frame;
   };
   return {
@@ -70,9 +46,7 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
       return f;
     },
     close() {
-      scanner.close();
-      collectStats.close();
-      cache.mounts?.close();
+      observer.close();
     },
   };
 }
@@ -121,6 +95,7 @@ export function registerTop(program: Command, deps: Deps): void {
     .action(async (opts: TopOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (opts.json && !opts.batch) throw new ExitWith(EXIT.usage, '--json needs --batch (the full-screen display has no JSON form)');
+      if (opts.count !== undefined && !opts.batch) throw new ExitWith(EXIT.usage, '--count needs --batch (the full-screen display runs until q)');
       if (!opts.batch && !deps.interactive) throw new ExitWith(EXIT.usage, 'top needs a terminal; use `ctrscope top --batch [--json]` to print refreshes instead');
       const root = openRoot(g);
       const source = createFrameSource(root, deps);

@@ -6,7 +6,7 @@ import { whichToJson } from '../../../views/json/which.js';
 import { renderWhich } from '../../../views/text/which.js';
 import { interfaceNames, whichInterface, whichPath } from '../../model/which.js';
 import { EXIT } from '../exit-codes.js';
-import { ExitWith, loadModel, openRoot, type Deps, type GlobalOptions } from '../program.js';
+import { ExitWith, observeHost, openRoot, type Deps, type GlobalOptions } from '../context.js';
 
 export function registerWhich(program: Command, deps: Deps): void {
   program
@@ -17,7 +17,7 @@ export function registerWhich(program: Command, deps: Deps): void {
     .action((target: string, opts: { json?: boolean }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const root = openRoot(g);
-      const model = loadModel(root, deps);
+      const model = observeHost(root, deps, { resources: false, network: false }).model;
       const { details } = collectDetails(root, model);
       // An interface: a name without `/` that the host has, or that some container's veth pairs with.
       const iface = target.includes('/')

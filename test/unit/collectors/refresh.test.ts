@@ -14,7 +14,7 @@ import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.
 import { KeptFiles, openHostRoot } from '../../../collectors/host-root.js';
 import { ProcessScanner } from '../../../collectors/processes.js';
 import { buildHostModel } from '../../../src/model/host-model.js';
-import { SLOW_EVERY } from '../../../collectors/container-stats.js';
+import { SLOW_EVERY } from '../../../collectors/resources.js';
 import { createFrameSource } from '../../../src/cli/commands/top.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ctrscope-unit-refresh-'));

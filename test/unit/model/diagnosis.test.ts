@@ -6,12 +6,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { diagnoseResources } from '../../../src/model/diagnosis.js';
-import { deriveResources, unknown, type CgroupSample } from '../../../src/model/resources.js';
+import { deriveResources, RECORDED_NO_RATE, unknown, type CgroupSample } from '../../../src/model/resources.js';
 
 // Values of samples/cgroup-coroot's docker container b43d92bf… (README): 1.5 CPU quota, 20 GiB
 // memory limit, 12 778 020 864 rss.
 const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<CgroupSample['counters']> = {}): CgroupSample => ({
   dirs: {},
+  binding: {
+    cpuCores: { value: 1.5, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
+    memoryBytes: { value: 21474836480, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
+    pids: { value: 'unlimited', source: null },
+  },
   counters: { atMs: 2000, dir: null, usageUsec: 0, nrPeriods: 100, nrThrottled: 40, throttledUsec: 0, ...counters },
   cpu: { quotaUsec: 150000, periodUsec: 100000, weight: unknown('v1'), shares: 1024, cpus: unknown('absent') },
   memory: {
@@ -27,7 +32,7 @@ const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<Cg
 
 describe('diagnoseResources', () => {
   it('names the CPU limit when most periods were throttled, and says nothing when few were', () => {
-    const prev = { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 };
+    const prev = { ...sample(), counters: { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 } };
     const busy = diagnoseResources(deriveResources(prev, sample()));
     expect(busy).toEqual(['throttled 40% of periods in the last 2.0 s: CPU limit 1.5 cores is the bottleneck']);
     const calm = diagnoseResources(deriveResources(prev, sample({}, { nrThrottled: 5 })));
@@ -41,5 +46,11 @@ describe('diagnoseResources', () => {
 
   it('says nothing it cannot know: no rates means no throttling verdict', () => {
     expect(diagnoseResources(deriveResources(unknown('--no-rates'), sample()))).toEqual([]);
+  });
+
+  it('without an interval (a recorded tree, --no-rates) judges the throttling since the cgroup was created', () => {
+    const once = diagnoseResources(deriveResources(RECORDED_NO_RATE, sample({}, { nrPeriods: 1000, nrThrottled: 700 })));
+    expect(once).toContain('throttled 70% of periods since the cgroup was created: CPU limit 1.5 cores is the bottleneck');
+    expect(diagnoseResources(deriveResources(RECORDED_NO_RATE, sample({}, { nrPeriods: 1000, nrThrottled: 50 })))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { CgroupLine } from '../../../src/model/cgroup.js';
 import type { Container, Membership } from '../../../src/model/container.js';
 import type { Process } from '../../../src/model/process.js';
-import { deriveResources, resourceTargets, unknown, workingSetBytes, type CgroupSample, type CpuCounters, type ResourceTarget } from '../../../src/model/resources.js';
+import { deriveResources, isUnknown, resourceTargets, unknown, workingSetBytes, type CgroupSample, type CpuCounters, type ResourceTarget } from '../../../src/model/resources.js';
 
 const lines = (mem: string, cpu = mem, v2 = '/'): CgroupLine[] => [
   { hierarchyId: 4, controllers: ['memory'], path: mem },
@@ -28,37 +28,29 @@ function container(id: string, members: [number, Membership][]): Container {
   };
 }
 
+/** Each hierarchy's cgroup and, per level up to the root, how many processes there are not the container's. */
 const paths = (t: ResourceTarget | { unknown: string } | undefined): Record<string, unknown> =>
-  t && 'paths' in t ? Object.fromEntries(t.paths) : { unknown: t?.unknown };
+  t && 'paths' in t ? Object.fromEntries([...t.paths].map(([k, p]) => [k, isUnknown(p) ? p : `${p.path} ${p.levels.map((l) => `${l.path}:${l.outside}`).join(' ')}`])) : { unknown: t?.unknown };
 
 describe('resourceTargets', () => {
   it('measures a container with processes in sub-cgroups once, at their common cgroup', () => {
     const ps = [proc(10, lines('/docker/a')), proc(11, lines('/docker/a/sub', '/docker/a')), proc(12, lines('/docker/a/sub/deeper', '/docker/a')), proc(20, lines('/docker/b'))];
     const a = container('a', [[10, 'cgroup'], [11, 'cgroup'], [12, 'cgroup']]);
     const t = resourceTargets(ps, [a]).get(a);
-    expect(paths(t)).toEqual({ memory: '/docker/a', cpu: '/docker/a', '': { unknown: 'in the root cgroup of cgroup2: the container has no cgroup of its own there' } });
+    // On cgroup2 every process is in the root cgroup: the container's usage there is not its own.
+    expect(paths(t)).toEqual({ memory: '/docker/a /docker/a:0 /docker:1 /:1', cpu: '/docker/a /docker/a:0 /docker:1 /:1', '': '/ /:1' });
   });
 
   it('ignores members that only joined the namespaces (nsenter keeps its own cgroup)', () => {
     const ps = [proc(10, lines('/docker/a')), proc(30, lines('/user.slice/x'))];
     const a = container('a', [[10, 'cgroup'], [30, 'namespaces']]);
-    expect(paths(resourceTargets(ps, [a]).get(a))['memory']).toBe('/docker/a');
+    expect(paths(resourceTargets(ps, [a]).get(a))['memory']).toBe('/docker/a /docker/a:0 /docker:0 /:0');
   });
 
-  it('refuses a cgroup shared with processes outside the container, and the root cgroup', () => {
+  it('counts the processes outside the container at each level: its launcher in the same cgroup, the root cgroup', () => {
     const ps = [proc(10, lines('/ctr/u', '/user.slice/s1')), proc(11, lines('/ctr/u', '/user.slice/s1')), proc(40, lines('/', '/user.slice/s1'))];
     const c = container('u', [[10, 'private-namespaces'], [11, 'descendant']]);
-    expect(paths(resourceTargets(ps, [c]).get(c))).toEqual({
-      memory: '/ctr/u',
-      cpu: { unknown: 'cgroup /user.slice/s1 (cpu) also holds 1 process(es) outside the container' },
-      '': { unknown: 'in the root cgroup of cgroup2: the container has no cgroup of its own there' },
-    });
-  });
-
-  it('gives one reason for a container with no cgroup of its own anywhere', () => {
-    const ps = [proc(10, lines('/user.slice/s1', '/')), proc(40, lines('/user.slice/s1', '/'))];
-    const c = container('u', [[10, 'private-namespaces']]);
-    expect(resourceTargets(ps, [c]).get(c)).toEqual({ unknown: 'no cgroup of its own: cgroup /user.slice/s1 (memory) also holds 1 process(es) outside the container' });
+    expect(paths(resourceTargets(ps, [c]).get(c))).toEqual({ memory: '/ctr/u /ctr/u:0 /ctr:0 /:1', cpu: '/user.slice/s1 /user.slice/s1:1 /user.slice:1 /:1', '': '/ /:1' });
   });
 
   it('has no target without a member whose cgroups were readable', () => {
@@ -71,8 +63,14 @@ const counters = (atMs: number, usageUsec: number, nrPeriods = 0, nrThrottled = 
 
 function sample(c: CpuCounters, quotaUsec: CgroupSample['cpu']['quotaUsec'] = 'unlimited'): CgroupSample {
   const u = unknown('not in this test');
+  const own = { kind: 'own' as const, cgroup: '/x', outside: 0 };
   return {
     dirs: {},
+    binding: {
+      cpuCores: quotaUsec === 'unlimited' || typeof quotaUsec !== 'number' ? { value: quotaUsec, source: null } : { value: quotaUsec / 100000, source: own },
+      memoryBytes: { value: 64 << 20, source: own },
+      pids: { value: 100, source: own },
+    },
     counters: c,
     cpu: { quotaUsec, periodUsec: 100000, weight: u, shares: 1024, cpus: { text: '0-1', count: 2 } },
     memory: { usageBytes: 30 << 20, limitBytes: 64 << 20, highBytes: u, softLimitBytes: 'unlimited', swapBytes: 'unlimited', anonBytes: 25 << 20, fileBytes: 4 << 20, kernelBytes: u, shmemBytes: 0, inactiveFileBytes: 3 << 20, oom: u, oomKill: 1, max: u, high: u, failcnt: 7, underOom: false },
@@ -86,7 +84,7 @@ function sample(c: CpuCounters, quotaUsec: CgroupSample['cpu']['quotaUsec'] = 'u
 describe('deriveResources', () => {
   it('computes CPU% of a host core and of the limit, and throttling, from counter deltas', () => {
     // 0.5 CPU busy for 2 s: 1 000 000 us used in 2 000 ms, 20 periods of which 19 throttled.
-    const r = deriveResources(counters(1000, 5_000_000, 100, 10), sample(counters(3000, 6_000_000, 120, 29), 50000));
+    const r = deriveResources(sample(counters(1000, 5_000_000, 100, 10)), sample(counters(3000, 6_000_000, 120, 29), 50000));
     expect(r.limits.cpuCores).toBe(0.5);
     expect(r.usage.cpuPercent).toBeCloseTo(50, 10);
     expect(r.usage.cpuPercentOfLimit).toBeCloseTo(100, 10);
@@ -95,23 +93,23 @@ describe('deriveResources', () => {
   });
 
   it('has no throttling or percent-of-limit without a limit, and 0% throttled when no period ran', () => {
-    const r = deriveResources(counters(0, 10), sample(counters(500, 10)));
+    const r = deriveResources(sample(counters(0, 10)), sample(counters(500, 10)));
     expect(r.usage.cpuPercent).toBe(0);
     expect(r.usage.cpuPercentOfLimit).toBe('unlimited');
     expect(r.usage.throttledPercent).toBe('unlimited');
-    expect(deriveResources(counters(0, 10, 5, 1), sample(counters(500, 10, 5, 1), 20000)).usage.throttledPercent).toBe(0);
+    expect(deriveResources(sample(counters(0, 10, 5, 1)), sample(counters(500, 10, 5, 1), 20000)).usage.throttledPercent).toBe(0);
   });
 
   it('refuses a counter that went backwards (container restarted) rather than report 0', () => {
-    const r = deriveResources(counters(0, 9_000_000, 50, 5), sample(counters(500, 1_000, 1, 0), 50000));
+    const r = deriveResources(sample(counters(0, 9_000_000, 50, 5)), sample(counters(500, 1_000, 1, 0), 50000));
     expect(r.usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/CPU usage went backwards/) });
     expect(r.usage.throttledPercent).toMatchObject({ unknown: expect.stringMatching(/nr_periods went backwards/) });
     expect(r.usage.cpuPercentOfLimit).toMatchObject({ unknown: expect.stringMatching(/backwards/) });
   });
 
   it('refuses a rate across two different cgroups, or no elapsed time', () => {
-    expect(deriveResources(counters(0, 1), sample(counters(500, 2, 0, 0, '/other'))).usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/changed between samples/) });
-    expect(deriveResources(counters(500, 1), sample(counters(500, 2))).usage.cpuPercent).toEqual({ unknown: 'no time elapsed between samples' });
+    expect(deriveResources(sample(counters(0, 1)), sample(counters(500, 2, 0, 0, '/other'))).usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/changed between samples/) });
+    expect(deriveResources(sample(counters(500, 1)), sample(counters(500, 2))).usage.cpuPercent).toEqual({ unknown: 'no time elapsed between samples' });
   });
 
   it('keeps limits and usage with --no-rates, and the working set as usage - inactive_file', () => {

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, cpSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readCgroupSample, readCpuCounters } from '../../../../collectors/cgroupfs/sample.js';
+import { readCgroupSample } from '../../../../collectors/cgroupfs/sample.js';
 import type { CgroupLayout } from '../../../../collectors/cgroupfs/layout.js';
 import { openHostRoot } from '../../../../collectors/host-root.js';
 import { parsePidCgroup } from '../../../../collectors/procfs/pid-cgroup.js';
-import { deriveResources, hierarchyKey, isUnknown, unknown, type ResourceTarget } from '../../../../src/model/resources.js';
+import { deriveResources, hierarchyKey, isUnknown, ownPlace, unknown, type CgroupPlace, type ResourceTarget } from '../../../../src/model/resources.js';
 import { resourcesToJson } from '../../../../views/json/resources.js';
 import { readFileSync } from 'node:fs';
 
@@ -27,7 +27,7 @@ const clock = (() => {
 /** The target a single-process container gets from its /proc/<pid>/cgroup. */
 function targetOf(pid: number): ResourceTarget {
   const lines = parsePidCgroup(readFileSync(`samples/cgroup-coroot/proc/${pid}/cgroup`, 'utf8'));
-  return { paths: new Map(lines.map((l) => [hierarchyKey(l), l.path])) };
+  return { paths: new Map(lines.map((l) => [hierarchyKey(l), ownPlace(l.path)])) };
 }
 
 describe('cgroup v2 capture (coroot, kubernetes pod with docker runtime)', () => {
@@ -68,7 +68,7 @@ describe('cgroup v2 capture (coroot, kubernetes pod with docker runtime)', () =>
   });
 
   it('has a 4 GiB limit and no CPU quota on the plain docker scope', () => {
-    const t: ResourceTarget = { paths: new Map([['', '/system.slice/docker-ba7b10d15d16e10e3de7a2dcd408a3d971169ae303f46cfad4c5453c6326fee2.scope']]) };
+    const t: ResourceTarget = { paths: new Map([['', ownPlace('/system.slice/docker-ba7b10d15d16e10e3de7a2dcd408a3d971169ae303f46cfad4c5453c6326fee2.scope')]]) };
     const d = deriveResources(unknown('x'), readCgroupSample(root, V2, t, clock));
     expect(d.limits.memoryBytes).toBe(4294967296);
     expect(d.limits.cpuCores).toBe('unlimited');
@@ -80,13 +80,13 @@ describe('cgroup v2 capture (coroot, kubernetes pod with docker runtime)', () =>
 describe('cgroup v1 capture (coroot, docker cgroupfs driver)', () => {
   // /proc/200/cgroup names one `cpu,cpuacct` hierarchy, but the capture stores it as two
   // directories (the cpu and cpuacct symlinks hosts create), so the target is keyed per directory.
-  const path = targetOf(200).paths.get('memory') as string;
-  const target: ResourceTarget = { paths: new Map(['cpu', 'cpuacct', 'memory', 'blkio'].map((k) => [k, path])) };
+  const path = (targetOf(200).paths.get('memory') as CgroupPlace).path;
+  const target: ResourceTarget = { paths: new Map(['cpu', 'cpuacct', 'memory', 'blkio'].map((k) => [k, ownPlace(path)])) };
   const r = deriveResources(unknown('x'), readCgroupSample(root, V1, target, clock));
 
   it('takes the container path from /proc/200/cgroup', () => {
     expect(path).toBe('/docker/b43d92bf1e5c6f78bb9b7bc6f40721280299855ba692092716e3a1b6c0b86f3f');
-    expect(targetOf(200).paths.get('cpu,cpuacct')).toBe(path);
+    expect(targetOf(200).paths.get('cpu,cpuacct')).toMatchObject({ path });
   });
 
 
@@ -127,7 +127,7 @@ describe('bad input in a sample tree', () => {
       // Everything else still reads.
       expect(r.usage.cpuUsageUsec).toBe(3795681254);
 
-      const before = readCpuCounters(bad, V2, targetOf(400), clock);
+      const before = readCgroupSample(bad, V2, targetOf(400), clock);
       rmSync(scope, { recursive: true });
       const after = deriveResources(before, readCgroupSample(bad, V2, targetOf(400), clock));
       expect(after.usage.cpuPercent).toMatchObject({ unknown: expect.stringMatching(/^cgroup removed between samples/) });

@@ -1,0 +1,175 @@
+/**
+ * The observation pipeline: every command reads the host through an Observer.
+ *
+ *   createObserver(root, options)   what to read, and whether to keep state between observations
+ *     .observe({ focus })           one Observation: processes -> grouping -> metadata -> model,
+ *                                   then each container's cgroups and each netns's counters,
+ *                                   with rates against the previous observation
+ *     .close()                      let go of kept descriptors and watches
+ *
+ * Details (mounts, layers, interfaces, sockets) are read on request, for the observation a
+ * command prints. A one-shot command observes once. `ps` with rates observes twice, one interval apart; `top`,
+ * `serve` and `events` observe again and again. What makes repeated observations cheap is the
+ * observer's business, behind `continuous`, and no caller threads a flag through a collector:
+ * - the process scanner keeps per-process static data and, on a quiet host (same /proc listing,
+ *   same last allocated pid), re-reads no process but those of the focused container;
+ * - while no process changed, the grouping, the engines' metadata and the model are reused;
+ *   every SLOW_EVERY observations the metadata is read again (an engine's rename), and the model
+ *   is rebuilt only when it reads differently;
+ * - a mount namespace's root decision is re-read when the kernel says its mount table changed
+ *   (collectors/mount-watch.ts), else every SLOW_EVERY observations;
+ * - cgroup files stay open (pread each time); limits are re-read every SLOW_EVERY observations
+ *   of a container (collectors/resources.ts).
+ */
+import { collectSnapshot, type RefreshCache } from '../../collectors/collect.js';
+import { collectDetails, type DetailsOptions } from '../../collectors/details.js';
+import { collectHostSummary } from '../../collectors/host-summary.js';
+import type { HostRoot } from '../../collectors/host-root.js';
+import { createMountWatch } from '../../collectors/mount-watch.js';
+import { readNetnsCounters } from '../../collectors/net-counters.js';
+import { ProcessScanner } from '../../collectors/processes.js';
+import { createResourceReader, SLOW_EVERY } from '../../collectors/resources.js';
+import type { Container } from '../model/container.js';
+import { buildHostModel, type HostModel } from '../model/host-model.js';
+import { netRate } from '../model/network.js';
+import { containerKey } from '../model/reconstruct.js';
+import { FIRST_READING, RECORDED_NO_RATE, unknown, type Unknown } from '../model/resources.js';
+import type { NetnsObservation, Observation } from './observation.js';
+
+export { SLOW_EVERY };
+
+export interface ObserverOptions {
+  /**
+   * Observe again and again: keep descriptors, per-process data and watches between
+   * observations (top, serve, events, and ps's second sample). Close the observer when done.
+   */
+  readonly continuous?: boolean;
+  /** Read status and argv of every process, not only of container members (inspect, snapshot). */
+  readonly everyProcess?: boolean;
+  /** Read pid_for_children and time_for_children too (the namespace inventory's pins). */
+  readonly childNamespaces?: boolean;
+  /**
+   * Read each container's cgroups. Default true; `ns` and `which` need none. A function picks
+   * the containers whose cgroups are read (`inspect`: the one asked about).
+   */
+  readonly resources?: boolean | ((model: HostModel) => readonly Container[]);
+  /** Read each container network namespace's counters. Default true. */
+  readonly network?: boolean;
+  /** Wall clock, milliseconds since the epoch. */
+  readonly now?: () => number;
+  /** Monotonic milliseconds, for rates. */
+  readonly clock?: () => number;
+}
+
+export interface ObserveRound {
+  /** containerKey() of a container whose processes are read every time (top's detail view). */
+  readonly focus?: string | null;
+  /** Read each container's filesystem and network in full (mounts, layers, interfaces, sockets). */
+  readonly details?: DetailsOptions;
+}
+
+export interface Observer {
+  observe(round?: ObserveRound): Observation;
+  /** The last observation, or null before the first. */
+  readonly last: Observation | null;
+  close(): void;
+}
+
+export function createObserver(root: HostRoot, options: ObserverOptions = {}): Observer {
+  const continuous = options.continuous === true;
+  const now = options.now ?? Date.now;
+  const clock = options.clock ?? (() => performance.now());
+  const scanner = new ProcessScanner(root, continuous);
+  const cache: RefreshCache | undefined = continuous ? { rootDiffers: new Map(), previous: null, mounts: createMountWatch(root) } : undefined;
+  const resources = options.resources === false ? null : createResourceReader(root, { continuous, clock, recorded: root.kind === 'recorded' });
+  let last: Observation | null = null;
+
+  const observe = (round: ObserveRound = {}): Observation => {
+    const seq = (last?.seq ?? 0) + 1;
+    const atMs = clock();
+    if (cache) {
+      cache.rereadMetadata = (seq - 1) % SLOW_EVERY === 0;
+      if (cache.rereadMetadata && !cache.mounts) cache.rootDiffers.clear();
+    }
+    const focused = round.focus && last ? last.model.containers.find((c) => containerKey(c) === round.focus) : undefined;
+    const snapshot = collectSnapshot(root, {
+      nowMs: now(),
+      scanner,
+      ...(cache ? { cache } : {}),
+      ...(focused ? { fresh: new Set(focused.processes.map((m) => m.pid)) } : {}),
+      ...(options.everyProcess ? { everyProcess: true } : {}),
+      ...(options.childNamespaces ? { childNamespaces: true } : {}),
+    });
+    const prev = last?.model;
+    // The same grouping and metadata objects: the containers built from them still hold.
+    const model: HostModel =
+      prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+    if (cache) cache.previous = snapshot;
+    const observation: Observation = {
+      seq,
+      atMs,
+      intervalMs: last ? atMs - last.atMs : null,
+      model,
+      // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined }) : new Map(),
+      network: options.network === false ? new Map() : observeNetwork(root, model, last, clock, root.kind === 'recorded'),
+      host: collectHostSummary(root),
+      details: round.details ? collectDetails(root, model, round.details).details : null,
+    };
+    last = observation;
+    return observation;
+  };
+
+  return {
+    observe,
+    get last() {
+      return last;
+    },
+    close() {
+      scanner.close();
+      resources?.close();
+      cache?.mounts?.close();
+    },
+  };
+}
+
+/** One observation, for commands that look once. */
+export function observeOnce(root: HostRoot, options: Omit<ObserverOptions, 'continuous'> = {}): Observation {
+  const observer = createObserver(root, options);
+  try {
+    return observer.observe();
+  } finally {
+    observer.close();
+  }
+}
+
+function observeNetwork(root: HostRoot, model: HostModel, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+  const targets = new Map<number, number>();
+  for (const c of model.containers) {
+    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net)) targets.set(c.namespaces.net, c.pid);
+  }
+  const at = clock();
+  const out = new Map<number, NetnsObservation>();
+  for (const [netns, r] of readNetnsCounters(root, targets)) {
+    const before = last?.network.get(netns);
+    let rate: NetnsObservation['rate'];
+    if (recorded) rate = RECORDED_NO_RATE;
+    else if (!before) rate = FIRST_READING;
+    else rate = netRate(totals(before.interfaces), totals(r.interfaces), at - before.atMs) ?? counterReset;
+    out.set(netns, { netns, pid: r.pid, atMs: at, interfaces: r.interfaces, rate });
+  }
+  return out;
+}
+
+const counterReset: Unknown = unknown('a counter went backwards: the namespace or an interface was recreated');
+
+function totals(ifs: NetnsObservation['interfaces']): { rxBytes: number; txBytes: number } {
+  let rxBytes = 0;
+  let txBytes = 0;
+  for (const i of ifs) {
+    if (i.name === 'lo') continue;
+    rxBytes += i.rx.bytes;
+    txBytes += i.tx.bytes;
+  }
+  return { rxBytes, txBytes };
+}
