@@ -90,7 +90,41 @@ class DirRoot implements HostRoot {
   }
 
   resolve(hostPath: string): string {
-    return this.dir === '/' ? hostPath : path.join(this.dir, hostPath);
+    return this.local(hostPath, true);
+  }
+
+  /**
+   * Path on this machine. In a recorded tree, symbolic links are resolved inside the tree, as if
+   * it were `/`: an absolute target (a recorded `/proc/<pid>/cwd`, containerd's `work` link)
+   * starts again from the tree's top and `..` stops there, so no read leaves the tree. A live
+   * root (`/`, or a host mounted elsewhere with its procfs) leaves links to the kernel: there
+   * `/proc/<pid>/root` is a magic link that only the kernel can follow.
+   */
+  private local(hostPath: string, followLast: boolean): string {
+    if (this.dir === '/') return hostPath;
+    if (this.kind === 'live') return path.join(this.dir, hostPath);
+    const todo = hostPath.split('/').reverse();
+    const done: string[] = [];
+    let links = 0;
+    while (todo.length > 0) {
+      const part = todo.pop() as string;
+      if (part === '' || part === '.') continue;
+      if (part === '..') {
+        done.pop();
+        continue;
+      }
+      done.push(part);
+      if (todo.length === 0 && !followLast) break;
+      const here = path.join(this.dir, ...done);
+      if (fs.lstatSync(here, { throwIfNoEntry: false })?.isSymbolicLink() !== true) continue;
+      // The kernel's limit (include/linux/namei.h MAXSYMLINKS).
+      if (++links > 40) throw Object.assign(new Error(`${hostPath}: too many levels of symbolic links`), { code: 'ELOOP' });
+      const target = fs.readlinkSync(here);
+      done.pop();
+      if (target.startsWith('/')) done.length = 0;
+      todo.push(...target.split('/').reverse());
+    }
+    return path.join(this.dir, ...done);
   }
 
   readText(hostPath: string): Read<string> {
@@ -114,7 +148,7 @@ class DirRoot implements HostRoot {
   readLink(hostPath: string): Read<string> {
     this.onRead?.(hostPath, 'link');
     try {
-      return ok(fs.readlinkSync(this.resolve(hostPath)));
+      return ok(fs.readlinkSync(this.local(hostPath, false)));
     } catch (err) {
       return { ok: false, gap: classifyFsError(err, hostPath) };
     }
@@ -153,7 +187,7 @@ class DirRoot implements HostRoot {
 
   lstat(hostPath: string): Read<FileStat> {
     try {
-      const st = fs.lstatSync(this.resolve(hostPath));
+      const st = fs.lstatSync(this.local(hostPath, false));
       return ok({ type: fileType(st), size: st.size, dev: st.dev, ino: st.ino, nlink: st.nlink, rdev: st.rdev });
     } catch (err) {
       return { ok: false, gap: classifyFsError(err, hostPath) };
@@ -179,7 +213,7 @@ export function openHostRoot(dir = '/'): HostRoot {
   } catch {
     throw new RootError(`--root ${dir}: no such directory`);
   }
-  if (!st.isDirectory()) throw new RootError(`--root ${dir}: not a directory (unpack a snapshot archive first: tar xzf FILE -C DIR)`);
+  if (!st.isDirectory()) throw new RootError(`--root ${dir}: not a directory (a snapshot archive is read directly when its name ends in .tar.gz or .tgz)`);
   const proc = path.join(abs, 'proc');
   let entries: string[];
   try {

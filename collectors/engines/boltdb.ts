@@ -147,3 +147,79 @@ export function boltBucket(db: BoltDb, ...path: string[]): BoltBucketRef | null 
   }
   return ref;
 }
+
+/** What a written bucket holds: keys to values, or to child buckets. */
+export type BoltContent = ReadonlyMap<string, Uint8Array | BoltContent>;
+
+const FREELIST = 0x10;
+const WRITE_PAGE_SIZE = 4096;
+
+/**
+ * A new bbolt file holding exactly `content`, in the layout described above, for `ctrscope
+ * snapshot` to record what ctrscope reads from an engine's database instead of the database
+ * itself. Every bucket gets a leaf page of its own (spanning overflow pages when large), keys in
+ * byte order; page 2 is an empty freelist and both metas name the same tree (txid 1 and 2), so
+ * bbolt itself opens the file too.
+ */
+export function writeBoltDb(content: BoltContent): Buffer {
+  const pages: Buffer[] = [];
+  const enc = new TextEncoder();
+  let next = 3;
+  const writeBucket = (bucket: BoltContent): number => {
+    const items = [...bucket].map(([k, v]) => ({ key: enc.encode(k), v })).sort((a, b) => Buffer.compare(a.key, b.key));
+    const values = items.map(({ v }) => {
+      if (v instanceof Uint8Array) return { flags: 0, bytes: v };
+      const header = Buffer.alloc(16);
+      header.writeBigUInt64LE(BigInt(writeBucket(v)), 0);
+      return { flags: BUCKET_LEAF, bytes: header };
+    });
+    if (items.length > 0xffff) throw new RangeError('bolt: more than 65535 keys in one bucket');
+    const size = PAGE_HEADER + items.length * ELEMENT + items.reduce((n, it, i) => n + it.key.length + (values[i] as { bytes: Uint8Array }).bytes.length, 0);
+    const span = Math.ceil(size / WRITE_PAGE_SIZE);
+    const page = Buffer.alloc(span * WRITE_PAGE_SIZE);
+    const id = next;
+    next += span;
+    page.writeBigUInt64LE(BigInt(id), 0);
+    page.writeUInt16LE(LEAF, 8);
+    page.writeUInt16LE(items.length, 10);
+    page.writeUInt32LE(span - 1, 12);
+    let data = PAGE_HEADER + items.length * ELEMENT;
+    items.forEach(({ key }, i) => {
+      const { flags, bytes } = values[i] as { flags: number; bytes: Uint8Array };
+      const e = PAGE_HEADER + i * ELEMENT;
+      page.writeUInt32LE(flags, e);
+      page.writeUInt32LE(data - e, e + 4);
+      page.writeUInt32LE(key.length, e + 8);
+      page.writeUInt32LE(bytes.length, e + 12);
+      page.set(key, data);
+      page.set(bytes, data + key.length);
+      data += key.length + bytes.length;
+    });
+    pages[id] = page;
+    return id;
+  };
+  const root = writeBucket(content);
+  const freelist = Buffer.alloc(WRITE_PAGE_SIZE);
+  freelist.writeBigUInt64LE(2n, 0);
+  freelist.writeUInt16LE(FREELIST, 8);
+  pages[2] = freelist;
+  for (const [id, txid] of [
+    [0, 1],
+    [1, 2],
+  ] as const) {
+    const meta = Buffer.alloc(WRITE_PAGE_SIZE);
+    meta.writeBigUInt64LE(BigInt(id), 0);
+    meta.writeUInt16LE(META, 8);
+    const m = PAGE_HEADER;
+    meta.writeUInt32LE(MAGIC, m);
+    meta.writeUInt32LE(2, m + 4);
+    meta.writeUInt32LE(WRITE_PAGE_SIZE, m + 8);
+    meta.writeBigUInt64LE(BigInt(root), m + 16);
+    meta.writeBigUInt64LE(2n, m + 32);
+    meta.writeBigUInt64LE(BigInt(next), m + 40);
+    meta.writeBigUInt64LE(BigInt(txid), m + 48);
+    meta.writeBigUInt64LE(fnv1a64(meta.subarray(m, m + 56)), m + 56);
+    pages[id] = meta;
+  }
+  return Buffer.concat(pages.filter((p): p is Buffer => p !== undefined));
+}

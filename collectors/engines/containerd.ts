@@ -22,12 +22,15 @@ import type { EngineMetadata } from '../../src/model/container.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
-import { boltBucket, boltEntries, boltText, parseBoltDb } from './boltdb.js';
-import { parseJsonObject } from './json.js';
+import { boltBucket, boltEntries, boltText, parseBoltDb, writeBoltDb, type BoltContent } from './boltdb.js';
+import { parseJsonObject, type JsonShape } from './json.js';
 import { kubernetesFromAnnotations, parseOciSpec } from './oci-spec.js';
 
 export const CONTAINERD_STATE_DIRS = ['/run/containerd', '/run/docker/containerd/daemon'] as const;
 const TASK_DIR = 'io.containerd.runtime.v2.task';
+
+/** The keys of options.json parseShimOptions reads (what a snapshot keeps). */
+export const SHIM_OPTIONS_READ: JsonShape = { binary_name: true };
 
 /** The OCI runtime binary a runc-type shim runs, from its options.json; null when the default. */
 export function parseShimOptions(text: string): { binaryName: string | null } {
@@ -59,6 +62,31 @@ function imageFromMetaDb(root: HostRoot, bundle: string, ns: string, id: string,
     if (err instanceof ParseError) return null;
     throw err;
   }
+}
+
+/**
+ * containerd's metadata database as `ctrscope snapshot` records it: only what imageFromMetaDb
+ * reads, `v1/<namespace>/containers/<id>/image`, in a new bbolt file at the same path. The real
+ * file also holds every container's OCI spec (`spec`, with `process.env` and the command line),
+ * labels, leases and content records, none of which belongs in a scrubbed snapshot. Throws
+ * ParseError when the file is not a readable bbolt database.
+ */
+export function reduceContainerdMetaDb(bytes: Uint8Array): Buffer {
+  const db = parseBoltDb(bytes);
+  const namespaces = new Map<string, BoltContent>();
+  const v1 = boltBucket(db, 'v1');
+  for (const ns of v1 ? boltEntries(db, v1) : []) {
+    if (!ns.bucket) continue;
+    const containers = boltEntries(db, ns.bucket).find((e) => e.bucket !== null && boltText(e.key) === 'containers');
+    const kept = new Map<string, BoltContent>();
+    for (const c of containers?.bucket ? boltEntries(db, containers.bucket) : []) {
+      if (!c.bucket) continue;
+      const image = boltEntries(db, c.bucket).find((e) => e.value !== null && boltText(e.key) === 'image');
+      kept.set(boltText(c.key), new Map(image?.value ? [['image', image.value]] : []));
+    }
+    if (kept.size > 0) namespaces.set(boltText(ns.key), new Map([['containers', kept]]));
+  }
+  return writeBoltDb(new Map([['v1', namespaces]]));
 }
 
 /** Bundle directories to try, the shim's own first. */

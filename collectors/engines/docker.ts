@@ -10,7 +10,7 @@ import type { Process } from '../../src/model/process.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
-import { parseJsonObject } from './json.js';
+import { parseJsonObject, type JsonShape } from './json.js';
 import { kubernetesFromAnnotations } from './oci-spec.js';
 
 export interface DockerConfigV2 {
@@ -25,6 +25,11 @@ export interface DockerConfigV2 {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** The keys of config.v2.json and hostconfig.json the parsers below read (what a snapshot keeps). */
+export const DOCKER_CONFIG_V2_READ: JsonShape = { ID: true, Name: true, Image: true, Created: true, Config: { Image: true, Labels: true }, State: { Pid: true, StartedAt: true } };
+export const DOCKER_HOSTCONFIG_READ: JsonShape = { Runtime: true };
+export const DAEMON_JSON_READ: JsonShape = { 'data-root': true, graph: true };
 
 export function parseDockerConfigV2(text: string): DockerConfigV2 {
   const j = parseJsonObject(text);

@@ -21,6 +21,24 @@ export function parseLxcConfig(text: string): Map<string, string> {
   return out;
 }
 
+/** The keys of an LXC config readLxcMetadata reads. */
+const LXC_KEYS_READ = new Set(['lxc.rootfs.path', 'lxc.rootfs']);
+
+/**
+ * An LXC config as `ctrscope snapshot` records it: the lines readLxcMetadata reads, nothing else
+ * (`lxc.environment`, `lxc.init.cmd`, hook commands and their arguments stay out).
+ */
+export function reduceLxcConfig(text: string): string {
+  return text
+    .split('\n')
+    .filter((raw) => {
+      const eq = raw.indexOf('=');
+      return eq > 0 && !raw.trim().startsWith('#') && LXC_KEYS_READ.has(raw.slice(0, eq).trim());
+    })
+    .map((l) => `${l}\n`)
+    .join('');
+}
+
 export function readLxcMetadata(root: HostRoot, lxcpath: string | null, name: string): Read<EngineMetadata> {
   const file = `${lxcpath ?? '/var/lib/lxc'}/${name}/config`;
   const r = readParsed(root, file, parseLxcConfig);

@@ -14,7 +14,7 @@ import type { EngineMetadata } from '../../src/model/container.js';
 import type { HostRoot } from '../host-root.js';
 import { readParsed } from '../host-root.js';
 import { ParseError, type Read } from '../read.js';
-import { boltBucket, boltEntries, boltText, parseBoltDb } from './boltdb.js';
+import { boltBucket, boltEntries, boltText, parseBoltDb, writeBoltDb, type BoltContent } from './boltdb.js';
 import { parseJsonArray } from './json.js';
 import { kubernetesFromAnnotations, parseOciSpec } from './oci-spec.js';
 
@@ -107,6 +107,30 @@ export function parseLibpodBoltState(bytes: Uint8Array): LibpodState {
     containers.set(boltText(e.key), { name: s(cfg['name']), podId: s(cfg['pod']) ?? value('pod-id'), infra: cfg['pause'] === true });
   }
   return { pods, containers };
+}
+
+/**
+ * libpod's database as `ctrscope snapshot` records it: the LibpodState parseLibpodBoltState
+ * reads, written back as a new bbolt file in the same layout (`allPods`, and per container a
+ * `config` holding only "name", "pod" and "pause"). The real file also holds each container's
+ * whole configuration, its OCI spec included (`process.env`, the command line), which does not
+ * belong in a scrubbed snapshot. Throws ParseError when the file is not a readable database.
+ */
+export function reduceLibpodBoltState(bytes: Uint8Array): Buffer {
+  const state = parseLibpodBoltState(bytes);
+  const enc = new TextEncoder();
+  const pods = new Map([...state.pods].map(([id, name]) => [id, enc.encode(name)]));
+  const containers = new Map<string, BoltContent>();
+  for (const [id, c] of state.containers) {
+    const config = { ...(c.name !== null ? { name: c.name } : {}), ...(c.podId !== null ? { pod: c.podId } : {}), pause: c.infra };
+    containers.set(id, new Map([['config', enc.encode(JSON.stringify(config))]]));
+  }
+  return writeBoltDb(
+    new Map<string, BoltContent>([
+      ['allPods', pods],
+      ['ctr', containers],
+    ]),
+  );
 }
 
 /**

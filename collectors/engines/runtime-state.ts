@@ -12,7 +12,7 @@
 import type { EngineMetadata } from '../../src/model/container.js';
 import type { RuntimeState } from '../../src/model/reconstruct.js';
 import { ParseError } from '../read.js';
-import { parseJsonObject } from './json.js';
+import { parseJsonObject, type JsonShape } from './json.js';
 
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -26,6 +26,10 @@ function ticks(v: unknown): number | null {
   if (typeof v === 'string' && /^\d+$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
   return null;
 }
+
+/** The keys of runc's state.json and crun's status the parsers below read (what a snapshot keeps). */
+export const RUNC_STATE_READ: JsonShape = { id: true, init_process_pid: true, init_process_start: true, created: true, config: { labels: true, rootfs: true } };
+export const CRUN_STATUS_READ: JsonShape = { pid: true, 'process-start-time': true, bundle: true, rootfs: true, created: true };
 
 export function parseRuncState(text: string, source: string): RuntimeState {
   const o = parseJsonObject(text);

@@ -36,7 +36,7 @@ export interface SnapshotMeta {
   readonly scrubbed: boolean;
   readonly processes: number;
   readonly files: number;
-  /** Paths that exist but could not be read (EACCES...): they replay as absent. */
+  /** Paths that exist but could not be read (EACCES...), and engine databases left out unread: they replay as absent. */
   readonly unreadable: readonly UnreadPath[];
 }
 
@@ -51,6 +51,19 @@ function unreadable(unread: ReadonlyMap<string, string>): UnreadPath[] {
   const out = new Map<string, string>();
   for (const [path, reason] of unread) out.set(path.replace(/^(\/proc\/\d+\/fd)\/\d+$/, '$1/*'), reason);
   return [...out].map(([path, reason]) => ({ path, reason })).sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** The entries of a recording with every file scrubbed (scrubFile), and the files left out. */
+export function scrubEntries(recorded: ReadonlyMap<string, RecordedEntry>): { entries: Map<string, RecordedEntry>; leftOut: UnreadPath[] } {
+  const entries = new Map<string, RecordedEntry>();
+  const leftOut: UnreadPath[] = [];
+  for (const [path, e] of recorded) {
+    const content = e.kind === 'file' ? scrubFile(path, e.content) : null;
+    if (e.kind !== 'file') entries.set(path, e);
+    else if (content === null) leftOut.push({ path, reason: 'left out: an engine database ctrscope could not read, so not scrubbable' });
+    else entries.set(path, { kind: 'file', content });
+  }
+  return { entries, leftOut };
 }
 
 export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs: number; version: string }): Promise<Recording> {
@@ -73,11 +86,9 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
   // inspect's past OOM kills: the kernel log's OOM kill lines only, replayed as a plain /dev/kmsg file.
   const log = readKernelLog(root);
   if ('records' in log) rec.entries.set('/dev/kmsg', { kind: 'file', content: Buffer.from(log.records.filter(isOomRecord).map((r) => `${formatKmsgRecord(r)}\n`).join('')) });
-  const entries = new Map<string, RecordedEntry>();
-  for (const [path, e] of rec.entries) {
-    if (e.kind === 'link' && !keepLink(path, e.target)) continue;
-    entries.set(path, e.kind === 'file' && !opts.keepEnv ? { kind: 'file', content: scrubFile(path, e.content) } : e);
-  }
+  const kept = new Map<string, RecordedEntry>();
+  for (const [path, e] of rec.entries) if (e.kind !== 'link' || keepLink(path, e.target)) kept.set(path, e);
+  const { entries, leftOut } = opts.keepEnv ? { entries: kept, leftOut: [] } : scrubEntries(kept);
   const meta: SnapshotMeta = {
     format: 'ctrscope-snapshot',
     formatVersion: 1,
@@ -90,7 +101,7 @@ export async function recordHost(root: HostRoot, opts: { keepEnv: boolean; nowMs
     scrubbed: !opts.keepEnv,
     processes: snapshot.processes.length,
     files: entries.size,
-    unreadable: unreadable(rec.unread),
+    unreadable: [...unreadable(rec.unread), ...leftOut],
   };
   return { entries, meta, snapshot };
 }

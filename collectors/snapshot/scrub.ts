@@ -7,13 +7,26 @@
  *  - /proc/<pid>/cmdline: values of password/token/secret flags (`--password x`, `--token=x`,
  *    mysql's attached `-pX`), `NAME=value` words whose NAME says PASSWORD/TOKEN/SECRET/KEY, and
  *    the password of `scheme://user:password@host` URLs;
- *  - engine metadata: docker's config.v2.json `Config.Env` (and `Args`/`Config.Cmd`/
- *    `Config.Entrypoint`, which repeat the command line), OCI config.json `process.env` (and
- *    `process.args`), LXC `lxc.environment` lines.
+ *  - engine records, which repeat a container's environment and command line and may hold more
+ *    (CRI-O's copy of every pod annotation, health-check commands, hooks): these are recorded
+ *    as what ctrscope reads from them and nothing else (REDUCED below), in their own format, so
+ *    that a replay reads the same values. containerd's `meta.db` and podman's `bolt_state.db`
+ *    become new bbolt files holding only the keys ctrscope reads; docker's config.v2.json and
+ *    hostconfig.json, OCI config.json, runc and crun state, shim options, daemon.json and LXC
+ *    configs keep only the keys their parsers read.
  * Names are kept and values replaced by SCRUBBED, so a reader still sees which variables and
  * flags were set. Identifiers the collectors need (container ids, shim -id/-namespace, conmon
- * -c/-n, --data-root) are not secrets and are left alone.
+ * -c/-n, --data-root) are not secrets and are left alone. A JSON file no reducer knows is
+ * scrubbed by the rules above (docker `Config.Env`, OCI `process.env` and their command lines).
  */
+import { reduceContainerdMetaDb, SHIM_OPTIONS_READ } from '../engines/containerd.js';
+import { DAEMON_JSON_READ, DOCKER_CONFIG_V2_READ, DOCKER_HOSTCONFIG_READ } from '../engines/docker.js';
+import { reduceJsonObject, type JsonShape } from '../engines/json.js';
+import { reduceLxcConfig } from '../engines/lxc.js';
+import { reduceOciSpec } from '../engines/oci-spec.js';
+import { reduceLibpodBoltState } from '../engines/podman.js';
+import { CRUN_STATUS_READ, RUNC_STATE_READ } from '../engines/runtime-state.js';
+import { ParseError } from '../read.js';
 
 export const SCRUBBED = '<scrubbed>';
 
@@ -111,8 +124,30 @@ function scrubJson(text: string): string {
   return changed ? JSON.stringify(o) : text;
 }
 
-/** Scrub one recorded file by what it is; unknown files come back unchanged. */
-export function scrubFile(hostPath: string, content: Buffer): Buffer {
+type Reducer = { readonly binary: true; readonly reduce: (b: Buffer) => Buffer } | { readonly binary: false; readonly reduce: (text: string) => string };
+const json = (shape: JsonShape): Reducer => ({ binary: false, reduce: (t) => reduceJsonObject(t, shape) });
+
+/** Engine files recorded as what ctrscope reads from them, by host path. */
+const REDUCED: ReadonlyArray<readonly [RegExp, Reducer]> = [
+  [/\/io\.containerd\.metadata\.v1\.bolt\/meta\.db$/, { binary: true, reduce: reduceContainerdMetaDb }],
+  [/\/libpod\/bolt_state\.db$/, { binary: true, reduce: reduceLibpodBoltState }],
+  [/\/config\.v2\.json$/, json(DOCKER_CONFIG_V2_READ)],
+  [/\/hostconfig\.json$/, json(DOCKER_HOSTCONFIG_READ)],
+  [/\/daemon\.json$/, json(DAEMON_JSON_READ)],
+  [/\/options\.json$/, json(SHIM_OPTIONS_READ)],
+  [/\/runc\/[^/]+\/state\.json$/, json(RUNC_STATE_READ)],
+  [/\/crun\/[^/]+\/status$/, json(CRUN_STATUS_READ)],
+  [/\/config\.json$/, { binary: false, reduce: reduceOciSpec }],
+  // The only files named `config` ctrscope reads are LXC container configs (`<lxcpath>/<name>/config`).
+  [/\/config$/, { binary: false, reduce: reduceLxcConfig }],
+];
+
+/**
+ * Scrub one recorded file by what it is; unknown files come back unchanged. Null: the file is
+ * left out of the archive, because it is an engine database that could not be read (torn by a
+ * concurrent write, or not the format ctrscope knows), so nothing could be kept of it safely.
+ */
+export function scrubFile(hostPath: string, content: Buffer): Buffer | null {
   if (/^\/proc\/(?:\d+|self)(?:\/task\/\d+)?\/environ$/.test(hostPath)) {
     const { items, trailing } = nulList(content);
     return joinNul(scrubEnv(items), trailing);
@@ -120,6 +155,16 @@ export function scrubFile(hostPath: string, content: Buffer): Buffer {
   if (/^\/proc\/(?:\d+|self)(?:\/task\/\d+)?\/cmdline$/.test(hostPath)) {
     const { items, trailing } = nulList(content);
     return joinNul(scrubArgv(items), trailing);
+  }
+  const reducer = REDUCED.find(([path]) => path.test(hostPath))?.[1];
+  if (reducer) {
+    try {
+      return reducer.binary ? reducer.reduce(content) : Buffer.from(reducer.reduce(content.toString('utf8')), 'utf8');
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+      if (reducer.binary) return null;
+      // Not what its name says (or torn): the generic rules below still apply.
+    }
   }
   if (hostPath.endsWith('.json')) return Buffer.from(scrubJson(content.toString('utf8')), 'utf8');
   if (/\/lxc\/[^/]+\/config$/.test(hostPath) || hostPath.endsWith('.conf')) {

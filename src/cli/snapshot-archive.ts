@@ -10,7 +10,7 @@
  * binary on the host nor a child process.
  */
 import { createRequire } from 'node:module';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type * as Tar from 'tar';
@@ -21,14 +21,6 @@ import type { SnapshotMeta } from '../../collectors/snapshot/record.js';
 let tarModule: typeof Tar | undefined;
 const tar = (): typeof Tar => (tarModule ??= createRequire(import.meta.url)('tar') as typeof Tar);
 
-const exists = (p: string): boolean => {
-  try {
-    lstatSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Lay the recorded entries out under dir, as the host had them. */
 export function writeTree(dir: string, entries: ReadonlyMap<string, RecordedEntry>, meta: SnapshotMeta): void {
@@ -44,7 +36,7 @@ export function writeTree(dir: string, entries: ReadonlyMap<string, RecordedEntr
   // Links last: where a path was read both as a link and through it (a process's `root`), the
   // files read below it are what replays need.
   for (const [p, target] of links) {
-    if (exists(p)) continue;
+    if (lstatOrNull(p) !== null) continue;
     mkdirSync(dirname(p), { recursive: true });
     symlinkSync(target, p);
   }
@@ -62,6 +54,14 @@ let cleanupHooked = false;
 /**
  * `--root` given an archive: unpack it to a temporary directory, removed when the command is done
  * (removeUnpacked, from run()) or, at the latest, when the process exits.
+ *
+ * Symbolic links are recorded data, not paths to follow: `/proc/<pid>/cwd` or containerd's
+ * bundle `work` link name host paths, and ctrscope reads their targets as text. node-tar strips
+ * the leading `/` of an absolute target (and refuses the entry under `strict`), so links are
+ * left to this function: made after every file, with the target exactly as recorded, only at a
+ * path inside the tree whose every directory is a real directory of the tree (never through
+ * another link). Reading the tree never follows a link out of it either (collectors/host-root.ts
+ * resolves links inside a recorded tree as if it were `/`).
  */
 export function unpackArchive(file: string): string {
   if (!statSync(file).isFile()) throw new Error(`${file}: not a file`);
@@ -71,9 +71,50 @@ export function unpackArchive(file: string): string {
     cleanupHooked = true;
     process.on('exit', removeUnpacked);
   }
-  tar().extract({ file, cwd: dir, sync: true, strict: true });
+  const links: Array<{ path: string; target: string }> = [];
+  tar().extract({
+    file,
+    cwd: dir,
+    sync: true,
+    strict: true,
+    filter: (path, entry) => {
+      const type = 'type' in entry ? entry.type : null;
+      if (type === 'SymbolicLink' || type === 'Link') {
+        if (type === 'Link') throw new Error(`${path}: a hard link, which ctrscope snapshot never writes`);
+        links.push({ path, target: String((entry as { linkpath?: string }).linkpath ?? '') });
+        return false;
+      }
+      return true;
+    },
+  });
+  for (const { path, target } of links) makeLink(dir, path, target);
   return dir;
 }
+
+/** Make one recorded link under dir, refusing any path that would leave it or pass through a link. */
+function makeLink(dir: string, entryPath: string, target: string): void {
+  const parts = entryPath.split('/').filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.includes('..') || entryPath.startsWith('/') || target === '') throw new Error(`${entryPath}: not a link inside the recorded tree`);
+  let at = dir;
+  for (const part of parts.slice(0, -1)) {
+    at = join(at, part);
+    const st = lstatOrNull(at);
+    if (st === null) mkdirSync(at);
+    else if (!st.isDirectory()) throw new Error(`${entryPath}: ${part} is not a directory of the recorded tree`);
+  }
+  const path = join(at, parts[parts.length - 1] as string);
+  // A path read both as a link and through it (a process's root) is recorded as what was read below it.
+  if (lstatOrNull(path) !== null) return;
+  symlinkSync(target, path);
+}
+
+const lstatOrNull = (p: string): Stats | null => {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+};
 
 /** Remove every tree unpackArchive made. */
 export function removeUnpacked(): void {

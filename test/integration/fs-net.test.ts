@@ -9,7 +9,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectContainerFs, LayerIndex } from '../../collectors/filesystem.js';
 import { openHostRoot } from '../../collectors/host-root.js';
@@ -205,6 +205,50 @@ nsenter -t ${hand} -n -m -r mount -t sysfs sysfs /sys`]);
     expect(r.stdout).toContain(`${P}-a`);
     expect(r.stdout).toContain(`${P}-b`);
   });
+
+  it('which: --json follows the schema; a path in the merged dir is the merged view only, one in the layer its upperdir; an interface as ip link prints it', async () => {
+    const a = byName(`${P}-a`);
+    const b = byName(`${P}-b`);
+    const gd = JSON.parse(sh('docker', ['inspect', '-f', '{{json .GraphDriver.Data}}', `${P}-a`])) as Record<string, string>;
+    const merged = gd['MergedDir'] as string;
+    const upper = gd['UpperDir'] as string;
+    type WhichJson = { kind: string; query: { type: string; name: string }; matches: Array<{ container: string; role: string; what: string; containerPath: string | null }> };
+    // Each run scans the whole host: the text form is asked for only where its wording is checked.
+    const which = async (target: string, text = false): Promise<{ code: number; doc: WhichJson; text: string }> => {
+      const j = await ctrscope(['which', target, '--json']);
+      const doc = JSON.parse(j.stdout) as WhichJson;
+      expect(schemaErrors(doc), target).toEqual([]);
+      expect(doc.kind).toBe('which');
+      const t = text ? await ctrscope(['which', target]) : null;
+      if (t) expect(t.code).toBe(j.code);
+      return { code: j.code, doc, text: t?.stdout ?? '' };
+    };
+    const key = `docker/${a?.id}`;
+    // merged/etc is the container's /etc seen through the merged view: not its upper layer.
+    const inMerged = await which(`${merged}/etc`, true);
+    expect(inMerged.code).toBe(0);
+    expect(inMerged.doc.query).toMatchObject({ type: 'path', name: `${merged}/etc` });
+    expect(inMerged.doc.matches).toEqual([expect.objectContaining({ container: key, role: 'merged', what: merged, containerPath: '/etc' })]);
+    expect(inMerged.text.trim().split('\n')).toHaveLength(1);
+    expect(inMerged.text).not.toContain('upperdir');
+    expect(inMerged.text).toContain('(/etc in the container)');
+    // The upper layer's own files, and its per-layer directory (which the container never sees).
+    expect((await which(`${upper}/etc`)).doc.matches).toEqual([expect.objectContaining({ container: key, role: 'upperdir', what: upper, containerPath: '/etc' })]);
+    expect((await which(dirname(upper))).doc.matches).toEqual([expect.objectContaining({ container: key, role: 'upperdir', what: upper, containerPath: null })]);
+    // The host end of eth0 as `ip -o link` prints it: `vethXXXX@ifN:`.
+    const peer = detail(a).network?.interfaces.find((i) => i.name === 'eth0')?.peer?.name ?? '?';
+    const pasted = /^\d+: (\S+@if\d+:)/.exec(sh('ip', ['-o', 'link', 'show', 'dev', peer]))?.[1] ?? '?';
+    expect(pasted).toMatch(new RegExp(`^${peer}@if\\d+:$`));
+    for (const typed of [pasted, pasted.replace(/:$/, '')]) {
+      const v = await which(typed, typed === pasted);
+      expect(v.code, typed).toBe(0);
+      expect(v.doc.query).toEqual({ target: typed, type: 'interface', name: peer });
+      expect(new Set(v.doc.matches.map((m) => `${m.container} ${m.role}`))).toEqual(new Set([`${key} veth`, `docker/${b?.id} veth`]));
+    }
+    const none = await which('/nonexistent/ctrscope-it');
+    expect(none.code).toBe(3);
+    expect(none.doc.matches).toEqual([]);
+  }, 600_000);
 
   it('podman: containers/storage overlay and podman0 veth match podman inspect and ip link; the volume has its host source', () => {
     const p = byName(`${P}-p`);

@@ -2,21 +2,19 @@
  * Podman, rootful and rootless, and a podman pod. ctrscope reads host state only; each assertion
  * compares it with what podman itself reports (podman inspect, podman pod inspect) and with the
  * kernel (/proc/<pid>/ns, the container's cgroup.procs).
- *
- * Host quirks handled here: podman needs `--runtime runc` and ulimits within the hard limits of
- * this machine, and `podman pod create` has no --ulimit flag for its infra container, so a
- * containers.conf (CONTAINERS_CONF) carries both for every container podman starts.
+ * Host quirks (runtime, ulimits) are handled by test/helpers/podman.ts.
  */
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PODMAN_RUN_FLAGS, podmanFiles, rootlessUser, type RootlessUser } from '../helpers/podman.js';
 import { schemaErrors } from '../helpers/schema.js';
-import { busyboxRootfs, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
+import { ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
 const NS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
 const nsInode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
-const RUN_FLAGS = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000'];
+const RUN_FLAGS = PODMAN_RUN_FLAGS;
 
 interface PodmanInspect {
   Id: string;
@@ -33,20 +31,6 @@ function expectSameNamespaces(c: PsJsonContainer | undefined, pid: number): void
   for (const t of NS) expect(c?.namespaces[t], `${t} namespace of ${pid}`).toBe(nsInode(pid, t));
 }
 
-/** Every process of a uid, by pid (the rootless user's pause process, conmons, containers). */
-function pidsOfUid(uid: number): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .filter((e) => {
-      try {
-        return statSync(`/proc/${e}`).uid === uid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 describeWith(['root', 'podman', 'runc'], 'podman', () => {
   const prefix = testPrefix('podman');
   const image = `localhost/${prefix}:latest`;
@@ -58,12 +42,7 @@ describeWith(['root', 'podman', 'runc'], 'podman', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-    chmodSync(dir, 0o755);
-    writeFileSync(join(dir, 'containers.conf'), '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]\n[engine]\nruntime = "runc"\n', { mode: 0o644 });
-    env = { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf') };
-    busyboxRootfs(join(dir, 'rootfs'));
-    // dev/null is a device node, which a rootless import cannot create; podman mounts /dev anyway.
-    sh('sh', ['-c', `tar -C "${dir}/rootfs" --exclude=./dev/null -cf "${dir}/rootfs.tar" .`]);
+    env = { ...process.env, CONTAINERS_CONF: podmanFiles(dir) };
     podman('import', join(dir, 'rootfs.tar'), image);
     podman('run', '-d', ...RUN_FLAGS, '--name', `${prefix}-solo`, image, 'sh', '-c', 'sleep 600 & sleep 600 & wait');
     podman('pod', 'create', '--name', `${prefix}-pod`);
@@ -161,64 +140,27 @@ describeWith(['root', 'podman', 'runc'], 'podman', () => {
 
 describeWith(['root', 'podman', 'runc'], 'rootless podman', () => {
   // useradd limits names to 32 characters, too short for the usual prefix plus pid.
-  const user = `ctrsit-pm-${process.pid}`;
   const prefix = testPrefix('podman-rl');
   const image = `localhost/${prefix}:latest`;
-  let uid = -1;
-  let home = '';
-  let runDir = '';
   let dir = '';
-  const asUser = (...args: string[]): string =>
-    sh('runuser', ['-u', user, '--', 'env', `HOME=${home}`, `XDG_RUNTIME_DIR=${runDir}`, `CONTAINERS_CONF=${dir}/containers.conf`, 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'podman', ...args], {
-      env: { PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    }).trim();
+  let user: RootlessUser | undefined;
+  let home = '';
   let doc: PsJson;
   let want: PodmanInspect;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-    chmodSync(dir, 0o755);
-    writeFileSync(join(dir, 'containers.conf'), '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1000:1000"]\n[engine]\nruntime = "runc"\n', { mode: 0o644 });
-    busyboxRootfs(join(dir, 'rootfs'));
-    sh('sh', ['-c', `tar -C "${dir}/rootfs" --exclude=./dev/null -cf "${dir}/rootfs.tar" . && chmod 644 "${dir}/rootfs.tar"`]);
-    sh('useradd', ['-m', '-s', '/bin/sh', user]);
-    uid = Number(sh('id', ['-u', user]).trim());
-    home = sh('sh', ['-c', `getent passwd "${user}" | cut -d: -f6`]).trim();
-    // useradd allocates subordinate ids when login.defs asks it to; add them when it did not.
-    for (const f of ['/etc/subuid', '/etc/subgid']) {
-      if (!readFileSync(f, 'utf8').split('\n').some((l) => l.startsWith(`${user}:`))) writeFileSync(f, `${user}:${400000 + (process.pid % 1000) * 65536}:65536\n`, { flag: 'a' });
-    }
-    runDir = `/run/user/${uid}`;
-    sh('install', ['-d', '-m', '700', '-o', user, '-g', user, runDir]);
-    asUser('import', `${dir}/rootfs.tar`, image);
-    asUser('run', '-d', '--network', 'none', ...RUN_FLAGS, '--name', `${prefix}-c`, image, 'sleep', '600');
-    want = (JSON.parse(asUser('inspect', `${prefix}-c`)) as PodmanInspect[])[0] as PodmanInspect;
+    const conf = podmanFiles(dir);
+    user = rootlessUser(`ctrsit-pm-${process.pid}`, conf);
+    home = user.home;
+    user.podman('import', `${dir}/rootfs.tar`, image);
+    user.podman('run', '-d', '--network', 'none', ...RUN_FLAGS, '--name', `${prefix}-c`, image, 'sleep', '600');
+    want = (JSON.parse(user.podman('inspect', `${prefix}-c`)) as PodmanInspect[])[0] as PodmanInspect;
     doc = await psJson();
   });
 
   afterAll(async () => {
-    if (uid >= 0) {
-      shQuiet('runuser', ['-u', user, '--', 'env', `HOME=${home}`, `XDG_RUNTIME_DIR=${runDir}`, 'podman', 'rm', '-f', '-a', '-t', '0']);
-      // The pause process (holder of the user namespace) and exiting conmons outlive `podman rm`;
-      // end them by pid: they are all this test user's.
-      for (const pid of pidsOfUid(uid)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      await waitFor(() => (pidsOfUid(uid).length === 0 ? true : undefined), 10_000, `processes of ${user} to exit`).catch(() => undefined);
-      // Container files belong to subordinate uids, so remove them as root before userdel.
-      if (home.startsWith('/home/') && existsSync(home)) rmSync(home, { recursive: true, force: true });
-      shQuiet('userdel', ['-f', user]);
-      for (const f of ['/etc/subuid', '/etc/subgid']) {
-        const lines = readFileSync(f, 'utf8').split('\n');
-        const kept = lines.filter((l) => !l.startsWith(`${user}:`));
-        if (kept.length !== lines.length) writeFileSync(f, kept.join('\n'));
-      }
-      rmSync(runDir, { recursive: true, force: true });
-    }
+    await user?.remove();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

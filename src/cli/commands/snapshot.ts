@@ -30,7 +30,7 @@ export function registerSnapshot(program: Command, deps: Deps): void {
       }
       const kib = Math.ceil(statSync(out).size / 1024);
       deps.err(
-        `ctrscope: wrote ${out} (${rec.meta.files} files from ${rec.meta.processes} processes, ${kib} KiB, ${rec.meta.scrubbed ? 'secrets scrubbed' : 'NOT scrubbed: may contain secrets'}); replay with: mkdir DIR && tar xzf ${out} -C DIR && ctrscope --root DIR ps\n`,
+        `ctrscope: wrote ${out} (${rec.meta.files} files from ${rec.meta.processes} processes, ${kib} KiB, ${rec.meta.scrubbed ? 'secrets scrubbed' : 'NOT scrubbed: may contain secrets'}); replay with: ctrscope --root ${out} ps\n`,
       );
     });
 }
