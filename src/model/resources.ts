@@ -35,8 +35,13 @@ export const FIRST_READING: Unknown = { unknown: 'first observation: a rate need
 /** Key of a cgroup hierarchy: '' for cgroup2, else the v1 controllers sorted and comma-joined. */
 export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
   if (line.hierarchyId === 0) return '';
-  return line.controllers.length === 1 ? (line.controllers[0] as string) : [...line.controllers].sort().join(',');
+  if (line.controllers.length === 1) return line.controllers[0] as string;
+  // Asked for every line of every process in nested loops (resourceTargets): sorted once per line.
+  let key = joinedKeys.get(line);
+  if (key === undefined) joinedKeys.set(line, (key = [...line.controllers].sort().join(',')));
+  return key;
 }
+const joinedKeys = new WeakMap<object, string>();
 
 /** One cgroup on the way from a container's cgroup up to its hierarchy's root. */
 export interface CgroupLevel {
@@ -137,11 +142,13 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     for (const k of keys) {
       const here = anchors.flatMap((a) => a.cgroups.filter((l) => hierarchyKey(l) === k).map((l) => l.path));
       const dir = commonAncestor(here);
+      // Each member's (and the monitor's) path on this hierarchy, to count who at each level is the container's.
+      const insidePaths = inside.flatMap((lines) => lines.filter((l) => hierarchyKey(l) === k).map((l) => l.path));
       const levels = ancestors(dir)
         .reverse()
         .map((path) => {
           let mine = 0;
-          for (const lines of inside) if (lines.some((l) => hierarchyKey(l) === k && isUnder(l.path, path))) mine++;
+          for (const p of insidePaths) if (isUnder(p, path)) mine++;
           return { path, outside: Math.max(0, (population.get(`${k}\0${path}`) ?? 0) - mine) };
         });
       paths.set(k, { path: dir, levels });

@@ -3,7 +3,7 @@
  * and cached, booted once per test run. Tests run shell scripts in it as root through its agent,
  * and run ctrscope in it with the host's own node and the bundle test/global-setup.ts built.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'vitest';
@@ -73,18 +73,51 @@ export class Guest {
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
-  private must(args: string[], timeoutMs: number): GuestRun {
-    const r = this.v2vm(args, timeoutMs);
+  /**
+   * v2vm.sh without blocking the event loop: the calls that take minutes (build, boot, starting
+   * every engine's containers) must let vitest's worker answer its runner meanwhile, or the
+   * runner gives up on it ("Timeout calling onTaskUpdate") and fails the run.
+   */
+  private v2vmAsync(args: string[], timeoutMs: number): Promise<GuestRun> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', [V2VM, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`v2vm.sh ${args[0]}: ${e.message}`));
+      });
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        if (signal) reject(new Error(`v2vm.sh ${args[0]}: killed by ${signal} after ${timeoutMs} ms\n${stderr}`));
+        else resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  private async must(args: string[], timeoutMs: number): Promise<GuestRun> {
+    const r = await this.v2vmAsync(args, timeoutMs);
     if (r.code !== 0) throw new Error(`v2vm.sh ${args[0]} exited ${r.code}:\n${r.stderr}${r.stdout}`);
     return r;
   }
 
   /** Build (or reuse the cached image), boot, and install ctrscope and guest-containers.sh. */
-  start(): void {
+  async start(): Promise<void> {
     stopOrphans();
-    this.must(['build'], 20 * 60_000);
-    this.must(['up'], 8 * 60_000);
-    this.must(['install', repo], 5 * 60_000);
+    await this.must(['build'], 20 * 60_000);
+    await this.must(['up'], 8 * 60_000);
+    await this.must(['install', repo], 5 * 60_000);
+  }
+
+  /** A long guest script (minutes), run without blocking the event loop; its stdout. */
+  async shLong(script: string, timeoutMs: number): Promise<string> {
+    this.env['V2VM_TIMEOUT'] = String(Math.ceil(timeoutMs / 1000));
+    const r = await this.v2vmAsync(['run', script], timeoutMs + 10_000);
+    if (r.code !== 0) throw new Error(`guest script exited ${r.code}: ${script.slice(0, 300)}\n${r.stderr}`);
+    return r.stdout;
   }
 
   /** Stop QEMU and remove this run's directory (the image is never written). */

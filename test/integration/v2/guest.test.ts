@@ -122,10 +122,10 @@ for f in ${FILES.join(' ')}; do printf '%s\\t%s\\t%s\\n' ${q(k)} "own.$f" "$(cat
   }
   const sorted = (xs: readonly number[]): number[] => [...xs].sort((a, b) => a - b);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     try {
-      guest.start();
-      guest.sh('guest-containers start docker podman rootless runc nspawn ctr lxc', 20 * 60_000);
+      await guest.start();
+      await guest.shLong('guest-containers start docker podman rootless runc nspawn ctr lxc', 20 * 60_000);
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- guest console ---\n${guest.console()}`);
     }
