@@ -29,7 +29,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { cpuTicks, HandmadeContainers } from './lib/handmade.mjs';
+import { cpuTicks, HandmadeContainers, slope } from './lib/handmade.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
@@ -67,18 +67,6 @@ function childrenCpuMs() {
 function selfCpuMs() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
-}
-function slope(xs, ys) {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
 }
 
 async function freePort() {

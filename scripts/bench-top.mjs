@@ -29,7 +29,7 @@
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { childrenByParent, cpuTicks, HandmadeContainers } from './lib/handmade.mjs';
+import { childrenByParent, cpuTicks, HandmadeContainers, slope } from './lib/handmade.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
@@ -62,19 +62,6 @@ const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid
 const alive = (pid) => existsSync(`/proc/${pid}`);
 const shq = (s) => `'${s.replaceAll("'", "'\\''")}'`;
 
-/** Least-squares slope of ys over xs. */
-function slope(xs, ys) {
-  const n = xs.length;
-  const mx = xs.reduce((a, b) => a + b, 0) / n;
-  const my = ys.reduce((a, b) => a + b, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    num += (xs[i] - mx) * (ys[i] - my);
-    den += (xs[i] - mx) ** 2;
-  }
-  return den === 0 ? 0 : num / den;
-}
 
 /**
  * Skips WARMUP seconds, then measures `pid` over DURATION seconds. `others` are pids whose CPU
