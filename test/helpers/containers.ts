@@ -3,7 +3,8 @@
  * compare ctrscope with: namespace inodes, the pids of a cgroup, a busybox image imported into
  * docker, and the rows of a text table.
  */
-import { readdirSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NS_TYPES } from '../../src/model/namespace.js';
 import { busyboxRootfs, sh } from './host.js';
@@ -58,4 +59,26 @@ export function tableRows(text: string): Array<Record<string, string>> {
     if (cells.length !== names.length) throw new Error(`table row has ${cells.length} cells, header ${names.length}: ${r}`);
     return Object.fromEntries(names.map((n, i) => [n, cells[i] as string]));
   });
+}
+
+/**
+ * A plain `runc run --detach` busybox container running `sleep 600`, its bundle under DIR/bundle
+ * (`runc spec` with the resources given merged in); runc's output goes to DIR/runc.log.
+ */
+export function runcDetached(dir: string, id: string, resources: Record<string, unknown> = {}): void {
+  const bundle = join(dir, 'bundle');
+  busyboxRootfs(join(bundle, 'rootfs'));
+  sh('runc', ['spec', '--bundle', bundle]);
+  const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { terminal: boolean; args: string[] }; linux: { resources?: Record<string, unknown> } };
+  config.process.terminal = false;
+  config.process.args = ['sleep', '600'];
+  config.linux.resources = { ...config.linux.resources, ...resources };
+  writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
+  const log = openSync(join(dir, 'runc.log'), 'a');
+  try {
+    const r = spawnSync('runc', ['run', '--detach', '--bundle', bundle, id], { stdio: ['ignore', log, log], timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`runc run: ${readFileSync(join(dir, 'runc.log'), 'utf8')}`);
+  } finally {
+    closeSync(log);
+  }
 }

@@ -8,7 +8,7 @@
  * lab containers of every engine.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { openHostRoot } from '../../collectors/host-root.js';
 import { observeOnce } from '../../src/observe/observer.js';
-import { dockerImportBusybox } from '../helpers/containers.js';
-import { busyboxRootfs, childrenOf, CLI_MAIN, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { dockerImportBusybox, runcDetached } from '../helpers/containers.js';
+import { childrenOf, CLI_MAIN, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { freePort, parseSamples, promtoolCheck, scrape } from '../helpers/serve.js';
 
 const DAEMONSET = fileURLToPath(new URL('../../deploy/kubernetes/daemonset.yaml', import.meta.url));
@@ -101,20 +101,7 @@ describeWith(['root', 'docker', 'podman', 'runc', 'unshare'], 'the DaemonSet as 
     sh('sh', ['-c', `tar -C "${dir}/rootfs" --exclude=./dev/null -cf "${dir}/rootfs.tar" .`]);
     sh('podman', ['import', join(dir, 'rootfs.tar'), podImage]);
     ids['podman'] = sh('podman', ['run', '-d', '--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000', '--name', `${prefix}-pm`, podImage, 'sleep', '600']).trim();
-    const bundle = join(dir, 'bundle');
-    busyboxRootfs(join(bundle, 'rootfs'));
-    sh('runc', ['spec', '--bundle', bundle]);
-    const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { terminal: boolean; args: string[] } };
-    config.process.terminal = false;
-    config.process.args = ['sleep', '600'];
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
-    const log = openSync(join(dir, 'runc.log'), 'a');
-    try {
-      const r = spawnSync('runc', ['run', '--detach', '--bundle', bundle, runcId], { stdio: ['ignore', log, log], timeout: 60_000 });
-      if (r.status !== 0) throw new Error(`runc run: ${readFileSync(join(dir, 'runc.log'), 'utf8')}`);
-    } finally {
-      closeSync(log);
-    }
+    runcDetached(dir, runcId);
     hand = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '600'], { stdio: 'ignore' });
     handInit = await waitFor(() => childrenOf(hand?.pid as number)[0], 15_000, 'the hand-made container');
 

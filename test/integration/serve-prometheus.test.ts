@@ -5,13 +5,13 @@
  * OOM kill, and a removed container's series gone at the next scrape. `promtool check metrics`
  * lints a real scrape.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { dockerImportBusybox } from '../helpers/containers.js';
-import { busyboxRootfs, childrenOf, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { dockerImportBusybox, runcDetached } from '../helpers/containers.js';
+import { childrenOf, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { parseSamples, promtoolCheck, scrape, startPrometheus, startServe, type Prometheus, type Served } from '../helpers/serve.js';
 
 const CG = '/sys/fs/cgroup';
@@ -56,21 +56,7 @@ describeWith(['root', 'docker', 'podman', 'runc', 'unshare'], 'serve scraped by 
     // The ulimits podman would copy from the host are above what runc may set here.
     ids['podman'] = sh('podman', ['run', '-d', '--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000', '--name', `${prefix}-pm`, '--memory', '48m', podImage, 'sleep', '600']).trim();
     // A plain runc container with a memory limit written in its bundle.
-    const bundle = join(dir, 'bundle');
-    busyboxRootfs(join(bundle, 'rootfs'));
-    sh('runc', ['spec', '--bundle', bundle]);
-    const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { terminal: boolean; args: string[] }; linux: { resources?: Record<string, unknown> } };
-    config.process.terminal = false;
-    config.process.args = ['sleep', '600'];
-    config.linux.resources = { ...config.linux.resources, memory: { limit: 40 * MiB } };
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(config));
-    const log = openSync(join(dir, 'runc.log'), 'a');
-    try {
-      const r = spawnSync('runc', ['run', '--detach', '--bundle', bundle, runcId], { stdio: ['ignore', log, log], timeout: 60_000 });
-      if (r.status !== 0) throw new Error(`runc run: ${readFileSync(join(dir, 'runc.log'), 'utf8')}`);
-    } finally {
-      closeSync(log);
-    }
+    runcDetached(dir, runcId, { memory: { limit: 40 * MiB } });
     // A hand-made container: private pid and mount namespaces, no engine.
     hand = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '600'], { stdio: 'ignore' });
     handInit = await waitFor(() => childrenOf(hand?.pid as number)[0], 15_000, 'the hand-made container');
