@@ -104,9 +104,14 @@ describeWith(['root', 'unshare', 'docker'], 'ctrscope snapshot', () => {
   });
 
   it('leaves planted secrets out by default, and keeps them with --keep-env', async () => {
-    const scrubbed = everything((await snapshot('default')).tree);
-    // The files that would hold them are there: docker's record and both command lines.
-    expect(scrubbed).toContain(`CTRSCOPE_IT_PASSWORD=<scrubbed>`);
+    const { tree } = await snapshot('default');
+    const scrubbed = everything(tree);
+    // The files that would hold them are there: docker's record, kept with only the keys ctrscope
+    // reads (no Env at all), and both command lines, their secrets replaced.
+    const id = sh('docker', ['inspect', '-f', '{{.Id}}', dockerName]).trim();
+    const record = readFileSync(join(tree, `var/lib/docker/containers/${id}/config.v2.json`), 'utf8');
+    expect(JSON.parse(record)).toMatchObject({ Name: `/${dockerName}` });
+    expect(record).not.toContain('CTRSCOPE_IT_PASSWORD');
     expect(scrubbed).toContain(`DB_PASSWORD=<scrubbed>`);
     for (const s of Object.values(secrets)) expect(scrubbed).not.toContain(s);
     const kept = await snapshot('kept', ['--keep-env']);
