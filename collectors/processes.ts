@@ -349,9 +349,14 @@ function count(stats: ScanStats, p: Process): void {
 }
 
 /** stat of a process; 'gone' without it (stat is world-readable: absent means the pid is gone). */
+/**
+ * A process's stat, or 'gone'. A zombie (Z, or X while it is reaped) has exited already: its
+ * namespaces are released and only its parent's wait() is pending, so it is gone too (a
+ * container whose init's parent is slow to reap must not outlive its exit).
+ */
 function readStat(root: HostRoot, dir: string, malformed: Gap[]): PidStat | 'gone' {
   const r = readParsed(root, `${dir}/stat`, parsePidStat);
-  if (r.ok) return r.value;
+  if (r.ok) return r.value.state === 'Z' || r.value.state === 'X' ? 'gone' : r.value;
   if (r.gap.reason === 'malformed') malformed.push(r.gap);
   return 'gone';
 }

@@ -210,7 +210,9 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           }
         }
         if (interesting) execs.set(e.pid, e.timestampNs + offsetNs);
-        if (interesting) request('proc-connector');
+        // The exec'ing process is read again: a container being created becomes its command.
+        const owner = awaited.get(e.pid);
+        if (interesting) request('proc-connector', owner);
       } else {
         if (e.pid !== e.tgid) continue;
         const key = memberOf.get(e.pid) ?? awaited.get(e.pid);
@@ -220,7 +222,8 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
         memberOf.delete(e.pid);
         const left = (remaining.get(key) ?? 1) - 1;
         remaining.set(key, left);
-        if (inits.has(e.pid) || left <= 0) request('proc-connector');
+        // Its key is read again: until its parent reaps it, the exited init is still listed in /proc.
+        if (inits.has(e.pid) || left <= 0) request('proc-connector', key);
       }
     }
   };

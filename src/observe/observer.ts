@@ -66,7 +66,11 @@ export interface ObserveRound {
   readonly focus?: string | null;
   /** Read each container's filesystem and network in full (mounts, layers, interfaces, sockets). */
   readonly details?: DetailsOptions;
-  /** containerKey()s whose cgroup files are all read this time, limits and freezer included (`events`: the kernel said one changed). */
+  /**
+   * containerKey()s the kernel said changed (`events`): their processes are read again even on
+   * a quiet host (an exec moves neither the /proc listing nor the last pid), and their cgroup
+   * files all, limits and freezer included.
+   */
   readonly fresh?: ReadonlySet<string>;
 }
 
@@ -93,15 +97,21 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       cache.rereadMetadata = (seq - 1) % SLOW_EVERY === 0;
       if (cache.rereadMetadata && !cache.mounts) cache.rootDiffers.clear();
     }
-    const focused = round.focus && last ? last.model.containers.find((c) => containerKey(c) === round.focus) : undefined;
-    const snapshot = collectSnapshot(root, {
+    const wanted = (c: Container): boolean => containerKey(c) === round.focus || round.fresh?.has(containerKey(c)) === true;
+    const focused = (round.focus || round.fresh?.size) && last ? last.model.containers.filter(wanted) : [];
+    const host = collectHostSummary(root);
+    const collected = collectSnapshot(root, {
       nowMs: now(),
       ...(scanner ? { scanner } : {}),
       ...(cache ? { cache } : {}),
-      ...(focused ? { fresh: new Set(focused.processes.map((m) => m.pid)) } : {}),
+      ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
+    // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when
+    // it is replayed: uptimes and start times read the same on every replay.
+    const recordedAt = root.kind === 'recorded' && collected.bootTimeSec !== null && host.uptimeSec !== null ? (collected.bootTimeSec + host.uptimeSec) * 1000 : null;
+    const snapshot = recordedAt === null ? collected : { ...collected, takenAtMs: recordedAt };
     const prev = last?.model;
     // The same grouping and metadata objects: the containers built from them still hold.
     const model: HostModel =
@@ -115,7 +125,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
       resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, model, last, clock, root.kind === 'recorded'),
-      host: collectHostSummary(root),
+      host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
     };
     last = observation;

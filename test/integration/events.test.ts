@@ -242,8 +242,12 @@ describeWith(['root', 'unshare'], 'ctrscope events: bad input and faults', () =>
     const children: ChildProcess[] = [];
     try {
       await new Promise((res) => setTimeout(res, 6000));
-      // Two hand-made containers: the first event is written, head exits, the second write meets a closed pipe.
-      for (let i = 0; i < 2; i++) children.push(spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '60'], { stdio: 'ignore' }));
+      // A hand-made container: its start is written and head exits; a second one, started only
+      // then (both in one write would never meet the closed pipe), is written to a closed pipe.
+      const handMade = (): ChildProcess => spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sleep', '60'], { stdio: 'ignore' });
+      children.push(handMade());
+      await waitFor(() => (out.includes('\n') ? true : undefined), 30_000, 'the first event');
+      children.push(handMade());
       const code = await Promise.race([done, new Promise<string>((res) => setTimeout(() => res('timeout'), 60_000))]);
       expect(code).toBe(0);
       expect(out.split('\n').filter((l) => l !== '')).toHaveLength(1);
