@@ -105,6 +105,7 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
   let usageUsec: Known<number>;
   let stat: Known<CpuStat> | null = null;
   if (isUnknown(acct)) usageUsec = acct;
+  else if (shared(acct)) usageUsec = shared(acct) as Unknown;
   else if (acct.version === 1) {
     const ns = read(root, `${acct.dir}/cpuacct.usage`, (t) => parseCgroupInt(t, 'cpuacct.usage'));
     usageUsec = isUnknown(ns) ? ns : ns / 1000;
@@ -236,16 +237,12 @@ function readMemoryV1Slow(root: HostRoot, d: string): Pick<CgroupSample['memory'
   };
 }
 
-function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined): CgroupSample['io'] {
+function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined, notOwn: Unknown | null): CgroupSample['io'] {
   if (isUnknown(io)) return { devices: io, limits: io };
+  if (notOwn) return { devices: notOwn, limits: slowLimits ?? readIoLimits(root, io) };
   if (io.version === 2) {
     const devices = read(root, `${io.dir}/io.stat`, parseIoStat);
-    if (slowLimits) return { devices, limits: slowLimits };
-    const max = read(root, `${io.dir}/io.max`, parseIoMax);
-    return {
-      devices,
-      limits: isUnknown(max) ? max : max.map((l) => ({ device: l.device, readBps: unl(l.readBps), writeBps: unl(l.writeBps), readIops: unl(l.readIops), writeIops: unl(l.writeIops) })),
-    };
+    return { devices, limits: slowLimits ?? readIoLimits(root, io) };
   }
   // The _recursive files include child cgroups (blkio-controller.rst); older kernels only have
   // the cgroup's own counters.
@@ -267,7 +264,15 @@ function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limit
       writeOps: ops.get(device)?.write ?? null,
     }));
   }
-  if (slowLimits) return { devices, limits: slowLimits };
+  return { devices, limits: slowLimits ?? readIoLimits(root, io) };
+}
+
+/** IO limits: v2 io.max, v1 blkio.throttle.*_device. */
+function readIoLimits(root: HostRoot, io: Exclude<Where, Unknown>): CgroupSample['io']['limits'] {
+  if (io.version === 2) {
+    const max = read(root, `${io.dir}/io.max`, parseIoMax);
+    return isUnknown(max) ? max : max.map((l) => ({ device: l.device, readBps: unl(l.readBps), writeBps: unl(l.writeBps), readIops: unl(l.readIops), writeIops: unl(l.writeIops) }));
+  }
   const lim = ['read_bps_device', 'write_bps_device', 'read_iops_device', 'write_iops_device'].map((f) => read(root, `${io.dir}/blkio.throttle.${f}`, (t) => parseBlkioThrottleLimit(t, f)));
   const bad = lim.find(isUnknown);
   let limits: Known<IoDeviceLimit[]>;
@@ -283,7 +288,7 @@ function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limit
       writeIops: at(wi, device),
     }));
   }
-  return { devices, limits };
+  return limits;
 }
 
 const unl = (v: MaxOr): number | 'unlimited' => (v === 'max' ? 'unlimited' : v);
@@ -318,9 +323,12 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
   const sameOom = reuse.oomOf;
   const { where, dirs } = locateAll(layout, target);
   const at = (k: keyof Locations): Where => where[k];
+  // Usage of a cgroup that is not the container's own is not read at all (withoutSharedUsage
+  // says why): on a v1 host every container's cgroup2 place is the root, whose pressure files
+  // and IO counters would otherwise be read for each container at each refresh.
   const pressure = (name: string) => {
     const p = at('pressure');
-    return isUnknown(p) ? p : read(root, `${p.dir}/${name}.pressure`, parsePressure);
+    return isUnknown(p) ? p : (shared(p) ?? read(root, `${p.dir}/${name}.pressure`, parsePressure));
   };
   const pids = at('pids');
   const binding = slow?.binding ?? {
@@ -337,7 +345,7 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
     pids: isUnknown(pids)
       ? { current: pids, max: pids }
       : { current: read(root, `${pids.dir}/pids.current`, (t) => parseCgroupInt(t, 'pids.current')), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
-    io: readIo(root, at('io'), slow?.io.limits),
+    io: readIo(root, at('io'), slow?.io.limits, shared(at('io'))),
     pressure: { cpu: pressure('cpu'), memory: pressure('memory'), io: pressure('io') },
     freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
   };
