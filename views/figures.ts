@@ -19,9 +19,11 @@ function highestSomeAvg10(p: { readonly cpu: Known<Pressure>; readonly memory: K
   return all.length === 0 ? null : Math.max(...all);
 }
 
+/** The figures that are set ("not collected" ones left out), copied rather than deleted: a deleted key turns the object into a slow dictionary on top's per-refresh path. */
 const defined = (o: Record<string, unknown>): ContainerStats => {
-  for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
-  return o as ContainerStats;
+  const out: Record<string, unknown> = {};
+  for (const k in o) if (o[k] !== undefined) out[k] = o[k];
+  return out as ContainerStats;
 };
 
 export function containerFigures(obs: Observation, c: Container): ContainerStats {
