@@ -16,9 +16,10 @@
  * looks like an ordinary device in sysfs; only netlink (IFLA_LINKINFO) tells it apart, so its
  * peer is not reported.
  */
-import type { DefaultRoute, IfCounters, ListeningSocket, NetInterface, NetworkNs, VethPeer } from '../src/model/network.js';
+import type { DefaultRoute, ListeningSocket, NetInterface, NetworkNs, VethPeer } from '../src/model/network.js';
 import type { HostRoot } from './host-root.js';
 import { readParsed } from './host-root.js';
+import { interfaceCounters } from './net-counters.js';
 import { parseNetDev, type NetDevCounters } from './procfs/net-dev.js';
 import { parseFibTrieLocalAddresses } from './procfs/net-fib-trie.js';
 import { parseIfInet6, type IfInet6 } from './procfs/net-if-inet6.js';
@@ -53,12 +54,6 @@ export function readSysfsNet(root: HostRoot, dir: string): SysfsNetView | Gap {
 }
 
 const isGap = (v: SysfsNetView | Gap): v is Gap => 'reason' in v;
-
-function counters(d: NetDevCounters, dir: 'rx' | 'tx'): IfCounters {
-  return dir === 'rx'
-    ? { bytes: d.rxBytes, packets: d.rxPackets, errors: d.rxErrors, dropped: d.rxDropped }
-    : { bytes: d.txBytes, packets: d.txPackets, errors: d.txErrors, dropped: d.txDropped };
-}
 
 function ipv4ToInt(a: string): number {
   return a.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
@@ -261,6 +256,7 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
         peer = f.peer;
         if (peer === null) gaps.push({ path: `/proc/${r.pid}/root/sys/class/net/${d.name}/iflink`, reason: 'absent', detail: f.ambiguous > 1 ? `${f.ambiguous} interfaces could be the peer of ${d.name}` : `peer ifindex ${sys.iflink} of ${d.name} not found in the host or any namespace read` });
       }
+      const { rx, tx } = interfaceCounters(d);
       return {
         name: d.name,
         ifindex,
@@ -268,8 +264,8 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
         mtu: sys?.mtu ?? null,
         state: sys?.operstate ?? null,
         kind: sys?.kind ?? null,
-        rx: counters(d, 'rx'),
-        tx: counters(d, 'tx'),
+        rx,
+        tx,
         ipv4: addr.v4.get(d.name) ?? [],
         ipv6: addr.v6.get(d.name) ?? [],
         peer,
