@@ -42,7 +42,7 @@
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
 import { NS_LINKS, NS_TYPES, type NsSet } from '../src/model/namespace.js';
-import type { Process } from '../src/model/process.js';
+import { hasExited, type Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
@@ -209,8 +209,9 @@ export class IncrementalScanner {
         changed = true;
         continue;
       }
-      // Stable and cgroup lines are the same objects when nothing was re-parsed.
-      const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}`;
+      // Stable and cgroup lines are the same objects when nothing was re-parsed. Exiting leaves a
+      // container (grouping skips zombies) without changing anything else grouping reads.
+      const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}:${hasExited(p) ? 'exited' : ''}`;
       nextIdentity.set(pid, id);
       if (!changed && (this.identity.get(pid) !== id || this.cache.get(pid) !== nextCache.get(pid) || p.cgroups !== this.lastCgroups.get(pid))) changed = true;
       nextCgroups.set(pid, p.cgroups);
@@ -254,8 +255,8 @@ export class IncrementalScanner {
       }
       const probe = new Map<number, Stable>();
       const p = this.readProcess(old.pid, probe, []);
-      // Gone or exec'd since (its static data was read afresh): not quiet after all.
-      if (p === 'gone' || probe.get(old.pid) !== this.cache.get(old.pid)) return null;
+      // Gone, exited or exec'd since (its static data was read afresh): not quiet after all.
+      if (p === 'gone' || hasExited(p) !== hasExited(old) || probe.get(old.pid) !== this.cache.get(old.pid)) return null;
       processes.push(p);
       sampled.add(old.pid);
       // A normal scan follows if a later one fails, and replaces `last` whole.
@@ -348,15 +349,13 @@ function count(stats: ScanStats, p: Process): void {
   for (const r of new Set(p.gaps.map((g) => g.reason))) stats.hidden[r] = (stats.hidden[r] ?? 0) + 1;
 }
 
-/** stat of a process; 'gone' without it (stat is world-readable: absent means the pid is gone). */
 /**
- * A process's stat, or 'gone'. A zombie (Z, or X while it is reaped) has exited already: its
- * namespaces are released and only its parent's wait() is pending, so it is gone too (a
- * container whose init's parent is slow to reap must not outlive its exit).
+ * stat of a process; 'gone' without it (stat is world-readable: absent means the pid is gone). A
+ * zombie is kept: it still counts in its pid namespace; reconstruction leaves it out of containers.
  */
 function readStat(root: HostRoot, dir: string, malformed: Gap[]): PidStat | 'gone' {
   const r = readParsed(root, `${dir}/stat`, parsePidStat);
-  if (r.ok) return r.value.state === 'Z' || r.value.state === 'X' ? 'gone' : r.value;
+  if (r.ok) return r.value;
   if (r.gap.reason === 'malformed') malformed.push(r.gap);
   return 'gone';
 }

@@ -37,6 +37,15 @@ export interface Process {
   readonly gaps: readonly Gap[];
 }
 
+/**
+ * A zombie (Z), or one being reaped (X): it has exited and only its parent's wait() is pending.
+ * It still holds its pid in its pid namespace (lsns counts it there) but no other namespace, and
+ * it is no container's member: a container whose init's parent is slow to reap has exited.
+ */
+export function hasExited(p: Pick<Process, 'state'>): boolean {
+  return p.state === 'Z' || p.state === 'X';
+}
+
 /** The innermost pid (the one the process sees as its own), or the host pid when unknown. */
 export function innerPid(p: Process): number {
   return p.nspid?.[p.nspid.length - 1] ?? p.pid;

@@ -17,13 +17,14 @@
  *  6. namespaces: a process in none of the above that is in EVERY namespace of a container
  *     (nsenter --all) is a member; one that shares only SOME of a container's private namespaces
  *     (nsenter --net, a debugging sidecar) is a partial member, listed but not counted.
- * Monitors, shims and engine daemons are never containers nor members.
+ * Monitors, shims and engine daemons are never containers nor members, and neither are processes
+ * that have exited and wait to be reaped (zombies).
  */
 import { primaryCgroupPath, type CgroupMode } from './cgroup.js';
 import type { Container, ContainerProcess, EngineMetadata, Membership, PartialMember, Pod } from './container.js';
 import { detectMonitor, engineRules, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo, type ShimClaim } from './engines.js';
 import { NS_TYPES, type NsSet, type NsType } from './namespace.js';
-import type { Process } from './process.js';
+import { hasExited, type Process } from './process.js';
 
 /** A runc or crun state file naming a container's init process. */
 export interface RuntimeState {
@@ -82,7 +83,8 @@ export interface Grouping {
   readonly monitors: ReadonlyMap<number, MonitorInfo & { pid: number }>;
 }
 
-export function groupContainers(input: ReconstructInput): Grouping {
+export function groupContainers(all: ReconstructInput): Grouping {
+  const input = livingOnly(all);
   const byPid = new Map(input.processes.map((p) => [p.pid, p]));
   const drafts = new Map<string, Draft>();
   const owner = new Map<number, Draft>();
@@ -321,12 +323,18 @@ export function memberPids(grouping: Grouping): Set<number> {
   return out;
 }
 
+/** The input without the processes that have exited (see hasExited). */
+function livingOnly(input: ReconstructInput): ReconstructInput {
+  return input.processes.some(hasExited) ? { ...input, processes: input.processes.filter((p) => !hasExited(p)) } : input;
+}
+
 function finish(
-  input: ReconstructInput,
+  all: ReconstructInput,
   grouped: readonly Draft[],
   monitors: ReadonlyMap<number, MonitorInfo & { pid: number }>,
   metadata: ReadonlyMap<string, EngineMetadata>,
 ): Reconstruction {
+  const input = livingOnly(all);
   // Rule 6 adds members: work on copies so that a Grouping stays reusable.
   const drafts = grouped.map((d) => ({ ...d, members: new Map(d.members) }));
   const byPid = new Map(input.processes.map((p) => [p.pid, p]));

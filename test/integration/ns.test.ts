@@ -3,7 +3,7 @@
  * only by an `ip netns add` bind mount and one kept only by an open fd.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { childrenOf, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
@@ -101,6 +101,27 @@ describeWith(['root', 'unshare'], 'ctrscope ns', () => {
     expect(ours.get(`mnt:${inode(init, 'mnt')}`)?.nprocs).toBe(4);
     // Only the host's own namespaces are owned by "host".
     expect(ours.get(`net:${inode(init, 'net')}`)?.owner).toBe('host');
+  });
+
+  it('counts a zombie in its pid namespace, as lsns does, and not as a container member', async () => {
+    // The shell forks `true` and execs sleep, which never reaps: `true` stays a zombie.
+    const c = spawn('unshare', ['--pid', '--mount', '--fork', '--kill-child', 'sh', '-c', 'true & exec sleep 600'], { stdio: 'ignore' });
+    started.push(c);
+    const { sleeper, zombie } = await waitFor(() => {
+      const [k] = childrenOf(c.pid as number);
+      if (k === undefined || !readlinkSync(`/proc/${k}/exe`).endsWith('sleep')) return undefined;
+      const [z] = childrenOf(k);
+      return z !== undefined && readFileSync(`/proc/${z}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ? { sleeper: k, zombie: z } : undefined;
+    });
+    const pidNs = inode(sleeper, 'pid');
+    const ours = (await nsJson(['--type', 'pid'])).find((e) => e.inode === pidNs);
+    expect(lsns().get(`pid:${pidNs}`)?.nprocs).toBe(2);
+    expect(ours).toMatchObject({ nprocs: 2, pid: sleeper });
+    const ps = await ctrscope(['ps', '--json', '--no-rates']);
+    const doc = JSON.parse(ps.stdout) as { containers: Array<{ pid: number; processes: Array<{ pid: number }> }> };
+    const container = doc.containers.find((x) => x.pid === sleeper);
+    expect(container?.processes.map((p) => p.pid)).toEqual([sleeper]);
+    expect(doc.containers.some((x) => x.pid === zombie || x.processes.some((p) => p.pid === zombie))).toBe(false);
   });
 
   it('filters by --type and refuses an unknown type', async () => {
