@@ -98,10 +98,20 @@ function readNs(root: HostRoot, pid: number, netns: number): NsRead | null {
   return readNsFiles(root, pid, netns);
 }
 
-/** The host's interfaces: those of pid 1's namespace by netlink on the live host, else /sys/class/net. */
+/**
+ * The host's interfaces: by netlink on the live host, in the namespace of pid 1 or, where pid 1's
+ * namespace files cannot be opened (a non-dumpable init: EACCES even for root), of kthreadd, which
+ * always lives in the initial namespaces (as collect.ts readHostNs); else /sys/class/net.
+ */
 function readHostLinks(root: HostRoot): SysfsNetView | Gap {
-  const links = root.netnsLinks?.(1);
-  if (links?.ok) return { entries: new Map(links.links.map((l) => [l.entry.name, l.entry])), gaps: [] };
+  if (root.netnsLinks) {
+    let links = root.netnsLinks(1);
+    if (!links.ok && links.reason === 'failed') {
+      const comm = root.readText('/proc/2/comm');
+      if (comm.ok && comm.value.trim() === 'kthreadd') links = root.netnsLinks(2);
+    }
+    if (links.ok) return { entries: new Map(links.links.map((l) => [l.entry.name, l.entry])), gaps: [] };
+  }
   return readSysfsNet(root, '/sys/class/net');
 }
 
