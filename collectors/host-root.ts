@@ -13,6 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFsError, gap, ok, parseWith, type Read } from './read.js';
+import { linksByNetlink, type NetlinkLinksResult } from './rtnetlink.js';
 import { listeningTcpByNetlink, type SockDiagResult } from './sock-diag.js';
 
 export interface HostRoot {
@@ -44,6 +45,12 @@ export interface HostRoot {
    * and on a recording root, which read (and so record) the files.
    */
   listeningTcp?(pid: number): SockDiagResult;
+  /**
+   * The live host `/` only, like listeningTcp: the interfaces of pid's network namespace with
+   * their counters, in one netlink dump (rtnetlink.ts) rather than read from net/dev and the
+   * namespace's /sys/class/net.
+   */
+  netnsLinks?(pid: number): NetlinkLinksResult;
 }
 
 /** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
@@ -82,11 +89,15 @@ class DirRoot implements HostRoot {
   readonly dir: string;
   private openBuf?: { bytes: Buffer };
   listeningTcp?: (pid: number) => SockDiagResult;
+  netnsLinks?: (pid: number) => NetlinkLinksResult;
   constructor(kind: 'live' | 'recorded', dir: string) {
     this.kind = kind;
     this.dir = dir;
     // A host mounted elsewhere may be another pid namespace's view: its pids are not ours to open.
-    if (kind === 'live' && dir === '/') this.listeningTcp = listeningTcpByNetlink;
+    if (kind === 'live' && dir === '/') {
+      this.listeningTcp = listeningTcpByNetlink;
+      this.netnsLinks = linksByNetlink;
+    }
   }
 
   resolve(hostPath: string): string {

@@ -18,7 +18,10 @@ import { parseNsLink } from './procfs/pid-ns.js';
 
 /** `type:[inode]` of a namespace file, or null for anything else (socket:[…], pipe:[…], paths). */
 function nsRef(text: string): { type: NsType; inode: number } | null {
-  if (!text.endsWith(']')) return null;
+  // Most fds are sockets, pipes and files: tell them apart before parsing, which would throw
+  // (an exception per fd is most of what reading every process's fds costs).
+  const colon = text.indexOf(':[');
+  if (colon < 0 || !text.endsWith(']') || !isNsType(text.slice(0, colon))) return null;
   try {
     const { type, inode } = parseNsLink(text);
     return isNsType(type) ? { type, inode } : null;

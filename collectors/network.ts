@@ -2,6 +2,9 @@
  * Network namespaces read from the host, once each, through one member process: /proc/<pid>/net/*
  * shows the network namespace of that task (fs/proc/proc_net.c get_proc_task_net), so nothing runs inside
  * the container.
+ *  - interfaces on the live host: one RTM_GETLINK netlink dump per namespace (rtnetlink.ts)
+ *    gives names, counters, ifindex, MAC, MTU, state, iflink, master and kind, for the host's
+ *    namespace too; everywhere else (a host tree, a recording), and if netlink fails, the files:
  *  - names and counters: net/dev; ifindex: if_inet6, dev_mcast, igmp;
  *  - MAC, MTU, state, iflink, master: /proc/<pid>/root/sys/class/net, but only when that sysfs
  *    was mounted in this namespace (fs/sysfs/mount.c tags the superblock with the mounter's
@@ -13,7 +16,7 @@
  * veth peers: host.iflink == ctr.ifindex and ctr.iflink == host.ifindex (drivers/net/veth.c
  * veth_get_iflink); ifindexes are per namespace, so both directions are checked. Limitation: a
  * veth whose two ends happen to have the same ifindex in their namespaces (iflink == ifindex)
- * looks like an ordinary device in sysfs; only netlink (IFLA_LINKINFO) tells it apart, so its
+ * looks like an ordinary device (the kernel reports no iflink apart from ifindex then), so its
  * peer is not reported.
  */
 import type { DefaultRoute, ListeningSocket, NetInterface, NetworkNs, VethPeer } from '../src/model/network.js';
@@ -80,8 +83,40 @@ interface NsRead {
   readonly gaps: Gap[];
 }
 
-/** Read the per-namespace files of one member process. Null when the process is gone. */
+/**
+ * The interfaces of one member process's namespace. Null when the process is gone. On the live
+ * host one netlink dump (rtnetlink.ts); elsewhere, or when netlink fails short of the process
+ * being gone, the files (readNsFiles).
+ */
 function readNs(root: HostRoot, pid: number, netns: number): NsRead | null {
+  const links = root.netnsLinks?.(pid);
+  if (links?.ok) {
+    const entries = new Map(links.links.map((l) => [l.entry.name, l.entry]));
+    return { pid, netns, dev: links.links.map((l) => l.counters), index: new Map(links.links.map((l) => [l.entry.name, l.entry.ifindex as number])), sysfs: { entries, gaps: [] }, gaps: [] };
+  }
+  if (links?.reason === 'gone') return null;
+  return readNsFiles(root, pid, netns);
+}
+
+/**
+ * The host's interfaces: by netlink on the live host, in the namespace of pid 1 or, where pid 1's
+ * namespace files cannot be opened (a non-dumpable init: EACCES even for root), of kthreadd, which
+ * always lives in the initial namespaces (as collect.ts readHostNs); else /sys/class/net.
+ */
+function readHostLinks(root: HostRoot): SysfsNetView | Gap {
+  if (root.netnsLinks) {
+    let links = root.netnsLinks(1);
+    if (!links.ok && links.reason === 'failed') {
+      const comm = root.readText('/proc/2/comm');
+      if (comm.ok && comm.value.trim() === 'kthreadd') links = root.netnsLinks(2);
+    }
+    if (links.ok) return { entries: new Map(links.links.map((l) => [l.entry.name, l.entry])), gaps: [] };
+  }
+  return readSysfsNet(root, '/sys/class/net');
+}
+
+/** Read the per-namespace files of one member process. Null when the process is gone. */
+function readNsFiles(root: HostRoot, pid: number, netns: number): NsRead | null {
   const gaps: Gap[] = [];
   const base = `/proc/${pid}/net`;
   const dev = readParsed(root, `${base}/dev`, parseNetDev);
@@ -218,7 +253,7 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
     if (r) reads.push(r);
   }
   const spaces: PeerSpace[] = [];
-  const host = readSysfsNet(root, '/sys/class/net');
+  const host = readHostLinks(root);
   if (!isGap(host)) spaces.push({ netns: hostNetns, hostNs: true, entries: host.entries });
   for (const r of reads) if (r.sysfs) spaces.push({ netns: r.netns, hostNs: false, entries: r.sysfs.entries });
   let othersLoaded = false;

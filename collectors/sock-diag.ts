@@ -45,17 +45,18 @@ const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_SOCK_DIAG = 4;
+export const NETLINK_ROUTE = 0;
+export const NLM_F_REQUEST = 0x1;
+export const NLM_F_DUMP = 0x300;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+export const NLMSG_HDRLEN = 16;
 const SOCK_DIAG_BY_FAMILY = 20;
-const NLM_F_REQUEST = 0x1;
-const NLM_F_DUMP = 0x300;
-const NLMSG_ERROR = 2;
-const NLMSG_DONE = 3;
 const IPPROTO_TCP = 6;
 const TCP_LISTEN = 10;
 const O_RDONLY = 0;
 const O_CLOEXEC = 0o2000000;
 const CLONE_NEWNET = 0x40000000;
-const NLMSG_HDRLEN = 16;
 /** struct inet_diag_req_v2: family, protocol, ext, pad, states, then struct inet_diag_sockid (48 bytes). */
 const REQ_LEN = NLMSG_HDRLEN + 56;
 /** struct inet_diag_msg: family, state, timer, retrans, sockid (48), expires, rqueue, wqueue, uid, inode. */
@@ -117,77 +118,113 @@ export function sockDiagUnavailable(): string | null {
 }
 
 /**
- * The listening TCP sockets (IPv4 and IPv6) of pid's network namespace, where pid is a process of
- * the live host (`/proc` of the host's pid namespace).
+ * Netlink sockets of the given protocols, created inside pid's network namespace (see the file
+ * header: setns moves only this thread, which moves back before returning). The caller closes
+ * them with closeNetlink. Failures are those of listeningTcpByNetlink.
  */
-export function listeningTcpByNetlink(pid: number): SockDiagResult {
+export function netlinkSocketsIn(pid: number | 'self', protocols: readonly number[]): { readonly ok: true; readonly fds: number[] } | Extract<SockDiagResult, { ok: false }> {
   const c = bind();
   if (!c) return { ok: false, reason: 'unavailable', detail: unusable };
-  const nsFd = c.open(`/proc/${pid}/ns/net`, O_RDONLY | O_CLOEXEC);
+  const path = `/proc/${pid}/ns/net`;
+  const nsFd = c.open(path, O_RDONLY | O_CLOEXEC);
   if (nsFd < 0) {
     const e = c.errno();
-    if (e === ENOENT || e === ESRCH) return { ok: false, reason: 'gone', detail: `/proc/${pid}/ns/net: process exited` };
-    return { ok: false, reason: 'failed', detail: `open /proc/${pid}/ns/net: errno ${e}` };
+    if (e === ENOENT || e === ESRCH) return { ok: false, reason: 'gone', detail: `${path}: process exited` };
+    return { ok: false, reason: 'failed', detail: `open ${path}: errno ${e}` };
   }
-  let sock = -1;
+  const fds: number[] = [];
   try {
     if (c.setns(nsFd, CLONE_NEWNET) < 0) {
       // EPERM: not privileged over that namespace; the proc files still tell.
       disable(`setns(CLONE_NEWNET): errno ${c.errno()}`);
       return { ok: false, reason: 'unavailable', detail: unusable };
     }
-    sock = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-    const socketErrno = sock < 0 ? c.errno() : 0;
+    let socketErrno = 0;
+    for (const protocol of protocols) {
+      const fd = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol);
+      if (fd < 0) {
+        socketErrno = c.errno();
+        break;
+      }
+      fds.push(fd);
+    }
     if (c.setns(homeFd, CLONE_NEWNET) < 0) {
       // Never expected; every later read would be made from the wrong namespace.
-      throw new Error(`sock_diag: cannot return to our own network namespace (errno ${c.errno()})`);
+      throw new Error(`netlink: cannot return to our own network namespace (errno ${c.errno()})`);
     }
-    if (sock < 0) {
-      disable(`socket(NETLINK_SOCK_DIAG): errno ${socketErrno} (a kernel without sock_diag?)`);
+    if (socketErrno !== 0) {
+      closeNetlink(fds);
+      disable(`socket(AF_NETLINK, ${protocols.join('/')}): errno ${socketErrno} (a kernel without sock_diag?)`);
       return { ok: false, reason: 'unavailable', detail: unusable };
     }
   } finally {
     c.close(nsFd);
   }
+  return { ok: true, fds };
+}
+
+export function closeNetlink(fds: readonly number[]): void {
+  for (const fd of fds) libc?.close(fd);
+}
+
+/**
+ * Send one netlink dump request on fd and hand each recv()'d batch of replies to `batch`, until it
+ * says 'done' or answers an errno (negative). Returns null at the end of the dump, else the errno.
+ */
+export function netlinkDump(fd: number, request: Buffer, batch: (replies: Buffer) => 'done' | 'more' | number): number | null {
+  const c = libc;
+  if (!c) return -22;
+  if (c.send(fd, request, request.length, 0) !== request.length) return -c.errno();
+  for (;;) {
+    const n = c.recv(fd, recvBuf, recvBuf.length, 0);
+    if (n < 0) {
+      if (c.errno() === EINTR) continue;
+      return -c.errno();
+    }
+    const r = batch(recvBuf.subarray(0, n));
+    if (r === 'more') continue;
+    return r === 'done' ? null : r;
+  }
+}
+
+/**
+ * The listening TCP sockets (IPv4 and IPv6) of pid's network namespace, where pid is a process of
+ * the live host (`/proc` of the host's pid namespace).
+ */
+export function listeningTcpByNetlink(pid: number): SockDiagResult {
+  const opened = netlinkSocketsIn(pid, [NETLINK_SOCK_DIAG]);
+  if (!opened.ok) return opened;
+  const sock = opened.fds[0] as number;
   try {
     const sockets: DiagSocket[] = [];
     for (const family of [AF_INET, AF_INET6]) {
-      const r = dump(c, sock, family, sockets);
+      const r = dump(sock, family, sockets);
       if (r !== null) return r;
     }
     return { ok: true, sockets };
   } finally {
-    c.close(sock);
+    closeNetlink(opened.fds);
   }
 }
 
 /** One SOCK_DIAG_BY_FAMILY dump of a family's listening TCP sockets; null when it ended well. */
-function dump(c: Libc, sock: number, family: number, out: DiagSocket[]): SockDiagResult | null {
+function dump(sock: number, family: number, out: DiagSocket[]): SockDiagResult | null {
   const req = Buffer.alloc(REQ_LEN);
   req.writeUInt32LE(REQ_LEN, 0);
   req.writeUInt16LE(SOCK_DIAG_BY_FAMILY, 4);
   req.writeUInt16LE(NLM_F_REQUEST | NLM_F_DUMP, 6);
-  req.writeUInt32LE(family, 8); // sequence number: any, checked below
+  req.writeUInt32LE(family, 8); // sequence number: any
   req.writeUInt8(family, 16);
   req.writeUInt8(IPPROTO_TCP, 17);
   req.writeUInt32LE(1 << TCP_LISTEN, 20);
-  if (c.send(sock, req, REQ_LEN, 0) !== REQ_LEN) return { ok: false, reason: 'failed', detail: `sock_diag send: errno ${c.errno()}` };
-  for (;;) {
-    const n = c.recv(sock, recvBuf, recvBuf.length, 0);
-    if (n < 0) {
-      if (c.errno() === EINTR) continue;
-      return { ok: false, reason: 'failed', detail: `sock_diag recv: errno ${c.errno()}` };
-    }
-    const r = parseDiagMessages(recvBuf.subarray(0, n), family, out);
-    if (r === 'more') continue;
-    if (r === 'done') return null;
-    // No handler for the family or protocol (tcp_diag not built or loaded): the files still tell.
-    if (r === -ENOENT) {
-      disable('sock_diag has no TCP handler in this kernel (tcp_diag)');
-      return { ok: false, reason: 'unavailable', detail: unusable };
-    }
-    return { ok: false, reason: 'failed', detail: `sock_diag: errno ${-r}` };
+  const r = netlinkDump(sock, req, (buf) => parseDiagMessages(buf, family, out));
+  if (r === null) return null;
+  // No handler for the family or protocol (tcp_diag not built or loaded): the files still tell.
+  if (r === -ENOENT) {
+    disable('sock_diag has no TCP handler in this kernel (tcp_diag)');
+    return { ok: false, reason: 'unavailable', detail: unusable };
   }
+  return { ok: false, reason: 'failed', detail: `sock_diag: errno ${-r}` };
 }
 
 /**

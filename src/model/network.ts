@@ -38,6 +38,7 @@ export interface NetInterface {
   readonly mtu: number | null;
   /** sysfs operstate: up, down, unknown, lowerlayerdown... */
   readonly state: string | null;
+  /** Link type: the driver's by netlink on the live host (veth, bridge...), else sysfs's DEVTYPE (none for a veth). */
   readonly kind: string | null;
   readonly rx: IfCounters;
   readonly tx: IfCounters;
@@ -66,7 +67,7 @@ export interface NetworkNs {
   readonly interfaces: readonly NetInterface[];
   readonly defaultRoutes: readonly DefaultRoute[];
   readonly listening: readonly ListeningSocket[];
-  /** Whether MAC/MTU/state/iflink came from a sysfs that shows this namespace. */
+  /** Whether MAC/MTU/state/iflink are this namespace's own: by netlink (live), or from a sysfs that shows it. */
   readonly sysfs: 'own' | 'unavailable';
   readonly gaps: readonly Gap[];
 }

@@ -12,15 +12,23 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectContainerFs, LayerIndex } from '../../collectors/filesystem.js';
-import { openHostRoot } from '../../collectors/host-root.js';
+import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
 import { collectNetworks } from '../../collectors/network.js';
 import { readHostMountInfo } from '../../collectors/details.js';
+import { linksByNetlink } from '../../collectors/rtnetlink.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, psJson, sh, shQuiet, waitFor, type PsJsonContainer } from '../helpers/host.js';
 
 const P = 'ctrscope-it-fsnet';
 const IMAGE = `${P}:1`;
 const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
+/** The live root reading net/dev and sysfs as a host tree would: no netlink. */
+function filesOnly(): HostRoot {
+  const root = openHostRoot('/');
+  delete (root as { netnsLinks?: unknown }).netnsLinks;
+  delete (root as { listeningTcp?: unknown }).listeningTcp;
+  return root;
+}
 const podmanArgs = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000'];
 
 interface Layer {
@@ -361,8 +369,51 @@ nsenter -t ${hand} -n -m -r mount -t sysfs sysfs /sys`]);
     expect(ms).toBeLessThan(5000);
   });
 
+  it('netlink (the live host) and the files (a host tree) give the same interfaces; netlink adds the kind of a veth', () => {
+    const targets = [{ netns: inode(hand, 'net'), pid: hand }, { netns: inode(mid, 'net'), pid: mid }];
+    const hostNet = inode(process.pid, 'net');
+    const viaNetlink = collectNetworks(openHostRoot('/'), targets, hostNet);
+    const viaFiles = collectNetworks(filesOnly(), targets, hostNet);
+    for (const { netns } of targets) {
+      const a = viaNetlink.get(netns);
+      const b = viaFiles.get(netns);
+      expect(a?.sysfs).toBe('own');
+      expect(b?.sysfs).toBe('own');
+      expect(a?.interfaces.map((i) => i.name)).toEqual(b?.interfaces.map((i) => i.name));
+      for (const i of a?.interfaces ?? []) {
+        const f = b?.interfaces.find((x) => x.name === i.name);
+        // Counters move between the two reads (the veths carry IPv6 neighbour traffic): compare the rest.
+        const { rx: _r1, tx: _t1, kind, ...rest } = i;
+        const { rx: _r2, tx: _t2, kind: fileKind, ...fileRest } = f ?? ({} as typeof i);
+        expect(rest).toEqual(fileRest);
+        expect(i.rx.bytes).toBeGreaterThanOrEqual(f?.rx.bytes ?? Infinity);
+        // sysfs knows a bridge's DEVTYPE only; netlink names the driver of every virtual link.
+        const driver = (JSON.parse(sh('nsenter', ['-t', String(netns === targets[0]?.netns ? hand : mid), '-n', 'ip', '-d', '-j', 'link', 'show', 'dev', i.name])) as Array<{ linkinfo?: { info_kind?: string } }>)[0]?.linkinfo?.info_kind ?? null;
+        expect(kind).toBe(driver);
+        if (fileKind !== null) expect(kind).toBe(fileKind);
+      }
+      expect(a?.defaultRoutes).toEqual(b?.defaultRoutes);
+      expect(a?.listening).toEqual(b?.listening);
+    }
+    expect(viaNetlink.get(inode(hand, 'net'))?.interfaces.find((i) => i.name === 'eth0')?.kind).toBe('veth');
+  });
+
+  it('netlink on a process that is gone says gone; its namespace is left out, not guessed', () => {
+    const p = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    procs.push(p);
+    return waitFor(() => (inode(p.pid as number, 'net') !== inode(process.pid, 'net') ? (p.pid as number) : undefined)).then(async (pid) => {
+      const netns = inode(pid, 'net');
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGKILL');
+      await exited;
+      expect(linksByNetlink(pid)).toMatchObject({ ok: false, reason: 'gone' });
+      expect(collectNetworks(openHostRoot('/'), [{ netns, pid }], inode(process.pid, 'net')).has(netns)).toBe(false);
+    });
+  });
+
   it('a bridge removed while reading yields the rest with a reason', () => {
-    const root = openHostRoot('/');
+    // The host's sysfs is read only without netlink (a host tree): there an interface can vanish between two reads.
+    const root = filesOnly();
     root.onRead = (p) => {
       if (p === '/sys/class/net/ctrscope-fsbr0/ifindex') execFileSync('ip', ['link', 'del', 'ctrscope-fsbr0']);
     };

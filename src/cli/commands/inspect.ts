@@ -26,6 +26,8 @@ import type { ContainerDetails } from '../../model/details.js';
 import { pastOomKills, type PastOomKill } from '../../model/events.js';
 import { parseOomKills, readKernelLog } from '../../../collectors/events/kmsg.js';
 import type { HostRoot } from '../../../collectors/host-root.js';
+import { completeProcesses } from '../../../collectors/processes.js';
+import type { Observation } from '../../observe/observation.js';
 import { oomKillsToJson } from '../../../views/json/events.js';
 import { oomKillLines } from '../../../views/text/events.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
@@ -46,8 +48,9 @@ export function registerInspect(program: Command, deps: Deps): void {
       if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
       const rates = opts.rates && seconds > 0 && root.kind === 'live';
-      // Any pid can be asked about, member or not: read every process in full. Only the asked-for
-      // container's cgroups are read, twice one interval apart for its rates.
+      // Container members are read in full (status, argv), as for ps; a host process asked for by
+      // pid is completed after the observation (completeAsked). Only the asked-for container's
+      // cgroups are read, twice one interval apart for its rates.
       let asked: ReturnType<typeof resolveTarget> | null = null;
       const resolve = (model: HostModel): ReturnType<typeof resolveTarget> => {
         let res = resolveTarget(model, target);
@@ -62,7 +65,6 @@ export function registerInspect(program: Command, deps: Deps): void {
       const observer = createObserver(root, {
         continuous: rates,
         now: deps.now,
-        everyProcess: true,
         resources: (model) => {
           asked = resolve(model);
           return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
@@ -87,6 +89,7 @@ export function registerInspect(program: Command, deps: Deps): void {
       } finally {
         observer.close();
       }
+      observation = completeAsked(root, observation, target);
       const model = observation.model;
       const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
       const t = targetOrExit(res);
@@ -119,6 +122,21 @@ export function registerInspect(program: Command, deps: Deps): void {
         deps.out(renderInspectReport(report, makeStyle(deps.color === true), sections, unreadable));
       }
     });
+}
+
+/**
+ * The observation with the process a pid target names read in full (status, argv), when the
+ * scan read it lean (a host process in no container: a monitor, a daemon, a shell).
+ */
+function completeAsked(root: HostRoot, observation: Observation, target: string): Observation {
+  const q = target.trim();
+  if (!/^\d+$/.test(q)) return observation;
+  const before = observation.model.snapshot.processes;
+  const malformed = [...observation.model.snapshot.malformed];
+  const after = completeProcesses(root, before, new Set([Number(q)]), malformed);
+  if (after.every((p, i) => p === before[i])) return observation;
+  const model = { ...observation.model, snapshot: { ...observation.model.snapshot, processes: after, malformed } };
+  return { ...observation, model };
 }
 
 /** The container's OOM kills still in the kernel log, or why they cannot be listed. */
