@@ -1,9 +1,8 @@
 /**
  * `ctrscope events --json` against real engines: one events process watches while the tests
- * start, stop, pause, exec into, update and OOM-kill containers, each named under this file's
- * prefix; every event asserted is checked against what the engine itself says (docker inspect)
- * and every line is validated against the schema. Short-lived commands sleep a little first: a
- * container that starts and ends within one observation is not reported (README).
+ * start, stop, kill, pause, exec into, update and OOM-kill containers, each named under this
+ * file's prefix; every event asserted is checked against what the engine itself says (docker
+ * inspect) and every line is validated against the schema.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
@@ -25,6 +24,7 @@ interface EventJson {
   pid: number | null;
   exitCode: number | null;
   exitSignal: number | null;
+  exitSignalName: string | null;
   command: string | null;
   partial: boolean | null;
   namespaces: string[] | null;
@@ -95,15 +95,26 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     expect(Number(BigInt(e.timeNano) / 1_000_000n)).toBe(Date.parse(e.time));
   }, 150_000);
 
-  it("docker run sh -c 'exit 7': exit with the init's exit code 7", async () => {
+  it("docker run sh -c 'exit 7': start and exit with the init's exit code 7, though it lived a few milliseconds", async () => {
     const name = `${prefix}-exit7`;
-    spawnSync('docker', ['run', '--name', name, image, 'sh', '-c', 'sleep 2; exit 7']);
+    spawnSync('docker', ['run', '--name', name, image, 'sh', '-c', 'exit 7']);
     const id = docker('inspect', '-f', '{{.Id}}', name);
     expect(docker('inspect', '-f', '{{.State.ExitCode}}', name)).toBe('7');
     const e = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
-    expect(e).toMatchObject({ exitCode: 7, exitSignal: null, source: 'proc-connector', container: { name } });
-    const start = events().find((x) => x.action === 'start' && x.container.id === id);
-    expect(start?.pid).toBe(e.pid);
+    expect(e).toMatchObject({ exitCode: 7, exitSignal: null, exitSignalName: null, source: 'proc-connector', container: { id, name, engine: 'docker', image } });
+    const start = await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
+    expect(start).toMatchObject({ pid: e.pid, container: { id, name, engine: 'docker', image } });
+  }, 150_000);
+
+  it('docker kill: exit 137 and SIGKILL, as docker inspect says', async () => {
+    const name = `${prefix}-kill`;
+    const id = docker('run', '-d', '--name', name, image, 'sleep', '600');
+    await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
+    docker('kill', name);
+    const e = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
+    await waitFor(() => (docker('inspect', '-f', '{{.State.Running}}', name) === 'false' ? true : undefined), WAIT_MS, `${name} to stop`);
+    expect(String(e.exitCode)).toBe(docker('inspect', '-f', '{{.State.ExitCode}}', name));
+    expect(e).toMatchObject({ exitCode: 137, exitSignal: 9, exitSignalName: 'SIGKILL', source: 'proc-connector' });
   }, 150_000);
 
   it('docker pause / unpause: pause then unpause from the freezer', async () => {
