@@ -15,6 +15,8 @@
  * - join: a new member whose parent is outside the container (docker exec, nsenter --all), or a
  *   new partial member (nsenter --net: `partial`, with the namespace types it shares);
  * - update: a limit read in both frames changed.
+ * A container that started and ended between the two frames is in neither: briefEvents reports
+ * it from its init as read when it exec'd.
  */
 import type { Container, Pod } from './container.js';
 import type { NsType } from './namespace.js';
@@ -319,6 +321,24 @@ export function diffFrames(prev: EventFrame, cur: EventFrame, facts: KernelFacts
     if (c) out.push({ ...blank, action: 'oom-kill', timeNano: k.timeNano, container: eventContainer(c, cur.pods), pid: k.pid, command: k.command, source: 'kmsg' });
   }
   return out.sort((a, b) => (a.timeNano < b.timeNano ? -1 : a.timeNano > b.timeNano ? 1 : 0));
+}
+
+/**
+ * Containers that started and ended between two observations (a bare `sh -c 'exit 7'` lives a
+ * few milliseconds): built from their inits as read when they exec'd, and gone since. Each gets
+ * its start, at the exec, and its exit, with the kernel's status; one without an exit status
+ * (not ended yet, or the kernel did not say) gets neither.
+ */
+export function briefEvents(containers: readonly Container[], pods: readonly Pod[], execs: ReadonlyMap<number, bigint>, exits: ReadonlyMap<number, ProcessExit>): ContainerEvent[] {
+  const out: ContainerEvent[] = [];
+  for (const c of containers) {
+    const st = exits.get(c.pid);
+    if (!st) continue;
+    const ref = eventContainer(c, pods);
+    out.push({ ...blank, action: 'start', timeNano: execs.get(c.pid) ?? st.timeNano, container: ref, pid: c.pid, command: c.command[0] ?? null, source: 'proc-connector' });
+    out.push({ ...blank, action: 'exit', timeNano: st.timeNano, container: ref, pid: c.pid, exitCode: reportedExitCode(st), exitSignal: st.signal, exitSignalName: st.signal ? signalName(st.signal) : null, source: 'proc-connector' });
+  }
+  return out;
 }
 
 /** `--filter KEY=VALUE`: which events to show. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openHostRoot } from '../../../collectors/host-root.js';
-import { diffFrames, matchesFilter, parseEventFilters, reportedExitCode, signalName, type EventFilter, type EventFrame, type KernelFacts } from '../../../src/model/events.js';
+import { briefEvents, diffFrames, matchesFilter, parseEventFilters, reportedExitCode, signalName, type EventFilter, type EventFrame, type KernelFacts } from '../../../src/model/events.js';
 import { containerKey } from '../../../src/model/reconstruct.js';
 import type { ContainerResources } from '../../../src/model/resources.js';
 import { cgroupFileChange } from '../../../src/observe/event-source.js';
@@ -95,6 +95,18 @@ describe('events from two observations (recorded hybrid-docker host)', () => {
     const count = (n: number): EventFrame => withResources(recorded, webKey, (r) => ({ ...r, usage: { ...r.usage, events: { ...r.usage.events, oom: n } } }));
     expect(diffFrames(count(0), count(2), facts())).toEqual([expect.objectContaining({ action: 'oom', source: 'cgroup-events', pid: 678 })]);
     expect(diffFrames(count(0), count(2), facts({ oomNotified: new Map([[webKey, T]]) })).map((e) => e.source)).toEqual(['oom-eventfd']);
+  });
+
+  it('a container that started and ended between two observations: start at its exec, exit with its status (briefEvents)', () => {
+    const hostnet = recorded.containers.filter((c) => c.id === HOSTNET);
+    const events = briefEvents(hostnet, recorded.pods, new Map([[791, T - 9n]]), new Map([[791, { exitCode: null, signal: 15, timeNano: T - 2n }]]));
+    const container = { key: `docker/${HOSTNET}`, id: HOSTNET, name: 'sample-hostnet', engine: 'docker', image: 'ctrscope-sample-busybox:1', pod: null };
+    expect(events).toEqual([
+      expect.objectContaining({ action: 'start', pid: 791, timeNano: T - 9n, command: 'sleep', container, source: 'proc-connector' }),
+      expect.objectContaining({ action: 'exit', pid: 791, timeNano: T - 2n, exitCode: 143, exitSignal: 15, exitSignalName: 'SIGTERM', container, source: 'proc-connector' }),
+    ]);
+    // Without an exit status (not ended, or the kernel did not say): neither.
+    expect(briefEvents(hostnet, recorded.pods, new Map([[791, T - 9n]]), new Map())).toEqual([]);
   });
 
   it('an exit by a signal reads as engines and shells say it: 128 + the number, and the name', () => {
