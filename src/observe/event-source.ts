@@ -153,11 +153,14 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   /** Processes read when they exec'd in namespaces not seen before, until an observation sees them or their container ended unseen. */
   const glimpses = new Map<number, { process: Process; execNano: bigint; keptUntil: number }>();
   /**
-   * Processes that joined a cgroup no container is known in (an engine's runtime moving a
-   * container's first process in), and their descendants, read when they joined: when one
-   * exec's and ends before even its namespaces can be read, its cgroups still name its container.
+   * Processes that joined a cgroup no container is known in (an engine's runtime moving its
+   * init in), read when they joined, and their descendants (`moved` false): when a descendant
+   * execs and ends before even its namespaces can be read, the cgroups still name its container.
+   * The process moved in is the runtime's own first stage (runc's `runc init`, which execs and
+   * exits 0 itself), never the container's command; its exit triggers an observation, which
+   * finds the container being created.
    */
-  const joiners = new Map<number, Process>();
+  const joiners = new Map<number, { process: Process; moved: boolean }>();
 
   // What the last observation knew, for the proc connector's filter.
   const hostNs = new Map<string, number>();
@@ -206,7 +209,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           remaining.set(key, (remaining.get(key) ?? 0) + 1);
         }
         const joiner = joiners.get(e.parentTgid);
-        if (joiner) joiners.set(e.childPid, joiner);
+        if (joiner) joiners.set(e.childPid, { process: joiner.process, moved: false });
         // A runtime's init forks the process that becomes the container's command (runc's
         // stages): it is awaited too.
         const creatingKey = awaited.get(e.parentTgid);
@@ -257,8 +260,8 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
         }
         // Gone already: what it was when it joined its cgroup stands in, under its own pid.
         const joiner = joiners.get(e.pid);
-        if (!readable && joiner && !glimpses.has(e.pid)) {
-          glimpses.set(e.pid, { process: { ...joiner, pid: e.pid, comm: '', cmdline: null, state: 'R', gaps: [{ path: `/proc/${e.pid}`, reason: 'gone' }] }, execNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
+        if (!readable && joiner && !joiner.moved && !glimpses.has(e.pid)) {
+          glimpses.set(e.pid, { process: { ...joiner.process, pid: e.pid, comm: '', cmdline: null, state: 'R', gaps: [{ path: `/proc/${e.pid}`, reason: 'gone' }] }, execNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
           request('proc-connector');
         }
         // The exec'ing process is read again: a container being created becomes its command.
@@ -267,6 +270,9 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       } else {
         if (e.pid !== e.tgid) continue;
         const key = memberOf.get(e.pid) ?? awaited.get(e.pid);
+        // A runtime's first stage ends once the container's init is forked (runc's clones with
+        // CLONE_PARENT, which the fork records do not tie to it): look for that init now.
+        if (joiners.get(e.pid)?.moved) request('proc-connector');
         joiners.delete(e.pid);
         if (key === undefined) {
           if (glimpses.has(e.pid)) {
@@ -328,7 +334,9 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           // the new directory's watch was added: its cgroup.procs is read once watched.
           joined.add(`${dir}/${e.name}`);
         }
-        request('cgroup-inotify');
+        // A container's cgroup removed: look again. Another cgroup coming or going is nothing yet
+        // (a process moved in, read by noteJoiners, is what makes a new one a container's).
+        if (e.mask & IN_DELETE && ownerOfDir(`${dir}/${e.name}`) !== undefined) request('cgroup-inotify');
         continue;
       }
       if (!(e.mask & IN_MODIFY)) continue;
@@ -349,13 +357,16 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   const noteJoiners = (dir: string): void => {
     const procs = root.readText(`${dir}/cgroup.procs`);
     if (!procs.ok) return;
+    let moved = false;
     for (const line of procs.value.split('\n')) {
       const pid = Number(line);
       if (!Number.isInteger(pid) || pid <= 0 || joiners.has(pid) || memberOf.has(pid)) continue;
       const p = readProcess(root, pid);
-      if (p !== 'gone' && !hasExited(p)) joiners.set(pid, p);
+      if (p === 'gone' || hasExited(p)) continue;
+      joiners.set(pid, { process: p, moved: true });
+      moved = true;
     }
-    request('cgroup-inotify');
+    if (moved) request('cgroup-inotify');
   };
 
   const ownerOfDir = (dir: string): string | undefined => {
