@@ -60,6 +60,8 @@ if (![N, IDLE, BURST, LAT].every((x) => Number.isInteger(x) && x >= 0)) {
   process.exit(2);
 }
 
+/** Processes forked on the host since boot (/proc/stat): what the proc connector hears. */
+const forks = () => Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))[1]);
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 const cpuTicks = (pid) => {
@@ -107,8 +109,10 @@ async function waitFor(f, seconds, what) {
 }
 
 /** Bare hand-made containers (the probe, the burst): unshare's child is pid 1 of its own pid namespace. Returns the inits. */
-async function handMade(count, into) {
+async function handMade(count, into, spawned = {}) {
+  const t0 = Date.now();
   for (let i = 0; i < count; i++) into.push(spawn('unshare', ['--fork', '--kill-child', '--pid', '--mount', '--mount-proc', 'sleep', '3600'], { stdio: 'ignore' }));
+  spawned.seconds = (Date.now() - t0) / 1000;
   const mine = into.slice(into.length - count);
   let inits = [];
   for (let t = 0; t < 200; t++) {
@@ -190,9 +194,11 @@ async function main() {
   // 1. Idle.
   const before = ours.length;
   const t0 = cpuTicks(events.pid);
+  const f0 = forks();
   await sleep(IDLE);
+  const hostForksPerSec = Number(((forks() - f0) / IDLE).toFixed(1));
   const idleTicks = cpuTicks(events.pid) - t0;
-  const idle = { seconds: IDLE, cpuPercentOfOneCore: Number(((idleTicks / HZ / IDLE) * 100).toFixed(2)), eventsMeanwhile: ours.length - before, load: load() };
+  const idle = { seconds: IDLE, cpuPercentOfOneCore: Number(((idleTicks / HZ / IDLE) * 100).toFixed(2)), eventsMeanwhile: ours.length - before, hostForksPerSec, load: load() };
 
   // 2. Latency against docker events.
   const latency = [];
@@ -207,8 +213,9 @@ async function main() {
 
   // 3. Burst.
   const burstStart = Date.now();
-  const burstInits = await handMade(BURST, burstKids);
-  const spawnSeconds = (Date.now() - burstStart) / 1000;
+  const spawned = {};
+  const burstInits = await handMade(BURST, burstKids, spawned);
+  const spawnSeconds = spawned.seconds;
   const want = new Set(burstInits);
   const startsOf = () => new Set(ours.filter((l) => l.value.action === 'start' && want.has(l.value.pid)).map((l) => l.value.pid));
   await waitFor(() => (startsOf().size === want.size ? true : undefined), 120, 'every burst start').catch(() => undefined);
@@ -241,7 +248,7 @@ async function main() {
   if (JSON_OUT) console.log(JSON.stringify(result));
   else {
     console.log(`${N} hand-made containers of this run (plus whatever else runs on the host); events' baseline took ${baselineSeconds.toFixed(1)} s`);
-    console.log(`idle: ${idle.cpuPercentOfOneCore}% of one core over ${IDLE} s (${idle.eventsMeanwhile} events printed meanwhile, of others' containers; load ${idle.load})`);
+    console.log(`idle: ${idle.cpuPercentOfOneCore}% of one core over ${IDLE} s (${idle.eventsMeanwhile} events printed meanwhile, of others' containers; ${idle.hostForksPerSec} forks/s on the host; load ${idle.load})`);
     for (const l of latency) console.log(`latency: kernel exec -> ctrscope line ${l.kernelToCtrscopeMs} ms; ctrscope line - docker line ${l.ctrscopeMinusDockerMs} ms; docker's own time - kernel exec ${l.dockerTimeMinusKernelMs} ms (load ${l.load})`);
     console.log(`latency median: kernel -> ctrscope ${median(latency.map((l) => l.kernelToCtrscopeMs))} ms, ctrscope - docker ${median(latency.map((l) => l.ctrscopeMinusDockerMs))} ms`);
     console.log(`burst: ${BURST} containers spawned in ${spawnSeconds.toFixed(2)} s: ${burst.startsSeen} starts and ${burst.exitsSeen} exits reported (last start line ${burstStartLagMs} ms after the first spawn; load ${burst.load})`);
