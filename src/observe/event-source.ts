@@ -52,6 +52,8 @@ import { createObserver, type Observer } from './observer.js';
 export const COALESCE_MS = 20;
 /** Re-observation period for what no kernel signal covers (see the warnings). */
 export const RESCAN_MS = 2000;
+/** How long a container found gone waits for its init's exit record. */
+const EXIT_WAIT_MS = 400;
 /** Exit statuses are kept this long for the observation that sees their container gone. */
 const EXIT_KEEP_MS = 30_000;
 
@@ -498,10 +500,34 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     return { containers: o.model.containers, pods: o.model.pods, processes: o.model.snapshot.processes, resources: new Map(carried), timeNano };
   };
 
+  /**
+   * Containers found gone whose init's exit record has not arrived yet (it may follow the reap
+   * by a little, on another CPU) stay in the frame a little longer, so that their exit carries
+   * the code; past EXIT_WAIT_MS they are reported without it.
+   */
+  const held = new Map<string, number>();
+  const holdExits = (next: EventFrame): EventFrame => {
+    if (!frame || !connector) return next;
+    const live = new Set(next.containers.map(containerKey));
+    const t = now();
+    const kept = frame.containers.filter((c) => {
+      const key = containerKey(c);
+      if (live.has(key) || isCreating(c) || exits.has(c.pid)) return false;
+      const until = held.get(key) ?? t + EXIT_WAIT_MS;
+      if (until <= t) return false;
+      held.set(key, until);
+      return true;
+    });
+    for (const key of [...held.keys()]) if (!kept.some((c) => containerKey(c) === key)) held.delete(key);
+    if (kept.length === 0) return next;
+    setTimeout(() => request('proc-connector'), EXIT_WAIT_MS / 4);
+    return { ...next, containers: [...next.containers, ...kept] };
+  };
+
   function runObservation(): void {
     timer = null;
     if (closed) return;
-    // What the kernel queued and the poll has not handed over yet: an exit status must be known
+    // What the kernel queued and the wait has not handed over yet: an exit status must be known
     // before the observation that finds its container gone.
     drainConnector();
     onKmsg();
@@ -518,7 +544,11 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     countKills = kmsg === null;
     const o = observer.observe({ fresh: keys });
     observations++;
-    const next = frameOf(o, startedNs);
+    // The kernel sends a process's exit record after its parent was told (kernel/exit.c do_exit:
+    // exit_notify, then proc_exit_connector): a container this observation found gone may have
+    // its init's record queued only now.
+    drainConnector();
+    const next = holdExits(frameOf(o, startedNs));
     let events: ContainerEvent[] = [];
     if (frame) {
       events = diffFrames(frame, next, { exits, execs, starts, oomNotified, oomKills, kernelLog: kmsg !== null, trigger });

@@ -5,13 +5,14 @@
  * inspect) and every line is validated against the schema.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { dockerImportBusybox } from '../helpers/containers.js';
 import { busyboxRootfs, childrenOf, CLI_MAIN, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { PODMAN_RUN_FLAGS, podmanFiles, rootlessUser, type RootlessUser } from '../helpers/podman.js';
 import { schemaErrors } from '../helpers/schema.js';
 
 interface EventJson {
@@ -41,6 +42,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
   let watcher: { child: ChildProcess; done: Promise<CliRun> } | undefined;
   const extra: ChildProcess[] = [];
   const runcId = `${prefix}-runc`;
+  let rootless: RootlessUser | undefined;
 
   let stdout = '';
   const events = (): EventJson[] =>
@@ -76,6 +78,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     shQuiet('runc', ['delete', '--force', runcId]);
     shQuiet('podman', ['rm', '-f', '-t', '0', `${prefix}-pm`]);
     shQuiet('podman', ['rmi', '-f', `localhost/${prefix}-pm:latest`]);
+    await rootless?.remove();
     if (watcher) {
       watcher.child.kill('SIGTERM');
       const r = await watcher.done;
@@ -213,6 +216,22 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     const exit = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
     expect(exit.exitCode).toBe(6);
   });
+
+  it('rootless podman (an ordinary user with subordinate ids, --network none): start and exit with its code, named as podman says', async () => {
+    const rlDir = join(dir, 'rootless');
+    mkdirSync(rlDir);
+    const conf = podmanFiles(rlDir);
+    rootless = rootlessUser(`ctrsit-ev-${process.pid}`, conf);
+    const img = `localhost/${prefix}-rl:latest`;
+    rootless.podman('import', `${rlDir}/rootfs.tar`, img);
+    const name = `${prefix}-rl`;
+    const id = rootless.podman('run', '-d', '--network', 'none', ...PODMAN_RUN_FLAGS, '--name', name, img, 'sh', '-c', 'sleep 4; exit 6');
+    const start = await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
+    expect(start.container).toMatchObject({ name, engine: 'podman', image: img });
+    const exit = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
+    expect(exit).toMatchObject({ exitCode: 6, source: 'proc-connector' });
+    expect(rootless.podman('inspect', '-f', '{{.State.ExitCode}}', name)).toBe('6');
+  }, 150_000);
 });
 
 describeWith(['root', 'unshare'], 'ctrscope events: bad input and faults', () => {
