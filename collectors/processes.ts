@@ -5,6 +5,7 @@
  *  - scanProcesses(root, opts): one scan (ps, inspect, ns, snapshot); nothing is kept.
  *  - completeProcesses(root, processes, pids, malformed): after a lean scan, status and cmdline
  *    of the given pids (the processes the model reports on).
+ *  - readProcess(root, pid): one process in full, outside a scan (events).
  *  - IncrementalScanner(root, { revalidateEvery }): repeated scans (top), with scan(opts),
  *    complete(processes, pids, malformed) and close(); it keeps descriptors and static data
  *    between scans (below).
@@ -141,6 +142,23 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
     processes.push(p);
   }
   return { processes, stats, malformed, changed: true, sampled: null };
+}
+
+/**
+ * One process read in full (stat, status, argv, namespaces, cgroup) outside a scan: `events`
+ * reads a process the kernel just reported (an exec in new namespaces) before it can end.
+ */
+export function readProcess(root: HostRoot, pid: number): Process | 'gone' {
+  const dir = `/proc/${pid}`;
+  const malformed: Gap[] = [];
+  const stat = readStat(root, dir, malformed);
+  if (stat === 'gone') return 'gone';
+  const stable = readStable(root, dir, stableKey(stat), malformed, true, false);
+  if (stable === 'gone') return 'gone';
+  const gaps: Gap[] = [...stable.gaps];
+  const cg = parseWith(`${dir}/cgroup`, root.readText(`${dir}/cgroup`), parsePidCgroup);
+  if (!cg.ok) gaps.push(cg.gap);
+  return toProcess(pid, stat, stable, cg.ok ? cg.value : null, gaps);
 }
 
 /**

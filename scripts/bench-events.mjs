@@ -6,8 +6,9 @@
  *      same run;
  *   3. a burst of BURST (100) containers started within 1 s loses no event (counted).
  *
- * Builds N hand-made containers (unshare --pid --mount, each in its own v1 cpu, cpuacct, memory
- * and pids cgroups, as scripts/bench-top.mjs does), starts `ctrscope events --json` and
+ * Builds N realistic hand-made containers (scripts/lib/handmade.mjs, as bench-top and bench-serve:
+ * own pid, mount, net, UTS and IPC namespaces, v1 cgroups with limits, 3 processes, a third with
+ * a veth and a listening socket), starts `ctrscope events --json` and
  * `docker events`, waits until ctrscope reports a probe container (its baseline is done), then:
  *   - idle: reads the events process's CPU (utime + stime, /proc/<pid>/stat) over IDLE seconds
  *     while nothing of ours changes, and counts the events it printed meanwhile (other
@@ -16,17 +17,25 @@
  *     line arrived here, and ctrscope's own event time (the kernel's exec timestamp): the lag
  *     from the kernel's change to ctrscope's line, and ctrscope's line against docker's;
  *   - burst: BURST hand-made containers spawned within 1 s, then all killed; counts the start
- *     and exit events naming their init pids.
+ *     and exit events naming their init pids;
+ *   - short-lived burst: BURST hand-made containers whose init exits at once with status 3
+ *     (`unshare --fork --pid --mount sh -c 'exit 3'`), spawned within 1 s: counts their starts
+ *     and their exits with code 3.
+ * Every figure is printed with the host's load average (/proc/loadavg) when it was taken: other
+ * work on the host slows every observation.
  * Everything it makes is named ctrscope-bench-events-<pid>* and removed on exit, Ctrl-C and failure.
  * Needs root, docker, unshare and `npm run build`.
  *
  *   node scripts/bench-events.mjs [N=300] [IDLE=60] [BURST=100] [LAT=5] [--json]
+ * With CTRSCOPE_BENCH_CPU_PROF=DIR the events process writes a V8 CPU profile there when it ends
+ * (node --cpu-prof): what it did over the whole run, the idle stretch included.
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HandmadeContainers } from './lib/handmade.mjs';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
@@ -35,11 +44,10 @@ const BURST = Number(args[2] ?? 100);
 const LAT = Number(args[3] ?? 5);
 const JSON_OUT = process.argv.includes('--json');
 const MAIN = fileURLToPath(new URL('../dist/ctrscope.mjs', import.meta.url));
-const CG = '/sys/fs/cgroup';
-const CTRLS = ['cpu', 'cpuacct', 'memory', 'pids'].filter((c) => existsSync(`${CG}/${c}`));
 const prefix = `ctrscope-bench-events-${process.pid}`;
 const IMAGE = `${prefix}-img:1`;
 const HZ = 100;
+const containers = new HandmadeContainers(prefix);
 const kids = [];
 const burstKids = [];
 let events = null;
@@ -52,6 +60,9 @@ if (![N, IDLE, BURST, LAT].every((x) => Number.isInteger(x) && x >= 0)) {
   process.exit(2);
 }
 
+/** Processes forked on the host since boot (/proc/stat): what the proc connector hears. */
+const forks = () => Number(/^processes (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))[1]);
+const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 const cpuTicks = (pid) => {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -97,10 +108,11 @@ async function waitFor(f, seconds, what) {
   }
 }
 
-/** Hand-made containers: unshare's child is pid 1 of its own pid namespace. Returns the inits. */
-async function handMade(count, into, cgroups) {
-  const start = kids.length;
+/** Bare hand-made containers (the probe, the burst): unshare's child is pid 1 of its own pid namespace. Returns the inits. */
+async function handMade(count, into, spawned = {}) {
+  const t0 = Date.now();
   for (let i = 0; i < count; i++) into.push(spawn('unshare', ['--fork', '--kill-child', '--pid', '--mount', '--mount-proc', 'sleep', '3600'], { stdio: 'ignore' }));
+  spawned.seconds = (Date.now() - t0) / 1000;
   const mine = into.slice(into.length - count);
   let inits = [];
   for (let t = 0; t < 200; t++) {
@@ -109,15 +121,21 @@ async function handMade(count, into, cgroups) {
     if (inits.length === count) break;
     await sleep(0.1);
   }
-  if (cgroups) {
-    inits.forEach((pid, i) => {
-      for (const c of CTRLS) {
-        mkdirSync(`${CG}/${c}/${prefix}-${start + i}`, { recursive: true });
-        execFileSync('sh', ['-c', `echo ${pid} > ${CG}/${c}/${prefix}-${start + i}/cgroup.procs`]);
-      }
-    });
-  }
   return inits;
+}
+
+/**
+ * Hand-made containers whose init exits at once with status 3, spawned within a second. Their
+ * inits live too briefly to be found in /proc: each unshare's exit status (it passes its child's
+ * on) says each ran. Resolves with the unshare pids when all have ended.
+ */
+function shortLived(count) {
+  return Promise.all(
+    Array.from({ length: count }, () => {
+      const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sh', '-c', 'exit 3'], { stdio: 'ignore' });
+      return new Promise((res) => k.on('exit', (code) => res({ unshare: k.pid, code })));
+    }),
+  );
 }
 
 function buildImage() {
@@ -142,26 +160,7 @@ function cleanup() {
   if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
   spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
   if (dir) rmSync(dir, { recursive: true, force: true });
-  execFileSync('sleep', ['0.5']);
-  for (let i = 0; i < N; i++) {
-    for (const c of CTRLS) {
-      const d = `${CG}/${c}/${prefix}-${i}`;
-      if (!existsSync(d)) continue;
-      for (const p of readFileSync(`${d}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) {
-        try {
-          process.kill(Number(p), 'SIGKILL');
-        } catch {}
-      }
-      for (let t = 0; t < 20; t++) {
-        try {
-          rmdirSync(d);
-          break;
-        } catch {
-          execFileSync('sleep', ['0.1']);
-        }
-      }
-    }
-  }
+  containers.remove();
 }
 
 const median = (xs) => {
@@ -171,8 +170,8 @@ const median = (xs) => {
 
 async function main() {
   buildImage();
-  await handMade(N, kids, true);
-  events = spawn(process.execPath, [MAIN, 'events', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  await containers.grow(N);
+  events = spawn(process.execPath, [...(process.env.CTRSCOPE_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CTRSCOPE_BENCH_CPU_PROF}`] : []), MAIN, 'events', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   events.stderr.on('data', (d) => (stderr += d.toString()));
   const ours = lines(events);
@@ -185,7 +184,7 @@ async function main() {
   const probes = new Set();
   for (let t = 0; ; t++) {
     if (t >= 60) throw new Error('ctrscope events reported no probe container in 300 s');
-    const [probeInit] = await handMade(1, burstKids, false);
+    const [probeInit] = await handMade(1, burstKids);
     probes.add(probeInit);
     const seen = await waitFor(() => ours.find((l) => l.value.action === 'start' && probes.has(l.value.pid)), 5, 'a probe').catch(() => undefined);
     if (seen) break;
@@ -195,9 +194,11 @@ async function main() {
   // 1. Idle.
   const before = ours.length;
   const t0 = cpuTicks(events.pid);
+  const f0 = forks();
   await sleep(IDLE);
+  const hostForksPerSec = Number(((forks() - f0) / IDLE).toFixed(1));
   const idleTicks = cpuTicks(events.pid) - t0;
-  const idle = { seconds: IDLE, cpuPercentOfOneCore: Number(((idleTicks / HZ / IDLE) * 100).toFixed(2)), eventsMeanwhile: ours.length - before };
+  const idle = { seconds: IDLE, cpuPercentOfOneCore: Number(((idleTicks / HZ / IDLE) * 100).toFixed(2)), eventsMeanwhile: ours.length - before, hostForksPerSec, load: load() };
 
   // 2. Latency against docker events.
   const latency = [];
@@ -206,14 +207,15 @@ async function main() {
     const mine = await waitFor(() => ours.find((l) => l.value.action === 'start' && l.value.container.id === id), 60, `ctrscope start of ${id}`);
     const docker = await waitFor(() => theirs.find((l) => l.value.id === id || l.value.Actor?.ID === id), 60, `docker start of ${id}`);
     const kernelMs = Number(BigInt(mine.value.timeNano) / 1_000_000n);
-    latency.push({ kernelToCtrscopeMs: mine.at - kernelMs, ctrscopeMinusDockerMs: mine.at - docker.at, dockerTimeMinusKernelMs: Number(BigInt(docker.value.timeNano) / 1_000_000n) - kernelMs });
+    latency.push({ kernelToCtrscopeMs: mine.at - kernelMs, ctrscopeMinusDockerMs: mine.at - docker.at, dockerTimeMinusKernelMs: Number(BigInt(docker.value.timeNano) / 1_000_000n) - kernelMs, load: load() });
     await sleep(1);
   }
 
   // 3. Burst.
   const burstStart = Date.now();
-  const burstInits = await handMade(BURST, burstKids, false);
-  const spawnSeconds = (Date.now() - burstStart) / 1000;
+  const spawned = {};
+  const burstInits = await handMade(BURST, burstKids, spawned);
+  const spawnSeconds = spawned.seconds;
   const want = new Set(burstInits);
   const startsOf = () => new Set(ours.filter((l) => l.value.action === 'start' && want.has(l.value.pid)).map((l) => l.value.pid));
   await waitFor(() => (startsOf().size === want.size ? true : undefined), 120, 'every burst start').catch(() => undefined);
@@ -227,16 +229,31 @@ async function main() {
   }
   const exitsOf = () => new Set(ours.filter((l) => l.value.action === 'exit' && want.has(l.value.pid)).map((l) => l.value.pid));
   await waitFor(() => (exitsOf().size === want.size ? true : undefined), 120, 'every burst exit').catch(() => undefined);
-  const burst = { containers: BURST, spawnedInSeconds: spawnSeconds, startsSeen, exitsSeen: exitsOf().size, lastStartAfterMs: burstStartLagMs };
+  const burst = { containers: BURST, spawnedInSeconds: spawnSeconds, startsSeen, exitsSeen: exitsOf().size, lastStartAfterMs: burstStartLagMs, load: load() };
 
-  const result = { containers: N, baselineSeconds, idle, latency, burst, warnings: stderr.split('\n').filter(Boolean) };
+  // 4. Short-lived burst: inits that exit at once with status 3. Their pids are not known here
+  // (gone before /proc could be read); the events' own pids pair each start with its exit.
+  const fromLine = ours.length;
+  const shortStart = Date.now();
+  const ended = await shortLived(BURST);
+  const shortSpawnSeconds = (Date.now() - shortStart) / 1000;
+  const isShort = (v) => v.container.engine === null && v.container.id.startsWith('ns-');
+  const shortOf = (action) => ours.slice(fromLine).filter((l) => l.value.action === action && isShort(l.value));
+  const shortStarts = () => new Set(shortOf('start').map((l) => l.value.pid));
+  const shortExits = () => new Set(shortOf('exit').filter((l) => l.value.exitCode === 3 && shortStarts().has(l.value.pid)).map((l) => l.value.pid));
+  await waitFor(() => (shortExits().size >= BURST ? true : undefined), 60, 'every short-lived exit').catch(() => undefined);
+  const shortLivedBurst = { containers: BURST, ran: ended.filter((e) => e.code === 3).length, spawnedInSeconds: shortSpawnSeconds, startsSeen: shortStarts().size, exitsWithCodeSeen: shortExits().size, load: load() };
+
+  const result = { containers: N, baselineSeconds, idle, latency, burst, shortLivedBurst, warnings: stderr.split('\n').filter(Boolean) };
   if (JSON_OUT) console.log(JSON.stringify(result));
   else {
     console.log(`${N} hand-made containers of this run (plus whatever else runs on the host); events' baseline took ${baselineSeconds.toFixed(1)} s`);
-    console.log(`idle: ${idle.cpuPercentOfOneCore}% of one core over ${IDLE} s (${idle.eventsMeanwhile} events printed meanwhile, of others' containers)`);
-    for (const l of latency) console.log(`latency: kernel exec -> ctrscope line ${l.kernelToCtrscopeMs} ms; ctrscope line - docker line ${l.ctrscopeMinusDockerMs} ms; docker's own time - kernel exec ${l.dockerTimeMinusKernelMs} ms`);
+    console.log(`idle: ${idle.cpuPercentOfOneCore}% of one core over ${IDLE} s (${idle.eventsMeanwhile} events printed meanwhile, of others' containers; ${idle.hostForksPerSec} forks/s on the host; load ${idle.load})`);
+    for (const l of latency) console.log(`latency: kernel exec -> ctrscope line ${l.kernelToCtrscopeMs} ms; ctrscope line - docker line ${l.ctrscopeMinusDockerMs} ms; docker's own time - kernel exec ${l.dockerTimeMinusKernelMs} ms (load ${l.load})`);
     console.log(`latency median: kernel -> ctrscope ${median(latency.map((l) => l.kernelToCtrscopeMs))} ms, ctrscope - docker ${median(latency.map((l) => l.ctrscopeMinusDockerMs))} ms`);
-    console.log(`burst: ${BURST} containers spawned in ${spawnSeconds.toFixed(2)} s: ${burst.startsSeen} starts and ${burst.exitsSeen} exits reported (last start line ${burstStartLagMs} ms after the first spawn)`);
+    console.log(`burst: ${BURST} containers spawned in ${spawnSeconds.toFixed(2)} s: ${burst.startsSeen} starts and ${burst.exitsSeen} exits reported (last start line ${burstStartLagMs} ms after the first spawn; load ${burst.load})`);
+    const sl = shortLivedBurst;
+    console.log(`short-lived burst: ${sl.containers} containers exiting at once (${sl.ran} ran with status 3) spawned in ${sl.spawnedInSeconds.toFixed(2)} s: ${sl.startsSeen} starts and ${sl.exitsWithCodeSeen} exits with code 3 reported (load ${sl.load})`);
     for (const w of result.warnings) console.log(`stderr: ${w}`);
   }
 }

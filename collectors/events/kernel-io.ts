@@ -2,12 +2,12 @@
  * The libc calls `events` needs to hear the kernel where Node has no API: netlink sockets (the
  * proc connector), inotify with its own descriptor (to see the watch limit and queue overflows),
  * eventfd (v1 memory OOM notification), pidfd_open, non-blocking reads of /dev/kmsg, and one
- * poll(2) over all of them. Bound through koffi on first use, so commands that never watch
+ * epoll instance over all of them. Bound through koffi on first use, so commands that never watch
  * never load it.
  *
- * Every descriptor here is non-blocking and close-on-exec. The one blocking call is poll(2),
+ * Every descriptor here is non-blocking and close-on-exec. The one blocking call is epoll_wait(2),
  * run on a libuv worker thread (koffi's async call) so the event loop stays free; an eventfd
- * of our own wakes it when the set of descriptors changes or the watcher closes.
+ * of our own wakes it when the watcher closes.
  */
 import { createRequire } from 'node:module';
 
@@ -32,8 +32,16 @@ export const ENOSPC = 28;
 export const EPERM = 1;
 export const EACCES = 13;
 export const SEEK_END = 2;
-/** struct pollfd { int fd; short events; short revents; } */
-export const POLLFD_SIZE = 8;
+/** include/uapi/linux/eventpoll.h */
+export const EPOLL_CLOEXEC = O_CLOEXEC;
+export const EPOLL_CTL_ADD = 1;
+export const EPOLL_CTL_DEL = 2;
+/**
+ * struct epoll_event { u32 events; u64 data; }, packed on x86-64 only (__EPOLL_PACKED): 12
+ * bytes there, 16 with the u64 aligned elsewhere.
+ */
+export const EPOLL_EVENT_SIZE = process.arch === 'x64' ? 12 : 16;
+export const EPOLL_DATA_OFFSET = process.arch === 'x64' ? 4 : 8;
 
 interface Libc {
   socket(domain: number, type: number, protocol: number): number;
@@ -51,7 +59,11 @@ interface Libc {
   inotify_add_watch(fd: number, path: string, mask: number): number;
   inotify_rm_watch(fd: number, wd: number): number;
   syscall(nr: number, pid: number, flags: number): number;
-  poll: ((fds: Buffer, nfds: number, timeout: number) => number) & { async: (fds: Buffer, nfds: number, timeout: number, cb: (err: unknown, n: number) => void) => void };
+  epoll_create1(flags: number): number;
+  epoll_ctl(epfd: number, op: number, fd: number, event: Buffer | null): number;
+  epoll_wait: ((epfd: number, events: Buffer, maxevents: number, timeout: number) => number) & {
+    async: (epfd: number, events: Buffer, maxevents: number, timeout: number, cb: (err: unknown, n: number) => void) => void;
+  };
   errno(): number;
 }
 
@@ -81,7 +93,9 @@ export function libc(): Libc | null {
       inotify_add_watch: lib.func('int inotify_add_watch(int, const char *, uint32_t)'),
       inotify_rm_watch: lib.func('int inotify_rm_watch(int, int)'),
       syscall: lib.func('long syscall(long, int, unsigned int)'),
-      poll: lib.func('int poll(void *fds, unsigned long nfds, int timeout)') as Libc['poll'],
+      epoll_create1: lib.func('int epoll_create1(int)'),
+      epoll_ctl: lib.func('int epoll_ctl(int, int, int, void *)'),
+      epoll_wait: lib.func('int epoll_wait(int, void *, int, int)') as Libc['epoll_wait'],
       errno: () => koffi.errno(),
     };
   } catch (err) {

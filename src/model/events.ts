@@ -6,7 +6,8 @@
  *
  * - start: a container key not in the previous frame (or the same engine id with another init:
  *   a restart, reported as exit then start);
- * - exit: a key gone since the previous frame; its init's exit status when the kernel said it;
+ * - exit: a key gone since the previous frame; its init's exit status when the kernel said it
+ *   (128 + the signal's number when a signal ended it, as engines and shells say);
  * - oom: a v1 OOM notification (eventfd) for its memory cgroup, or the v2 `oom` count rose;
  * - oom-kill: the kernel log named a victim in the container (by pid, or by its memory cgroup);
  *   without the kernel log, one per rise of the oom_kill count, victim unknown;
@@ -14,6 +15,8 @@
  * - join: a new member whose parent is outside the container (docker exec, nsenter --all), or a
  *   new partial member (nsenter --net: `partial`, with the namespace types it shares);
  * - update: a limit read in both frames changed.
+ * A container that started and ended between the two frames is in neither: briefEvents reports
+ * it from its init as read when it exec'd.
  */
 import type { Container, Pod } from './container.js';
 import type { NsType } from './namespace.js';
@@ -63,10 +66,16 @@ export interface ContainerEvent {
   readonly container: EventContainer;
   /** The process concerned: the init (start, exit), the victim (oom-kill), the joiner (join). */
   readonly pid: number | null;
-  /** The init's exit status (exit) when the kernel said it; null when unknown or killed by a signal. */
+  /**
+   * exit: the code users compare with, as docker, podman and shells report it: the init's exit
+   * status, or 128 + the signal's number when a signal ended it (137 for SIGKILL); null when
+   * the kernel did not say.
+   */
   readonly exitCode: number | null;
-  /** The signal that ended the init (exit), when it was one. */
+  /** exit: the signal that ended the init, when it was one. */
   readonly exitSignal: number | null;
+  /** exit: that signal's name (SIGKILL), when it has one. */
+  readonly exitSignalName: string | null;
   /** The victim's or joiner's command (comm). */
   readonly command: string | null;
   /** join: only some of the container's namespaces were joined. */
@@ -76,6 +85,28 @@ export interface ContainerEvent {
   /** update: each changed limit. */
   readonly changes: Readonly<Record<string, LimitChange>> | null;
   readonly source: EventSignal;
+}
+
+/**
+ * Signal names by number, as include/uapi/asm-generic/signal.h numbers them (x86, arm, arm64,
+ * riscv, s390, powerpc; alpha, mips and sparc number some differently). 32 and 33 are glibc's
+ * own; 34 to 64 are the real-time signals SIGRTMIN+n.
+ */
+const SIGNAL_NAMES = ['HUP', 'INT', 'QUIT', 'ILL', 'TRAP', 'ABRT', 'BUS', 'FPE', 'KILL', 'USR1', 'SEGV', 'USR2', 'PIPE', 'ALRM', 'TERM', 'STKFLT', 'CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'URG', 'XCPU', 'XFSZ', 'VTALRM', 'PROF', 'WINCH', 'IO', 'PWR', 'SYS'];
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+/** SIGKILL for 9; SIGRTMIN+n for a real-time signal; null for a number no signal has. */
+export function signalName(n: number): string | null {
+  if (n >= 1 && n <= SIGNAL_NAMES.length) return `SIG${SIGNAL_NAMES[n - 1] as string}`;
+  if (n === SIGRTMIN) return 'SIGRTMIN';
+  if (n > SIGRTMIN && n <= SIGRTMAX) return `SIGRTMIN+${n - SIGRTMIN}`;
+  return null;
+}
+
+/** The exit code docker, podman and shells report: the status, or 128 + the signal that ended the process. */
+export function reportedExitCode(e: { readonly exitCode: number | null; readonly signal: number | null }): number | null {
+  return e.signal !== null ? 128 + e.signal : e.exitCode;
 }
 
 /** What the diff needs of one observation. */
@@ -136,7 +167,7 @@ export function eventContainer(c: Container, pods: readonly Pod[]): EventContain
   return { key: containerKey(c), id: c.id, name: c.name, engine: c.engine, image: c.image, pod: pod ? (pod.name ?? pod.id) : null };
 }
 
-const blank = { pid: null, exitCode: null, exitSignal: null, command: null, partial: null, namespaces: null, changes: null } as const;
+const blank = { pid: null, exitCode: null, exitSignal: null, exitSignalName: null, command: null, partial: null, namespaces: null, changes: null } as const;
 
 const LIMIT_FIELDS = ['memoryBytes', 'memoryHighBytes', 'memorySoftLimitBytes', 'swapBytes', 'cpuCores', 'cpuShares', 'cpuWeight', 'cpusetCpus', 'pids'] as const;
 
@@ -205,8 +236,9 @@ export function diffFrames(prev: EventFrame, cur: EventFrame, facts: KernelFacts
       timeNano: st?.timeNano ?? cur.timeNano,
       container: eventContainer(c, prev.pods),
       pid,
-      exitCode: st ? st.exitCode : null,
+      exitCode: st ? reportedExitCode(st) : null,
       exitSignal: st ? st.signal : null,
+      exitSignalName: st?.signal ? signalName(st.signal) : null,
       source: st ? 'proc-connector' : facts.trigger,
     };
   };
@@ -289,6 +321,24 @@ export function diffFrames(prev: EventFrame, cur: EventFrame, facts: KernelFacts
     if (c) out.push({ ...blank, action: 'oom-kill', timeNano: k.timeNano, container: eventContainer(c, cur.pods), pid: k.pid, command: k.command, source: 'kmsg' });
   }
   return out.sort((a, b) => (a.timeNano < b.timeNano ? -1 : a.timeNano > b.timeNano ? 1 : 0));
+}
+
+/**
+ * Containers that started and ended between two observations (a bare `sh -c 'exit 7'` lives a
+ * few milliseconds): built from their inits as read when they exec'd, and gone since. Each gets
+ * its start, at the exec, and its exit, with the kernel's status; one without an exit status
+ * (not ended yet, or the kernel did not say) gets neither.
+ */
+export function briefEvents(containers: readonly Container[], pods: readonly Pod[], execs: ReadonlyMap<number, bigint>, exits: ReadonlyMap<number, ProcessExit>): ContainerEvent[] {
+  const out: ContainerEvent[] = [];
+  for (const c of containers) {
+    const st = exits.get(c.pid);
+    if (!st) continue;
+    const ref = eventContainer(c, pods);
+    out.push({ ...blank, action: 'start', timeNano: execs.get(c.pid) ?? st.timeNano, container: ref, pid: c.pid, command: c.command[0] ?? null, source: 'proc-connector' });
+    out.push({ ...blank, action: 'exit', timeNano: st.timeNano, container: ref, pid: c.pid, exitCode: reportedExitCode(st), exitSignal: st.signal, exitSignalName: st.signal ? signalName(st.signal) : null, source: 'proc-connector' });
+  }
+  return out;
 }
 
 /** `--filter KEY=VALUE`: which events to show. */

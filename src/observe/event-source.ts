@@ -14,7 +14,9 @@
  * - proc connector: an exec in namespaces that are a container's or not seen before (a start,
  *   a docker exec, an nsenter) -> observe; a container's init or last member exits -> observe,
  *   with its exit status kept for the exit event. Forks of members are tracked so a busy
- *   container's own children trigger nothing.
+ *   container's own children trigger nothing. A process exec'ing in namespaces not seen before
+ *   is read at once (a glimpse): when it has ended before any observation saw it, its container
+ *   (a bare `sh -c 'exit 7'`) is built from that read and reported started and exited.
  * - inotify on the cgroup trees (v1 memory, freezer, cpu, pids, cpuset; v2 the unified tree): a
  *   cgroup created or removed -> observe; a container's limit, freezer or v2 events file
  *   modified -> observe and re-read that container's files (limits and freezer state are
@@ -26,6 +28,7 @@
  * Signals arriving together are coalesced into one observation (COALESCE_MS).
  */
 import { readCgroupLayout } from '../../collectors/collect.js';
+import { readEngineMetadata } from '../../collectors/engines/readers.js';
 import { IN_CREATE, IN_DELETE, IN_IGNORED, IN_ISDIR, IN_MODIFY, IN_ONLYDIR, openInotify, type Inotify } from '../../collectors/events/inotify.js';
 import { readFd } from '../../collectors/events/kernel-io.js';
 import { openKernelLog, parseOomKills, type KernelLog } from '../../collectors/events/kmsg.js';
@@ -34,9 +37,13 @@ import { openProcConnector, type ProcConnector, type ProcEvent } from '../../col
 import { pidfdOpen, closeFd } from '../../collectors/events/kernel-io.js';
 import { registerOomNotifier, type OomNotifier } from '../../collectors/events/v1-oom.js';
 import type { HostRoot } from '../../collectors/host-root.js';
+import { readProcess } from '../../collectors/processes.js';
+import type { Gap } from '../../collectors/read.js';
 import { parseNsLink } from '../../collectors/procfs/pid-ns.js';
-import { diffFrames, isCreating, type ContainerEvent, type EventFrame, type EventSignal, type LoggedOomKill, type ProcessExit } from '../model/events.js';
-import { containerKey } from '../model/reconstruct.js';
+import { briefEvents, diffFrames, isCreating, type ContainerEvent, type EventFrame, type EventSignal, type LoggedOomKill, type ProcessExit } from '../model/events.js';
+import { buildHostModel } from '../model/host-model.js';
+import { hasExited, type Process } from '../model/process.js';
+import { containerKey, groupContainers, metadataRequests } from '../model/reconstruct.js';
 import type { ContainerResources } from '../model/resources.js';
 import type { Observation } from './observation.js';
 import { createObserver, type Observer } from './observer.js';
@@ -45,6 +52,8 @@ import { createObserver, type Observer } from './observer.js';
 export const COALESCE_MS = 20;
 /** Re-observation period for what no kernel signal covers (see the warnings). */
 export const RESCAN_MS = 2000;
+/** How long a container found gone waits for its init's exit record. */
+const EXIT_WAIT_MS = 400;
 /** Exit statuses are kept this long for the observation that sees their container gone. */
 const EXIT_KEEP_MS = 30_000;
 
@@ -143,6 +152,17 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   const creating = new Set<string>();
   const oomNotified = new Map<string, bigint>();
   let oomKills: LoggedOomKill[] = [];
+  /** Processes read when they exec'd in namespaces not seen before, until an observation sees them or their container ended unseen. */
+  const glimpses = new Map<number, { process: Process; execNano: bigint; keptUntil: number }>();
+  /**
+   * Processes that joined a cgroup no container is known in (an engine's runtime moving its
+   * init in), read when they joined, and their descendants (`moved` false): when a descendant
+   * execs and ends before even its namespaces can be read, the cgroups still name its container.
+   * The process moved in is the runtime's own first stage (runc's `runc init`, which execs and
+   * exits 0 itself), never the container's command; its exit triggers an observation, which
+   * finds the container being created.
+   */
+  const joiners = new Map<number, { process: Process; moved: boolean }>();
 
   // What the last observation knew, for the proc connector's filter.
   const hostNs = new Map<string, number>();
@@ -190,16 +210,40 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           memberOf.set(e.childPid, key);
           remaining.set(key, (remaining.get(key) ?? 0) + 1);
         }
+        const joiner = joiners.get(e.parentTgid);
+        if (joiner) joiners.set(e.childPid, { process: joiner.process, moved: false });
+        // A runtime's init forks the process that becomes the container's command (runc's
+        // stages): it is awaited too.
+        const creatingKey = awaited.get(e.parentTgid);
+        if (creatingKey !== undefined && creating.has(creatingKey)) awaited.set(e.childPid, creatingKey);
       } else if (e.kind === 'exec') {
         if (e.pid !== e.tgid || memberOf.has(e.pid)) continue;
+        // The init of a container being created exec'd its command: it starts now. Known by its
+        // pid, for it may be gone before its namespaces can be read.
+        // The runtime's own stages exec too, in the host's namespaces: not the start.
+        const creatingKey = awaited.get(e.pid);
+        const inContainerNs = (): boolean => {
+          const pid = nsOf(e.pid, 'pid');
+          const mnt = nsOf(e.pid, 'mnt');
+          return (pid === null && mnt === null) || (pid !== null && pid !== hostNs.get('pid')) || (mnt !== null && mnt !== hostNs.get('mnt'));
+        };
+        if (creatingKey !== undefined && creating.has(creatingKey) && !starts.has(creatingKey) && inContainerNs()) {
+          starts.set(creatingKey, { pid: e.pid, timeNano: e.timestampNs + offsetNs });
+          execs.set(e.pid, e.timestampNs + offsetNs);
+          request('proc-connector', creatingKey);
+          continue;
+        }
         let interesting = false;
+        let unseen = false;
+        let readable = false;
         for (const t of NS_WATCHED) {
           const ino = nsOf(e.pid, t);
+          if (ino !== null) readable = true;
           if (ino === null || ino === hostNs.get(t)) continue;
           const owner = containerNs.get(ino);
           if (owner !== undefined) {
             interesting = true;
-            // The init of a container being created exec'd its command: it starts now.
+            // Another process of a container being created exec'd first: it starts now.
             if (t !== 'net' && creating.has(owner) && !starts.has(owner)) {
               starts.set(owner, { pid: e.pid, timeNano: e.timestampNs + offsetNs });
               awaited.set(e.pid, owner);
@@ -207,16 +251,38 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           } else if (t !== 'net' && !seenNs.has(ino) && !pendingNs.has(ino)) {
             pendingNs.add(ino);
             interesting = true;
+            unseen = true;
           }
         }
         if (interesting) execs.set(e.pid, e.timestampNs + offsetNs);
+        // Perhaps a container's init, which may end before the observation this triggers.
+        if (unseen && !glimpses.has(e.pid)) {
+          const p = readProcess(root, e.pid);
+          if (p !== 'gone' && !hasExited(p)) glimpses.set(e.pid, { process: p, execNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
+        }
+        // Gone already: what it was when it joined its cgroup stands in, under its own pid.
+        const joiner = joiners.get(e.pid);
+        if (!readable && joiner && !joiner.moved && !glimpses.has(e.pid)) {
+          glimpses.set(e.pid, { process: { ...joiner.process, pid: e.pid, comm: '', cmdline: null, state: 'R', gaps: [{ path: `/proc/${e.pid}`, reason: 'gone' }] }, execNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
+          request('proc-connector');
+        }
         // The exec'ing process is read again: a container being created becomes its command.
         const owner = awaited.get(e.pid);
         if (interesting) request('proc-connector', owner);
       } else {
         if (e.pid !== e.tgid) continue;
         const key = memberOf.get(e.pid) ?? awaited.get(e.pid);
-        if (key === undefined) continue;
+        // A runtime's first stage ends once the container's init is forked (runc's clones with
+        // CLONE_PARENT, which the fork records do not tie to it): look for that init now.
+        if (joiners.get(e.pid)?.moved) request('proc-connector');
+        joiners.delete(e.pid);
+        if (key === undefined) {
+          if (glimpses.has(e.pid)) {
+            exits.set(e.pid, { exitCode: e.exitCode, signal: e.signal, timeNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
+            request('proc-connector');
+          }
+          continue;
+        }
         exits.set(e.pid, { exitCode: e.exitCode, signal: e.signal, timeNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
         if (awaited.delete(e.pid)) request('proc-connector');
         memberOf.delete(e.pid);
@@ -249,6 +315,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   const onInotify = (): void => {
     if (!inotify) return;
     const { events, overflow } = inotify.drain();
+    const joined = new Set<string>();
     if (overflow) {
       warn('the inotify queue overflowed (fs.inotify.max_queued_events): some cgroup changes were dropped by the kernel; every container is re-read now');
       freshAll = true;
@@ -263,18 +330,45 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
         continue;
       }
       if (e.mask & IN_ISDIR) {
-        if (e.mask & IN_CREATE) addTree(`${dir}/${e.name}`);
-        request('cgroup-inotify');
+        if (e.mask & IN_CREATE) {
+          addTree(`${dir}/${e.name}`);
+          // A runtime moves the container's first process in right after mkdir, perhaps before
+          // the new directory's watch was added: its cgroup.procs is read once watched.
+          joined.add(`${dir}/${e.name}`);
+        }
+        // A container's cgroup removed: look again. Another cgroup coming or going is nothing yet
+        // (a process moved in, read by noteJoiners, is what makes a new one a container's).
+        if (e.mask & IN_DELETE && ownerOfDir(`${dir}/${e.name}`) !== undefined) request('cgroup-inotify');
         continue;
       }
       if (!(e.mask & IN_MODIFY)) continue;
       const key = ownerOfDir(dir);
-      if (key === undefined) continue;
+      if (key === undefined) {
+        if (cgroupFileChange(e.name) === 'membership') joined.add(dir);
+        continue;
+      }
       const kind = cgroupFileChange(e.name);
       if (kind === 'kernel-events') request('cgroup-events', key);
       else if (kind === 'state') request('cgroup-inotify', key);
       else if (kind === 'membership') request('cgroup-inotify');
     }
+    for (const dir of joined) noteJoiners(dir);
+  };
+
+  /** Processes just moved into a cgroup no known container is in: read now, an observation follows. */
+  const noteJoiners = (dir: string): void => {
+    const procs = root.readText(`${dir}/cgroup.procs`);
+    if (!procs.ok) return;
+    let moved = false;
+    for (const line of procs.value.split('\n')) {
+      const pid = Number(line);
+      if (!Number.isInteger(pid) || pid <= 0 || joiners.has(pid) || memberOf.has(pid)) continue;
+      const p = readProcess(root, pid);
+      if (p === 'gone' || hasExited(p)) continue;
+      joiners.set(pid, { process: p, moved: true });
+      moved = true;
+    }
+    if (moved) request('cgroup-inotify');
   };
 
   const ownerOfDir = (dir: string): string | undefined => {
@@ -314,7 +408,14 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     containerNs.clear();
     keyOfDir.clear();
     creating.clear();
-    for (const ino of pendingNs) seenNs.add(ino);
+    // The namespaces processes hold now: an inode of one that has gone may be given to a new
+    // namespace (nsfs reuses inode numbers), whose first exec must trigger again.
+    seenNs.clear();
+    for (const p of o.model.snapshot.processes) {
+      const { mnt, pid } = p.namespaces;
+      if (mnt !== undefined && mnt !== hostNs.get('mnt')) seenNs.add(mnt);
+      if (pid !== undefined && pid !== hostNs.get('pid')) seenNs.add(pid);
+    }
     pendingNs.clear();
     const live = new Set<string>();
     for (const c of o.model.containers) {
@@ -399,10 +500,34 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     return { containers: o.model.containers, pods: o.model.pods, processes: o.model.snapshot.processes, resources: new Map(carried), timeNano };
   };
 
+  /**
+   * Containers found gone whose init's exit record has not arrived yet (it may follow the reap
+   * by a little, on another CPU) stay in the frame a little longer, so that their exit carries
+   * the code; past EXIT_WAIT_MS they are reported without it.
+   */
+  const held = new Map<string, number>();
+  const holdExits = (next: EventFrame): EventFrame => {
+    if (!frame || !connector) return next;
+    const live = new Set(next.containers.map(containerKey));
+    const t = now();
+    const kept = frame.containers.filter((c) => {
+      const key = containerKey(c);
+      if (live.has(key) || isCreating(c) || exits.has(c.pid)) return false;
+      const until = held.get(key) ?? t + EXIT_WAIT_MS;
+      if (until <= t) return false;
+      held.set(key, until);
+      return true;
+    });
+    for (const key of [...held.keys()]) if (!kept.some((c) => containerKey(c) === key)) held.delete(key);
+    if (kept.length === 0) return next;
+    setTimeout(() => request('proc-connector'), EXIT_WAIT_MS / 4);
+    return { ...next, containers: [...next.containers, ...kept] };
+  };
+
   function runObservation(): void {
     timer = null;
     if (closed) return;
-    // What the kernel queued and the poll has not handed over yet: an exit status must be known
+    // What the kernel queued and the wait has not handed over yet: an exit status must be known
     // before the observation that finds its container gone.
     drainConnector();
     onKmsg();
@@ -419,10 +544,16 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     countKills = kmsg === null;
     const o = observer.observe({ fresh: keys });
     observations++;
-    const next = frameOf(o, startedNs);
+    // The kernel sends a process's exit record after its parent was told (kernel/exit.c do_exit:
+    // exit_notify, then proc_exit_connector): a container this observation found gone may have
+    // its init's record queued only now.
+    drainConnector();
+    const next = holdExits(frameOf(o, startedNs));
     let events: ContainerEvent[] = [];
     if (frame) {
       events = diffFrames(frame, next, { exits, execs, starts, oomNotified, oomKills, kernelLog: kmsg !== null, trigger });
+      events.push(...endedUnseen(o, frame, next));
+      events.sort((a, b) => (a.timeNano < b.timeNano ? -1 : a.timeNano > b.timeNano ? 1 : 0));
       for (const e of events) if (e.action === 'exit' && e.pid !== null) exits.delete(e.pid);
     }
     execs.clear();
@@ -442,6 +573,42 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     options.onObservation?.(o, events);
     for (const e of events) for (const l of listeners) l(e);
   }
+
+  /**
+   * Containers that started and ended since the last observation: glimpsed inits that no
+   * observation saw and that exited. Each is grouped and named from its glimpse, as an
+   * observation would have, with the engines' metadata read now.
+   */
+  const endedUnseen = (o: Observation, prev: EventFrame, next: EventFrame): ContainerEvent[] => {
+    if (glimpses.size === 0 && joiners.size === 0) return [];
+    const seen = new Set<number>();
+    for (const c of o.model.containers) for (const m of c.processes) seen.add(m.pid);
+    const living = new Set(o.model.snapshot.processes.filter((p) => !hasExited(p)).map((p) => p.pid));
+    const ended: Process[] = [];
+    const execTimes = new Map<number, bigint>();
+    const t = now();
+    for (const pid of [...joiners.keys()]) if (seen.has(pid) || !living.has(pid)) joiners.delete(pid);
+    for (const [pid, g] of [...glimpses]) {
+      // Seen by an observation, or alive and in no container: the usual diff covers it.
+      if (seen.has(pid) || living.has(pid)) glimpses.delete(pid);
+      else if (exits.has(pid)) {
+        ended.push(g.process);
+        execTimes.set(pid, g.execNano);
+        glimpses.delete(pid);
+      } else if (g.keptUntil < t) glimpses.delete(pid);
+    }
+    if (ended.length === 0) return [];
+    const snap = o.model.snapshot;
+    const grouping = groupContainers({ processes: ended, hostNs: snap.hostNs, rootDiffers: snap.rootDiffers, runtimeStates: snap.runtimeStates, cgroupMode: snap.cgroupMode });
+    const gaps: Gap[] = [];
+    const metadata = readEngineMetadata(root, metadataRequests(grouping, ended), [...snap.processes, ...ended], snap.runtimeStates, gaps);
+    const { sampled: _sampled, ...rest } = snap;
+    const model = buildHostModel({ ...rest, processes: ended, grouping, metadata, gaps });
+    // Seen started by an observation: the usual diff reports it (one only seen being created is not).
+    const known = new Set([...prev.containers, ...next.containers].filter((c) => !isCreating(c)).map(containerKey));
+    // A container whose start an exec already stood for is reported by the usual diff.
+    return briefEvents(model.containers.filter((c) => !known.has(containerKey(c)) && !starts.has(containerKey(c))), model.pods, execTimes, exits);
+  };
 
   const startRescan = (everything: boolean): void => {
     if (rescan) return;

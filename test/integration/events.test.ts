@@ -1,18 +1,18 @@
 /**
  * `ctrscope events --json` against real engines: one events process watches while the tests
- * start, stop, pause, exec into, update and OOM-kill containers, each named under this file's
- * prefix; every event asserted is checked against what the engine itself says (docker inspect)
- * and every line is validated against the schema. Short-lived commands sleep a little first: a
- * container that starts and ends within one observation is not reported (README).
+ * start, stop, kill, pause, exec into, update and OOM-kill containers, each named under this
+ * file's prefix; every event asserted is checked against what the engine itself says (docker
+ * inspect) and every line is validated against the schema.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, startCli, type CliRun } from '../helpers/cli.js';
 import { dockerImportBusybox } from '../helpers/containers.js';
 import { busyboxRootfs, childrenOf, CLI_MAIN, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { PODMAN_RUN_FLAGS, podmanFiles, rootlessUser, type RootlessUser } from '../helpers/podman.js';
 import { schemaErrors } from '../helpers/schema.js';
 
 interface EventJson {
@@ -25,6 +25,7 @@ interface EventJson {
   pid: number | null;
   exitCode: number | null;
   exitSignal: number | null;
+  exitSignalName: string | null;
   command: string | null;
   partial: boolean | null;
   namespaces: string[] | null;
@@ -41,6 +42,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
   let watcher: { child: ChildProcess; done: Promise<CliRun> } | undefined;
   const extra: ChildProcess[] = [];
   const runcId = `${prefix}-runc`;
+  let rootless: RootlessUser | undefined;
 
   let stdout = '';
   const events = (): EventJson[] =>
@@ -76,6 +78,7 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     shQuiet('runc', ['delete', '--force', runcId]);
     shQuiet('podman', ['rm', '-f', '-t', '0', `${prefix}-pm`]);
     shQuiet('podman', ['rmi', '-f', `localhost/${prefix}-pm:latest`]);
+    await rootless?.remove();
     if (watcher) {
       watcher.child.kill('SIGTERM');
       const r = await watcher.done;
@@ -95,15 +98,26 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     expect(Number(BigInt(e.timeNano) / 1_000_000n)).toBe(Date.parse(e.time));
   }, 150_000);
 
-  it("docker run sh -c 'exit 7': exit with the init's exit code 7", async () => {
+  it("docker run sh -c 'exit 7': start and exit with the init's exit code 7, though it lived a few milliseconds", async () => {
     const name = `${prefix}-exit7`;
-    spawnSync('docker', ['run', '--name', name, image, 'sh', '-c', 'sleep 2; exit 7']);
+    spawnSync('docker', ['run', '--name', name, image, 'sh', '-c', 'exit 7']);
     const id = docker('inspect', '-f', '{{.Id}}', name);
     expect(docker('inspect', '-f', '{{.State.ExitCode}}', name)).toBe('7');
     const e = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
-    expect(e).toMatchObject({ exitCode: 7, exitSignal: null, source: 'proc-connector', container: { name } });
-    const start = events().find((x) => x.action === 'start' && x.container.id === id);
-    expect(start?.pid).toBe(e.pid);
+    expect(e).toMatchObject({ exitCode: 7, exitSignal: null, exitSignalName: null, source: 'proc-connector', container: { id, name, engine: 'docker', image } });
+    const start = await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
+    expect(start).toMatchObject({ pid: e.pid, container: { id, name, engine: 'docker', image } });
+  }, 150_000);
+
+  it('docker kill: exit 137 and SIGKILL, as docker inspect says', async () => {
+    const name = `${prefix}-kill`;
+    const id = docker('run', '-d', '--name', name, image, 'sleep', '600');
+    await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
+    docker('kill', name);
+    const e = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
+    await waitFor(() => (docker('inspect', '-f', '{{.State.Running}}', name) === 'false' ? true : undefined), WAIT_MS, `${name} to stop`);
+    expect(String(e.exitCode)).toBe(docker('inspect', '-f', '{{.State.ExitCode}}', name));
+    expect(e).toMatchObject({ exitCode: 137, exitSignal: 9, exitSignalName: 'SIGKILL', source: 'proc-connector' });
   }, 150_000);
 
   it('docker pause / unpause: pause then unpause from the freezer', async () => {
@@ -202,6 +216,22 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     const exit = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
     expect(exit.exitCode).toBe(6);
   });
+
+  it('rootless podman (an ordinary user with subordinate ids, --network none): start and exit with its code, named as podman says', async () => {
+    const rlDir = join(dir, 'rootless');
+    mkdirSync(rlDir);
+    const conf = podmanFiles(rlDir);
+    rootless = rootlessUser(`ctrsit-ev-${process.pid}`, conf);
+    const img = `localhost/${prefix}-rl:latest`;
+    rootless.podman('import', `${rlDir}/rootfs.tar`, img);
+    const name = `${prefix}-rl`;
+    const id = rootless.podman('run', '-d', '--network', 'none', ...PODMAN_RUN_FLAGS, '--name', name, img, 'sh', '-c', 'sleep 4; exit 6');
+    const start = await find((x) => x.action === 'start' && x.container.id === id, `start of ${name}`);
+    expect(start.container).toMatchObject({ name, engine: 'podman', image: img });
+    const exit = await find((x) => x.action === 'exit' && x.container.id === id, `exit of ${name}`);
+    expect(exit).toMatchObject({ exitCode: 6, source: 'proc-connector' });
+    expect(rootless.podman('inspect', '-f', '{{.State.ExitCode}}', name)).toBe('6');
+  }, 150_000);
 });
 
 describeWith(['root', 'unshare'], 'ctrscope events: bad input and faults', () => {

@@ -13,7 +13,7 @@ import type { Observation } from '../../src/observe/observation.js';
 import { resourcesToJson } from './resources.js';
 
 /** Bump the major on any breaking change; add fields with a minor bump. */
-export const SCHEMA_VERSION = '1.1';
+export const SCHEMA_VERSION = '1.2';
 
 /**
  * The one container object of `ps --json`, `top --batch --json` and `inspect --json`: identity,

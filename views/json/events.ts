@@ -18,6 +18,7 @@ export function eventToJson(e: ContainerEvent): Record<string, unknown> {
     pid: e.pid,
     exitCode: e.exitCode,
     exitSignal: e.exitSignal,
+    exitSignalName: e.exitSignalName,
     command: e.command,
     partial: e.partial,
     namespaces: e.namespaces,

@@ -18,8 +18,8 @@ export function renderEventLine(e: ContainerEvent): string {
   add('image', c.image);
   add('pod', c.pod);
   add('pid', e.pid);
-  if (e.action === 'exit') add('exitCode', e.exitCode ?? (e.exitSignal === null ? '?' : null));
-  add('signal', e.exitSignal);
+  if (e.action === 'exit') add('exitCode', e.exitCode ?? '?');
+  add('signal', e.exitSignalName ?? e.exitSignal);
   add('command', e.command);
   add('partial', e.partial);
   if (e.namespaces) add('namespaces', e.namespaces.join(','));

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openHostRoot } from '../../../collectors/host-root.js';
-import { diffFrames, matchesFilter, parseEventFilters, type EventFilter, type EventFrame, type KernelFacts } from '../../../src/model/events.js';
+import { briefEvents, diffFrames, matchesFilter, parseEventFilters, reportedExitCode, signalName, type EventFilter, type EventFrame, type KernelFacts } from '../../../src/model/events.js';
 import { containerKey } from '../../../src/model/reconstruct.js';
 import type { ContainerResources } from '../../../src/model/resources.js';
 import { cgroupFileChange } from '../../../src/observe/event-source.js';
@@ -97,6 +97,26 @@ describe('events from two observations (recorded hybrid-docker host)', () => {
     expect(diffFrames(count(0), count(2), facts({ oomNotified: new Map([[webKey, T]]) })).map((e) => e.source)).toEqual(['oom-eventfd']);
   });
 
+  it('a container that started and ended between two observations: start at its exec, exit with its status (briefEvents)', () => {
+    const hostnet = recorded.containers.filter((c) => c.id === HOSTNET);
+    const events = briefEvents(hostnet, recorded.pods, new Map([[791, T - 9n]]), new Map([[791, { exitCode: null, signal: 15, timeNano: T - 2n }]]));
+    const container = { key: `docker/${HOSTNET}`, id: HOSTNET, name: 'sample-hostnet', engine: 'docker', image: 'ctrscope-sample-busybox:1', pod: null };
+    expect(events).toEqual([
+      expect.objectContaining({ action: 'start', pid: 791, timeNano: T - 9n, command: 'sleep', container, source: 'proc-connector' }),
+      expect.objectContaining({ action: 'exit', pid: 791, timeNano: T - 2n, exitCode: 143, exitSignal: 15, exitSignalName: 'SIGTERM', container, source: 'proc-connector' }),
+    ]);
+    // Without an exit status (not ended, or the kernel did not say): neither.
+    expect(briefEvents(hostnet, recorded.pods, new Map([[791, T - 9n]]), new Map())).toEqual([]);
+  });
+
+  it('an exit by a signal reads as engines and shells say it: 128 + the number, and the name', () => {
+    expect([9, 15, 11, 34, 36, 64].map(signalName)).toEqual(['SIGKILL', 'SIGTERM', 'SIGSEGV', 'SIGRTMIN', 'SIGRTMIN+2', 'SIGRTMIN+30']);
+    expect([0, 32, 65].map(signalName)).toEqual([null, null, null]);
+    expect(reportedExitCode({ exitCode: null, signal: 9 })).toBe(137);
+    expect(reportedExitCode({ exitCode: 7, signal: null })).toBe(7);
+    expect(reportedExitCode({ exitCode: null, signal: null })).toBeNull();
+  });
+
   it('which cgroup file modifications trigger what (v2 kernel notifications, limits, membership)', () => {
     expect(['cgroup.events', 'memory.events'].map(cgroupFileChange)).toEqual(['kernel-events', 'kernel-events']);
     expect(['memory.max', 'memory.limit_in_bytes', 'cpu.max', 'cpu.cfs_quota_us', 'pids.max', 'freezer.state', 'cgroup.freeze', 'cpuset.cpus'].map(cgroupFileChange)).toEqual(Array(8).fill('state'));
@@ -110,8 +130,8 @@ describe('events from two observations (recorded hybrid-docker host)', () => {
     if (!e) throw new Error('no event');
     const json = eventToJson(e);
     expect(schemaErrors(json)).toEqual([]);
-    expect(json).toMatchObject({ kind: 'event', time: '2025-11-24T16:00:00.123456789Z', timeNano: '1764000000123456789', exitCode: null, exitSignal: 9 });
-    expect(renderEventLine(e)).toBe('2025-11-24T16:00:00.123456789Z exit ba9989d3d599 (name=sample-hostnet, engine=docker, image=ctrscope-sample-busybox:1, pid=791, signal=9, source=proc-connector)\n');
+    expect(json).toMatchObject({ kind: 'event', time: '2025-11-24T16:00:00.123456789Z', timeNano: '1764000000123456789', exitCode: 137, exitSignal: 9, exitSignalName: 'SIGKILL' });
+    expect(renderEventLine(e)).toBe('2025-11-24T16:00:00.123456789Z exit ba9989d3d599 (name=sample-hostnet, engine=docker, image=ctrscope-sample-busybox:1, pid=791, exitCode=137, signal=SIGKILL, source=proc-connector)\n');
   });
 });
 
