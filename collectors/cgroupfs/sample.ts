@@ -23,7 +23,7 @@ import {
 } from '../../src/model/resources.js';
 import { readParsed, type HostRoot } from '../host-root.js';
 import type { Gap } from '../read.js';
-import { parseCfsQuotaUs, parseCpuMax, parseCpuStat, type CpuStat } from './cpu.js';
+import { parseCfsQuotaUs, parseCpuacctStat, parseCpuMax, parseCpuStat, type CpuacctStat, type CpuStat } from './cpu.js';
 import { parseCpuList } from './cpuset.js';
 import { parseCgroupEventsFrozen, parseFreezerState } from './freezer.js';
 import { parseBlkioThrottle, parseBlkioThrottleLimit, parseIoMax, parseIoStat } from './io.js';
@@ -96,22 +96,28 @@ function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locat
 }
 
 /**
- * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`)
- * and CFS throttling (`cpu.stat`), with the clock read right after the usage counter. Without
+ * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`),
+ * its user/system split (v1 `cpuacct.stat`, v2 the same `cpu.stat`) and CFS throttling
+ * (`cpu.stat`), with the clock read right after the usage counter. Without
  * `throttling` a v1 host's separate cpu.stat is not read (the caller knows there is no quota).
  */
 export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, throttling = true): CpuCounters {
   const { cpuacct: acct, cpu } = locateAll(layout, target).where;
   let usageUsec: Known<number>;
+  let split: Known<CpuacctStat>;
   let stat: Known<CpuStat> | null = null;
-  if (isUnknown(acct)) usageUsec = acct;
-  else if (shared(acct)) usageUsec = shared(acct) as Unknown;
+  if (isUnknown(acct)) usageUsec = split = acct;
+  else if (shared(acct)) usageUsec = split = shared(acct) as Unknown;
   else if (acct.version === 1) {
     const ns = read(root, `${acct.dir}/cpuacct.usage`, (t) => parseCgroupInt(t, 'cpuacct.usage'));
     usageUsec = isUnknown(ns) ? ns : ns / 1000;
+    split = read(root, `${acct.dir}/cpuacct.stat`, parseCpuacctStat);
   } else {
-    stat = read(root, `${acct.dir}/cpu.stat`, parseCpuStat);
-    usageUsec = field(stat, (s) => s.usageUsec, 'cpu.stat usage_usec');
+    const s = (stat = read(root, `${acct.dir}/cpu.stat`, parseCpuStat));
+    usageUsec = field(s, (x) => x.usageUsec, 'cpu.stat usage_usec');
+    const user = field(s, (x) => x.userUsec, 'cpu.stat user_usec');
+    const system = field(s, (x) => x.systemUsec, 'cpu.stat system_usec');
+    split = isUnknown(user) ? user : isUnknown(system) ? system : { userUsec: user, systemUsec: system };
   }
   const atMs = clock();
   if (isUnknown(cpu)) stat = cpu;
@@ -124,6 +130,8 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
     atMs,
     dir: isUnknown(acct) ? null : acct.dir,
     usageUsec,
+    userUsec: isUnknown(split) ? split : split.userUsec,
+    systemUsec: isUnknown(split) ? split : split.systemUsec,
     nrPeriods: field(stat, (s) => s.nrPeriods, 'cpu.stat nr_periods'),
     nrThrottled: field(stat, (s) => s.nrThrottled, 'cpu.stat nr_throttled'),
     throttledUsec: field(stat, (s) => s.throttledUsec, 'cpu.stat throttled time'),
@@ -163,7 +171,7 @@ type V1Oom = Pick<CgroupSample['memory'], 'oomKill' | 'underOom'>;
 function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
   if (isUnknown(mem)) {
     const u = mem;
-    return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
+    return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
   }
   const d = mem.dir;
   const breakdown = (stat: Known<MemoryStat>, kernel: Known<number>) => ({
@@ -187,6 +195,7 @@ function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | u
       highBytes: limits.highBytes,
       softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
       swapBytes: limits.swapBytes,
+      swapUsageBytes: read(root, `${d}/memory.swap.current`, (t) => parseCgroupInt(t, 'memory.swap.current')),
       // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
       ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
       oom: field(events, (e) => e.oom, 'memory.events oom'),
@@ -207,6 +216,8 @@ function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | u
     highBytes: notOn(1, 'memory.high'),
     softLimitBytes,
     swapBytes,
+    // total_swap is in memory.stat only where swap is accounted (the memory.memsw.* files exist).
+    swapUsageBytes: field(stat, (s) => s.swapBytes, 'memory.stat total_swap (swap not accounted)'),
     ...breakdown(stat, kernelBytes),
     oom: notOn(1, 'memory.events oom'),
     oomKill: oom === null ? (sameOom as V1Oom).oomKill : field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
@@ -371,9 +382,9 @@ function withoutSharedUsage(s: CgroupSample, where: Locations): CgroupSample {
   const m = s.memory;
   return {
     ...s,
-    counters: { ...s.counters, usageUsec: acct ?? s.counters.usageUsec, nrPeriods: cpu ?? s.counters.nrPeriods, nrThrottled: cpu ?? s.counters.nrThrottled, throttledUsec: cpu ?? s.counters.throttledUsec },
+    counters: { ...s.counters, usageUsec: acct ?? s.counters.usageUsec, userUsec: acct ?? s.counters.userUsec, systemUsec: acct ?? s.counters.systemUsec, nrPeriods: cpu ?? s.counters.nrPeriods, nrThrottled: cpu ?? s.counters.nrThrottled, throttledUsec: cpu ?? s.counters.throttledUsec },
     memory: mem
-      ? { ...m, usageBytes: mem, anonBytes: mem, fileBytes: mem, kernelBytes: mem, shmemBytes: mem, inactiveFileBytes: mem, oom: mem, oomKill: mem, max: mem, high: mem, failcnt: mem, underOom: mem }
+      ? { ...m, usageBytes: mem, swapUsageBytes: mem, anonBytes: mem, fileBytes: mem, kernelBytes: mem, shmemBytes: mem, inactiveFileBytes: mem, oom: mem, oomKill: mem, max: mem, high: mem, failcnt: mem, underOom: mem }
       : m,
     pids: pids ? { ...s.pids, current: pids } : s.pids,
     io: io ? { ...s.io, devices: io } : s.io,
