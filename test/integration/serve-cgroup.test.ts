@@ -76,10 +76,10 @@ describeWith(['root', 'unshare'], 'serve: figures against the kernel files of a 
       system = (stat.get('system') as number) / USER_HZ;
       total = Number(readFileSync(`${CG}/cpuacct/${prefix}/cpuacct.usage`, 'utf8')) / 1e9;
     }
-    // The loop and dd ran: the split is real, not zeros (on a loaded host each got at least a
-    // third of its 1.5 s).
-    expect(user).toBeGreaterThan(0.3);
-    expect(system).toBeGreaterThan(0.3);
+    // The loop and dd ran: the split is real, not zeros (each got some of its 1.5 s even on a
+    // host loaded far past its 2 cores).
+    expect(user).toBeGreaterThan(0.05);
+    expect(system).toBeGreaterThan(0.05);
     // A sleeping container's counters stand still: the scrape holds the kernel's numbers.
     expect(of('container_cpu_user_seconds_total').map((s) => s.value)).toEqual([user]);
     expect(of('container_cpu_system_seconds_total').map((s) => s.value)).toEqual([system]);
