@@ -14,7 +14,7 @@ import type { Container } from '../src/model/container.js';
 import type { HostModel } from '../src/model/host-model.js';
 import { containerKey } from '../src/model/reconstruct.js';
 import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTargets, unavailableResources, unknown, type CgroupSample, type ContainerResources, type Unknown } from '../src/model/resources.js';
-import { readCgroupSample } from './cgroupfs/sample.js';
+import { forgetUnusedLocations, readCgroupSample } from './cgroupfs/sample.js';
 import { readCgroupLayout } from './collect.js';
 import { KeptFiles, type HostRoot } from './host-root.js';
 
@@ -59,10 +59,12 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
   const { layout, gap } = readCgroupLayout(root);
   const noLayout: Unknown | null = gap ? unknown(`cgroup mounts unknown: ${gap.reason}: ${gap.path}`) : layout.mode === null ? unknown('no cgroup filesystem mounted') : null;
   // Only a cgroup's value files are read here, each one seq_file record (kernel/cgroup/cgroup.c
-  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. Limits, read every SLOW_EVERY
-  // readings, stay open in between.
-  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY }) : null;
-  const source: HostRoot = files ?? root;
+  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. Every file stays open: the
+  // counters read at every refresh (a v1 memory.oom_control, read only after an exit, a few
+  // refreshes), the limits, read every SLOW_EVERY readings, in between (a pread is about three
+  // times cheaper than open, read and close).
+  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: 3 }) : null;
+  const limitFiles = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY }) : null;
   let targets: { containers: HostModel['containers'] | null; byContainer: ReturnType<typeof resourceTargets> } = { containers: null, byContainer: new Map() };
   let kept = new Map<string, Kept>();
 
@@ -85,17 +87,27 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       const p = kept.get(key);
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p !== undefined && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(source, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p ? { oomOf: p.last } : {}) });
+      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) });
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
-      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(source, layout, t, opts.clock);
+      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {});
       const slowRead = sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
       const previous = opts.recorded ? RECORDED_NO_RATE : (p?.last ?? FIRST_READING);
       out.set(key, deriveResources(previous, sample));
     }
     kept = next;
-    files?.sweep();
+    if (files) {
+      files.sweep();
+      limitFiles?.sweep();
+      forgetUnusedLocations(layout);
+    }
     return out;
   };
-  return { read, close: () => files?.closeAll() };
+  return {
+    read,
+    close: () => {
+      files?.closeAll();
+      limitFiles?.closeAll();
+    },
+  };
 }

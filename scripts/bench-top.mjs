@@ -20,18 +20,30 @@
  * pane costs a terminal) is printed apart; it is not top's.
  * In the same run, lsns over the same host is timed (mean of LSNS_RUNS runs) as the reference,
  * and each top's CPU per refresh is printed as a multiple of one lsns run.
+ * With `--baseline FILE` (another build's dist/ctrscope.mjs, e.g. of the main branch), each mode
+ * is measured for that build too, right after this build's, over the same containers and under
+ * the same load, and this build's CPU is printed as a multiple of the baseline's. `--rounds R`
+ * repeats the whole sequence R times (the spread on a shared machine); the 1-minute load average
+ * is printed with every figure.
  * Everything it makes (containers, cgroups, tmux server and socket) is named
  * ctrscope-bench-top-<pid>* and removed on exit, Ctrl-C, SIGTERM/SIGHUP and failure.
  * Needs root, tmux, lsns and `npm run build`.
  *
- *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--json]
+ *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--baseline FILE] [--rounds R] [--json]
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { childrenByParent, cpuTicks, HandmadeContainers, slope } from './lib/handmade.mjs';
 
-const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const argv = process.argv.slice(2);
+const valueOf = (name) => {
+  const i = argv.indexOf(name);
+  return i < 0 ? null : argv.splice(i, 2)[1];
+};
+const BASELINE = valueOf('--baseline');
+const ROUNDS = Number(valueOf('--rounds') ?? 1);
+const args = argv.filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
 const DURATION = Number(args[1] ?? 30);
 const WARMUP = 5;
@@ -49,15 +61,22 @@ const containers = new HandmadeContainers(prefix);
 let batchTop = null;
 let tmuxSocket = null;
 
-if (!Number.isInteger(N) || N < 1 || !(DURATION >= 1)) {
-  console.error('usage: node scripts/bench-top.mjs [N containers >= 1] [DURATION seconds >= 1] [--json]');
+if (!Number.isInteger(N) || N < 1 || !(DURATION >= 1) || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error('usage: node scripts/bench-top.mjs [N containers >= 1] [DURATION seconds >= 1] [--baseline FILE] [--rounds R >= 1] [--json]');
   process.exit(2);
+}
+for (const bin of [MAIN, BASELINE]) {
+  if (bin !== null && !existsSync(bin)) {
+    console.error(`bench-top: ${bin} missing; build it first (npm run build)`);
+    process.exit(1);
+  }
 }
 
 const sleep = (s) => new Promise((r) => setTimeout(r, s * 1000));
 const MiB = (kib) => Number((kib / 1024).toFixed(1));
 const tmux = (...a) => execFileSync('tmux', [...TMUX, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
+const load1 = () => Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const alive = (pid) => existsSync(`/proc/${pid}`);
 const shq = (s) => `'${s.replaceAll("'", "'\\''")}'`;
@@ -84,8 +103,10 @@ async function measure(pid, others = {}) {
   const secs = (performance.now() - t0) / 1000;
   const o1 = Object.fromEntries(Object.entries(others).map(([k, p]) => [k, cpuTicks(p)]));
   const rss = samples.map(([, r]) => r);
+  const loadAvg1 = load1();
   const pct = (ticks) => Number(((ticks / HZ / secs) * 100).toFixed(2));
   return {
+    loadAvg1,
     seconds: Number(secs.toFixed(1)),
     cpuPercentOfOneCore: pct(c1 - c0),
     cpuMsPerRefresh: Number((((c1 - c0) / HZ) * 1000 / secs).toFixed(1)),
@@ -101,8 +122,8 @@ async function measure(pid, others = {}) {
   };
 }
 
-async function measureBatch() {
-  batchTop = spawn(MAIN, ['top', '--batch', '--interval', '1', '--count', String(WARMUP + DURATION + 30)], { stdio: ['ignore', 'ignore', 'inherit'] });
+async function measureBatch(bin) {
+  batchTop = spawn(process.execPath, [bin, 'top', '--batch', '--interval', '1', '--count', String(WARMUP + DURATION + 30)], { stdio: ['ignore', 'ignore', 'inherit'] });
   try {
     return await measure(batchTop.pid);
   } finally {
@@ -116,14 +137,14 @@ async function measureBatch() {
   }
 }
 
-async function measureDashboard() {
-  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', 'bench', `exec ${[process.execPath, MAIN].map(shq).join(' ')} top --interval 1`);
+async function measureDashboard(bin) {
+  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', 'bench', `exec ${[process.execPath, bin].map(shq).join(' ')} top --interval 1`);
   tmuxSocket = tmux('display-message', '-p', '-t', 'bench', '#{socket_path}').trim();
   const serverPid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pid}'));
   const panePid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pane_pid}'));
   // `exec` makes the pane's process node itself; should a shell stay in between, take its child.
   let pid = panePid;
-  if (!readFileSync(`/proc/${panePid}/cmdline`, 'utf8').includes(MAIN)) {
+  if (!readFileSync(`/proc/${panePid}/cmdline`, 'utf8').includes(bin)) {
     pid = childrenByParent().get(panePid)?.[0];
     if (pid === undefined) throw new Error(`no ctrscope process under tmux pane pid ${panePid}`);
   }
@@ -142,6 +163,8 @@ async function measureDashboard() {
   tmux('send-keys', '-t', 'bench', 'q');
   for (let t = 0; t < 50 && alive(pid); t++) await sleep(0.1);
   result.quitOnQ = !alive(pid);
+  // The next dashboard gets a server of its own.
+  spawnSync('tmux', [...TMUX, 'kill-server'], { stdio: 'ignore' });
   return result;
 }
 
@@ -167,17 +190,27 @@ function cleanup() {
 
 function print(r) {
   const ratio = (m) => (r.lsnsCpuMsPerRun > 0 ? `${(m.cpuMsPerRefresh / r.lsnsCpuMsPerRun).toFixed(2)}x one lsns run` : 'lsns took under a tick');
-  const mode = (title, m) => {
-    console.log(`${title}, ${m.seconds} s after ${WARMUP} s of warm-up:`);
-    console.log(`  CPU  ${m.cpuPercentOfOneCore}% of one core (${m.cpuMsPerRefresh} ms per 1 s refresh, ${ratio(m)})`);
+  const mode = (title, m, base) => {
+    console.log(`${title}, ${m.seconds} s after ${WARMUP} s of warm-up (load ${m.loadAvg1}):`);
+    const vsBase = base ? `; ${(m.cpuMsPerRefresh / base.cpuMsPerRefresh).toFixed(2)}x the baseline's` : '';
+    console.log(`  CPU  ${m.cpuPercentOfOneCore}% of one core (${m.cpuMsPerRefresh} ms per 1 s refresh, ${ratio(m)}${vsBase})`);
     const s = m.rssKiB;
     console.log(`  RSS  start ${MiB(s.start)} MiB, end ${MiB(s.end)} MiB, min ${MiB(s.min)}, max ${MiB(s.max)} (${s.samples.length} samples), slope ${s.slopeMiBPerMinute} MiB/min`);
   };
+  const dash = (m) => `  tmux server drawing it: ${m.tmuxServerCpuPercentOfOneCore}% of one core (not counted above)${m.quitOnQ ? '' : '; top did NOT quit on q within 5 s'}`;
   const seen = r.containersSeen === r.containersSeenAtEnd ? '' : `, ${r.containersSeenAtEnd} at the end (NOT comparable: others came or went)`;
   console.log(`${N} hand-made containers of this run; ctrscope saw ${r.containersSeen} containers on the host${seen}`);
-  mode('ctrscope top --batch --interval 1', r.batch);
-  mode(`ctrscope top --interval 1 (dashboard, tmux ${COLS}x${LINES})`, r.dashboard);
-  console.log(`  tmux server drawing it: ${r.dashboard.tmuxServerCpuPercentOfOneCore}% of one core (not counted above)${r.dashboard.quitOnQ ? '' : '; top did NOT quit on q within 5 s'}`);
+  for (const [i, round] of r.rounds.entries()) {
+    if (r.rounds.length > 1) console.log(`round ${i + 1} of ${r.rounds.length}:`);
+    mode('ctrscope top --batch --interval 1', round.batch, round.baselineBatch);
+    if (round.baselineBatch) mode(`baseline ${BASELINE} top --batch --interval 1`, round.baselineBatch);
+    mode(`ctrscope top --interval 1 (dashboard, tmux ${COLS}x${LINES})`, round.dashboard, round.baselineDashboard);
+    console.log(dash(round.dashboard));
+    if (round.baselineDashboard) {
+      mode(`baseline ${BASELINE} top --interval 1 (dashboard)`, round.baselineDashboard);
+      console.log(dash(round.baselineDashboard));
+    }
+  }
   console.log(`reference: one lsns run ${r.lsnsCpuMsPerRun} ms CPU (mean of ${LSNS_RUNS})`);
 }
 
@@ -186,11 +219,27 @@ async function main() {
   // Other containers on the host cost top (and lsns) too: say how many there were, at both ends
   // of the run, since a change between makes the figures incomparable.
   const containersSeen = seenByPs();
-  const batch = await measureBatch();
-  const dashboard = await measureDashboard();
+  // One mode at a time, this build then the baseline's, so neither shares the cores with another.
+  const rounds = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const round = { batch: await measureBatch(MAIN) };
+    if (BASELINE) round.baselineBatch = await measureBatch(BASELINE);
+    round.dashboard = await measureDashboard(MAIN);
+    if (BASELINE) round.baselineDashboard = await measureDashboard(BASELINE);
+    rounds.push(round);
+  }
   const lsnsCpuMsPerRun = lsnsReference();
   const containersSeenAtEnd = seenByPs();
   const times = (m) => (lsnsCpuMsPerRun > 0 ? Number((m.cpuMsPerRefresh / lsnsCpuMsPerRun).toFixed(2)) : null);
+  const vsBaseline = (m, b) => (b ? Number((m.cpuMsPerRefresh / b.cpuMsPerRefresh).toFixed(2)) : null);
+  const withRatios = (r) => ({
+    batch: { ...r.batch, perRefreshInLsnsRuns: times(r.batch), perRefreshInBaselines: vsBaseline(r.batch, r.baselineBatch) },
+    dashboard: { ...r.dashboard, perRefreshInLsnsRuns: times(r.dashboard), perRefreshInBaselines: vsBaseline(r.dashboard, r.baselineDashboard), columns: COLS, lines: LINES },
+    ...(r.baselineBatch ? { baselineBatch: { ...r.baselineBatch, perRefreshInLsnsRuns: times(r.baselineBatch) } } : {}),
+    ...(r.baselineDashboard ? { baselineDashboard: { ...r.baselineDashboard, perRefreshInLsnsRuns: times(r.baselineDashboard) } } : {}),
+  });
+  const first = withRatios(rounds[0]);
+  const batch = rounds[0].batch;
 
   const result = {
     containers: N,
@@ -202,8 +251,11 @@ async function main() {
     topCpuMsPerRefresh: batch.cpuMsPerRefresh,
     topRssKiB: { start: batch.rssKiB.start, end: batch.rssKiB.end },
     lsnsCpuMsPerRun,
-    batch: { ...batch, perRefreshInLsnsRuns: times(batch) },
-    dashboard: { ...dashboard, perRefreshInLsnsRuns: times(dashboard), columns: COLS, lines: LINES },
+    baseline: BASELINE,
+    // The first round under the names of a one-round run; every round in `rounds`.
+    batch: first.batch,
+    dashboard: first.dashboard,
+    rounds: rounds.map(withRatios),
   };
   if (JSON_OUT) console.log(JSON.stringify(result));
   else print(result);

@@ -22,7 +22,7 @@ import {
   type Unknown,
 } from '../../src/model/resources.js';
 import { readParsed, type HostRoot } from '../host-root.js';
-import type { Gap } from '../read.js';
+import { parseWith, type Gap } from '../read.js';
 import { parseCfsQuotaUs, parseCpuacctStat, parseCpuMax, parseCpuStat, type CpuacctStat, type CpuStat } from './cpu.js';
 import { parseCpuList } from './cpuset.js';
 import { parseCgroupEventsFrozen, parseFreezerState } from './freezer.js';
@@ -32,14 +32,50 @@ import { parseMemoryEvents, parseMemoryStatV1, parseMemoryStatV2, parseOomContro
 import { parsePressure } from './pressure.js';
 import { parseCgroupInt, parseMaxOrInt, parseV1LimitBytes, type MaxOr } from './values.js';
 
-/** A controller's files for one container: the directory, and the cgroup place it stands for. */
-type Where = { readonly version: 1 | 2; readonly dir: string; readonly key: string; readonly mount: CgroupMount; readonly place: CgroupPlace } | Unknown;
+/**
+ * A controller's files for one container: the directory, the cgroup place it stands for, and
+ * why its usage is not the container's (null when the cgroup is its own). A repeated reader
+ * keeps these while the container's cgroups stay, and with them each file's path and its last
+ * text and parsed value, so an unchanged file is neither joined, hashed nor parsed again.
+ */
+interface Located {
+  readonly version: 1 | 2;
+  readonly dir: string;
+  readonly key: string;
+  readonly mount: CgroupMount;
+  readonly place: CgroupPlace;
+  readonly shared: Unknown | null;
+  readonly files: Map<string, { readonly path: string; text: string | null; value: unknown }>;
+  /** The directory's entry kept for the reader (marked used at each read). */
+  readonly known: KnownDir;
+}
+type Where = Located | Unknown;
 
 const fromGap = (g: Gap): Unknown => ({ unknown: `${g.reason}: ${g.path}${g.detail !== undefined ? ` (${g.detail})` : ''}`, cause: g.reason });
 
 function read<T>(root: HostRoot, path: string, parse: (text: string) => T): Known<T> {
   const r = readParsed(root, path, parse);
   return r.ok ? r.value : fromGap(r.gap);
+}
+
+/**
+ * One file of a located controller: parsed again only when its text changed since the last
+ * read through the same location. Each file name has one parser here (its value is reused
+ * whichever caller asks), and parsed values are never modified.
+ */
+function readIn<T>(root: HostRoot, w: Located, name: string, parse: (text: string) => T): Known<T> {
+  let f = w.files.get(name);
+  if (f === undefined) w.files.set(name, (f = { path: `${w.dir}/${name}`, text: null, value: null }));
+  const r = root.readText(f.path);
+  if (!r.ok) {
+    f.text = null;
+    return fromGap(r.gap);
+  }
+  if (r.value === f.text) return f.value as Known<T>;
+  const p = parseWith(f.path, r, parse);
+  f.text = r.value;
+  f.value = p.ok ? p.value : fromGap(p.gap);
+  return f.value as Known<T>;
 }
 
 /** A field of a parsed file; Unknown when the file was unreadable or lacks the key. */
@@ -51,33 +87,70 @@ function field<T, R>(v: Known<T>, pick: (t: T) => R | null, what: string): Known
 
 const limit = (v: Known<MaxOr>): Limit => (isUnknown(v) || v !== 'max' ? v : 'unlimited');
 
-function locateOn(mount: CgroupMount | undefined, target: ResourceTarget, what: string): Where {
+/**
+ * Per layout (one per reader), each cgroup directory measured lately with its files: they
+ * outlive the targets (rebuilt whenever a process anywhere is born or exits) while the cgroup is
+ * still a container's. forgetUnusedLocations() lets go of those no read asked for since its
+ * previous call.
+ */
+interface KnownDir {
+  readonly dir: string;
+  readonly files: Located['files'];
+  used: boolean;
+}
+const dirsOf = new WeakMap<CgroupLayout, Map<string, KnownDir>>();
+
+/** Let go of the directories (and their last texts) that no read used since the previous call; a repeated reader calls it once per round. */
+export function forgetUnusedLocations(layout: CgroupLayout): void {
+  dirsOf.get(layout)?.forEach((d, id, all) => {
+    if (d.used) d.used = false;
+    else all.delete(id);
+  });
+}
+
+function locateOn(layout: CgroupLayout, mount: CgroupMount | undefined, target: ResourceTarget, what: string): Where {
   if (!mount) return unknown(`${what}: controller not mounted`);
   const key = mount.version === 2 ? '' : [...mount.controllers].sort().join(',');
   const place = target.paths.get(key);
   if (place === undefined) return unknown(`${what}: no ${key === '' ? 'cgroup2' : key} line in the container's /proc/<pid>/cgroup`);
   if (isUnknown(place)) return place;
-  const dir = cgroupDir(mount, place.path);
-  if (dir === null) return unknown(`${what}: cgroup ${place.path} is outside the hierarchy mounted at ${mount.mountPoint} (another cgroup namespace)`);
-  return { version: mount.version, dir, key, mount, place };
+  let dirs = dirsOf.get(layout);
+  if (dirs === undefined) dirsOf.set(layout, (dirs = new Map()));
+  const id = `${mount.mountPoint}\0${place.path}`;
+  let known = dirs.get(id);
+  if (known === undefined) {
+    const dir = cgroupDir(mount, place.path);
+    if (dir === null) return unknown(`${what}: cgroup ${place.path} is outside the hierarchy mounted at ${mount.mountPoint} (another cgroup namespace)`);
+    dirs.set(id, (known = { dir, files: new Map(), used: true }));
+  }
+  return { version: mount.version, dir: known.dir, key, mount, place, shared: sharedUsage(key, place), files: known.files, known };
 }
+
+const parseCpuacctUsage = (t: string): number => parseCgroupInt(t, 'cpuacct.usage');
+const parseMemorySwapCurrent = (t: string): number => parseCgroupInt(t, 'memory.swap.current');
+const parseMemoryCurrent = (t: string): number => parseCgroupInt(t, 'memory.current');
+const parseMemoryUsageInBytes = (t: string): number => parseCgroupInt(t, 'memory.usage_in_bytes');
+const parsePidsCurrent = (t: string): number => parseCgroupInt(t, 'pids.current');
 
 /** Where a controller's files are for this container (see the file header). */
 function locate(layout: CgroupLayout, target: ResourceTarget, controller: string): Where {
-  return locateOn(mountForController(layout, controller) ?? layout.mounts.find((m) => m.version === 2), target, controller);
+  return locateOn(layout, mountForController(layout, controller) ?? layout.mounts.find((m) => m.version === 2), target, controller);
 }
 
 const locateV2 = (layout: CgroupLayout, target: ResourceTarget, what: string): Where =>
-  locateOn(layout.mounts.find((m) => m.version === 2), target, what);
+  locateOn(layout, layout.mounts.find((m) => m.version === 2), target, what);
 
 type Locations = Readonly<Record<'cpu' | 'cpuacct' | 'cpuset' | 'memory' | 'pids' | 'io' | 'freezer' | 'pressure', Where>>;
 
 /** Per target (an immutable object top keeps while its containers stay), where its files are. */
-const located = new WeakMap<ResourceTarget, { readonly layout: CgroupLayout; readonly where: Locations; readonly dirs: Readonly<Record<string, string>> }>();
+const located = new WeakMap<ResourceTarget, { readonly layout: CgroupLayout; readonly where: Locations; readonly dirs: Readonly<Record<string, string>>; readonly known: readonly KnownDir[] }>();
 
 function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locations; dirs: Readonly<Record<string, string>> } {
   const hit = located.get(target);
-  if (hit?.layout === layout) return hit;
+  if (hit?.layout === layout) {
+    for (const k of hit.known) k.used = true;
+    return hit;
+  }
   const where: Locations = {
     cpu: locate(layout, target, 'cpu'),
     cpuacct: locate(layout, target, 'cpuacct'),
@@ -89,8 +162,13 @@ function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locat
     pressure: locateV2(layout, target, 'pressure'),
   };
   const dirs: Record<string, string> = {};
-  for (const [k, w] of Object.entries(where)) if (!isUnknown(w)) dirs[k] = w.dir;
-  const entry = { layout, where, dirs };
+  const known: KnownDir[] = [];
+  for (const [k, w] of Object.entries(where)) {
+    if (isUnknown(w)) continue;
+    dirs[k] = w.dir;
+    known.push(w.known);
+  }
+  const entry = { layout, where, dirs, known };
   located.set(target, entry);
   return entry;
 }
@@ -107,13 +185,13 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
   let split: Known<CpuacctStat>;
   let stat: Known<CpuStat> | null = null;
   if (isUnknown(acct)) usageUsec = split = acct;
-  else if (shared(acct)) usageUsec = split = shared(acct) as Unknown;
+  else if (acct.shared) usageUsec = split = acct.shared;
   else if (acct.version === 1) {
-    const ns = read(root, `${acct.dir}/cpuacct.usage`, (t) => parseCgroupInt(t, 'cpuacct.usage'));
+    const ns = readIn(root, acct, 'cpuacct.usage', parseCpuacctUsage);
     usageUsec = isUnknown(ns) ? ns : ns / 1000;
-    split = read(root, `${acct.dir}/cpuacct.stat`, parseCpuacctStat);
+    split = readIn(root, acct, 'cpuacct.stat', parseCpuacctStat);
   } else {
-    const s = (stat = read(root, `${acct.dir}/cpu.stat`, parseCpuStat));
+    const s = (stat = readIn(root, acct, 'cpu.stat', parseCpuStat));
     usageUsec = field(s, (x) => x.usageUsec, 'cpu.stat usage_usec');
     const user = field(s, (x) => x.userUsec, 'cpu.stat user_usec');
     const system = field(s, (x) => x.systemUsec, 'cpu.stat system_usec');
@@ -123,7 +201,8 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
   if (isUnknown(cpu)) stat = cpu;
   else if (stat !== null && !isUnknown(acct) && acct.dir === cpu.dir) {
     // v2: the file usage_usec came from holds the throttling counters too.
-  } else if (throttling) stat = read(root, `${cpu.dir}/cpu.stat`, parseCpuStat);
+  } else if (cpu.shared) stat = cpu.shared;
+  else if (throttling) stat = readIn(root, cpu, 'cpu.stat', parseCpuStat);
   else stat = unknown('cpu.stat: not read while the cgroup has no CFS quota (nothing is throttled)');
   // On v2 the nr_* keys appear only where the cpu controller is enabled for the cgroup.
   return {
@@ -168,12 +247,23 @@ function readCpu(root: HostRoot, cpu: Where, cpuset: Where): CgroupSample['cpu']
 
 type V1Oom = Pick<CgroupSample['memory'], 'oomKill' | 'underOom'>;
 
-function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
+/** `fast`: where the files read at every refresh are read (descriptors kept open by a repeated reader); limits through `root`. */
+function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
   if (isUnknown(mem)) {
     const u = mem;
     return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
   }
   const d = mem.dir;
+  // A cgroup that also holds processes outside the container: its limits bind the container,
+  // its usage and events are not the container's, and are not read.
+  if (mem.shared) {
+    const u = mem.shared;
+    const limits =
+      mem.version === 2
+        ? { limitBytes: slow?.limitBytes ?? limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))), highBytes: slow?.highBytes ?? limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))), softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'), swapBytes: slow?.swapBytes ?? limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))) }
+        : { ...(slow ?? readMemoryV1Slow(root, d)), highBytes: notOn(1, 'memory.high') };
+    return { limitBytes: limits.limitBytes, highBytes: limits.highBytes, softLimitBytes: limits.softLimitBytes, swapBytes: limits.swapBytes, usageBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
+  }
   const breakdown = (stat: Known<MemoryStat>, kernel: Known<number>) => ({
     anonBytes: field(stat, (s) => s.anonBytes, 'memory.stat anon'),
     fileBytes: field(stat, (s) => s.fileBytes, 'memory.stat file'),
@@ -182,20 +272,20 @@ function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | u
     inactiveFileBytes: field(stat, (s) => s.inactiveFileBytes, 'memory.stat inactive_file'),
   });
   if (mem.version === 2) {
-    const stat = read(root, `${d}/memory.stat`, parseMemoryStatV2);
-    const events = read(root, `${d}/memory.events`, parseMemoryEvents);
+    const stat = readIn(fast, mem, 'memory.stat', parseMemoryStatV2);
+    const events = readIn(fast, mem, 'memory.events', parseMemoryEvents);
     const limits = slow ?? {
       limitBytes: limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))),
       highBytes: limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))),
       swapBytes: limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))),
     };
     return {
-      usageBytes: read(root, `${d}/memory.current`, (t) => parseCgroupInt(t, 'memory.current')),
+      usageBytes: readIn(fast, mem, 'memory.current', parseMemoryCurrent),
       limitBytes: limits.limitBytes,
       highBytes: limits.highBytes,
       softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
       swapBytes: limits.swapBytes,
-      swapUsageBytes: read(root, `${d}/memory.swap.current`, (t) => parseCgroupInt(t, 'memory.swap.current')),
+      swapUsageBytes: readIn(fast, mem, 'memory.swap.current', parseMemorySwapCurrent),
       // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
       ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
       oom: field(events, (e) => e.oom, 'memory.events oom'),
@@ -206,9 +296,9 @@ function readMemory(root: HostRoot, mem: Where, slow: CgroupSample['memory'] | u
       underOom: notOn(2, 'memory.oom_control'),
     };
   }
-  const stat = read(root, `${d}/memory.stat`, parseMemoryStatV1);
-  const oom = sameOom ? null : read(root, `${d}/memory.oom_control`, parseOomControl);
-  const usageBytes = read(root, `${d}/memory.usage_in_bytes`, (t) => parseCgroupInt(t, 'memory.usage_in_bytes'));
+  const stat = readIn(fast, mem, 'memory.stat', parseMemoryStatV1);
+  const oom = sameOom ? null : readIn(fast, mem, 'memory.oom_control', parseOomControl);
+  const usageBytes = readIn(fast, mem, 'memory.usage_in_bytes', parseMemoryUsageInBytes);
   const { limitBytes, softLimitBytes, swapBytes, kernelBytes, failcnt } = slow ?? readMemoryV1Slow(root, d);
   return {
     usageBytes,
@@ -248,18 +338,18 @@ function readMemoryV1Slow(root: HostRoot, d: string): Pick<CgroupSample['memory'
   };
 }
 
-function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined, notOwn: Unknown | null): CgroupSample['io'] {
+function readIo(root: HostRoot, fast: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined): CgroupSample['io'] {
   if (isUnknown(io)) return { devices: io, limits: io };
-  if (notOwn) return { devices: notOwn, limits: slowLimits ?? readIoLimits(root, io) };
+  if (io.shared) return { devices: io.shared, limits: slowLimits ?? readIoLimits(root, io) };
   if (io.version === 2) {
-    const devices = read(root, `${io.dir}/io.stat`, parseIoStat);
+    const devices = readIn(fast, io, 'io.stat', parseIoStat);
     return { devices, limits: slowLimits ?? readIoLimits(root, io) };
   }
   // The _recursive files include child cgroups (blkio-controller.rst); older kernels only have
   // the cgroup's own counters.
-  const throttle = (name: string) => {
-    const r = read(root, `${io.dir}/blkio.throttle.${name}_recursive`, (t) => parseBlkioThrottle(t, name));
-    return isUnknown(r) && r.cause === 'absent' ? read(root, `${io.dir}/blkio.throttle.${name}`, (t) => parseBlkioThrottle(t, name)) : r;
+  const throttle = (name: 'io_service_bytes' | 'io_serviced') => {
+    const r = readIn(fast, io, BLKIO_THROTTLE[name].recursive, BLKIO_THROTTLE[name].parse);
+    return isUnknown(r) && r.cause === 'absent' ? readIn(fast, io, BLKIO_THROTTLE[name].own, BLKIO_THROTTLE[name].parse) : r;
   };
   const bytes = throttle('io_service_bytes');
   const ops = throttle('io_serviced');
@@ -277,6 +367,9 @@ function readIo(root: HostRoot, io: Where, slowLimits: CgroupSample['io']['limit
   }
   return { devices, limits: slowLimits ?? readIoLimits(root, io) };
 }
+
+const throttleFiles = (name: string) => ({ recursive: `blkio.throttle.${name}_recursive`, own: `blkio.throttle.${name}`, parse: (t: string) => parseBlkioThrottle(t, name) });
+const BLKIO_THROTTLE = { io_service_bytes: throttleFiles('io_service_bytes'), io_serviced: throttleFiles('io_serviced') };
 
 /** IO limits: v2 io.max, v1 blkio.throttle.*_device. */
 function readIoLimits(root: HostRoot, io: Exclude<Where, Unknown>): CgroupSample['io']['limits'] {
@@ -326,20 +419,28 @@ export interface SampleReuse {
    * (v2's memory.events is read anyway: it also counts `max` and `high` events.)
    */
   readonly oomOf?: CgroupSample;
+  /**
+   * Where to read the files read at every refresh (usage, counters, events, pressure): a
+   * HostRoot that keeps their descriptors open. Limits are read through the root passed.
+   */
+  readonly kept?: HostRoot;
 }
 
 /** Every limit, usage figure, event counter and pressure line of one container. */
 export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}): CgroupSample {
   const slow = reuse.limitsOf;
   const sameOom = reuse.oomOf;
+  const fast = reuse.kept ?? root;
   const { where, dirs } = locateAll(layout, target);
   const at = (k: keyof Locations): Where => where[k];
-  // Usage of a cgroup that is not the container's own is not read at all (withoutSharedUsage
-  // says why): on a v1 host every container's cgroup2 place is the root, whose pressure files
-  // and IO counters would otherwise be read for each container at each refresh.
+  // Usage of a cgroup that also holds processes outside the container is theirs too: such a
+  // figure is Unknown with the reason (Located.shared), and its file is not read at all. On a v1
+  // host every container's cgroup2 place is the root, whose pressure files and IO counters would
+  // otherwise be read for each container at each refresh. Limits, the freezer state and the
+  // directories stay: they apply to every process in the cgroup, the container's included.
   const pressure = (name: string) => {
     const p = at('pressure');
-    return isUnknown(p) ? p : (shared(p) ?? read(root, `${p.dir}/${name}.pressure`, parsePressure));
+    return isUnknown(p) ? p : (p.shared ?? readIn(fast, p, name, parsePressure));
   };
   const pids = at('pids');
   const binding = slow?.binding ?? {
@@ -350,46 +451,17 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
   const sample: CgroupSample = {
     dirs,
     binding,
-    counters: readCpuCounters(root, layout, target, clock, slow?.binding.cpuCores.value !== 'unlimited'),
+    counters: readCpuCounters(fast, layout, target, clock, slow?.binding.cpuCores.value !== 'unlimited'),
     cpu: slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset')),
-    memory: readMemory(root, at('memory'), slow?.memory, sameOom?.memory),
+    memory: readMemory(root, fast, at('memory'), slow?.memory, sameOom?.memory),
     pids: isUnknown(pids)
       ? { current: pids, max: pids }
-      : { current: read(root, `${pids.dir}/pids.current`, (t) => parseCgroupInt(t, 'pids.current')), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
-    io: readIo(root, at('io'), slow?.io.limits, shared(at('io'))),
-    pressure: { cpu: pressure('cpu'), memory: pressure('memory'), io: pressure('io') },
+      : { current: pids.shared ?? readIn(fast, pids, 'pids.current', parsePidsCurrent), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
+    io: readIo(root, fast, at('io'), slow?.io.limits),
+    pressure: { cpu: pressure('cpu.pressure'), memory: pressure('memory.pressure'), io: pressure('io.pressure') },
     freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
   };
-  return withoutSharedUsage(sample, where);
-}
-
-/** Why a controller's usage is not the container's (its cgroup holds other processes), else null. */
-const shared = (w: Where): Unknown | null => (isUnknown(w) ? null : sharedUsage(w.key, w.place));
-
-/**
- * Usage read from a cgroup that also holds processes outside the container is theirs too: each
- * such figure becomes Unknown with the reason. Limits, the freezer state and the directories stay:
- * they apply to every process in the cgroup, the container's included.
- */
-function withoutSharedUsage(s: CgroupSample, where: Locations): CgroupSample {
-  const acct = shared(where.cpuacct);
-  const cpu = shared(where.cpu);
-  const mem = shared(where.memory);
-  const pids = shared(where.pids);
-  const io = shared(where.io);
-  const psi = shared(where.pressure);
-  if (!acct && !cpu && !mem && !pids && !io && !psi) return s;
-  const m = s.memory;
-  return {
-    ...s,
-    counters: { ...s.counters, usageUsec: acct ?? s.counters.usageUsec, userUsec: acct ?? s.counters.userUsec, systemUsec: acct ?? s.counters.systemUsec, nrPeriods: cpu ?? s.counters.nrPeriods, nrThrottled: cpu ?? s.counters.nrThrottled, throttledUsec: cpu ?? s.counters.throttledUsec },
-    memory: mem
-      ? { ...m, usageBytes: mem, swapUsageBytes: mem, anonBytes: mem, fileBytes: mem, kernelBytes: mem, shmemBytes: mem, inactiveFileBytes: mem, oom: mem, oomKill: mem, max: mem, high: mem, failcnt: mem, underOom: mem }
-      : m,
-    pids: pids ? { ...s.pids, current: pids } : s.pids,
-    io: io ? { ...s.io, devices: io } : s.io,
-    pressure: psi ? { cpu: psi, memory: psi, io: psi } : s.pressure,
-  };
+  return sample;
 }
 
 /** A limit as one cgroup directory sets it, in the unit the model uses. */

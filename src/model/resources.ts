@@ -112,48 +112,89 @@ export function sharedUsage(key: string, place: CgroupPlace): Unknown | null {
  * usage is the container's only where its cgroup holds nothing else (sharedUsage).
  */
 export function resourceTargets(processes: readonly Process[], containers: readonly Container[]): Map<Container, ResourceTarget | Unknown> {
-  const byPid = new Map(processes.map((p) => [p.pid, p]));
-  const population = new Map<string, number>();
+  const byPid = new Map<number, Process>();
+  for (const p of processes) byPid.set(p.pid, p);
+  // Processes per hierarchy and cgroup, first where each process is, then added up each
+  // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
+  const here = new Map<string, Map<string, number>>();
   for (const p of processes) {
     if (p.kernelThread || !p.cgroups) continue;
-    for (const l of p.cgroups) {
-      if (l.controllers.some((c) => c.startsWith('name='))) continue;
-      const k = hierarchyKey(l);
-      for (const a of ancestors(l.path)) population.set(`${k}\0${a}`, (population.get(`${k}\0${a}`) ?? 0) + 1);
+    for (const [k, path] of measured(p.cgroups)) {
+      let m = here.get(k);
+      if (m === undefined) here.set(k, (m = new Map()));
+      m.set(path, (m.get(path) ?? 0) + 1);
     }
+  }
+  const population = new Map<string, Map<string, number>>();
+  for (const [k, m] of here) {
+    const under = new Map<string, number>();
+    for (const [path, n] of m) for (const a of ancestors(path)) under.set(a, (under.get(a) ?? 0) + n);
+    population.set(k, under);
   }
   const out = new Map<Container, ResourceTarget | Unknown>();
   for (const c of containers) {
-    const members = c.processes.flatMap((cp) => {
+    const members: { readonly via: string; readonly cgroups: readonly CgroupLine[] }[] = [];
+    for (const cp of c.processes) {
       const p = byPid.get(cp.pid);
-      return p?.cgroups ? [{ p, via: cp.via, cgroups: p.cgroups }] : [];
-    });
+      if (p?.cgroups) members.push({ via: cp.via, cgroups: p.cgroups });
+    }
     let anchors = members.filter((m) => m.via === 'cgroup');
     if (anchors.length === 0) anchors = members.filter((m) => m.via !== 'namespaces');
     if (anchors.length === 0) {
       out.set(c, unknown('no member process with a readable /proc/<pid>/cgroup'));
       continue;
     }
-    const inside = [...members.map((m) => m.cgroups)];
+    // Per hierarchy, in the order the anchors' lines name them: the anchors' paths, and every
+    // member's (and the monitor's) path, to count who at each level is the container's.
+    const anchorPaths = pathsByKey(anchors.map((a) => a.cgroups));
+    const inside = members.map((m) => m.cgroups);
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
     if (mon?.cgroups) inside.push(mon.cgroups);
-    const keys = new Set(anchors.flatMap((a) => a.cgroups.filter((l) => !l.controllers.some((x) => x.startsWith('name='))).map(hierarchyKey)));
+    const insidePaths = pathsByKey(inside);
     const paths = new Map<string, CgroupPlace>();
-    for (const k of keys) {
-      const here = anchors.flatMap((a) => a.cgroups.filter((l) => hierarchyKey(l) === k).map((l) => l.path));
-      const dir = commonAncestor(here);
-      // Each member's (and the monitor's) path on this hierarchy, to count who at each level is the container's.
-      const insidePaths = inside.flatMap((lines) => lines.filter((l) => hierarchyKey(l) === k).map((l) => l.path));
+    for (const [k, anchored] of anchorPaths) {
+      const dir = commonAncestor(anchored);
+      const mineAll = insidePaths.get(k) ?? [];
+      const pop = population.get(k);
       const levels = ancestors(dir)
         .reverse()
         .map((path) => {
           let mine = 0;
-          for (const p of insidePaths) if (isUnder(p, path)) mine++;
-          return { path, outside: Math.max(0, (population.get(`${k}\0${path}`) ?? 0) - mine) };
+          for (const p of mineAll) if (isUnder(p, path)) mine++;
+          return { path, outside: Math.max(0, (pop?.get(path) ?? 0) - mine) };
         });
       paths.set(k, { path: dir, levels });
     }
     out.set(c, { paths });
+  }
+  return out;
+}
+
+/**
+ * A process's cgroup lines as [hierarchy key, path] pairs, named v1 hierarchies (name=systemd:
+ * no controller, nothing to measure) left out. Remembered per lines array: the scanner keeps the
+ * same array while a process's /proc/<pid>/cgroup reads the same, and every observation asks.
+ */
+function measured(lines: readonly CgroupLine[]): readonly (readonly [string, string])[] {
+  let m = measuredLines.get(lines);
+  if (m === undefined) {
+    const out: (readonly [string, string])[] = [];
+    for (const l of lines) if (!l.controllers.some((c) => c.startsWith('name='))) out.push([hierarchyKey(l), l.path]);
+    measuredLines.set(lines, (m = out));
+  }
+  return m;
+}
+const measuredLines = new WeakMap<readonly CgroupLine[], readonly (readonly [string, string])[]>();
+
+/** Paths of some processes' cgroup lines, per hierarchy key (named hierarchies left out), keys in first-seen order. */
+function pathsByKey(lineSets: readonly (readonly CgroupLine[])[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const lines of lineSets) {
+    for (const [k, path] of measured(lines)) {
+      const list = out.get(k);
+      if (list === undefined) out.set(k, [path]);
+      else list.push(path);
+    }
   }
   return out;
 }

@@ -19,14 +19,17 @@
  * - a mount namespace's root decision is re-read when the kernel says its mount table changed
  *   (collectors/mount-watch.ts), else every SLOW_EVERY observations;
  * - cgroup files stay open (pread each time); limits are re-read every SLOW_EVERY observations
- *   of a container (collectors/resources.ts).
+ *   of a container (collectors/resources.ts); a file whose text did not change is not parsed
+ *   again (collectors/cgroupfs/sample.ts);
+ * - each container network namespace's /proc/<pid>/net/dev stays open, bound to its namespace,
+ *   while the same process is read through (collectors/net-counters.ts).
  */
 import { collectSnapshot, type RefreshCache } from '../../collectors/collect.js';
 import { collectDetails, type DetailsOptions } from '../../collectors/details.js';
 import { collectHostSummary } from '../../collectors/host-summary.js';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { createMountWatch } from '../../collectors/mount-watch.js';
-import { readNetnsCounters } from '../../collectors/net-counters.js';
+import { createNetCounterReader, readNetnsCounters, type NetCounterReader, type NetnsTarget } from '../../collectors/net-counters.js';
 import { IncrementalScanner } from '../../collectors/processes.js';
 import { createResourceReader, SLOW_EVERY } from '../../collectors/resources.js';
 import type { Container } from '../model/container.js';
@@ -88,6 +91,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const scanner = continuous ? new IncrementalScanner(root) : null;
   const cache: RefreshCache | undefined = continuous ? { rootDiffers: new Map(), previous: null, mounts: createMountWatch(root) } : undefined;
   const resources = options.resources === false ? null : createResourceReader(root, { continuous, clock, recorded: root.kind === 'recorded' });
+  const netCounters = continuous && options.network !== false ? createNetCounterReader(root) : null;
   let last: Observation | null = null;
 
   const observe = (round: ObserveRound = {}): Observation => {
@@ -124,7 +128,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       model,
       // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
       resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}) }) : new Map(),
-      network: options.network === false ? new Map() : observeNetwork(root, model, last, clock, root.kind === 'recorded'),
+      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
     };
@@ -140,6 +144,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     close() {
       scanner?.close();
       resources?.close();
+      netCounters?.close();
       cache?.mounts?.close();
     },
   };
@@ -155,14 +160,16 @@ export function observeOnce(root: HostRoot, options: Omit<ObserverOptions, 'cont
   }
 }
 
-function observeNetwork(root: HostRoot, model: HostModel, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
-  const targets = new Map<number, number>();
+/** Each container network namespace's counters, through the kept reader of a continuous observer. */
+function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: HostModel, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+  const targets = new Map<number, NetnsTarget>();
   for (const c of model.containers) {
-    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net)) targets.set(c.namespaces.net, c.pid);
+    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net)) targets.set(c.namespaces.net, { pid: c.pid, starttimeTicks: c.starttimeTicks });
   }
   const at = clock();
   const out = new Map<number, NetnsObservation>();
-  for (const [netns, r] of readNetnsCounters(root, targets)) {
+  const counters = reader ? reader.read(targets) : readNetnsCounters(root, new Map([...targets].map(([netns, t]) => [netns, t.pid])));
+  for (const [netns, r] of counters) {
     const before = last?.network.get(netns);
     let rate: NetnsObservation['rate'];
     if (recorded) rate = RECORDED_NO_RATE;
