@@ -80,6 +80,9 @@ describeWith(['root', 'docker', 'ctr'], 'serve: Kubernetes labels of CRI-laid-ou
     shQuiet('docker', ['rmi', dockerTag]);
     for (const id of [appId, sandboxId]) removeCgroupDir(`${podCgroup}/${id}`);
     removeCgroupDir(podCgroup);
+    // The parents runc made for the pod cgroup: removed only when empty (nothing else uses them).
+    removeCgroupDir('/kubepods/burstable');
+    removeCgroupDir('/kubepods');
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
