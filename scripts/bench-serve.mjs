@@ -17,9 +17,10 @@
  *      process, CPU per exposition;
  *   4. the soak: a scrape every SOAK_EVERY seconds for SOAK seconds; RSS (VmRSS) every 5 s:
  *      start, end, min, max and the least-squares slope in MiB per minute.
- * serve runs under the Node.js options the image and the DaemonSet give it (SERVE_NODE_OPTIONS
- * below: a smaller young generation and old-space limit, which keep RSS down); set
- * SERVE_NODE_OPTIONS in the environment to measure others ('' for Node's defaults).
+ * serve runs under the Node.js options and malloc tunables the image and the DaemonSet give it
+ * (SERVE_NODE_OPTIONS below: a smaller young generation and old-space limit; SERVE_GLIBC_TUNABLES:
+ * a fixed mmap threshold and two arenas; both keep RSS down); set either in the environment to
+ * measure others ('' for the defaults).
  * Everything it makes is named ctrscope-bench-serve-<pid>* and removed on exit, Ctrl-C, SIGTERM
  * and failure. Needs root, lsns, iproute2, busybox and `npm run build`.
  *
@@ -48,6 +49,8 @@ const prefix = `ctrscope-bench-serve-${process.pid}`;
 /** What deploy/kubernetes/daemonset.yaml and the Dockerfile set. */
 const DEPLOYED_NODE_OPTIONS = '--max-semi-space-size=2 --max-old-space-size=96';
 const SERVE_NODE_OPTIONS = process.env.SERVE_NODE_OPTIONS ?? DEPLOYED_NODE_OPTIONS;
+const DEPLOYED_GLIBC_TUNABLES = 'glibc.malloc.mmap_threshold=131072:glibc.malloc.arena_max=2';
+const SERVE_GLIBC_TUNABLES = process.env.SERVE_GLIBC_TUNABLES ?? DEPLOYED_GLIBC_TUNABLES;
 
 if (!Number.isInteger(N) || N < 1 || !(SOAK >= 5)) {
   console.error('usage: node scripts/bench-serve.mjs [N containers >= 1] [SOAK seconds >= 5] [--json]');
@@ -55,6 +58,8 @@ if (!Number.isInteger(N) || N < 1 || !(SOAK >= 5)) {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** The host's load averages (1, 5, 15 min): this machine is shared, every figure is read with them. */
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
 const rssKiB = (pid) => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 const MiB = (kib) => Number((kib / 1024).toFixed(1));
 const ms = (x) => Number(x.toFixed(1));
@@ -141,17 +146,18 @@ async function clientLibraries(text) {
   return { series, promClientMs: ms(await time(promClient)), ctrscopeMs: ms(await time(ours)) };
 }
 
+let serveStderr = '';
 try {
+  const loadStart = loadavg();
   const t0 = performance.now();
   await containers.grow(N);
   const built = (performance.now() - t0) / 1000;
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  serve = spawn(process.execPath, [MAIN, 'serve', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: SERVE_NODE_OPTIONS } });
-  let stderr = '';
-  serve.stderr.on('data', (d) => (stderr += d));
+  serve = spawn(process.execPath, [MAIN, 'serve', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_OPTIONS: SERVE_NODE_OPTIONS, GLIBC_TUNABLES: SERVE_GLIBC_TUNABLES } });
+  serve.stderr.on('data', (d) => (serveStderr = (serveStderr + d).slice(-2000)));
   for (let i = 0; ; i++) {
-    if (serve.exitCode !== null) throw new Error(`serve exited ${serve.exitCode}: ${stderr}`);
+    if (serve.exitCode !== null) throw new Error(`serve exited ${serve.exitCode}: ${serveStderr}`);
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
     } catch {}
@@ -209,7 +215,9 @@ try {
   rss.push([(performance.now() - s0) / 1000, rssKiB(serve.pid)]);
   const kib = rss.map(([, r]) => r);
   const result = {
+    load: { start: loadStart, end: loadavg() },
     nodeOptions: SERVE_NODE_OPTIONS,
+    glibcTunables: SERVE_GLIBC_TUNABLES,
     containers: { built: N, seen, buildSeconds: Number(built.toFixed(1)) },
     series,
     scrape: { cpuMsPerScrape: ms(scrapeCpuMs), wallMsPerScrape: ms(wall / SCRAPES), scrapes: SCRAPES },
@@ -225,7 +233,7 @@ try {
   };
   if (JSON_OUT) console.log(JSON.stringify(result, null, 2));
   else {
-    console.log(`NODE_OPTIONS for serve: '${SERVE_NODE_OPTIONS}'`);
+    console.log(`serve's NODE_OPTIONS '${SERVE_NODE_OPTIONS}', GLIBC_TUNABLES '${SERVE_GLIBC_TUNABLES}'; load average at start ${result.load.start.join(' ')}, at end ${result.load.end.join(' ')}`);
     console.log(`ctrscope serve, ${N} hand-made containers built in ${result.containers.buildSeconds} s (${seen} containers on the host, ${series} series per scrape)`);
     console.log(`scrape:  ${result.scrape.cpuMsPerScrape} ms CPU, ${result.scrape.wallMsPerScrape} ms wall (mean of ${SCRAPES}, each observing again)`);
     console.log(`lsns --json: ${result.lsns.cpuMsPerRun} ms CPU, ${result.lsns.wallMsPerRun} ms wall (mean of ${LSNS_RUNS})`);
@@ -237,7 +245,8 @@ try {
   serve.kill('SIGTERM');
   await new Promise((r) => serve.once('close', r));
 } catch (err) {
-  console.error(`bench-serve: ${err instanceof Error ? err.message : String(err)}`);
+  const died = serve && (serve.exitCode !== null || serve.signalCode !== null) ? ` (serve exited ${serve.exitCode ?? serve.signalCode}: ${serveStderr.trim()})` : '';
+  console.error(`bench-serve: ${err instanceof Error ? err.message : String(err)}${died}`);
   process.exitCode = 1;
 } finally {
   cleanup();

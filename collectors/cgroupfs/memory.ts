@@ -1,10 +1,12 @@
 /**
  * Memory controller files (kernel cgroup-v2.rst "Memory"; cgroup-v1/memory.rst):
  *   v2 memory.current 48648192 · memory.max max · memory.high max · memory.swap.max max
+ *   v2 memory.swap.current 0  (absent where swap is not accounted: swapaccount=0, no CONFIG_MEMCG_SWAP)
  *   v2 memory.stat    anon 44892160 / file 1044480 / kernel 195010560 / shmem 98304 / inactive_file 159744
  *   v2 memory.events  low 0 / high 0 / max 0 / oom 0 / oom_kill 0 / oom_group_kill 0
  *   v1 memory.usage_in_bytes 295997440 · memory.limit_in_bytes 9223372036854771712 (unlimited)
- *   v1 memory.stat    rss 229376 / cache 0 / ... / total_rss 229376 / total_inactive_file 0
+ *   v1 memory.stat    rss 229376 / cache 0 / ... / total_rss 229376 / total_swap 0 / total_inactive_file 0
+ *                     (swap and total_swap only where swap is accounted, with the memory.memsw.* files)
  *   v1 memory.oom_control  oom_kill_disable 0 / under_oom 0 / oom_kill 0
  */
 import { ParseError } from '../read.js';
@@ -17,11 +19,13 @@ export interface MemoryStat {
   readonly kernelBytes: number | null;
   readonly shmemBytes: number | null;
   readonly inactiveFileBytes: number | null;
+  /** v1 `total_swap`: swap used by the cgroup and its children; v2 reads memory.swap.current instead. */
+  readonly swapBytes: number | null;
 }
 
 /** v2 `memory.stat`: already hierarchical (the cgroup and its descendants). */
 const V2_STAT_KEYS = ['anon', 'file', 'kernel', 'shmem', 'inactive_file'];
-const V1_STAT_KEYS = ['total_rss', 'total_cache', 'total_shmem', 'total_inactive_file'];
+const V1_STAT_KEYS = ['total_rss', 'total_cache', 'total_shmem', 'total_inactive_file', 'total_swap'];
 
 export function parseMemoryStatV2(text: string): MemoryStat {
   const kv = parseFlatKeyed(text, 'memory.stat', V2_STAT_KEYS);
@@ -31,6 +35,7 @@ export function parseMemoryStatV2(text: string): MemoryStat {
     kernelBytes: keyedInt(kv, 'kernel'),
     shmemBytes: keyedInt(kv, 'shmem'),
     inactiveFileBytes: keyedInt(kv, 'inactive_file'),
+    swapBytes: null,
   };
 }
 
@@ -47,6 +52,7 @@ export function parseMemoryStatV1(text: string): MemoryStat {
     kernelBytes: null,
     shmemBytes: keyedInt(kv, 'total_shmem'),
     inactiveFileBytes: keyedInt(kv, 'total_inactive_file'),
+    swapBytes: keyedInt(kv, 'total_swap'),
   };
 }
 

@@ -23,7 +23,7 @@ import {
 } from '../../src/model/resources.js';
 import { readParsed, type HostRoot } from '../host-root.js';
 import { parseWith, type Gap } from '../read.js';
-import { parseCfsQuotaUs, parseCpuMax, parseCpuStat, type CpuStat } from './cpu.js';
+import { parseCfsQuotaUs, parseCpuacctStat, parseCpuMax, parseCpuStat, type CpuacctStat, type CpuStat } from './cpu.js';
 import { parseCpuList } from './cpuset.js';
 import { parseCgroupEventsFrozen, parseFreezerState } from './freezer.js';
 import { parseBlkioThrottle, parseBlkioThrottleLimit, parseIoMax, parseIoStat } from './io.js';
@@ -127,6 +127,7 @@ function locateOn(layout: CgroupLayout, mount: CgroupMount | undefined, target: 
 }
 
 const parseCpuacctUsage = (t: string): number => parseCgroupInt(t, 'cpuacct.usage');
+const parseMemorySwapCurrent = (t: string): number => parseCgroupInt(t, 'memory.swap.current');
 const parseMemoryCurrent = (t: string): number => parseCgroupInt(t, 'memory.current');
 const parseMemoryUsageInBytes = (t: string): number => parseCgroupInt(t, 'memory.usage_in_bytes');
 const parsePidsCurrent = (t: string): number => parseCgroupInt(t, 'pids.current');
@@ -173,22 +174,28 @@ function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locat
 }
 
 /**
- * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`)
- * and CFS throttling (`cpu.stat`), with the clock read right after the usage counter. Without
+ * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`),
+ * its user/system split (v1 `cpuacct.stat`, v2 the same `cpu.stat`) and CFS throttling
+ * (`cpu.stat`), with the clock read right after the usage counter. Without
  * `throttling` a v1 host's separate cpu.stat is not read (the caller knows there is no quota).
  */
 export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, throttling = true): CpuCounters {
   const { cpuacct: acct, cpu } = locateAll(layout, target).where;
   let usageUsec: Known<number>;
+  let split: Known<CpuacctStat>;
   let stat: Known<CpuStat> | null = null;
-  if (isUnknown(acct)) usageUsec = acct;
-  else if (acct.shared) usageUsec = acct.shared;
+  if (isUnknown(acct)) usageUsec = split = acct;
+  else if (acct.shared) usageUsec = split = acct.shared;
   else if (acct.version === 1) {
     const ns = readIn(root, acct, 'cpuacct.usage', parseCpuacctUsage);
     usageUsec = isUnknown(ns) ? ns : ns / 1000;
+    split = readIn(root, acct, 'cpuacct.stat', parseCpuacctStat);
   } else {
-    stat = readIn(root, acct, 'cpu.stat', parseCpuStat);
-    usageUsec = field(stat, (s) => s.usageUsec, 'cpu.stat usage_usec');
+    const s = (stat = readIn(root, acct, 'cpu.stat', parseCpuStat));
+    usageUsec = field(s, (x) => x.usageUsec, 'cpu.stat usage_usec');
+    const user = field(s, (x) => x.userUsec, 'cpu.stat user_usec');
+    const system = field(s, (x) => x.systemUsec, 'cpu.stat system_usec');
+    split = isUnknown(user) ? user : isUnknown(system) ? system : { userUsec: user, systemUsec: system };
   }
   const atMs = clock();
   if (isUnknown(cpu)) stat = cpu;
@@ -202,6 +209,8 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
     atMs,
     dir: isUnknown(acct) ? null : acct.dir,
     usageUsec,
+    userUsec: isUnknown(split) ? split : split.userUsec,
+    systemUsec: isUnknown(split) ? split : split.systemUsec,
     nrPeriods: field(stat, (s) => s.nrPeriods, 'cpu.stat nr_periods'),
     nrThrottled: field(stat, (s) => s.nrThrottled, 'cpu.stat nr_throttled'),
     throttledUsec: field(stat, (s) => s.throttledUsec, 'cpu.stat throttled time'),
@@ -242,7 +251,7 @@ type V1Oom = Pick<CgroupSample['memory'], 'oomKill' | 'underOom'>;
 function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
   if (isUnknown(mem)) {
     const u = mem;
-    return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
+    return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
   }
   const d = mem.dir;
   // A cgroup that also holds processes outside the container: its limits bind the container,
@@ -253,7 +262,7 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
       mem.version === 2
         ? { limitBytes: slow?.limitBytes ?? limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))), highBytes: slow?.highBytes ?? limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))), softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'), swapBytes: slow?.swapBytes ?? limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))) }
         : { ...(slow ?? readMemoryV1Slow(root, d)), highBytes: notOn(1, 'memory.high') };
-    return { limitBytes: limits.limitBytes, highBytes: limits.highBytes, softLimitBytes: limits.softLimitBytes, swapBytes: limits.swapBytes, usageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
+    return { limitBytes: limits.limitBytes, highBytes: limits.highBytes, softLimitBytes: limits.softLimitBytes, swapBytes: limits.swapBytes, usageBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
   }
   const breakdown = (stat: Known<MemoryStat>, kernel: Known<number>) => ({
     anonBytes: field(stat, (s) => s.anonBytes, 'memory.stat anon'),
@@ -276,6 +285,7 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
       highBytes: limits.highBytes,
       softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
       swapBytes: limits.swapBytes,
+      swapUsageBytes: readIn(fast, mem, 'memory.swap.current', parseMemorySwapCurrent),
       // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
       ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
       oom: field(events, (e) => e.oom, 'memory.events oom'),
@@ -296,6 +306,8 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
     highBytes: notOn(1, 'memory.high'),
     softLimitBytes,
     swapBytes,
+    // total_swap is in memory.stat only where swap is accounted (the memory.memsw.* files exist).
+    swapUsageBytes: field(stat, (s) => s.swapBytes, 'memory.stat total_swap (swap not accounted)'),
     ...breakdown(stat, kernelBytes),
     oom: notOn(1, 'memory.events oom'),
     oomKill: oom === null ? (sameOom as V1Oom).oomKill : field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),

@@ -205,6 +205,9 @@ export interface CpuCounters {
   /** The directory usageUsec was read from: a change between samples means another cgroup. */
   readonly dir: string | null;
   readonly usageUsec: Known<number>;
+  /** That time in user and system mode (v2 cpu.stat user_usec, system_usec; v1 cpuacct.stat). */
+  readonly userUsec: Known<number>;
+  readonly systemUsec: Known<number>;
   readonly nrPeriods: Known<number>;
   readonly nrThrottled: Known<number>;
   readonly throttledUsec: Known<number>;
@@ -281,6 +284,8 @@ export interface CgroupSample {
     readonly kernelBytes: Known<number>;
     readonly shmemBytes: Known<number>;
     readonly inactiveFileBytes: Known<number>;
+    /** Swap in use (v2 memory.swap.current, v1 memory.stat total_swap); Unknown where swap is not accounted. */
+    readonly swapUsageBytes: Known<number>;
     readonly oom: Known<number>;
     readonly oomKill: Known<number>;
     readonly max: Known<number>;
@@ -319,6 +324,8 @@ export interface ResourceUsage {
   /** Percent of CFS enforcement periods in the interval in which the cgroup was throttled. */
   readonly throttledPercent: Limit;
   readonly cpuUsageUsec: Known<number>;
+  readonly cpuUserUsec: Known<number>;
+  readonly cpuSystemUsec: Known<number>;
   readonly throttling: { readonly periods: Known<number>; readonly throttledPeriods: Known<number>; readonly throttledUsec: Known<number> };
   readonly memoryBytes: Known<number>;
   readonly workingSetBytes: Known<number>;
@@ -328,6 +335,7 @@ export interface ResourceUsage {
     readonly kernelBytes: Known<number>;
     readonly shmemBytes: Known<number>;
     readonly inactiveFileBytes: Known<number>;
+    readonly swapBytes: Known<number>;
   };
   readonly pids: Known<number>;
   readonly io: Known<readonly IoDeviceUsage[]>;
@@ -446,10 +454,12 @@ export function deriveResources(previous: CgroupSample | Unknown, sample: Cgroup
       cpuPercentOfLimit,
       throttledPercent,
       cpuUsageUsec: counters.usageUsec,
+      cpuUserUsec: counters.userUsec,
+      cpuSystemUsec: counters.systemUsec,
       throttling: { periods: counters.nrPeriods, throttledPeriods: counters.nrThrottled, throttledUsec: counters.throttledUsec },
       memoryBytes: m.usageBytes,
       workingSetBytes: workingSetBytes(m.usageBytes, m.inactiveFileBytes),
-      memory: { anonBytes: m.anonBytes, fileBytes: m.fileBytes, kernelBytes: m.kernelBytes, shmemBytes: m.shmemBytes, inactiveFileBytes: m.inactiveFileBytes },
+      memory: { anonBytes: m.anonBytes, fileBytes: m.fileBytes, kernelBytes: m.kernelBytes, shmemBytes: m.shmemBytes, inactiveFileBytes: m.inactiveFileBytes, swapBytes: m.swapUsageBytes },
       pids: sample.pids.current,
       io: sample.io.devices,
       ...ioRates(previous, sample),
@@ -510,10 +520,12 @@ export function unavailableResources(why: Unknown): ContainerResources {
       cpuPercentOfLimit: u,
       throttledPercent: u,
       cpuUsageUsec: u,
+      cpuUserUsec: u,
+      cpuSystemUsec: u,
       throttling: { periods: u, throttledPeriods: u, throttledUsec: u },
       memoryBytes: u,
       workingSetBytes: u,
-      memory: { anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u },
+      memory: { anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, swapBytes: u },
       pids: u,
       io: u,
       ioReadBytesPerSec: u,

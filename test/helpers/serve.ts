@@ -4,6 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { get as httpGet } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,9 +62,21 @@ export async function startServe(extra: readonly string[] = [], opts: CliOptions
   };
 }
 
-export async function scrape(url: string, accept?: string): Promise<{ status: number; type: string | null; body: string }> {
-  const r = await fetch(`${url}/metrics`, accept ? { headers: { accept } } : {});
-  return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+/**
+ * GET /metrics on a connection of its own. fetch() would reuse a kept-alive connection, and a
+ * test that blocks its event loop between scrapes (promtool run synchronously) can then send on
+ * a connection the server has closed meanwhile: a client-side race, not a failed scrape.
+ */
+export function scrape(url: string, accept?: string): Promise<{ status: number; type: string | null; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(`${url}/metrics`, { agent: false, headers: accept ? { accept } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'] ?? null, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }
 
 /** `promtool check metrics` on an exposition: its complaints, '' when it passes. */

@@ -39,6 +39,8 @@ const SPECS = {
   startTime: { name: 'container_start_time_seconds', type: 'gauge', help: 'Start time of the container since unix epoch in seconds.' },
   lastSeen: { name: 'container_last_seen', type: 'gauge', help: 'Last time a container was seen by the exporter' },
   cpuUsage: { name: 'container_cpu_usage_seconds_total', type: 'counter', help: 'Cumulative cpu time consumed in seconds.' },
+  cpuUser: { name: 'container_cpu_user_seconds_total', type: 'counter', help: 'Cumulative user cpu time consumed in seconds.' },
+  cpuSystem: { name: 'container_cpu_system_seconds_total', type: 'counter', help: 'Cumulative system cpu time consumed in seconds.' },
   cfsPeriods: { name: 'container_cpu_cfs_periods_total', type: 'counter', help: 'Number of elapsed enforcement period intervals.' },
   cfsThrottledPeriods: { name: 'container_cpu_cfs_throttled_periods_total', type: 'counter', help: 'Number of throttled period intervals.' },
   cfsThrottledSeconds: { name: 'container_cpu_cfs_throttled_seconds_total', type: 'counter', help: 'Total time duration the container has been throttled.' },
@@ -146,6 +148,8 @@ function resourceSamples(add: (k: Key, labels: string, v: number | undefined) =>
     return x === undefined ? undefined : x / 1e6;
   };
   add('cpuUsage', joinLabels(labels, 'cpu="total"'), usec(u.cpuUsageUsec));
+  add('cpuUser', labels, usec(u.cpuUserUsec));
+  add('cpuSystem', labels, usec(u.cpuSystemUsec));
   const cores = set(l.cpuCores);
   const period = known(l.cpuPeriodUsec);
   // cAdvisor writes the CFS counters only where a quota is set: nothing is throttled without one.
@@ -166,6 +170,7 @@ function resourceSamples(add: (k: Key, labels: string, v: number | undefined) =>
   add('memoryRss', labels, known(u.memory.anonBytes));
   add('memoryCache', labels, known(u.memory.fileBytes));
   add('memoryKernel', labels, known(u.memory.kernelBytes));
+  add('memorySwap', labels, known(u.memory.swapBytes));
   add('memoryFailcnt', labels, known(u.events.failcnt));
   add('memoryEventsMax', labels, known(u.events.max));
   add('memoryEventsHigh', labels, known(u.events.high));
@@ -191,8 +196,18 @@ function resourceSamples(add: (k: Key, labels: string, v: number | undefined) =>
   pressure(add, labels, u.pressure.io, 'pressureIoWaiting', 'pressureIoStalled');
 }
 
-/** The metric families of every container, network namespace and the machine in one observation. */
-export function containerFamilies(obs: Observation): MetricFamily[] {
+/** The OOM counter of a container gone after an OOM kill, kept for a while (src/serve/exporter.ts). */
+export interface GoneOomSeries {
+  /** The container's labels when it was last seen (containerLabels). */
+  readonly labels: string;
+  readonly value: number;
+}
+
+/**
+ * The metric families of every container, network namespace and the machine in one observation,
+ * plus the OOM counters of containers an OOM kill ended (`goneOom`).
+ */
+export function containerFamilies(obs: Observation, goneOom: readonly GoneOomSeries[] = []): MetricFamily[] {
   const { model } = obs;
   const samples = new Map<Key, Sample[]>();
   for (const k of Object.keys(SPECS) as Key[]) samples.set(k, []);
@@ -228,6 +243,8 @@ export function containerFamilies(obs: Observation): MetricFamily[] {
     const r = obs.resources.get(containerKey(c));
     if (r && r.unavailable === null) resourceSamples(add, labels, r);
   }
+
+  for (const g of goneOom) add('oomEvents', g.labels, g.value);
 
   for (const [netns, owner] of netnsOwners(model)) {
     const n = obs.network.get(netns);

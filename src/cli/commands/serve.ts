@@ -63,6 +63,7 @@ export function registerServe(program: Command, deps: Deps): void {
         const first = exporter.refresh();
         if (!first.ok) throw new ExitWith(EXIT.failure, first.message);
         checkSnapshot(root, first.observation.model.snapshot, deps);
+        for (const w of exporter.warnings) deps.err(`ctrscope: ${w}\n`);
         await serve(exporter, opts.listen, deps);
       } finally {
         exporter.close();

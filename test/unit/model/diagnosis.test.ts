@@ -17,10 +17,10 @@ const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<Cg
     memoryBytes: { value: 21474836480, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
     pids: { value: 'unlimited', source: null },
   },
-  counters: { atMs: 2000, dir: null, usageUsec: 0, nrPeriods: 100, nrThrottled: 40, throttledUsec: 0, ...counters },
+  counters: { atMs: 2000, dir: null, usageUsec: 0, userUsec: 0, systemUsec: 0, nrPeriods: 100, nrThrottled: 40, throttledUsec: 0, ...counters },
   cpu: { quotaUsec: 150000, periodUsec: 100000, weight: unknown('v1'), shares: 1024, cpus: unknown('absent') },
   memory: {
-    usageBytes: 16_000_000_000, limitBytes: 21474836480, highBytes: 'unlimited', softLimitBytes: 'unlimited', swapBytes: 'unlimited',
+    usageBytes: 16_000_000_000, limitBytes: 21474836480, highBytes: 'unlimited', softLimitBytes: 'unlimited', swapBytes: 'unlimited', swapUsageBytes: 0,
     anonBytes: 12778020864, fileBytes: 3206844416, kernelBytes: unknown('v1'), shmemBytes: 0, inactiveFileBytes: 3_000_000_000,
     oom: unknown('v1'), oomKill: 0, max: unknown('v1'), high: unknown('v1'), failcnt: 0, underOom: false, ...over,
   },
@@ -32,7 +32,7 @@ const sample = (over: Partial<CgroupSample['memory']> = {}, counters: Partial<Cg
 
 describe('diagnoseResources', () => {
   it('names the CPU limit when most periods were throttled, and says nothing when few were', () => {
-    const prev = { ...sample(), counters: { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 } };
+    const prev = { ...sample(), counters: { atMs: 0, dir: null, usageUsec: 0, userUsec: 0, systemUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 } };
     const busy = diagnoseResources(deriveResources(prev, sample()));
     expect(busy).toEqual(['throttled 40% of periods in the last 2.0 s: CPU limit 1.5 cores is the bottleneck']);
     const calm = diagnoseResources(deriveResources(prev, sample({}, { nrThrottled: 5 })));

@@ -59,7 +59,7 @@ describe('resourceTargets', () => {
   });
 });
 
-const counters = (atMs: number, usageUsec: number, nrPeriods = 0, nrThrottled = 0, dir = '/sys/fs/cgroup/cpuacct/x'): CpuCounters => ({ atMs, dir, usageUsec, nrPeriods, nrThrottled, throttledUsec: 0 });
+const counters = (atMs: number, usageUsec: number, nrPeriods = 0, nrThrottled = 0, dir = '/sys/fs/cgroup/cpuacct/x'): CpuCounters => ({ atMs, dir, usageUsec, userUsec: usageUsec, systemUsec: 0, nrPeriods, nrThrottled, throttledUsec: 0 });
 
 function sample(c: CpuCounters, quotaUsec: CgroupSample['cpu']['quotaUsec'] = 'unlimited'): CgroupSample {
   const u = unknown('not in this test');
@@ -73,7 +73,7 @@ function sample(c: CpuCounters, quotaUsec: CgroupSample['cpu']['quotaUsec'] = 'u
     },
     counters: c,
     cpu: { quotaUsec, periodUsec: 100000, weight: u, shares: 1024, cpus: { text: '0-1', count: 2 } },
-    memory: { usageBytes: 30 << 20, limitBytes: 64 << 20, highBytes: u, softLimitBytes: 'unlimited', swapBytes: 'unlimited', anonBytes: 25 << 20, fileBytes: 4 << 20, kernelBytes: u, shmemBytes: 0, inactiveFileBytes: 3 << 20, oom: u, oomKill: 1, max: u, high: u, failcnt: 7, underOom: false },
+    memory: { usageBytes: 30 << 20, limitBytes: 64 << 20, highBytes: u, softLimitBytes: 'unlimited', swapBytes: 'unlimited', swapUsageBytes: 0, anonBytes: 25 << 20, fileBytes: 4 << 20, kernelBytes: u, shmemBytes: 0, inactiveFileBytes: 3 << 20, oom: u, oomKill: 1, max: u, high: u, failcnt: 7, underOom: false },
     pids: { current: 3, max: 100 },
     io: { devices: [], limits: [] },
     pressure: { cpu: u, memory: u, io: u },

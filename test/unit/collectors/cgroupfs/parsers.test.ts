@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseCfsQuotaUs, parseCpuMax, parseCpuStat } from '../../../../collectors/cgroupfs/cpu.js';
+import { parseCfsQuotaUs, parseCpuacctStat, parseCpuMax, parseCpuStat } from '../../../../collectors/cgroupfs/cpu.js';
 import { parseCpuList } from '../../../../collectors/cgroupfs/cpuset.js';
 import { parseCgroupEventsFrozen, parseFreezerState } from '../../../../collectors/cgroupfs/freezer.js';
 import { parseBlkioThrottle, parseBlkioThrottleLimit, parseIoMax, parseIoStat } from '../../../../collectors/cgroupfs/io.js';
@@ -77,21 +77,27 @@ describe('cpu', () => {
   });
 
   it('reads v2 cpu.stat in microseconds', () => {
-    expect(parseCpuStat(text(`${K8S_V2}/cpu.stat`))).toEqual({ usageUsec: 3795681254, nrPeriods: 809036, nrThrottled: 76, throttledUsec: 363166 });
-    expect(parseCpuStat(text(`${CRIO_POD}/cpu.stat`))).toEqual({ usageUsec: 14055882950, nrPeriods: 796033, nrThrottled: 427128, throttledUsec: 576863747453 });
+    expect(parseCpuStat(text(`${K8S_V2}/cpu.stat`))).toEqual({ usageUsec: 3795681254, userUsec: 3160014031, systemUsec: 635667223, nrPeriods: 809036, nrThrottled: 76, throttledUsec: 363166 });
+    expect(parseCpuStat(text(`${CRIO_POD}/cpu.stat`))).toEqual({ usageUsec: 14055882950, userUsec: 6643993500, systemUsec: 7411889450, nrPeriods: 796033, nrThrottled: 427128, throttledUsec: 576863747453 });
     expect(parseCpuStat(text(`${CRIO_SYS}/cpu.stat`)).nrThrottled).toBe(427152);
     // Hybrid unified cgroup without the cpu controller: usage only.
-    expect(parseCpuStat(text(`${COROOT}/unified/system.slice/ssh.service/cpu.stat`))).toEqual({ usageUsec: 151439967, nrPeriods: null, nrThrottled: null, throttledUsec: null });
+    expect(parseCpuStat(text(`${COROOT}/unified/system.slice/ssh.service/cpu.stat`))).toEqual({ usageUsec: 151439967, userUsec: 99140470, systemUsec: 52299496, nrPeriods: null, nrThrottled: null, throttledUsec: null });
   });
 
   it('reads v1 cpu.stat throttled_time (ns) as microseconds, and cfs quota', () => {
     const s = parseCpuStat(text(`${COROOT}/cpu/docker/${V1_ID}/cpu.stat`));
-    expect(s).toEqual({ usageUsec: null, nrPeriods: 380975143, nrThrottled: 5583849, throttledUsec: 254005032764.376 });
+    expect(s).toEqual({ usageUsec: null, userUsec: null, systemUsec: null, nrPeriods: 380975143, nrThrottled: 5583849, throttledUsec: 254005032764.376 });
     expect(parseCfsQuotaUs(text(`${COROOT}/cpu/docker/${V1_ID}/cpu.cfs_quota_us`))).toBe(150000);
     expect(parseCgroupInt(text(`${COROOT}/cpu/docker/${V1_ID}/cpu.cfs_period_us`))).toBe(100000);
     expect(parseCfsQuotaUs(text(`${COROOT}/cpu/system.slice/docker.service/cpu.cfs_quota_us`))).toBe('max');
     expect(parseCgroupInt(text(`${COROOT}/cpuacct/docker/${V1_ID}/cpuacct.usage`))).toBe(107292866812141);
     expect(() => parseCfsQuotaUs('-2')).toThrow(ParseError);
+  });
+
+  it('reads v1 cpuacct.stat (USER_HZ ticks) as microseconds', () => {
+    // Captured on the hybrid test host (Linux 6.18), the root cpuacct cgroup.
+    expect(parseCpuacctStat('user 1163836\nsystem 494150\n')).toEqual({ userUsec: 11638360000, systemUsec: 4941500000 });
+    expect(() => parseCpuacctStat('user 12\n')).toThrow(ParseError);
   });
 
   it('counts cpus in a cpu list', () => {
@@ -104,7 +110,7 @@ describe('cpu', () => {
 
 describe('memory', () => {
   it('reads the v2 breakdown', () => {
-    expect(parseMemoryStatV2(text(`${K8S_V2}/memory.stat`))).toEqual({ anonBytes: 44892160, fileBytes: 1044480, kernelBytes: null, shmemBytes: 98304, inactiveFileBytes: 159744 });
+    expect(parseMemoryStatV2(text(`${K8S_V2}/memory.stat`))).toEqual({ anonBytes: 44892160, fileBytes: 1044480, kernelBytes: null, shmemBytes: 98304, inactiveFileBytes: 159744, swapBytes: null });
     const d = parseMemoryStatV2(text(`${DOCKER_V2}/memory.stat`));
     expect([d.anonBytes, d.fileBytes, d.inactiveFileBytes]).toEqual([75247616, 50835456, 50204672]);
   });
@@ -114,9 +120,11 @@ describe('memory', () => {
     expect(s.anonBytes).toBe(12778020864);
     expect(s.fileBytes).toBe(3206844416);
     expect(s.inactiveFileBytes).toBe(1601998848);
+    // No total_swap in this capture: swap was not accounted on that host.
+    expect(s.swapBytes).toBeNull();
     // hierarchical_memory_limit holds the 2^63 "unlimited": the file still parses.
-    const live = 'cache 0\nrss 229376\nhierarchical_memory_limit 9223372036854771712\ntotal_cache 4096\ntotal_rss 229376\ntotal_shmem 0\ntotal_inactive_file 0\n';
-    expect(parseMemoryStatV1(live)).toEqual({ anonBytes: 229376, fileBytes: 4096, kernelBytes: null, shmemBytes: 0, inactiveFileBytes: 0 });
+    const live = 'cache 0\nrss 229376\nhierarchical_memory_limit 9223372036854771712\ntotal_cache 4096\ntotal_rss 229376\ntotal_shmem 0\ntotal_swap 0\ntotal_inactive_file 0\n';
+    expect(parseMemoryStatV1(live)).toEqual({ anonBytes: 229376, fileBytes: 4096, kernelBytes: null, shmemBytes: 0, inactiveFileBytes: 0, swapBytes: 0 });
   });
 
   it('reads memory.events and oom_control', () => {

@@ -15,16 +15,16 @@ const sample = (cpu: Partial<CgroupSample['cpu']>, memoryUnknown = false): Cgrou
     memoryBytes: memoryUnknown ? { value: unknown(NO_MEMORY), source: null } : { value: 21474836480, source: { kind: 'own', cgroup: '/docker/b43d92bf', outside: 0 } },
     pids: { value: 'unlimited', source: null },
   },
-  counters: { atMs: 2000, dir: null, usageUsec: 1_000_000, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 },
+  counters: { atMs: 2000, dir: null, usageUsec: 1_000_000, userUsec: 800_000, systemUsec: 200_000, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 },
   cpu: { quotaUsec: 150000, periodUsec: 100000, weight: unknown('v1'), shares: 1024, cpus: unknown('absent'), ...cpu },
   memory: memoryUnknown
     ? {
-        usageBytes: unknown(NO_MEMORY), limitBytes: unknown(NO_MEMORY), highBytes: unknown(NO_MEMORY), softLimitBytes: unknown(NO_MEMORY), swapBytes: unknown(NO_MEMORY),
+        usageBytes: unknown(NO_MEMORY), limitBytes: unknown(NO_MEMORY), highBytes: unknown(NO_MEMORY), softLimitBytes: unknown(NO_MEMORY), swapBytes: unknown(NO_MEMORY), swapUsageBytes: unknown(NO_MEMORY),
         anonBytes: unknown(NO_MEMORY), fileBytes: unknown(NO_MEMORY), kernelBytes: unknown(NO_MEMORY), shmemBytes: unknown(NO_MEMORY), inactiveFileBytes: unknown(NO_MEMORY),
         oom: unknown(NO_MEMORY), oomKill: unknown(NO_MEMORY), max: unknown(NO_MEMORY), high: unknown(NO_MEMORY), failcnt: unknown(NO_MEMORY), underOom: unknown(NO_MEMORY),
       }
     : {
-        usageBytes: 16_000_000_000, limitBytes: 21474836480, highBytes: 'unlimited', softLimitBytes: 'unlimited', swapBytes: 'unlimited',
+        usageBytes: 16_000_000_000, limitBytes: 21474836480, highBytes: 'unlimited', softLimitBytes: 'unlimited', swapBytes: 'unlimited', swapUsageBytes: 0,
         anonBytes: 12778020864, fileBytes: 3206844416, kernelBytes: 0, shmemBytes: 0, inactiveFileBytes: 3_000_000_000,
         oom: 0, oomKill: 0, max: 0, high: 0, failcnt: 0, underOom: false,
       },
@@ -33,7 +33,7 @@ const sample = (cpu: Partial<CgroupSample['cpu']>, memoryUnknown = false): Cgrou
   pressure: { cpu: unknown('v1'), memory: unknown('v1'), io: unknown('v1') },
   freezer: 'thawed',
 });
-const prev = (s: CgroupSample): CgroupSample => ({ ...s, counters: { atMs: 0, dir: null, usageUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 } });
+const prev = (s: CgroupSample): CgroupSample => ({ ...s, counters: { atMs: 0, dir: null, usageUsec: 0, userUsec: 0, systemUsec: 0, nrPeriods: 0, nrThrottled: 0, throttledUsec: 0 } });
 
 describe('resourceLines', () => {
   it('without a CPU limit says so, instead of "unlimited of its limit, throttled unlimited"', () => {
