@@ -86,7 +86,11 @@ const MONO: Record<ToneName, [string, string]> = {
 };
 
 function helpText(): string {
-  const sortKeys = COLUMN_IDS.map((id) => `  ${TOP_COLUMNS[id].key}  ${TOP_COLUMNS[id].header.padEnd(10)} ${TOP_COLUMNS[id].help}`);
+  // Two columns of sort keys: the overlay fits in 24 lines.
+  const key = (id: ColumnId | undefined): string => (id === undefined ? '' : `${TOP_COLUMNS[id].key} ${TOP_COLUMNS[id].header}`.padEnd(14));
+  const sortKeys: string[] = [];
+  const half = Math.ceil(COLUMN_IDS.length / 2);
+  for (let i = 0; i < half; i++) sortKeys.push(`  ${key(COLUMN_IDS[i])}  ${key(COLUMN_IDS[i + half])}`.trimEnd());
   return [
     '{bold}ctrscope top{/bold} — keys',
     '  up/down j/k PgUp/PgDn Home/End  move   Enter  details   g  group by pod',
@@ -98,7 +102,7 @@ function helpText(): string {
     '    e enter --all, n enter --net (the selected process, else the container)',
     '    x signal the selected process (asks first)   l log',
     '  rows marked ! OOM kill  ↻ exited (restarted)  + joined, in the last 10 minutes',
-    '{bold}sort by column{/bold} (again to reverse)',
+    '{bold}sort by column{/bold} (again to reverse; c lists what each column means)',
     ...sortKeys.map(esc),
     '- not collected   ? unreadable      any key closes this help',
   ].join('\n');
@@ -183,7 +187,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
       const page = detailPage();
       if (detailLength > page) parts.push({ text: `lines ${Math.min(st.detailScroll, detailMax()) + 1}-${Math.min(detailLength, Math.min(st.detailScroll, detailMax()) + page)}/${detailLength}  ` });
       if (st.process !== null) parts.push({ text: `pid ${st.process.pid}  ` });
-      parts.push({ text: '↑↓ process PgUp/PgDn scroll e enter n net x signal l log Esc back', tone: 'hint' });
+      parts.push({ text: '↑↓ process  x signal  l log  e/n enter  PgUp/PgDn  Esc', tone: 'hint' });
       return fitted(parts, w);
     }
     const items = table.items;

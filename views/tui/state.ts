@@ -45,6 +45,8 @@ export interface TopState {
   readonly detailScroll: number;
   /** The process selected in the detail view's tree (null: none yet; e/n then enter the container). */
   readonly process: ProcessPick | null;
+  /** Where the selected process was in the tree: a move from a process that has since exited starts there. */
+  readonly processIndex: number;
   /** While mode is 'signal': the signal offered for the selected process (an index into SIGNALS). */
   readonly signal: number;
   /** The log view: lines scrolled up from its end (0 follows new lines). */
@@ -72,6 +74,7 @@ export const initialState: TopState = {
   detail: null,
   detailScroll: 0,
   process: null,
+  processIndex: 0,
   signal: 0,
   logScroll: 0,
   hidden: [],
@@ -218,8 +221,10 @@ function move(s: TopState, v: View, delta: number): TopState {
 function pickProcess(s: TopState, v: View, delta: number): TopState {
   const list = v.processes ?? [];
   if (list.length === 0) return s;
-  const at = s.process === null ? -1 : list.findIndex((p) => p.pid === s.process?.pid && p.starttimeTicks === s.process.starttimeTicks);
-  const i = at < 0 ? 0 : Math.max(0, Math.min(list.length - 1, at + delta));
+  const found = s.process === null ? -1 : list.findIndex((p) => p.pid === s.process?.pid && p.starttimeTicks === s.process.starttimeTicks);
+  // The first move selects the first process; from one that has exited, moves go on from its place.
+  const at = s.process === null ? -1 : found >= 0 ? found : Math.min(s.processIndex, list.length - 1) - (delta > 0 ? 1 : 0);
+  const i = at < 0 && s.process === null ? 0 : Math.max(0, Math.min(list.length - 1, at + delta));
   const line = v.processLines?.[i];
   const page = Math.max(1, v.detailPage ?? 10);
   let scroll = s.detailScroll;
@@ -227,7 +232,7 @@ function pickProcess(s: TopState, v: View, delta: number): TopState {
     if (line < scroll) scroll = line;
     else if (line >= scroll + page) scroll = line - page + 1;
   }
-  return { ...s, process: list[i] as ProcessPick, detailScroll: scroll };
+  return { ...s, process: list[i] as ProcessPick, processIndex: i, detailScroll: scroll };
 }
 
 /** Distinct values in the rows, for the engine and pod filters to cycle through. */

@@ -155,6 +155,14 @@ describe('top reducer', () => {
       expect(press(third, dv, named('pageup'))).toMatchObject({ process: procs[2], detailScroll: 15 });
     });
 
+    it('a move from a process that has exited goes on from its place', () => {
+      const second = press(d, dv, named('down'), named('down'));
+      // pid 11 exits: the list is 10, 12.
+      const after: View = { ...dv, processes: [procs[0], procs[2]] as typeof procs, processLines: [30, 32] };
+      expect(press(second, after, named('down')).process).toEqual(procs[2]);
+      expect(press(second, after, named('up')).process).toEqual(procs[0]);
+    });
+
     it('e and n enter the selected process', () => {
       const s = press(d, dv, named('down'), named('down'));
       expect(reduce(s, ch('e'), dv).effect).toEqual({ kind: 'enter', net: false, process: procs[1] });
