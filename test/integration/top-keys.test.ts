@@ -117,8 +117,8 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         sockets.push(sock);
         init = Number(sh('docker', ['inspect', '-f', '{{.State.Pid}}', tree(cols)]).trim());
         tmux('new-session', '-d', '-s', sock, '-x', String(cols), '-y', String(lines), '-c', REPO, `node ${CLI_MAIN} top --filter ${p}`);
-        await until((x) => x.includes(tree(cols)), 'the dashboard with the tree container', 60_000);
-      }, 90_000);
+        await until((x) => x.includes(tree(cols)), 'the dashboard with the tree container', 120_000);
+      }, 150_000);
       afterAll(() => {
         shQuiet('tmux', ['-L', sock, 'kill-server']);
       });
@@ -234,22 +234,27 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
       });
 
       it('marks an OOM kill, a docker exec and exits on their rows, and lists them in the detail view', async () => {
-        // After the dashboard watches: an OOM kill (tail holds 200 MiB under a 16 MiB limit), a
-        // join (docker exec), and a container that exits and is restarted.
-        await run('docker', ['run', '-d', '--name', oom(cols), '--network', 'none', '--memory', '16m', '--memory-swap', '16m', img, 'sh', '-c', 'sleep 8; head -c 200m /dev/zero | tail; sleep 900']);
-        await run('docker', ['exec', '-d', tree(cols), 'sleep', '120']);
+        // After the dashboard watches: an OOM kill (tail holds 200 MiB under a 16 MiB limit),
+        // triggered once the dashboard shows the container; a join (docker exec); and a
+        // container that exits and is restarted.
+        await run('docker', ['run', '-d', '--name', oom(cols), '--network', 'none', '--memory', '16m', '--memory-swap', '16m', img, 'sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.2; done; head -c 200m /dev/zero | tail; sleep 900']);
         await run('docker', ['run', '-d', '--name', restarting(cols), '--network', 'none', '--restart', 'always', img, 'sh', '-c', 'sleep 2; exit 3']);
         await show(p);
         const row = (s: string, name: string): string => s.split('\n').find((l) => l.includes(name)) ?? '';
-        await until((x) => row(x, oom(cols)).startsWith(`! ${oom(cols)}`), 'the OOM mark', 90_000);
+        await until((x) => row(x, oom(cols)) !== '', 'the OOM container on screen', 60_000);
+        await new Promise((r) => setTimeout(r, 3000));
+        const oomPid = Number(sh('docker', ['inspect', '-f', '{{.State.Pid}}', oom(cols)]).trim());
+        writeFileSync(`/proc/${oomPid}/root/tmp/go`, '');
+        await run('docker', ['exec', '-d', tree(cols), 'sleep', '120']);
+        await until((x) => row(x, oom(cols)).startsWith(`! ${oom(cols)}`), 'the OOM mark', 150_000);
         await until((x) => row(x, tree(cols)).startsWith(`+ ${tree(cols)}`), 'the join mark', 60_000);
-        await until((x) => /^(↻|\?) /.test(row(x, restarting(cols))), 'the exit mark', 90_000);
+        await until((x) => row(x, restarting(cols)).startsWith('↻ '), 'the exit mark', 150_000);
         await show(oom(cols));
         keys('Enter');
         const s = await until((x) => x.includes('oom-kill'), 'the events listed in the detail view');
         expect(s).toMatch(/! \d\d:\d\d:\d\d \(\d+s ago\)\s+oom-kill\s+pid \d+ \(tail\)/);
         await back();
-      }, 300_000);
+      }, 420_000);
 
       it('c opens the column chooser: Space hides a column and shows it again', async () => {
         await show(p);

@@ -55,8 +55,12 @@ export interface DashboardOptions {
   readonly start?: TopState;
   /** Draw colours; false under NO_COLOR. */
   readonly color: boolean;
-  /** Events to mark on rows (null: not watched, e.g. not root or a recorded host). */
-  readonly events?: EventFeed | null;
+  /**
+   * Starts watching events to mark on rows (null: not watched, e.g. not root or a recorded host).
+   * Called once the first refresh is on screen: the watch's own first observation of the host
+   * does not delay it.
+   */
+  readonly events?: (() => Promise<EventFeed | null>) | null;
   /** Signals and identity checks for the detail view's processes (null: not offered, e.g. a recorded host). */
   readonly processes?: ProcessActions | null;
   /** Terminal streams; default process.stdin/stdout. */
@@ -80,7 +84,26 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     let message: string | null = null;
     let log: LogTail | null = null;
     const recent = opts.events ? new RecentEvents() : null;
-    const unsubscribe = opts.events && recent ? opts.events.subscribe((e) => recent.push(e)) : null;
+    let feed: EventFeed | null = null;
+    let unsubscribe: (() => void) | null = null;
+    let feedAsked = false;
+    const startEvents = (): void => {
+      if (feedAsked || !opts.events || recent === null) return;
+      feedAsked = true;
+      setTimeout(() => {
+        void opts.events?.().then(
+          (f) => {
+            if (f === null) return;
+            if (finished) return f.close();
+            feed = f;
+            unsubscribe = f.subscribe((e) => recent.push(e));
+          },
+          (err: unknown) => {
+            message = `events not watched: ${err instanceof Error ? err.message : String(err)}`;
+          },
+        );
+      }, 0);
+    };
     const marker = (key: string): ReturnType<RecentEvents['mark']> => (recent === null || recent.size === 0 ? null : recent.mark(key));
 
     const view = (): View => {
@@ -108,7 +131,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       finished = true;
       if (timer) clearTimeout(timer);
       unsubscribe?.();
-      opts.events?.close();
+      feed?.close();
       source.close();
       panels.destroy();
       if (err === undefined) resolve();
@@ -140,6 +163,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
           readLog();
         }
         draw();
+        startEvents();
       } catch (err) {
         finish(err);
         return;

@@ -150,7 +150,7 @@ async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, 
   const onSignal = (): void => stop.abort();
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
   const live = root.kind === 'live' && root.dir === '/';
-  const events = live && deps.euid === 0 ? await eventFeed(root, deps) : null;
+  const events = live && deps.euid === 0 ? () => eventFeed(root, deps) : null;
   try {
     await runDashboard({
       source,
