@@ -41,11 +41,12 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
   const p = testPrefix('topkeys');
   const img = `${p}-img:1`;
   const podImage = `localhost/${p}:latest`;
-  const tree = (cols: number): string => `${p}-tree${cols}`;
-  const oom = (cols: number): string => `${p}-oom${cols}`;
+  // Short names: with a mark before it (`! `), a name still fits the NAME column uncut.
+  const tree = (cols: number): string => `${p}-t${cols}`;
+  const oom = (cols: number): string => `${p}-o${cols}`;
   const nolog = `${p}-nolog`;
   const podmanC = `${p}-pm`;
-  const restarting = (cols: number): string => `${p}-restart${cols}`;
+  const restarting = (cols: number): string => `${p}-r${cols}`;
   const sockets: string[] = [];
   let dir = '';
   let podEnv: NodeJS.ProcessEnv = {};
@@ -240,7 +241,8 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         await run('docker', ['run', '-d', '--name', oom(cols), '--network', 'none', '--memory', '16m', '--memory-swap', '16m', img, 'sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.2; done; head -c 200m /dev/zero | tail; sleep 900']);
         await run('docker', ['run', '-d', '--name', restarting(cols), '--network', 'none', '--restart', 'always', img, 'sh', '-c', 'sleep 2; exit 3']);
         await show(p);
-        const row = (s: string, name: string): string => s.split('\n').find((l) => l.includes(name)) ?? '';
+        // A row by its name, or as much of it as a cut NAME column shows.
+        const row = (s: string, name: string): string => s.split('\n').find((l) => l.includes(name.slice(0, 29))) ?? '';
         await until((x) => row(x, oom(cols)) !== '', 'the OOM container on screen', 60_000);
         await new Promise((r) => setTimeout(r, 3000));
         const oomPid = Number(sh('docker', ['inspect', '-f', '{{.State.Pid}}', oom(cols)]).trim());
