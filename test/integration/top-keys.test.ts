@@ -16,6 +16,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { busyboxRootfs, CLI_MAIN, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
+/** Each step's time limit: the dashboard refreshes slowly on a host loaded with other suites. */
+const STEP_MS = 180_000;
 const SIZES = [
   [80, 24],
   [160, 50],
@@ -142,7 +144,7 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         expect(s).toMatch(/^.*\b\d+\s+\d+\s+cgroup\s+\S+\s+S\s+1\s+sh -c sh -c/m);
         for (const l of s.split('\n')) expect(l.length).toBeLessThanOrEqual(cols);
         await back();
-      });
+      }, STEP_MS);
 
       it('e enters the namespaces of the selected process, not only of the container', async () => {
         const loop = children(init).find((c) => c.cmd.includes('while'));
@@ -163,7 +165,7 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         keys('Enter');
         await until((x) => x.includes('ctrscope top') && status(x).includes('x signal'), 'the detail view again');
         await back();
-      });
+      }, STEP_MS);
 
       it('x asks before signalling the selected process, naming its pid and command; Esc cancels, y sends; a gone process is refused', async () => {
         const sleeper = children(init).find((c) => c.cmd === 'sleep 900');
@@ -196,14 +198,15 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         keys('y');
         await until((x) => new RegExp(`not sent: pid ${pid} (is gone|has exited)`).test(status(x)), 'the refusal');
         await back();
-      });
+      }, STEP_MS);
 
       it("l tails the log from docker's json-file, podman's k8s-file, and says when a container has none", async () => {
         await show(tree(cols));
         keys('Enter');
         await until((x) => x.includes('diagnosis'), 'the detail view');
         keys('l');
-        let s = await until((x) => x.includes(`tick-${cols}`) && x.includes('tock-err'), 'the log lines');
+        // The loop's command line in the tree holds both words too: wait for the log view's label.
+        let s = await until((x) => (x.split('\n')[3] ?? '').includes('log:') && x.includes(`tick-${cols}`) && x.includes('tock-err'), 'the log lines');
         const id = sh('docker', ['inspect', '-f', '{{.Id}}', tree(cols)]).trim();
         expect(s.split('\n')[3]).toContain(`log: ${tree(cols)}`);
         // stderr lines are marked E; each line has its time of day.
@@ -232,14 +235,14 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         expect(s).toContain('--log-driver none');
         keys('Escape');
         await until(isTable, 'the table');
-      });
+      }, STEP_MS);
 
       it('marks an OOM kill, a docker exec and exits on their rows, and lists them in the detail view', async () => {
         // After the dashboard watches: an OOM kill (tail holds 200 MiB under a 16 MiB limit),
         // triggered once the dashboard shows the container; a join (docker exec); and a
         // container that exits and is restarted.
         await run('docker', ['run', '-d', '--name', oom(cols), '--network', 'none', '--memory', '16m', '--memory-swap', '16m', img, 'sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.2; done; head -c 200m /dev/zero | tail; sleep 900']);
-        await run('docker', ['run', '-d', '--name', restarting(cols), '--network', 'none', '--restart', 'always', img, 'sh', '-c', 'sleep 2; exit 3']);
+        await run('docker', ['run', '-d', '--name', restarting(cols), '--network', 'none', '--restart', 'always', img, 'sh', '-c', 'sleep 12; exit 3']);
         await show(p);
         // A row by its name, or as much of it as a cut NAME column shows.
         const row = (s: string, name: string): string => s.split('\n').find((l) => l.includes(name.slice(0, 29))) ?? '';
@@ -276,7 +279,7 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         await until((x) => x.includes('[ ] ENGINE'), 'the chooser again');
         keys('Space', 'Escape');
         await until((x) => header(x).includes('ENGINE'), 'ENGINE shown again');
-      });
+      }, STEP_MS);
     });
   }
 });
