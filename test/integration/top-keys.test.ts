@@ -98,7 +98,12 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
       const isTable = (s: string): boolean => s.split('\n').some((l) => l.startsWith('NAME'));
       /** Show only the rows matching text, from the table. */
       const show = async (text: string): Promise<void> => {
-        keys('/');
+        // An Escape still unread when `/` arrives reads as Alt-/: press until the prompt opens
+        // (a `/` typed into it is cleared below).
+        for (let knock = 0; knock < 20 && !status(screen()).startsWith('/'); knock++) {
+          keys('/');
+          for (let i = 0; i < 15 && !status(screen()).startsWith('/'); i++) await new Promise((r) => setTimeout(r, 200));
+        }
         await until((x) => status(x).startsWith('/'), 'the filter prompt');
         keys('C-u');
         await until((x) => status(x).startsWith('/█'), 'an empty filter');
@@ -253,7 +258,12 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         await run('docker', ['exec', '-d', tree(cols), 'sleep', '120']);
         await until((x) => row(x, oom(cols)).startsWith(`! ${oom(cols)}`), 'the OOM mark', 150_000);
         await until((x) => row(x, tree(cols)).startsWith(`+ ${tree(cols)}`), 'the join mark', 60_000);
-        await until((x) => row(x, restarting(cols)).startsWith('↻ '), 'the exit mark', 150_000);
+        // Marked (by its exits, unless another event weighs more), and its exits listed.
+        await until((x) => /^[!↻+] /.test(row(x, restarting(cols))), 'the restarting container marked', 150_000);
+        await show(restarting(cols));
+        keys('Enter');
+        await until((x) => /↻ \d\d:\d\d:\d\d \(\d+m?\d*s ago\)\s+exit\s+pid \d+\s+exit code 3/.test(x), 'its exits listed in the detail view', 120_000);
+        await back();
         await show(oom(cols));
         keys('Enter');
         const s = await until((x) => x.includes('oom-kill'), 'the events listed in the detail view');
