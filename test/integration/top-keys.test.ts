@@ -267,7 +267,7 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
         await show(oom(cols));
         keys('Enter');
         const s = await until((x) => x.includes('oom-kill'), 'the events listed in the detail view');
-        expect(s).toMatch(/! \d\d:\d\d:\d\d \(\d+s ago\)\s+oom-kill\s+pid \d+ \(tail\)/);
+        expect(s).toMatch(/! \d\d:\d\d:\d\d \((\d+m)?\d+s ago\)\s+oom-kill\s+pid \d+ \(tail\)/);
         await back();
       }, 420_000);
 
