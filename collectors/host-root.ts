@@ -37,6 +37,11 @@ export interface HostRoot {
    * root while a listener is set, so that it sees every read.
    */
   onRead?: (hostPath: string, kind: 'file' | 'link' | 'dir') => void;
+  /**
+   * The last `maxBytes` of a file (a log tail), its size, and the offset the text starts at.
+   * Optional, like lstat: only a root over a filesystem can seek.
+   */
+  readTail?(hostPath: string, maxBytes: number): Read<FileTail>;
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
   openFile?(hostPath: string): Read<OpenFile>;
   /**
@@ -58,6 +63,13 @@ export interface OpenFile {
   readonly fd: number;
   readText(): Read<string>;
   close(): void;
+}
+
+export interface FileTail {
+  /** UTF-8 text from `from` to the end (the first line may be cut). */
+  readonly text: string;
+  readonly size: number;
+  readonly from: number;
 }
 
 export interface FileStat {
@@ -194,6 +206,28 @@ class DirRoot implements HostRoot {
       },
       close: () => closeQuietly(fd),
     });
+  }
+
+  readTail(hostPath: string, maxBytes: number): Read<FileTail> {
+    this.onRead?.(hostPath, 'file');
+    let fd = -1;
+    try {
+      fd = fs.openSync(this.resolve(hostPath), 'r');
+      const size = fs.fstatSync(fd).size;
+      const from = Math.max(0, size - maxBytes);
+      const buf = Buffer.allocUnsafe(size - from);
+      let got = 0;
+      while (got < buf.length) {
+        const n = fs.readSync(fd, buf, got, buf.length - got, from + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return ok({ text: buf.toString('utf8', 0, got), size, from });
+    } catch (err) {
+      return { ok: false, gap: classifyFsError(err, hostPath) };
+    } finally {
+      if (fd >= 0) closeQuietly(fd);
+    }
   }
 
   lstat(hostPath: string): Read<FileStat> {

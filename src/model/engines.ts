@@ -452,3 +452,36 @@ export function detectMonitor(p: Pick<Process, 'comm' | 'cmdline'>): MonitorInfo
   }
   return null;
 }
+
+/**
+ * Where each engine keeps a container's output on disk, for top's log view: which record names
+ * the file, and what to tell the user when there is no file.
+ * - `docker-record`: config.v2.json's LogPath, written by the json-file driver only
+ *   (hostconfig.json's LogConfig.Type names the driver);
+ * - `conmon-argv`: conmon's `-l` argument (podman: `k8s-file:PATH`, `journald:…`, `none:`…;
+ *   CRI-O: a bare path under /var/log/pods);
+ * - `kubelet-pods`: the CRI log layout, `/var/log/pods/<ns>_<pod>_<uid>/<container>/<restarts>.log`,
+ *   from the container's Kubernetes identity.
+ */
+export interface EngineLogRule {
+  readonly sources: readonly ('docker-record' | 'conmon-argv' | 'kubelet-pods')[];
+  /** Said when none of the sources names a file. */
+  readonly noFile: string;
+}
+
+export const ENGINE_LOGS: Readonly<Record<Engine, EngineLogRule>> = {
+  docker: { sources: ['docker-record'], noFile: 'docker names no json-file log for it in config.v2.json' },
+  podman: { sources: ['conmon-argv'], noFile: 'its conmon names no log file (-l) and podman keeps none at userdata/ctr.log' },
+  containerd: {
+    sources: ['kubelet-pods'],
+    noFile: 'containerd keeps a log file only for Kubernetes pods (/var/log/pods); `ctr run` hands the output to its caller, and nerdctl keeps its own',
+  },
+  'cri-o': { sources: ['conmon-argv', 'kubelet-pods'], noFile: 'its conmon names no log file and /var/log/pods has none for it' },
+  lxc: { sources: [], noFile: 'LXC keeps no output log unless its config sets lxc.console.logfile' },
+  'systemd-nspawn': { sources: [], noFile: 'systemd-nspawn sends the output to the journal: journalctl -M NAME, or -u systemd-nspawn@NAME' },
+  runc: { sources: [], noFile: 'runc hands the output to whoever started the container; it keeps no log file' },
+  crun: { sources: [], noFile: 'crun hands the output to whoever started the container; it keeps no log file' },
+};
+
+/** Said for a container no engine started. */
+export const NO_ENGINE_LOG = 'no engine started it, so no engine keeps its output';

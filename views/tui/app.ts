@@ -6,11 +6,14 @@
  * through the pure reducer in state.ts and re-render from the rows already built; they never
  * trigger a collection.
  */
+import type { LogTail } from '../../src/model/container-log.js';
 import type { TopFrame } from '../../src/model/container-stats.js';
+import type { ContainerEvent } from '../../src/model/events.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { History } from './history.js';
 import { createPanels, type Panels } from './panels.js';
-import { initialState, reconcile, reduce, type Effect, type Key, type TopState, type View } from './state.js';
+import { RecentEvents } from './recent-events.js';
+import { initialState, reconcile, reduce, type Effect, type Key, type ProcessPick, type SignalName, type TopState, type View } from './state.js';
 import { buildRows, type ContainerRow } from './view-model.js';
 
 /** Where frames come from: the CLI builds it over a HostRoot, the dashboard just asks. */
@@ -21,6 +24,22 @@ export interface FrameSource {
   close(): void;
   /** `--root` to pass to a relaunched ctrscope, or null for the live host. */
   readonly rootArg: string | null;
+  /** The tail of a container's log from disk, read when asked (only while the log view is shown). */
+  readLog?(key: string): LogTail;
+}
+
+/** Container events as they happen (the CLI wires `ctrscope events`' source). */
+export interface EventFeed {
+  subscribe(listener: (e: ContainerEvent) => void): () => void;
+  close(): void;
+}
+
+/** What the dashboard does to a process on the host, each refusing a process that is gone or whose pid was reused. */
+export interface ProcessActions {
+  /** null while the process is still the one selected (pid and start time), else why not. */
+  check(p: ProcessPick): string | null;
+  /** Send the signal; resolves with what happened, in words. */
+  signal(p: ProcessPick, signal: SignalName): Promise<string>;
 }
 
 export interface DashboardOptions {
@@ -36,6 +55,14 @@ export interface DashboardOptions {
   readonly start?: TopState;
   /** Draw colours; false under NO_COLOR. */
   readonly color: boolean;
+  /**
+   * Starts watching events to mark on rows (null: not watched, e.g. not root or a recorded host).
+   * Called once the first refresh is on screen: the watch's own first observation of the host
+   * does not delay it.
+   */
+  readonly events?: (() => Promise<EventFeed | null>) | null;
+  /** Signals and identity checks for the detail view's processes (null: not offered, e.g. a recorded host). */
+  readonly processes?: ProcessActions | null;
   /** Terminal streams; default process.stdin/stdout. */
   readonly input?: NodeJS.ReadStream;
   readonly output?: NodeJS.WriteStream;
@@ -55,14 +82,56 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     let busy = false;
     let finished = false;
     let message: string | null = null;
+    let log: LogTail | null = null;
+    const recent = opts.events ? new RecentEvents() : null;
+    let feed: EventFeed | null = null;
+    let unsubscribe: (() => void) | null = null;
+    let feedAsked = false;
+    const startEvents = (): void => {
+      if (feedAsked || !opts.events || recent === null) return;
+      feedAsked = true;
+      setTimeout(() => {
+        void opts.events?.().then(
+          (f) => {
+            if (f === null) return;
+            if (finished) return f.close();
+            feed = f;
+            unsubscribe = f.subscribe((e) => recent.push(e));
+          },
+          (err: unknown) => {
+            message = `events not watched: ${err instanceof Error ? err.message : String(err)}`;
+          },
+        );
+      }, 0);
+    };
+    const marker = (key: string): ReturnType<RecentEvents['mark']> => (recent === null || recent.size === 0 ? null : recent.mark(key));
 
-    const view = (): View => ({ rows, pageSize: panels.pageSize(), sampleOffered: sampleOffered(), detailPage: panels.detailPage(), detailMax: panels.detailMax() });
+    const view = (): View => {
+      const procs = state.mode === 'detail' ? panels.detailProcesses() : { processes: [], lines: [] };
+      return {
+        rows,
+        pageSize: panels.pageSize(),
+        sampleOffered: sampleOffered(),
+        detailPage: panels.detailPage(),
+        detailMax: panels.detailMax(),
+        processes: procs.processes,
+        processLines: procs.lines,
+        logPage: panels.logPage(),
+        logLength: panels.logLength(),
+      };
+    };
+    /** The log is read only while its view is shown. */
+    const readLog = (): void => {
+      log = state.mode === 'log' && state.detail !== null && source.readLog ? source.readLog(state.detail) : null;
+    };
     const sampleOffered = (): boolean => opts.sample !== null && source === opts.source && frame !== null && frame.model.containers.length === 0 && source.rootArg === null;
 
     const finish = (err?: unknown): void => {
       if (finished) return;
       finished = true;
       if (timer) clearTimeout(timer);
+      unsubscribe?.();
+      feed?.close();
       source.close();
       panels.destroy();
       if (err === undefined) resolve();
@@ -77,7 +146,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
           : sampleOffered() && opts.sample
             ? `No containers on this host. Press d to browse the recorded host ${opts.sample.label}, q to quit.`
             : 'No containers on this host.';
-      panels.update({ frame, rows, state, history, message, empty });
+      panels.update({ frame, rows, state, history, message, empty, events: recent, nowMs: Date.now(), log });
     };
 
     const tick = (): void => {
@@ -87,11 +156,14 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       try {
         if (!state.paused || frame === null) {
           frame = source.next(state.detail);
-          rows = buildRows(frame);
+          recent?.prune(Date.now());
+          rows = buildRows(frame, marker);
           history.push(frame);
           state = reconcile(state, view());
+          readLog();
         }
         draw();
+        startEvents();
       } catch (err) {
         finish(err);
         return;
@@ -99,10 +171,19 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       timer = setTimeout(tick, Math.max(50, opts.intervalMs - (Date.now() - started)));
     };
 
-    const enter = async (flag: '--all' | '--net'): Promise<void> => {
+    const enter = async (flag: '--all' | '--net', process: ProcessPick | null): Promise<void> => {
       const c = frame?.model.containers.find((x) => containerKey(x) === state.detail);
       if (!c) return;
-      const args = [...(source.rootArg === null ? [] : ['--root', source.rootArg]), 'enter', flag, c.id];
+      // A selected process: its pid, still the process that was selected (not gone, not reused).
+      if (process !== null) {
+        const why = opts.processes ? opts.processes.check(process) : 'processes can be entered on the live host only';
+        if (why !== null) {
+          message = `not entered: ${why}`;
+          draw();
+          return;
+        }
+      }
+      const args = [...(source.rootArg === null ? [] : ['--root', source.rootArg]), 'enter', flag, process === null ? c.id : String(process.pid)];
       busy = true;
       if (timer) clearTimeout(timer);
       timer = null;
@@ -123,16 +204,31 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       tick();
     };
 
+    const sendSignal = async (p: ProcessPick, sig: SignalName): Promise<void> => {
+      if (!opts.processes) {
+        message = 'signals can be sent on the live host only';
+        draw();
+        return;
+      }
+      busy = true;
+      try {
+        message = await opts.processes.signal(p, sig);
+      } catch (err) {
+        message = `signal failed: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      busy = false;
+      draw();
+    };
+
     const onEffect = (e: Effect): void => {
+      if (typeof e === 'object') {
+        if (e.kind === 'enter') void enter(e.net ? '--net' : '--all', e.process);
+        else void sendSignal(e.process, e.signal);
+        return;
+      }
       switch (e) {
         case 'quit':
           finish();
-          return;
-        case 'enter-all':
-          void enter('--all');
-          return;
-        case 'enter-net':
-          void enter('--net');
           return;
         case 'use-sample':
           if (!opts.sample) return;
@@ -153,12 +249,15 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       try {
         const r = reduce(state, k, view());
         const wasPaused = state.paused;
+        const wasMode = state.mode;
         state = r.state;
         if (r.effect) {
           onEffect(r.effect);
           return;
         }
         if (k.name !== undefined || k.ch !== undefined) message = null;
+        if (state.mode === 'log' && wasMode !== 'log') readLog();
+        else if (state.mode !== 'log') log = null;
         if (wasPaused && !state.paused && timer === null) tick();
         else draw();
       } catch (err) {

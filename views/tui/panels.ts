@@ -13,9 +13,12 @@
  * bold, and the cursor and column header stay in inverse video.
  */
 import * as blessedNs from 'blessed';
+import type { LogTail } from '../../src/model/container-log.js';
 import type { TopFrame } from '../../src/model/container-stats.js';
 import type { History } from './history.js';
-import { visibleItems, type Item, type Key, type TopState } from './state.js';
+import type { RecentEvents } from './recent-events.js';
+import { SIGNALS, visibleItems, type Item, type Key, type ProcessPick, type TopState } from './state.js';
+import { logLines } from './log-view.js';
 import { buildDetail, detailLines, fit, headerLine, hostLines, layoutTable, podName, processCpuPercent, rowSegments, TOP_COLUMNS, COLUMN_IDS, type ColumnId, type ContainerRow, type DetailLine, type Segment, type TableLayout } from './view-model.js';
 
 // blessed is CommonJS and fills its exports at run time: take module.exports itself.
@@ -29,6 +32,11 @@ export interface PanelInput {
   readonly message: string | null;
   /** Shown in place of the table when there are no containers at all. */
   readonly empty: string | null;
+  /** Recent events (null: not watched), and the wall clock they are aged against. */
+  readonly events: RecentEvents | null;
+  readonly nowMs: number;
+  /** The log tail of the container in state.detail, while the log view is shown. */
+  readonly log: LogTail | null;
 }
 
 export interface Panels {
@@ -37,6 +45,11 @@ export interface Panels {
   /** Lines of the detail pane on screen, and how far its last drawn content can scroll. */
   detailPage(): number;
   detailMax(): number;
+  /** The detail view's selectable processes as last drawn, and the pane line each starts on. */
+  detailProcesses(): { readonly processes: readonly ProcessPick[]; readonly lines: readonly number[] };
+  /** Lines of the log view on screen, and how many lines its last drawn tail has. */
+  logPage(): number;
+  logLength(): number;
   update(input: PanelInput): void;
   /** Keys, and mouse clicks and wheel turns as the keys they stand for. */
   onKey(f: (k: Key) => void): void;
@@ -73,15 +86,23 @@ const MONO: Record<ToneName, [string, string]> = {
 };
 
 function helpText(): string {
-  const sortKeys = COLUMN_IDS.map((id) => `  ${TOP_COLUMNS[id].key}  ${TOP_COLUMNS[id].header.padEnd(10)} ${TOP_COLUMNS[id].help}`);
+  // Two columns of sort keys: the overlay fits in 24 lines.
+  const key = (id: ColumnId | undefined): string => (id === undefined ? '' : `${TOP_COLUMNS[id].key} ${TOP_COLUMNS[id].header}`.padEnd(14));
+  const sortKeys: string[] = [];
+  const half = Math.ceil(COLUMN_IDS.length / 2);
+  for (let i = 0; i < half; i++) sortKeys.push(`  ${key(COLUMN_IDS[i])}  ${key(COLUMN_IDS[i + half])}`.trimEnd());
   return [
     '{bold}ctrscope top{/bold} — keys',
     '  up/down j/k PgUp/PgDn Home/End  move   Enter  details   g  group by pod',
     '  s  next sort column   r  reverse   p  pause   Esc  clear filters   q  quit',
     '  /  filter as you type: words, or name: engine: pod: image: id: cmd: fields',
     '  f  cycle engine filter   o  cycle pod filter',
-    '  details: arrows PgUp/PgDn scroll  e  enter --all  n  enter --net  Esc back',
-    '{bold}sort by column{/bold} (again to reverse)',
+    '  c  choose columns   l  log of the selected container (read from disk)',
+    '  details: up/down select a process  PgUp/PgDn scroll  Esc back',
+    '    e enter --all, n enter --net (the selected process, else the container)',
+    '    x signal the selected process (asks first)   l log',
+    '  rows marked ! OOM kill  ↻ exited (restarted)  + joined, in the last 10 minutes',
+    '{bold}sort by column{/bold} (again to reverse; c lists what each column means)',
     ...sortKeys.map(esc),
     '- not collected   ? unreadable      any key closes this help',
   ].join('\n');
@@ -108,6 +129,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
   // terminals (and blessed's wrapping) move to the next line.
   const detail = blessed.box({ parent: screen, top: HEADER, left: 0, width: '100%-1', bottom: 1, hidden: true, border: { type: 'line' }, tags: true, wrap: false });
   const help = blessed.box({ parent: screen, top: 'center', left: 'center', width: 78, height: 24, border: { type: 'line' }, tags: true, hidden: true, content: helpText(), label: ' help ' });
+  const chooser = blessed.box({ parent: screen, top: HEADER, left: 'center', width: 60, height: COLUMN_IDS.length + 2, border: { type: 'line' }, tags: true, hidden: true, label: ' columns ' });
 
   const width = (): number => Math.max(20, (typeof screen.width === 'number' ? screen.width : 80) - 1);
   const height = (): number => (typeof screen.height === 'number' ? screen.height : 24);
@@ -116,6 +138,8 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
   const detailPage = (): number => Math.max(1, height() - HEADER - 1 - 2);
   let detailLength = 0;
   const detailMax = (): number => Math.max(0, detailLength - detailPage());
+  let drawnProcesses: { processes: readonly ProcessPick[]; lines: readonly number[] } = { processes: [], lines: [] };
+  let logLength = 0;
 
   /** Pieces laid out left to right and cut, with an ellipsis, at the width. */
   const fitted = (parts: readonly { text: string; tone?: ToneName }[], w: number): string => {
@@ -139,12 +163,31 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
       const shown = visibleItems(p.rows, st).filter((i) => i.kind === 'row').length;
       return fitted([{ text: '/', tone: 'head' }, { text: `${st.draft}█  ` }, { text: `${shown}/${p.rows.length}  ` }, { text: 'Enter keep  Esc cancel  name: engine: pod: image: id: cmd:', tone: 'hint' }], w);
     }
+    if (st.mode === 'signal' && st.process !== null) {
+      // The confirmation names the process: its pid and command, and the signal.
+      return fitted(
+        [
+          { text: `send SIG${SIGNALS[st.signal] ?? '?'}`, tone: 'crit' },
+          { text: ` to pid ${st.process.pid} (${fit(st.process.command, 40).trimEnd()})? ` },
+          { text: 'y send  ←→ signal  Esc cancel', tone: 'hint' },
+        ],
+        w,
+      );
+    }
     const parts: { text: string; tone?: ToneName }[] = [];
     if (p.message) parts.push({ text: `${p.message}  `, tone: 'note' });
+    if (st.mode === 'columns') return fitted([...parts, { text: '↑↓ move  Space show/hide  Esc close', tone: 'hint' }], w);
+    if (st.mode === 'log') {
+      if (st.paused) parts.push({ text: 'PAUSED  ', tone: 'crit' });
+      parts.push({ text: st.logScroll === 0 ? 'following  ' : `${st.logScroll} lines up  ` });
+      parts.push({ text: '↑↓ PgUp/PgDn scroll  End follow  Esc back', tone: 'hint' });
+      return fitted(parts, w);
+    }
     if (st.mode === 'detail') {
       const page = detailPage();
       if (detailLength > page) parts.push({ text: `lines ${Math.min(st.detailScroll, detailMax()) + 1}-${Math.min(detailLength, Math.min(st.detailScroll, detailMax()) + page)}/${detailLength}  ` });
-      parts.push({ text: '↑↓ PgUp/PgDn scroll  e enter  n net  Esc back  ? help', tone: 'hint' });
+      if (st.process !== null) parts.push({ text: `pid ${st.process.pid}  ` });
+      parts.push({ text: '↑↓ process  x signal  l log  e/n enter  PgUp/PgDn  Esc', tone: 'hint' });
       return fitted(parts, w);
     }
     const items = table.items;
@@ -181,8 +224,8 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
 
   const drawTable = (p: PanelInput): { items: readonly Item[]; hidden: number } => {
     const w = width();
-    const layout = layoutTable(p.rows, w, p.state.sort.column);
-    drawn = p.state.mode === 'help' ? null : { layout, offset: p.state.offset };
+    const layout = layoutTable(p.rows, w, p.state.sort.column, p.state.hidden);
+    drawn = p.state.mode === 'help' || p.state.mode === 'columns' ? null : { layout, offset: p.state.offset };
     columns.setContent(esc(headerLine(layout, p.state.sort).padEnd(w)));
     if (p.empty !== null) {
       body.setContent(`\n  ${esc(p.empty)}`);
@@ -210,9 +253,10 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
 
   const drawDetail = (p: PanelInput): void => {
     const key = p.state.detail;
-    const d = key === null ? null : buildDetail(p.frame, key, processCpuPercent(p.frame));
+    const d = key === null ? null : buildDetail(p.frame, key, processCpuPercent(p.frame), p.events?.lines(key, p.nowMs) ?? ['not watched (events need root on the live host)']);
     if (!d) {
       detailLength = 0;
+      drawnProcesses = { processes: [], lines: [] };
       detail.setLabel(' gone ');
       detail.setContent(`${paint('note', 'This container is gone.')} Esc goes back.`);
       return;
@@ -220,9 +264,48 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     const inner = width() - 2;
     const lines = detailLines(d, key === null ? undefined : p.history.get(key), inner);
     detailLength = lines.length;
+    const starts: number[] = [];
+    lines.forEach((l, i) => {
+      if (l.process !== undefined && starts[l.process] === undefined) starts[l.process] = i;
+    });
+    drawnProcesses = { processes: d.processRows.map((r) => ({ pid: r.pid, starttimeTicks: r.starttimeTicks, command: r.command })), lines: starts };
+    const pick = p.state.process;
+    const selected = pick === null ? -1 : d.processRows.findIndex((r) => r.pid === pick.pid && r.starttimeTicks === pick.starttimeTicks);
     const start = Math.min(p.state.detailScroll, detailMax());
     detail.setLabel(` ${esc(fit(d.title, Math.max(4, inner - 4)))} `);
-    detail.setContent(lines.slice(start, start + detailPage()).map((l) => paint(l.tone, fit(l.text, inner))).join('\n'));
+    detail.setContent(
+      lines
+        .slice(start, start + detailPage())
+        .map((l) => (l.process !== undefined && l.process === selected ? `{inverse}${esc(fit(l.text, inner))}{/inverse}` : paint(l.tone, fit(l.text, inner))))
+        .join('\n'),
+    );
+  };
+
+  /** The log view, in the detail pane: the tail of the container's log file, or why there is none. */
+  const drawLog = (p: PanelInput): void => {
+    const key = p.state.detail;
+    const c = key === null ? undefined : p.rows.find((r) => r.key === key);
+    const inner = width() - 2;
+    const name = c === undefined ? 'gone' : (c.container.name ?? c.key);
+    const lines = p.log === null ? [{ text: 'reading…' }] : logLines(p.log, inner);
+    logLength = lines.length;
+    const page = detailPage();
+    const end = Math.max(0, lines.length - Math.min(p.state.logScroll, Math.max(0, lines.length - page)));
+    const where = p.log?.location.kind === 'file' ? `  ${p.log.location.path}` : '';
+    detail.setLabel(` ${esc(fit(`log: ${name}${where}`, Math.max(4, inner - 4)))} `);
+    detail.setContent(lines.slice(Math.max(0, end - page), end).map((l) => paint(l.tone, fit(l.text, inner))).join('\n'));
+  };
+
+  const drawChooser = (p: PanelInput): void => {
+    const rows = COLUMN_IDS.map((id, i) => {
+      const def = TOP_COLUMNS[id];
+      const on = id === 'name' || !p.state.hidden.includes(id);
+      const text = fit(` [${on ? 'x' : ' '}] ${def.header.padEnd(10)} ${def.help}`, 56);
+      return i === p.state.columnCursor ? `{inverse}${esc(text)}{/inverse}` : esc(text);
+    });
+    chooser.width = Math.min(60, width());
+    chooser.height = Math.min(COLUMN_IDS.length + 2, Math.max(3, height() - HEADER - 1));
+    chooser.setContent(rows.join('\n'));
   };
 
   let suspended = false;
@@ -230,19 +313,23 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
     pageSize,
     detailPage,
     detailMax,
+    detailProcesses: () => drawnProcesses,
+    logPage: detailPage,
+    logLength: () => logLength,
     update(p) {
       if (suspended) return;
       const w = width();
       // Cut, not wrapped: a wrapped header line would push the table down a line.
       header.setContent(hostLines(p.frame).map((l, i) => (i === 0 ? `{bold}ctrscope top{/bold}${esc(fit(`  ${l}`, Math.max(0, w - 12)))}` : esc(fit(l, w)))).join('\n'));
-      const inDetail = p.state.mode === 'detail' || (p.state.mode === 'help' && p.state.detail !== null);
+      const inDetail = p.state.mode === 'detail' || p.state.mode === 'signal' || p.state.mode === 'log' || (p.state.mode === 'help' && p.state.detail !== null);
       let table: { items: readonly Item[]; hidden: number } = { items: [], hidden: 0 };
       if (inDetail) {
         drawn = null;
         detail.show();
         body.hide();
         columns.hide();
-        drawDetail(p);
+        if (p.state.mode === 'log') drawLog(p);
+        else drawDetail(p);
       } else {
         detail.hide();
         body.show();
@@ -255,6 +342,11 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
         help.show();
         help.setFront();
       } else help.hide();
+      if (p.state.mode === 'columns') {
+        drawChooser(p);
+        chooser.show();
+        chooser.setFront();
+      } else chooser.hide();
       status.setContent(statusLine(p, table));
       screen.render();
     },
@@ -265,7 +357,7 @@ export function createPanels(opts: { input?: NodeJS.ReadStream | undefined; outp
       screen.on('mouse', (m: { action?: string; x?: number; y?: number }) => {
         const y = m.y ?? -1;
         if (m.action === 'wheelup' || m.action === 'wheeldown') {
-          for (let i = 0; i < 3; i++) f({ name: m.action === 'wheelup' ? 'up' : 'down' });
+          f({ wheel: m.action === 'wheelup' ? -3 : 3 });
           return;
         }
         if (m.action !== 'mousedown' || drawn === null) return;

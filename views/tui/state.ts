@@ -11,7 +11,18 @@
  */
 import { COLUMN_IDS, compareRows, podName, rowMatcher, TOP_COLUMNS, type ColumnId, type ContainerRow } from './view-model.js';
 
-export type Mode = 'table' | 'filter' | 'help' | 'detail';
+export type Mode = 'table' | 'filter' | 'help' | 'detail' | 'signal' | 'log' | 'columns';
+
+/** A process, by what identifies it: its pid and its start time (a pid can be reused). */
+export interface ProcessPick {
+  readonly pid: number;
+  readonly starttimeTicks: number | null;
+  readonly command: string;
+}
+
+/** The signals the detail view's `x` offers, most used first. */
+export const SIGNALS = ['TERM', 'KILL', 'INT', 'HUP', 'QUIT', 'USR1', 'USR2', 'STOP', 'CONT'] as const;
+export type SignalName = (typeof SIGNALS)[number];
 
 export interface TopState {
   readonly mode: Mode;
@@ -32,6 +43,19 @@ export interface TopState {
   readonly offset: number;
   readonly detail: string | null;
   readonly detailScroll: number;
+  /** The process selected in the detail view's tree (null: none yet; e/n then enter the container). */
+  readonly process: ProcessPick | null;
+  /** Where the selected process was in the tree: a move from a process that has since exited starts there. */
+  readonly processIndex: number;
+  /** While mode is 'signal': the signal offered for the selected process (an index into SIGNALS). */
+  readonly signal: number;
+  /** The log view: lines scrolled up from its end (0 follows new lines). */
+  readonly logScroll: number;
+  /** Columns the user hid with the column chooser, and the chooser's cursor. */
+  readonly hidden: readonly ColumnId[];
+  readonly columnCursor: number;
+  /** The mode the log view or the column chooser returns to. */
+  readonly back: 'table' | 'detail';
 }
 
 export const initialState: TopState = {
@@ -49,6 +73,13 @@ export const initialState: TopState = {
   offset: 0,
   detail: null,
   detailScroll: 0,
+  process: null,
+  processIndex: 0,
+  signal: 0,
+  logScroll: 0,
+  hidden: [],
+  columnCursor: 0,
+  back: 'table',
 };
 
 /** The state top starts in: `--sort` and `--filter` from the command line. */
@@ -68,9 +99,20 @@ export interface Key {
   readonly clickItem?: number | undefined;
   /** Mouse: a click on this column's header. */
   readonly clickColumn?: ColumnId | undefined;
+  /** Mouse: the wheel turned, lines up (-) or down (+). */
+  readonly wheel?: number | undefined;
 }
 
-export type Effect = 'quit' | 'enter-all' | 'enter-net' | 'use-sample';
+/**
+ * What the app carries out for a key: quit, open the recorded sample, enter the namespaces of
+ * the container shown in detail (its selected process, when one is), or send the selected
+ * process a signal (confirmed by the user; the app checks its identity first).
+ */
+export type Effect =
+  | 'quit'
+  | 'use-sample'
+  | { readonly kind: 'enter'; readonly net: boolean; readonly process: ProcessPick | null }
+  | { readonly kind: 'signal'; readonly process: ProcessPick; readonly signal: SignalName };
 
 /** What the reducer needs to know about the current screen. */
 export interface View {
@@ -82,6 +124,12 @@ export interface View {
   /** Lines of the detail pane on screen, and how far it can scroll. */
   readonly detailPage?: number;
   readonly detailMax?: number;
+  /** The detail view's selectable processes, in tree order, and the pane line each starts on. */
+  readonly processes?: readonly ProcessPick[];
+  readonly processLines?: readonly number[];
+  /** Lines of the log view on screen, and how many lines the log tail has. */
+  readonly logPage?: number;
+  readonly logLength?: number;
 }
 
 export type Item = { readonly kind: 'row'; readonly row: ContainerRow } | { readonly kind: 'group'; readonly label: string; readonly count: number };
@@ -166,6 +214,27 @@ function move(s: TopState, v: View, delta: number): TopState {
   return { ...s, selected: item.row.key, atTop: false, cursor: idx, offset };
 }
 
+/**
+ * Move the detail view's process cursor by delta (the first move selects the first process),
+ * scrolling the pane so that the selected process's line is on screen.
+ */
+function pickProcess(s: TopState, v: View, delta: number): TopState {
+  const list = v.processes ?? [];
+  if (list.length === 0) return s;
+  const found = s.process === null ? -1 : list.findIndex((p) => p.pid === s.process?.pid && p.starttimeTicks === s.process.starttimeTicks);
+  // The first move selects the first process; from one that has exited, moves go on from its place.
+  const at = s.process === null ? -1 : found >= 0 ? found : Math.min(s.processIndex, list.length - 1) - (delta > 0 ? 1 : 0);
+  const i = at < 0 && s.process === null ? 0 : Math.max(0, Math.min(list.length - 1, at + delta));
+  const line = v.processLines?.[i];
+  const page = Math.max(1, v.detailPage ?? 10);
+  let scroll = s.detailScroll;
+  if (line !== undefined) {
+    if (line < scroll) scroll = line;
+    else if (line >= scroll + page) scroll = line - page + 1;
+  }
+  return { ...s, process: list[i] as ProcessPick, processIndex: i, detailScroll: scroll };
+}
+
 /** Distinct values in the rows, for the engine and pod filters to cycle through. */
 function cycle(current: string | null, values: readonly string[]): string | null {
   if (values.length === 0) return null;
@@ -191,21 +260,64 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
       return { state: s };
     }
     case 'detail': {
-      if (k.ch === 'e') return { state: s, effect: 'enter-all' };
-      if (k.ch === 'n') return { state: s, effect: 'enter-net' };
+      const picked = s.process ?? v.processes?.[0] ?? null;
+      if (k.ch === 'e') return { state: s, effect: { kind: 'enter', net: false, process: s.process } };
+      if (k.ch === 'n') return { state: s, effect: { kind: 'enter', net: true, process: s.process } };
+      if ((k.ch === 'x' || k.name === 'f9') && picked !== null) return { state: { ...s, mode: 'signal', process: picked, signal: 0 } };
+      if (k.ch === 'l') return { state: { ...s, mode: 'log', logScroll: 0, back: 'detail' } };
       if (k.ch === '?' || k.ch === 'h') return { state: { ...s, mode: 'help' } };
       const page = Math.max(1, (v.detailPage ?? 10) - 1);
       const scroll = (to: number): { state: TopState } => ({ state: { ...s, detailScroll: Math.max(0, Math.min(v.detailMax ?? Number.MAX_SAFE_INTEGER, to)) } });
-      if (k.name === 'up' || k.ch === 'k') return scroll(s.detailScroll - 1);
-      if (k.name === 'down' || k.ch === 'j') return scroll(s.detailScroll + 1);
+      if (k.wheel !== undefined) return scroll(s.detailScroll + k.wheel);
+      if (k.name === 'up' || k.ch === 'k') return { state: pickProcess(s, v, -1) };
+      if (k.name === 'down' || k.ch === 'j') return { state: pickProcess(s, v, 1) };
       if (k.name === 'pageup') return scroll(s.detailScroll - page);
       if (k.name === 'pagedown' || k.ch === ' ') return scroll(s.detailScroll + page);
       if (k.name === 'home' || k.ch === 'g') return scroll(0);
       if (k.name === 'end' || k.ch === 'G') return scroll(Number.MAX_SAFE_INTEGER);
       if (k.ch === 'p') return { state: { ...s, paused: !s.paused } };
       if (k.name === 'escape' || k.ch === 'q' || k.name === 'enter' || k.name === 'backspace' || k.name === 'left') {
-        return done({ ...s, mode: 'table', detail: null, detailScroll: 0 });
+        return done({ ...s, mode: 'table', detail: null, detailScroll: 0, process: null });
       }
+      return { state: s };
+    }
+    case 'signal': {
+      // One prompt, naming the process and the signal: y or Enter sends it, anything else cancels.
+      if (s.process === null) return { state: { ...s, mode: 'detail' } };
+      const n = SIGNALS.length;
+      if (k.name === 'right' || k.name === 'tab' || k.name === 'down') return { state: { ...s, signal: (s.signal + 1) % n } };
+      if (k.name === 'left' || k.name === 'up') return { state: { ...s, signal: (s.signal + n - 1) % n } };
+      if (k.ch === 'y' || k.ch === 'Y' || k.name === 'enter') return { state: { ...s, mode: 'detail' }, effect: { kind: 'signal', process: s.process, signal: SIGNALS[s.signal] as SignalName } };
+      return { state: { ...s, mode: 'detail' } };
+    }
+    case 'log': {
+      const page = Math.max(1, (v.logPage ?? 10) - 1);
+      const top = Math.max(0, (v.logLength ?? 0) - (v.logPage ?? 10));
+      const scroll = (to: number): { state: TopState } => ({ state: { ...s, logScroll: Math.max(0, Math.min(top, to)) } });
+      if (k.wheel !== undefined) return scroll(s.logScroll - k.wheel);
+      if (k.name === 'up' || k.ch === 'k') return scroll(s.logScroll + 1);
+      if (k.name === 'down' || k.ch === 'j') return scroll(s.logScroll - 1);
+      if (k.name === 'pageup') return scroll(s.logScroll + page);
+      if (k.name === 'pagedown' || k.ch === ' ') return scroll(s.logScroll - page);
+      if (k.name === 'home' || k.ch === 'g') return scroll(top);
+      if (k.name === 'end' || k.ch === 'G' || k.ch === 'f') return scroll(0);
+      if (k.ch === 'p') return { state: { ...s, paused: !s.paused } };
+      if (k.name === 'escape' || k.ch === 'q' || k.ch === 'l' || k.name === 'left' || k.name === 'backspace') {
+        return done({ ...s, mode: s.back, logScroll: 0, ...(s.back === 'table' ? { detail: null } : {}) });
+      }
+      return { state: s };
+    }
+    case 'columns': {
+      const n = COLUMN_IDS.length;
+      if (k.name === 'up' || k.ch === 'k') return { state: { ...s, columnCursor: (s.columnCursor + n - 1) % n } };
+      if (k.name === 'down' || k.ch === 'j') return { state: { ...s, columnCursor: (s.columnCursor + 1) % n } };
+      if (k.ch === ' ' || k.name === 'enter' || k.name === 'space') {
+        const id = COLUMN_IDS[s.columnCursor] as ColumnId;
+        // NAME stays: rows are read by it.
+        if (id === 'name') return { state: s };
+        return { state: { ...s, hidden: s.hidden.includes(id) ? s.hidden.filter((x) => x !== id) : [...s.hidden, id] } };
+      }
+      if (k.name === 'escape' || k.ch === 'q' || k.ch === 'c') return done({ ...s, mode: 'table' });
       return { state: s };
     }
     case 'table':
@@ -217,9 +329,10 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
     // A click selects a row; a click on the selected row opens it.
     const item = visibleItems(v.rows, s)[k.clickItem];
     if (item?.kind !== 'row') return { state: s };
-    if (item.row.key === s.selected) return { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0 } };
+    if (item.row.key === s.selected) return { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0, process: null } };
     return { state: { ...s, selected: item.row.key, atTop: false, cursor: k.clickItem } };
   }
+  if (k.wheel !== undefined) return { state: move(s, v, k.wheel) };
   switch (k.name) {
     case 'up':
       return { state: move(s, v, -1) };
@@ -235,7 +348,7 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
     case 'end':
       return { state: move(s, v, Number.MAX_SAFE_INTEGER) };
     case 'enter':
-      return s.selected === null ? { state: s } : { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0 } };
+      return s.selected === null ? { state: s } : { state: { ...s, mode: 'detail', detail: s.selected, detailScroll: 0, process: null } };
     case 'escape':
       return done({ ...s, filter: '', engine: null, pod: null });
   }
@@ -271,6 +384,10 @@ export function reduce(s: TopState, k: Key, v: View): { state: TopState; effect?
       return { state: { ...s, paused: !s.paused } };
     case 'd':
       return v.sampleOffered ? { state: s, effect: 'use-sample' } : { state: s };
+    case 'l':
+      return s.selected === null ? { state: s } : { state: { ...s, mode: 'log', detail: s.selected, logScroll: 0, back: 'table' } };
+    case 'c':
+      return { state: { ...s, mode: 'columns' } };
   }
   return { state: s };
 }

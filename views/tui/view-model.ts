@@ -155,8 +155,12 @@ export function containerUptimeSec(c: Container, frame: TopFrame): number | null
 const finite = (l: Limit | null | undefined): number | null => (typeof l === 'number' ? l : null);
 const sum = (a: number | null | undefined, b: number | null | undefined): number | null => (a == null && b == null ? null : (a ?? 0) + (b ?? 0));
 
-export function buildRow(model: HostModel, c: Container, frame: TopFrame): ContainerRow {
+/** A mark before a row's name (a recent event: `!` OOM, `↻` exit, `+` join) and its tone. */
+export type RowMarker = (key: string) => { readonly mark: string; readonly tone: Tone } | null;
+
+export function buildRow(model: HostModel, c: Container, frame: TopFrame, marker?: RowMarker): ContainerRow {
   const key = containerKey(c);
+  const marked = marker?.(key) ?? null;
   const s: ContainerStats = frame.stats.get(key) ?? {};
   const pod = podLabel(model, c);
   const uptime = containerUptimeSec(c, frame);
@@ -168,7 +172,7 @@ export function buildRow(model: HostModel, c: Container, frame: TopFrame): Conta
   const pressure = s.pressurePercent ?? 0;
   const tone = (crit: boolean, warn: boolean): Tone | undefined => (crit ? 'crit' : warn ? 'warn' : undefined);
   const cells: Record<ColumnId, Cell> = {
-    name: { text: c.name ?? '-', ...opt(tone((s.oomKillsRecent ?? 0) > 0, false)) },
+    name: { text: marked === null ? (c.name ?? '-') : `${marked.mark} ${c.name ?? '-'}`, ...opt(tone((s.oomKillsRecent ?? 0) > 0 || marked?.tone === 'crit', marked?.tone === 'warn')) },
     id: { text: shortId(c) },
     engine: { text: c.engine ?? '-' },
     pod: { text: pod },
@@ -229,8 +233,8 @@ export const podName = (label: string): string => label.replace(/\*$/, '');
 
 const opt = (t: Tone | undefined): { tone?: Tone } => (t === undefined ? {} : { tone: t });
 
-export function buildRows(frame: TopFrame): ContainerRow[] {
-  return frame.model.containers.map((c) => buildRow(frame.model, c, frame));
+export function buildRows(frame: TopFrame, marker?: RowMarker): ContainerRow[] {
+  return frame.model.containers.map((c) => buildRow(frame.model, c, frame, marker));
 }
 
 /** localeCompare's order, from one collator: the dashboard sorts every row twice a refresh. */
@@ -258,7 +262,7 @@ export interface TableLayout {
   readonly columns: readonly { readonly id: ColumnId; readonly width: number }[];
   /** Width of the CPU and MEM bars, 0 when there is no room for them. */
   readonly barWidth: number;
-  /** Columns left out for want of room. */
+  /** Columns left out for want of room (not those the user hid). */
   readonly hidden: readonly ColumnId[];
 }
 
@@ -270,7 +274,7 @@ const GAP = 1;
  * the highest-priority-number columns are dropped until the rest fit. What is left widens POD
  * towards its natural width, then buys CPU and MEM bars, and COMMAND takes the rest.
  */
-export function layoutTable(rows: readonly ContainerRow[], width: number, sortColumn?: ColumnId): TableLayout {
+export function layoutTable(rows: readonly ContainerRow[], width: number, sortColumn?: ColumnId, chosenHidden: readonly ColumnId[] = []): TableLayout {
   const natural = new Map<ColumnId, number>();
   for (const id of COLUMN_IDS) {
     const def = TOP_COLUMNS[id];
@@ -284,7 +288,9 @@ export function layoutTable(rows: readonly ContainerRow[], width: number, sortCo
   // columns are dropped, and NAME is cut only when nothing else is left to drop.
   const least = (id: ColumnId): number => (id === 'pod' || id === 'command' ? Math.min(nat(id), TOP_COLUMNS[id].min) : nat(id));
   const total = (ids: readonly ColumnId[], f: (id: ColumnId) => number): number => ids.reduce((a, id) => a + f(id), 0) + GAP * Math.max(0, ids.length - 1);
-  let shown: ColumnId[] = [...COLUMN_IDS];
+  // Columns hidden with the column chooser are not laid out at all (NAME always is).
+  const wanted = COLUMN_IDS.filter((id) => id === 'name' || !chosenHidden.includes(id));
+  let shown: ColumnId[] = [...wanted];
   // Not a terminal (batch output to a pipe): every column at its natural width, no bars.
   if (!Number.isFinite(width)) return { columns: shown.map((id) => ({ id, width: nat(id) })), barWidth: 0, hidden: [] };
   // The sort column stays, so its ▼ is always on screen.
@@ -312,7 +318,7 @@ export function layoutTable(rows: readonly ContainerRow[], width: number, sortCo
     spare -= 2 * (BAR + 1);
   }
   if (widths.has('command') && spare > 0) widths.set('command', (widths.get('command') as number) + spare);
-  return { columns: shown.map((id) => ({ id, width: widths.get(id) as number })), barWidth, hidden: COLUMN_IDS.filter((id) => !shown.includes(id)) };
+  return { columns: shown.map((id) => ({ id, width: widths.get(id) as number })), barWidth, hidden: wanted.filter((id) => !shown.includes(id)) };
 }
 
 export function fit(s: string, w: number, align: 'left' | 'right' = 'left'): string {
@@ -426,11 +432,74 @@ export interface DetailView {
   readonly namespaces: readonly string[];
   readonly resources: readonly string[];
   readonly processHeader: string;
+  /** One line per process, in tree order (processRows' text). */
   readonly processes: readonly string[];
+  /** The same processes, selectable: who each line is (pid and start time) and its command. */
+  readonly processRows: readonly ProcessRow[];
+  /** Recent events of this container, newest first, one line each. */
+  readonly events: readonly string[];
+}
+
+/** One line of the detail view's process tree: a process the cursor can select. */
+export interface ProcessRow {
+  readonly pid: number;
+  /** With the pid, the process's identity (a pid can be reused by another process). */
+  readonly starttimeTicks: number | null;
+  /** Its command line, or `[comm]`. */
+  readonly command: string;
+  readonly text: string;
+}
+
+/**
+ * A container's processes as a tree by parent pid, depth first, children by pid; a process
+ * whose parent is not in the container is a root. Partial members (sharing only some
+ * namespaces) follow, each a root of its own.
+ */
+export function processTree(frame: TopFrame, c: Container, cpuByPid: ReadonlyMap<number, number>): ProcessRow[] {
+  const byPid = new Map(frame.model.snapshot.processes.map((p) => [p.pid, p]));
+  const members = new Map(c.processes.map((m) => [m.pid, m]));
+  const children = new Map<number, number[]>();
+  const roots: number[] = [];
+  for (const m of c.processes) {
+    const ppid = byPid.get(m.pid)?.ppid;
+    if (ppid !== undefined && ppid !== m.pid && members.has(ppid)) {
+      const list = children.get(ppid);
+      if (list) list.push(m.pid);
+      else children.set(ppid, [m.pid]);
+    } else roots.push(m.pid);
+  }
+  const out: ProcessRow[] = [];
+  const seen = new Set<number>();
+  const visit = (pid: number, lead: string, branch: string): void => {
+    if (seen.has(pid)) return;
+    seen.add(pid);
+    const m = members.get(pid);
+    const p = byPid.get(pid);
+    const cpu = cpuByPid.get(pid);
+    const inner = m?.nspid?.[m.nspid.length - 1];
+    const command = p ? (p.cmdline && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`) : '?';
+    const via = m?.via === 'private-namespaces' ? 'private-ns' : (m?.via ?? '?');
+    const text = `${String(pid).padStart(7)} ${String(inner ?? '-').padStart(6)} ${via.padEnd(10)} ${(cpu === undefined ? '-' : pct(cpu)).padStart(5)} ${(p?.state ?? '?').padEnd(2)}${String(p?.threads ?? '?').padStart(4)}  ${lead}${branch}${command}`;
+    out.push({ pid, starttimeTicks: p?.starttimeTicks ?? null, command, text });
+    const kids = (children.get(pid) ?? []).sort((a, b) => a - b);
+    const next = lead + (branch === '' ? '' : branch === '└─ ' ? '   ' : '│  ');
+    kids.forEach((k, i) => visit(k, next, i === kids.length - 1 ? '└─ ' : '├─ '));
+  };
+  for (const r of roots.sort((a, b) => a - b)) visit(r, '', '');
+  for (const pm of c.partialMembers) {
+    const p = byPid.get(pm.pid);
+    out.push({
+      pid: pm.pid,
+      starttimeTicks: p?.starttimeTicks ?? null,
+      command: p?.cmdline && p.cmdline.length > 0 ? p.cmdline.join(' ') : pm.comm,
+      text: `${String(pm.pid).padStart(7)} ${'-'.padStart(6)} ${'partial'.padEnd(10)} ${''.padStart(5)}       ${pm.comm} (shares ${pm.shared.join(',')})`,
+    });
+  }
+  return out;
 }
 
 /** The detail view of one container: the `inspect` sections, one list of lines per pane. */
-export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<number, number>): DetailView | null {
+export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<number, number>, events: readonly string[] = []): DetailView | null {
   const model = frame.model;
   const c = model.containers.find((x) => containerKey(x) === key);
   if (!c) return null;
@@ -453,16 +522,8 @@ export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<
     const where = ino === undefined ? '?' : c.hostNamespaces.includes(t) ? 'host' : s.hostNs[t] === undefined ? '' : 'private';
     return `${t.padEnd(7)}${ino === undefined ? '?' : String(ino)}  ${where}`;
   });
-  const byPid = new Map(s.processes.map((p) => [p.pid, p]));
-  const processes = c.processes.map((m) => {
-    const p = byPid.get(m.pid);
-    const cpu = cpuByPid.get(m.pid);
-    const inner = m.nspid?.[m.nspid.length - 1];
-    const cmd = p ? (p.cmdline && p.cmdline.length > 0 ? p.cmdline.join(' ') : `[${p.comm}]`) : '?';
-    const via = m.via === 'private-namespaces' ? 'private-ns' : m.via;
-    return `${String(m.pid).padStart(7)} ${String(inner ?? '-').padStart(6)} ${via.padEnd(10)} ${(cpu === undefined ? '-' : pct(cpu)).padStart(5)} ${(p?.state ?? '?').padEnd(2)}${String(p?.threads ?? '?').padStart(4)}  ${cmd}`;
-  });
-  for (const pm of c.partialMembers) processes.push(`${String(pm.pid).padStart(7)} ${'-'.padStart(6)} ${'partial'.padEnd(10)} ${''.padStart(5)}       ${pm.comm} (shares ${pm.shared.join(',')})`);
+  const tree = processTree(frame, c, cpuByPid);
+  const processes = tree.map((r) => r.text);
   const resources = frame.observation.resources.get(key);
   return {
     title: `${c.name ?? shortId(c)} — ${c.engine ?? 'no engine'}`,
@@ -472,6 +533,8 @@ export function buildDetail(frame: TopFrame, key: string, cpuByPid: ReadonlyMap<
     resources: statsLines(frame.stats.get(key), frame, c),
     processHeader: `${'PID'.padStart(7)} ${'NSPID'.padStart(6)} ${'VIA'.padEnd(10)} ${'CPU%'.padStart(5)} ST ${'THR'.padStart(3)}  COMMAND`,
     processes,
+    processRows: tree,
+    events,
   };
 }
 
@@ -504,6 +567,8 @@ export function historyLines(series: { readonly cpu: readonly (number | null)[];
 export interface DetailLine {
   readonly text: string;
   readonly tone?: Tone | 'bar' | 'head';
+  /** The line shows this process (an index into DetailView.processRows), or its continuation. */
+  readonly process?: number;
 }
 
 /** Cut a line into pieces of at most `width` characters, continuations indented by `indent`. */
@@ -550,7 +615,12 @@ export function detailLines(d: DetailView, series: Parameters<typeof historyLine
   const identityWidth = two ? width - 30 : width;
   const identity = [head('container', identityWidth), ...plain(d.identity, identityWidth, 9)];
   const namespaces = [head('namespaces', two ? 29 : width), ...plain(d.namespaces, two ? 29 : width, 7)];
-  const processes = [head(`processes (${d.processes.length})`, width), { text: d.processHeader, tone: 'head' as const }, ...plain(d.processes, width, 45)];
-  if (!two) return [...diagnoses, ...resources, ...minutes, ...identity, ...namespaces, ...processes];
-  return [...diagnoses, ...sideBySide(resources, minutes, half), ...sideBySide(identity, namespaces, identityWidth), ...processes];
+  const processes: DetailLine[] = [
+    head(`processes (${d.processes.length})`, width),
+    { text: d.processHeader, tone: 'head' as const },
+    ...d.processes.flatMap((l, process) => wrap(l, width, 45).map((text) => ({ text, process }))),
+  ];
+  const events: DetailLine[] = [head('events', width), ...(d.events.length === 0 ? [{ text: 'none seen since top started' }] : plain(d.events, width, 9))];
+  if (!two) return [...diagnoses, ...events, ...resources, ...minutes, ...identity, ...namespaces, ...processes];
+  return [...diagnoses, ...events, ...sideBySide(resources, minutes, half), ...sideBySide(identity, namespaces, identityWidth), ...processes];
 }

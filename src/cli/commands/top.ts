@@ -14,7 +14,10 @@ import { createObserver } from '../../observe/observer.js';
 import { figuresByKey } from '../../../views/figures.js';
 import { topFrameToJson } from '../../../views/json/top.js';
 import { renderTopFrame } from '../../../views/text/top.js';
-import type { FrameSource } from '../../../views/tui/app.js';
+import { locateLog, readLogTail } from '../../../collectors/logs.js';
+import type { LogLocation } from '../../model/container-log.js';
+import { containerKey } from '../../model/reconstruct.js';
+import type { EventFeed, FrameSource, ProcessActions } from '../../../views/tui/app.js';
 import { startState, type TopState } from '../../../views/tui/state.js';
 import { COLUMN_IDS, filterProblem, sortColumnNamed, TOP_COLUMNS, type ColumnId } from '../../../views/tui/view-model.js';
 import { EXIT } from '../exit-codes.js';
@@ -35,6 +38,8 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
     prev = observation.model;
     return frame;
   };
+  // The log view's file, found once per container shown (its engine's records are read then).
+  let located: { key: string; pid: number; location: LogLocation } | null = null;
   return {
     rootArg: root.dir === '/' ? null : root.dir,
     /** Collect the first frame now (to check it before the screen opens); next() returns it. */
@@ -46,6 +51,14 @@ export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { f
       const f = pending ?? collect(detail);
       pending = null;
       return f;
+    },
+    readLog(key) {
+      const c = prev?.containers.find((x) => containerKey(x) === key);
+      if (c === undefined) return readLogTail(root, { kind: 'none', reason: 'the container is gone' });
+      if (located === null || located.key !== key || located.pid !== c.pid) {
+        located = { key, pid: c.pid, location: locateLog(root, c, new Map(prev?.snapshot.processes.map((p) => [p.pid, p]) ?? [])) };
+      }
+      return readLogTail(root, located.location);
     },
     close() {
       observer.close();
@@ -136,9 +149,13 @@ async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, 
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   for (const s of STOP_SIGNALS) process.once(s, onSignal);
+  const live = root.kind === 'live' && root.dir === '/';
+  const events = live && deps.euid === 0 ? () => eventFeed(root, deps) : null;
   try {
     await runDashboard({
       source,
+      events,
+      processes: live ? await processActions(root) : null,
       intervalMs: opts.interval * 1000,
       // Loaded on the key press: it binds libc through koffi, which `ps` has no use for.
       runCtrscope: async (args) => (await import('../../actions/run-self.js')).runCtrscope(args),
@@ -151,6 +168,33 @@ async function dashboard(root: HostRoot, source: FrameSource, opts: TopOptions, 
   } finally {
     for (const s of STOP_SIGNALS) process.off(s, onSignal);
   }
+}
+
+/** Container events for the rows' marks: `ctrscope events`' own source, started beside the dashboard. */
+async function eventFeed(root: HostRoot, deps: Deps): Promise<EventFeed | null> {
+  const { createEventSource } = await import('../../observe/event-source.js');
+  // Its warnings (a kernel interface it cannot watch) would write over the screen: it says what
+  // it cannot watch through its `warnings`, and the detail view's events list is what remains.
+  const source = createEventSource(root, { euid: deps.euid, now: deps.now });
+  try {
+    source.start();
+  } catch {
+    source.close();
+    return null;
+  }
+  return { subscribe: (l) => source.subscribe(l), close: () => source.close() };
+}
+
+/** Identity checks and signals for the processes the detail view selects (live host only). */
+async function processActions(root: HostRoot): Promise<ProcessActions> {
+  const { processChanged, signalProcess } = await import('../../actions/signal.js');
+  return {
+    check: (p) => processChanged(root, p),
+    signal: async (p, sig) => {
+      const r = signalProcess(root, p, sig);
+      return r.ok ? `sent SIG${sig} to pid ${p.pid} (${p.command.slice(0, 40)})` : `SIG${sig} not sent: ${r.reason}`;
+    },
+  };
 }
 
 async function runBatch(source: FrameSource, opts: TopOptions, deps: Deps, start: TopState): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildRows, type ContainerRow } from '../../../../views/tui/view-model.js';
-import { initialState, reduce, reconcile, visibleItems, type Key, type TopState, type View } from '../../../../views/tui/state.js';
+import { initialState, reduce, reconcile, SIGNALS, visibleItems, type Key, type TopState, type View } from '../../../../views/tui/state.js';
 import { container, frame } from '../../../helpers/frames.js';
 
 const pods = [{ key: 'kubernetes/p1', kind: 'kubernetes' as const, id: 'p1', name: 'web', members: ['docker/b', 'docker/c'], infra: null, sharedNamespaces: [] }];
@@ -125,11 +125,92 @@ describe('top reducer', () => {
     const d = press(start, v, ch('N'), named('enter'));
     expect(d.mode).toBe('detail');
     expect(d.detail).toBe('docker/a');
-    expect(reduce(d, ch('e'), v).effect).toBe('enter-all');
-    expect(reduce(d, ch('n'), v).effect).toBe('enter-net');
+    // No process selected: the container itself.
+    expect(reduce(d, ch('e'), v).effect).toEqual({ kind: 'enter', net: false, process: null });
+    expect(reduce(d, ch('n'), v).effect).toEqual({ kind: 'enter', net: true, process: null });
     expect(press(d, v, named('escape')).mode).toBe('table');
     // blessed's duplicate 'return' for the same key press is ignored.
     expect(press(start, v, named('return')).mode).toBe('table');
+  });
+
+  describe('the detail view\'s process tree', () => {
+    const procs = [
+      { pid: 10, starttimeTicks: 5, command: 'sh -c run' },
+      { pid: 11, starttimeTicks: 6, command: 'sleep 600' },
+      { pid: 12, starttimeTicks: 7, command: 'nginx: worker' },
+    ];
+    // The processes start on pane line 30 and on; the pane shows 10 lines.
+    const dv: View = { ...v, processes: procs, processLines: [30, 31, 33], detailPage: 10, detailMax: 40 };
+    const d = press(start, dv, named('enter'));
+
+    it('down selects the first process, then moves; the pane scrolls to show it', () => {
+      const first = press(d, dv, named('down'));
+      expect(first.process).toEqual(procs[0]);
+      expect(first.detailScroll).toBe(21);
+      const third = press(first, dv, named('down'), ch('j'), named('down'));
+      expect(third.process).toEqual(procs[2]);
+      expect(third.detailScroll).toBe(24);
+      expect(press(third, dv, named('up')).process).toEqual(procs[1]);
+      // PgUp scrolls the pane and leaves the selection.
+      expect(press(third, dv, named('pageup'))).toMatchObject({ process: procs[2], detailScroll: 15 });
+    });
+
+    it('a move from a process that has exited goes on from its place', () => {
+      const second = press(d, dv, named('down'), named('down'));
+      // pid 11 exits: the list is 10, 12.
+      const after: View = { ...dv, processes: [procs[0], procs[2]] as typeof procs, processLines: [30, 32] };
+      expect(press(second, after, named('down')).process).toEqual(procs[2]);
+      expect(press(second, after, named('up')).process).toEqual(procs[0]);
+    });
+
+    it('e and n enter the selected process', () => {
+      const s = press(d, dv, named('down'), named('down'));
+      expect(reduce(s, ch('e'), dv).effect).toEqual({ kind: 'enter', net: false, process: procs[1] });
+      expect(reduce(s, ch('n'), dv).effect).toEqual({ kind: 'enter', net: true, process: procs[1] });
+    });
+
+    it('x asks before a signal: y sends the one shown, ←→ change it, anything else cancels', () => {
+      const s = press(d, dv, named('down'), named('down'), ch('x'));
+      expect(s).toMatchObject({ mode: 'signal', process: procs[1], signal: 0 });
+      expect(reduce(s, ch('y'), dv)).toEqual({ state: { ...s, mode: 'detail' }, effect: { kind: 'signal', process: procs[1], signal: 'TERM' } });
+      expect(reduce(press(s, dv, named('right')), named('enter'), dv).effect).toEqual({ kind: 'signal', process: procs[1], signal: 'KILL' });
+      expect(press(s, dv, named('left')).signal).toBe(SIGNALS.length - 1);
+      for (const k of [named('escape'), ch('n'), ch('q')]) {
+        const r = reduce(s, k, dv);
+        expect(r.effect).toBeUndefined();
+        expect(r.state.mode).toBe('detail');
+      }
+      // Without a selection, x offers the container's first process.
+      expect(press(d, dv, ch('x')).process).toEqual(procs[0]);
+    });
+
+    it('leaving the detail view forgets the selection', () => {
+      const s = press(d, dv, named('down'), named('escape'));
+      expect(s.process).toBeNull();
+    });
+  });
+
+  it('l opens the log of the selected row or of the container in detail, and goes back where it was', () => {
+    const lv: View = { ...v, logPage: 10, logLength: 50 };
+    const fromTable = press(start, lv, ch('l'));
+    expect(fromTable).toMatchObject({ mode: 'log', detail: 'docker/a', logScroll: 0, back: 'table' });
+    expect(press(fromTable, lv, named('pageup')).logScroll).toBe(9);
+    expect(press(fromTable, lv, named('home')).logScroll).toBe(40);
+    expect(press(fromTable, lv, named('home'), named('end')).logScroll).toBe(0);
+    expect(press(fromTable, lv, named('escape'))).toMatchObject({ mode: 'table', detail: null });
+    const fromDetail = press(start, lv, named('enter'), ch('l'));
+    expect(fromDetail).toMatchObject({ mode: 'log', back: 'detail' });
+    expect(press(fromDetail, lv, named('escape'))).toMatchObject({ mode: 'detail', detail: 'docker/a' });
+  });
+
+  it('c opens the column chooser: Space hides and shows the column under the cursor, not NAME', () => {
+    const c = press(start, v, ch('c'));
+    expect(c.mode).toBe('columns');
+    expect(press(c, v, ch(' ')).hidden).toEqual([]);
+    const noId = press(c, v, named('down'), ch(' '));
+    expect(noId.hidden).toEqual(['id']);
+    expect(press(noId, v, ch(' ')).hidden).toEqual([]);
+    expect(press(noId, v, named('escape'))).toMatchObject({ mode: 'table', hidden: ['id'] });
   });
 
   it('quits on q and Ctrl-C; ? and h open help, any key closes it; p pauses', () => {

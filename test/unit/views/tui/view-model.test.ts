@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDetail, buildRows, filterProblem, headerLine, historyLines, hostLines, joinSegments, layoutTable, processCpuPercent, rowMatcher, rowSegments, sortColumnNamed, sparkline } from '../../../../views/tui/view-model.js';
+import { buildDetail, buildRows, detailLines, filterProblem, headerLine, historyLines, hostLines, joinSegments, layoutTable, processCpuPercent, processTree, rowMatcher, rowSegments, sortColumnNamed, sparkline, type DetailView } from '../../../../views/tui/view-model.js';
 import { topFrameToJson } from '../../../../views/json/top.js';
 import { renderTopFrame } from '../../../../views/text/top.js';
 import type { Process } from '../../../../src/model/process.js';
@@ -120,6 +120,24 @@ describe('top view-model', () => {
     expect(d?.processes).toHaveLength(1);
     expect(d?.resources.find((l) => l.startsWith('memory'))).toBe('memory     - / -');
     expect(buildDetail(frame([c]), 'docker/gone', new Map())).toBeNull();
+  });
+
+  it('lists the processes as a tree by parent pid, each row selectable by pid and start time', () => {
+    const p = (pid: number, ppid: number, cmd: string): Process => ({
+      pid, ppid, kernelThread: false, comm: cmd, state: 'S', starttimeTicks: pid * 10, utimeTicks: 0, stimeTicks: 0, rssPages: 0, vmRssKiB: 0, threads: 1,
+      cmdline: [cmd], nspid: null, uids: null, gids: null, capEff: null, capPrm: null, capBnd: null, seccomp: null, seccompFilters: null, noNewPrivs: null, namespaces: {}, cgroups: null, gaps: [],
+    });
+    // 10 (its parent 5 is the shim, outside) has 11 and 13; 11 has 12; 20 was joined from outside.
+    const members = [10, 13, 11, 12, 20].map((pid) => ({ pid, nspid: null, via: 'cgroup' as const }));
+    const c = container({ id: 't', pid: 10, processes: members });
+    const f = frame([c], { snapshot: { processes: [p(5, 1, 'shim'), p(10, 5, 'init'), p(11, 10, 'a'), p(12, 11, 'b'), p(13, 10, 'c'), p(20, 1, 'exec')] } });
+    const tree = processTree(f, c, new Map());
+    expect(tree.map((r) => r.pid)).toEqual([10, 11, 12, 13, 20]);
+    expect(tree.map((r) => r.text.slice(40))).toEqual(['init', '├─ a', '│  └─ b', '└─ c', 'exec']);
+    expect(tree[2]).toMatchObject({ pid: 12, starttimeTicks: 120, command: 'b' });
+    const lines = detailLines(buildDetail(f, 'docker/t', new Map()) as DetailView, undefined, 78);
+    // Each process's line carries its index, so the cursor can find and highlight it.
+    expect(lines.filter((l) => l.process !== undefined).map((l) => l.process)).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('draws sparklines scaled to their maximum, blank for unknown points', () => {
