@@ -14,6 +14,7 @@ function event(action: EventAction, key: string, atMs: number, over: Partial<Con
     pid: 42,
     exitCode: null,
     exitSignal: null,
+    exitSignalName: null,
     command: 'tail',
     partial: null,
     namespaces: null,
