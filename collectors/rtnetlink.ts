@@ -24,7 +24,7 @@
  * the caller reads the files.
  */
 import type { NetDevCounters } from './procfs/net-dev.js';
-import { closeNetlink, NETLINK_ROUTE, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_DONE, NLMSG_ERROR, NLMSG_HDRLEN, type SockDiagResult } from './sock-diag.js';
+import { closeNetlink, NETLINK_ROUTE, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
 import type { NetClassEntry } from './sysfs/net-class.js';
 
 /** One interface: what sysfs would show of it, and its /proc/net/dev counters. */
@@ -108,31 +108,14 @@ const cString = (buf: Buffer, from: number, to: number): string => {
 };
 
 /**
- * Append the links of one recv()'d batch of netlink replies to out. Returns 'done' at
- * NLMSG_DONE, 'more' when the dump continues, or a negative errno the kernel answered with.
- * Exported for tests on captured replies.
+ * Append the links of one recv()'d batch of netlink replies to out (see walkNetlinkReplies for
+ * the result). Exported for tests on captured replies.
  */
 export function parseLinkMessages(buf: Buffer, out: RawLink[]): 'done' | 'more' | number {
-  let off = 0;
-  while (off + NLMSG_HDRLEN <= buf.length) {
-    const len = buf.readUInt32LE(off);
-    const type = buf.readUInt16LE(off + 4);
-    if (len < NLMSG_HDRLEN || off + len > buf.length) return -22; // EINVAL: a truncated message
-    if (type === NLMSG_DONE) {
-      const err = len >= NLMSG_HDRLEN + 4 ? buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
-      return err < 0 ? err : 'done';
-    }
-    if (type === NLMSG_ERROR) {
-      const err = buf.readInt32LE(off + NLMSG_HDRLEN);
-      return err < 0 ? err : 'done';
-    }
-    if (type === RTM_NEWLINK && len >= NLMSG_HDRLEN + IFINFOMSG_LEN) {
-      const link = parseLink(buf, off + NLMSG_HDRLEN, off + len);
-      if (link) out.push(link);
-    }
-    off += (len + 3) & ~3;
-  }
-  return 'more';
+  return walkNetlinkReplies(buf, RTM_NEWLINK, IFINFOMSG_LEN, (payload, end) => {
+    const link = parseLink(buf, payload, end);
+    if (link) out.push(link);
+  });
 }
 
 function parseLink(buf: Buffer, at: number, end: number): RawLink | null {

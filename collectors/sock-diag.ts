@@ -228,35 +228,42 @@ function dump(sock: number, family: number, out: DiagSocket[]): SockDiagResult |
 }
 
 /**
- * Append the sockets of one recv()'d batch of netlink messages to out. Returns 'done' at
+ * Walk one recv()'d batch of netlink replies, calling `visit` with the payload bounds of each
+ * message of `type` whose payload holds at least `minPayload` bytes. Returns 'done' at
  * NLMSG_DONE, 'more' when the dump continues in the next batch, or a negative errno the kernel
- * answered with (NLMSG_ERROR, or an NLMSG_DONE carrying one). Exported for tests on captured replies.
+ * answered with (NLMSG_ERROR, or an NLMSG_DONE carrying one; -EINVAL for a truncated message).
  */
-export function parseDiagMessages(buf: Buffer, family: number, out: DiagSocket[]): 'done' | 'more' | number {
+export function walkNetlinkReplies(buf: Buffer, type: number, minPayload: number, visit: (payload: number, end: number) => void): 'done' | 'more' | number {
   let off = 0;
   while (off + NLMSG_HDRLEN <= buf.length) {
     const len = buf.readUInt32LE(off);
-    const type = buf.readUInt16LE(off + 4);
-    if (len < NLMSG_HDRLEN || off + len > buf.length) return -22; // EINVAL: a truncated message
-    if (type === NLMSG_DONE) {
+    const t = buf.readUInt16LE(off + 4);
+    if (len < NLMSG_HDRLEN || off + len > buf.length) return -22;
+    if (t === NLMSG_DONE) {
       const err = len >= NLMSG_HDRLEN + 4 ? buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
       return err < 0 ? err : 'done';
     }
-    if (type === NLMSG_ERROR) {
+    if (t === NLMSG_ERROR) {
       const err = buf.readInt32LE(off + NLMSG_HDRLEN);
       return err < 0 ? err : 'done';
     }
-    if (type === SOCK_DIAG_BY_FAMILY && len >= NLMSG_HDRLEN + MSG_LEN) {
-      const m = off + NLMSG_HDRLEN;
-      const fam = buf.readUInt8(m);
-      if (fam === family && buf.readUInt8(m + 1) === TCP_LISTEN) {
-        const port = buf.readUInt16BE(m + 4);
-        const src = buf.subarray(m + 8, m + 24);
-        const address = fam === AF_INET ? `${src[0]}.${src[1]}.${src[2]}.${src[3]}` : formatIpv6(src.toString('hex'));
-        out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: buf.readUInt32LE(m + 68) });
-      }
-    }
+    if (t === type && len >= NLMSG_HDRLEN + minPayload) visit(off + NLMSG_HDRLEN, off + len);
     off += (len + 3) & ~3;
   }
   return 'more';
+}
+
+/**
+ * Append the listening TCP sockets of one recv()'d batch of sock_diag replies to out (see
+ * walkNetlinkReplies for the result). Exported for tests on captured replies.
+ */
+export function parseDiagMessages(buf: Buffer, family: number, out: DiagSocket[]): 'done' | 'more' | number {
+  return walkNetlinkReplies(buf, SOCK_DIAG_BY_FAMILY, MSG_LEN, (m) => {
+    const fam = buf.readUInt8(m);
+    if (fam !== family || buf.readUInt8(m + 1) !== TCP_LISTEN) return;
+    const port = buf.readUInt16BE(m + 4);
+    const src = buf.subarray(m + 8, m + 24);
+    const address = fam === AF_INET ? `${src[0]}.${src[1]}.${src[2]}.${src[3]}` : formatIpv6(src.toString('hex'));
+    out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: buf.readUInt32LE(m + 68) });
+  });
 }
