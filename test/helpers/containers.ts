@@ -1,13 +1,13 @@
 /**
  * What the kernel and the engines' own tools say about a container, for integration tests to
  * compare ctrscope with: namespace inodes, the pids of a cgroup, a busybox image imported into
- * docker, and the rows of a text table.
+ * docker, the rows of a text table, and the removal of a containerd namespace a test made.
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NS_TYPES } from '../../src/model/namespace.js';
-import { busyboxRootfs, sh } from './host.js';
+import { busyboxRootfs, CTR_ADDRESS, sh, shQuiet, waitFor } from './host.js';
 
 /** Namespace inode per type, as /proc/<pid>/ns/* links say. */
 export function nsInodes(pid: number): Record<string, number> {
@@ -81,4 +81,20 @@ export function runcDetached(dir: string, id: string, resources: Record<string, 
   } finally {
     closeSync(log);
   }
+}
+
+/**
+ * Remove a containerd namespace a test made (dockerd's containerd). containerd removes content
+ * and snapshots by garbage collection, shortly after the images: the namespace can go only once
+ * they have, and only if no other run still uses it, so this retries for a while and then gives up.
+ */
+export async function removeCtrNamespace(ns: string): Promise<void> {
+  await waitFor(
+    () => {
+      shQuiet('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'rm', ns]);
+      return sh('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'ls', '-q']).split('\n').includes(ns) ? undefined : true;
+    },
+    10_000,
+    'containerd namespace removal',
+  ).catch(() => undefined);
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cgroupProcs, dockerImportBusybox, nsInodes, removeCgroupDir, tableRows } from '../helpers/containers.js';
+import { cgroupProcs, dockerImportBusybox, nsInodes, removeCgroupDir, removeCtrNamespace, tableRows } from '../helpers/containers.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { CTR_ADDRESS, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
@@ -62,16 +62,7 @@ describeWith(['root', 'docker', 'ctr'], 'plain containerd (ctr) containers', () 
     ctrQuiet('task', 'rm', '-f', id);
     ctrQuiet('containers', 'rm', id);
     ctrQuiet('images', 'rm', imageRef);
-    // containerd removes content and snapshots by garbage collection, shortly after the image;
-    // the namespace can only go once they have (and only if no other run still uses it).
-    await waitFor(
-      () => {
-        shQuiet('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'rm', NS]);
-        return sh('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'ls', '-q']).split('\n').includes(NS) ? undefined : true;
-      },
-      10_000,
-      'containerd namespace removal',
-    ).catch(() => undefined);
+    await removeCtrNamespace(NS);
     shQuiet('docker', ['rmi', dockerTag]);
     // runc removes the task's cgroup; the namespace-level parent containerd's spec made stays.
     removeCgroupDir(NS);

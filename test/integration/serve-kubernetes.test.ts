@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
-import { dockerImportBusybox, removeCgroupDir } from '../helpers/containers.js';
+import { dockerImportBusybox, removeCgroupDir, removeCtrNamespace } from '../helpers/containers.js';
 import { CTR_ADDRESS, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { parseSamples, promtoolCheck, scrape, startServe, type SeriesSample, type Served } from '../helpers/serve.js';
 
@@ -69,14 +69,7 @@ describeWith(['root', 'docker', 'ctr'], 'serve: Kubernetes labels of CRI-laid-ou
       ctrQuiet('containers', 'rm', id);
     }
     ctrQuiet('images', 'rm', imageRef);
-    await waitFor(
-      () => {
-        shQuiet('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'rm', NS]);
-        return sh('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'ls', '-q']).split('\n').includes(NS) ? undefined : true;
-      },
-      10_000,
-      'containerd namespace removal',
-    ).catch(() => undefined);
+    await removeCtrNamespace(NS);
     shQuiet('docker', ['rmi', dockerTag]);
     for (const id of [appId, sandboxId]) removeCgroupDir(`${podCgroup}/${id}`);
     removeCgroupDir(podCgroup);
