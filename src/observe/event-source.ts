@@ -450,8 +450,9 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           oomNotifiers.set(key, n);
           poller.add(n.fd, () => {
             readFd(n.fd, scratch);
-            // The eventfd is signalled once more when the cgroup is removed.
-            if (!root.readDir(n.dir).ok) return dropNotifier(key);
+            // The eventfd is signalled once more when the cgroup is removed (and the engine may
+            // have made it again at the same path: a restart).
+            if (!n.sameCgroup()) return dropNotifier(key);
             oomNotified.set(key, wallNs());
             request('oom-eventfd', key);
           });

@@ -120,6 +120,19 @@ describeWith(['root', 'docker', 'unshare', 'nsenter', 'runc', 'podman'], 'ctrsco
     expect(e).toMatchObject({ exitCode: 137, exitSignal: 9, exitSignalName: 'SIGKILL', source: 'proc-connector' });
   }, 150_000);
 
+  it('docker --restart on-failure: each run exits 3 and starts again, and a restart is no OOM', async () => {
+    // docker removes the container's cgroup at each exit and makes it again under the same path;
+    // the v1 OOM eventfd's removal signal must not read as an OOM of the new one.
+    const name = `${prefix}-restart`;
+    const id = docker('run', '-d', '--restart', 'on-failure:2', '--name', name, image, 'sh', '-c', 'sleep 1; exit 3');
+    await waitFor(() => (docker('inspect', '-f', '{{.State.Running}} {{.RestartCount}}', name) === 'false 2' ? true : undefined), WAIT_MS, `${name} to stop for good`);
+    await waitFor(() => (events().filter((x) => x.action === 'exit' && x.container.id === id).length >= 3 ? true : undefined), WAIT_MS, `three exits of ${name}`);
+    const mine = events().filter((x) => x.container.id === id);
+    expect(mine.filter((x) => x.action === 'exit').map((x) => x.exitCode)).toEqual([3, 3, 3]);
+    expect(mine.filter((x) => x.action === 'start')).toHaveLength(3);
+    expect(mine.filter((x) => x.action === 'oom' || x.action === 'oom-kill')).toEqual([]);
+  }, 150_000);
+
   it('docker pause / unpause: pause then unpause from the freezer', async () => {
     const name = `${prefix}-pause`;
     const id = docker('run', '-d', '--name', name, image, 'sleep', '600');
