@@ -89,11 +89,18 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
       const screen = (): string => tmux('capture-pane', '-p', '-t', sock).replace(/\n$/, '');
       const keys = (...k: string[]): void => void tmux('send-keys', '-t', sock, ...k);
       const type = (t: string): void => void tmux('send-keys', '-t', sock, '-l', t);
-      const until = (f: (s: string) => boolean, what: string, ms = 30_000): Promise<string> =>
-        waitFor(() => {
-          const s = screen();
-          return f(s) ? s : undefined;
-        }, ms, `${what}; screen was:\n${screen()}`);
+      /** Wait for a screen f accepts; at the timeout, say what the last screen seen was. */
+      const until = async (f: (s: string) => boolean, what: string, ms = 30_000): Promise<string> => {
+        let last = '';
+        try {
+          return await waitFor(() => {
+            last = screen();
+            return f(last) ? last : undefined;
+          }, ms, what);
+        } catch (err) {
+          throw new Error(`${(err as Error).message}; the last screen was:\n${last}`);
+        }
+      };
       const status = (s: string): string => s.split('\n').at(-1) ?? '';
       const isTable = (s: string): boolean => s.split('\n').some((l) => l.startsWith('NAME'));
       /** Show only the rows matching text, from the table. */
