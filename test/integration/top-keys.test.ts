@@ -250,10 +250,12 @@ describeWith(['root', 'docker', 'podman', 'runc', 'tmux'], 'ctrscope top keys: p
       }, STEP_MS);
 
       it('marks an OOM kill, a docker exec and exits on their rows, and lists them in the detail view', async () => {
-        // After the dashboard watches: an OOM kill (tail holds 200 MiB under a 16 MiB limit),
+        // After the dashboard watches: an OOM kill (tail of /dev/zero, which has no newline,
+        // holds all it reads under a 16 MiB limit; alone, so that the kill frees the memory and
+        // the container's shell lives on, where a `head | tail` pipe got the shell killed too),
         // triggered once the dashboard shows the container; a join (docker exec); and a
         // container that exits and is restarted.
-        await run('docker', ['run', '-d', '--name', oom(cols), '--network', 'none', '--memory', '16m', '--memory-swap', '16m', img, 'sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.2; done; head -c 200m /dev/zero | tail; sleep 900']);
+        await run('docker', ['run', '-d', '--name', oom(cols), '--network', 'none', '--memory', '16m', '--memory-swap', '16m', img, 'sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.2; done; tail /dev/zero; sleep 900']);
         await run('docker', ['run', '-d', '--name', restarting(cols), '--network', 'none', '--restart', 'always', img, 'sh', '-c', 'sleep 12; exit 3']);
         await show(p);
         // A row by its name, or as much of it as a cut NAME column shows.
