@@ -59,9 +59,12 @@ export function describeWith(needs: Need[], name: string, body: () => void): voi
   }
 }
 
-/** Run a command, return stdout; throws with stderr on failure. */
+/**
+ * Run a command, return stdout; throws with stderr on failure. Output may be large (`lsns --json`
+ * on a host with thousands of processes passes the default 1 MiB limit).
+ */
 export function sh(cmd: string, args: readonly string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeout?: number } = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeout ?? 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.env ? { env: opts.env } : {}) });
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024, timeout: opts.timeout ?? 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.env ? { env: opts.env } : {}) });
 }
 
 /** Run a command and ignore failure (cleanup paths). */
