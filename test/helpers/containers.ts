@@ -98,3 +98,18 @@ export async function removeCtrNamespace(ns: string): Promise<void> {
     'containerd namespace removal',
   ).catch(() => undefined);
 }
+
+/**
+ * Import the busybox image into a containerd namespace of dockerd's containerd (ctr cannot
+ * import a directory): imported into docker as dockerTag, saved to dir/image.tar, removed from
+ * docker again, and imported with ctr.
+ */
+export function ctrImportBusybox(ns: string, dockerTag: string, dir: string): void {
+  dockerImportBusybox(dockerTag, dir);
+  try {
+    sh('docker', ['save', '-o', join(dir, 'image.tar'), dockerTag]);
+  } finally {
+    shQuiet('docker', ['rmi', dockerTag]);
+  }
+  sh('ctr', ['--address', CTR_ADDRESS, '-n', ns, 'images', 'import', join(dir, 'image.tar')]);
+}

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cgroupProcs, dockerImportBusybox, nsInodes, removeCgroupDir, removeCtrNamespace, tableRows } from '../helpers/containers.js';
+import { cgroupProcs, ctrImportBusybox, nsInodes, removeCgroupDir, removeCtrNamespace, tableRows } from '../helpers/containers.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { CTR_ADDRESS, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
@@ -36,13 +36,7 @@ describeWith(['root', 'docker', 'ctr'], 'plain containerd (ctr) containers', () 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-    dockerImportBusybox(dockerTag, dir);
-    try {
-      sh('docker', ['save', '-o', join(dir, 'image.tar'), dockerTag]);
-    } finally {
-      shQuiet('docker', ['rmi', dockerTag]);
-    }
-    ctr('images', 'import', join(dir, 'image.tar'));
+    ctrImportBusybox(NS, dockerTag, dir);
     ctr('run', '-d', imageRef, id, 'sh', '-c', 'sleep 600 & sleep 600 & wait');
     pid = await waitFor(() => taskPid(id), 15_000, 'ctr task to run');
     await waitFor(() => (cgroupProcs(pid).length === 3 ? true : undefined), 15_000, 'both sleeps');

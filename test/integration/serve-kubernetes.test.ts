@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startCli } from '../helpers/cli.js';
-import { dockerImportBusybox, removeCgroupDir, removeCtrNamespace } from '../helpers/containers.js';
+import { ctrImportBusybox, removeCgroupDir, removeCtrNamespace } from '../helpers/containers.js';
 import { CTR_ADDRESS, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 import { parseSamples, promtoolCheck, scrape, startServe, type SeriesSample, type Served } from '../helpers/serve.js';
 
@@ -46,13 +46,7 @@ describeWith(['root', 'docker', 'ctr'], 'serve: Kubernetes labels of CRI-laid-ou
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
-    dockerImportBusybox(dockerTag, dir);
-    try {
-      sh('docker', ['save', '-o', join(dir, 'image.tar'), dockerTag]);
-    } finally {
-      shQuiet('docker', ['rmi', dockerTag]);
-    }
-    ctr('images', 'import', join(dir, 'image.tar'));
+    ctrImportBusybox(NS, dockerTag, dir);
     ctr('run', '-d', '--cgroup', `${podCgroup}/${sandboxId}`, ...cri('sandbox', {}), imageRef, sandboxId, 'sleep', '600');
     ctr('run', '-d', '--cgroup', `${podCgroup}/${appId}`, ...cri('container', { 'io.kubernetes.cri.container-name': 'app', 'io.kubernetes.cri.image-name': 'registry.example/shop/app:1.2' }), imageRef, appId, 'sleep', '600');
     for (const id of [sandboxId, appId]) await waitFor(() => (/RUNNING/.test(ctr('task', 'ls')) && ctr('task', 'ls').includes(id) ? true : undefined), 15_000, `task ${id}`);

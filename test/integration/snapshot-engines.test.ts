@@ -17,7 +17,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { scrubEntries, type SnapshotMeta } from '../../collectors/snapshot/record.js';
 import type { RecordedEntry } from '../../collectors/snapshot/recording-root.js';
 import { packTree, writeTree } from '../../src/cli/snapshot-archive.js';
-import { dockerImportBusybox, removeCgroupDir } from '../helpers/containers.js';
+import { dockerImportBusybox, removeCgroupDir, removeCtrNamespace } from '../helpers/containers.js';
 import { CLI_MAIN, CTR_ADDRESS, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson } from '../helpers/host.js';
 import { PODMAN_RUN_FLAGS, podmanFiles, rootlessUser, type RootlessUser } from '../helpers/podman.js';
 import { schemaErrors } from '../helpers/schema.js';
@@ -127,15 +127,7 @@ describeWith(['root', 'docker', 'ctr', 'podman', 'runc'], 'ctrscope snapshot of 
     shQuiet('ctr', ['--address', CTR_ADDRESS, '-n', ctrNs, 'task', 'kill', '-s', 'SIGKILL', names.ctr]);
     await waitFor(() => (sh('ctr', ['--address', CTR_ADDRESS, '-n', ctrNs, 'task', 'ls', '-q']).trim() === '' ? true : undefined), 10_000, 'ctr task to stop').catch(() => undefined);
     for (const args of [['task', 'rm', '-f', names.ctr], ['containers', 'rm', names.ctr], ['images', 'rm', ctrImage]]) shQuiet('ctr', ['--address', CTR_ADDRESS, '-n', ctrNs, ...args]);
-    // containerd removes content and snapshots by garbage collection; the namespace goes after them.
-    await waitFor(
-      () => {
-        shQuiet('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'rm', ctrNs]);
-        return sh('ctr', ['--address', CTR_ADDRESS, 'namespaces', 'ls', '-q']).split('\n').includes(ctrNs) ? undefined : true;
-      },
-      10_000,
-      'containerd namespace removal',
-    ).catch(() => undefined);
+    await removeCtrNamespace(ctrNs);
     removeCgroupDir(ctrNs);
     shQuiet('podman', ['pod', 'rm', '-f', '-t', '0', names.pod]);
     shQuiet('podman', ['rm', '-f', '-t', '0', names.podman, names.member]);
