@@ -59,6 +59,7 @@ interface Libc {
   inotify_add_watch(fd: number, path: string, mask: number): number;
   inotify_rm_watch(fd: number, wd: number): number;
   syscall(nr: number, pid: number, flags: number): number;
+  syscall4(nr: number, fd: number, sig: number, info: null, flags: number): number;
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, event: Buffer | null): number;
   epoll_wait: ((epfd: number, events: Buffer, maxevents: number, timeout: number) => number) & {
@@ -93,6 +94,7 @@ export function libc(): Libc | null {
       inotify_add_watch: lib.func('int inotify_add_watch(int, const char *, uint32_t)'),
       inotify_rm_watch: lib.func('int inotify_rm_watch(int, int)'),
       syscall: lib.func('long syscall(long, int, unsigned int)'),
+      syscall4: lib.func('long syscall(long, int, int, void *, unsigned int)'),
       epoll_create1: lib.func('int epoll_create1(int)'),
       epoll_ctl: lib.func('int epoll_ctl(int, int, int, void *)'),
       epoll_wait: lib.func('int epoll_wait(int, void *, int, int)') as Libc['epoll_wait'],
@@ -116,6 +118,16 @@ export function pidfdOpen(pid: number): number {
   if (!c) return -EPERM;
   const fd = c.syscall(SYS_PIDFD_OPEN, pid, 0);
   return fd < 0 ? -c.errno() : fd;
+}
+
+/** include/uapi/asm-generic/unistd.h: pidfd_send_signal is 424 on every architecture. */
+const SYS_PIDFD_SEND_SIGNAL = 424;
+
+/** pidfd_send_signal(2) of signal to the process a pidfd refers to: 0, or -errno. */
+export function pidfdSendSignal(pidfd: number, signal: number): number {
+  const c = libc();
+  if (!c) return -EPERM;
+  return c.syscall4(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, null, 0) < 0 ? -c.errno() : 0;
 }
 
 /** read(2) into buf; the byte count, or -errno. */

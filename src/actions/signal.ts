@@ -13,13 +13,11 @@
  */
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import koffi from 'koffi';
+import { pidfdOpen, pidfdSendSignal } from '../../collectors/events/kernel-io.js';
 import { readParsed, type HostRoot } from '../../collectors/host-root.js';
+import { hasExited } from '../model/process.js';
 import { parsePidStat } from '../../collectors/procfs/pid-stat.js';
 
-/** include/uapi/asm-generic/unistd.h (and every architecture's table): pidfd_send_signal 424, pidfd_open 434. */
-const SYS_PIDFD_SEND_SIGNAL = 424;
-const SYS_PIDFD_OPEN = 434;
 const ESRCH = 3;
 const EPERM = 1;
 
@@ -37,23 +35,8 @@ export function processChanged(root: HostRoot, t: SignalTarget): string | null {
   const st = readParsed(root, `/proc/${t.pid}/stat`, parsePidStat);
   if (!st.ok) return `pid ${t.pid} is gone`;
   if (st.value.starttimeTicks !== t.starttimeTicks) return `pid ${t.pid} is now another process (it started at another time)`;
-  if (st.value.state === 'Z' || st.value.state === 'X') return `pid ${t.pid} has exited`;
+  if (hasExited(st.value)) return `pid ${t.pid} has exited`;
   return null;
-}
-
-interface Calls {
-  syscall2(nr: number, a: number, b: number): number;
-  syscall4(nr: number, a: number, b: number, c: null, d: number): number;
-}
-let calls: Calls | null = null;
-function bind(): Calls {
-  if (calls) return calls;
-  const lib = koffi.load(null);
-  calls = {
-    syscall2: lib.func('long syscall(long, int, unsigned int)'),
-    syscall4: lib.func('long syscall(long, int, int, void *, unsigned int)'),
-  };
-  return calls;
 }
 
 function statReads(fd: number, t: SignalTarget): boolean {
@@ -61,7 +44,7 @@ function statReads(fd: number, t: SignalTarget): boolean {
     const buf = Buffer.alloc(4096);
     const n = fs.readSync(fd, buf, 0, buf.length, 0);
     const st = parsePidStat(buf.toString('utf8', 0, n));
-    return st.starttimeTicks === t.starttimeTicks && st.state !== 'Z' && st.state !== 'X';
+    return st.starttimeTicks === t.starttimeTicks && !hasExited(st);
   } catch {
     return false;
   }
@@ -83,15 +66,15 @@ export function signalProcess(root: HostRoot, t: SignalTarget, signal: string): 
       return { ok: false, reason: `pid ${t.pid} is gone` };
     }
     if (!statReads(statFd, t)) return { ok: false, reason: `pid ${t.pid} is gone or now another process` };
-    const c = bind();
-    pidfd = c.syscall2(SYS_PIDFD_OPEN, t.pid, 0);
+    pidfd = pidfdOpen(t.pid);
     if (pidfd < 0) {
-      const errno = koffi.errno();
+      const errno = -pidfd;
       return { ok: false, reason: errno === ESRCH ? `pid ${t.pid} is gone` : `pidfd_open(${t.pid}) failed: errno ${errno}` };
     }
     if (!statReads(statFd, t)) return { ok: false, reason: `pid ${t.pid} is gone or now another process` };
-    if (c.syscall4(SYS_PIDFD_SEND_SIGNAL, pidfd, number, null, 0) < 0) {
-      const errno = koffi.errno();
+    const sent = pidfdSendSignal(pidfd, number);
+    if (sent < 0) {
+      const errno = -sent;
       if (errno === ESRCH) return { ok: false, reason: `pid ${t.pid} exited before the signal` };
       if (errno === EPERM) return { ok: false, reason: `not permitted to signal pid ${t.pid} (run top as root)` };
       return { ok: false, reason: `pidfd_send_signal failed: errno ${errno}` };
