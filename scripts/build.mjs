@@ -15,7 +15,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${root}dist`;
 rmSync(`${outdir}/chunks`, { recursive: true, force: true });
 await build({
-  entryPoints: { ctrscope: `${root}src/cli/main.ts` },
+  // The proc connector's reader thread (collectors/events/proc-watch.ts) runs dist/events-worker.mjs.
+  entryPoints: { ctrscope: `${root}src/cli/main.ts`, 'events-worker': `${root}collectors/events/proc-watch-worker.ts` },
   outdir,
   outExtension: { '.js': '.mjs' },
   chunkNames: 'chunks/[name]-[hash]',

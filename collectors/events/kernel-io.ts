@@ -5,9 +5,10 @@
  * epoll instance over all of them. Bound through koffi on first use, so commands that never watch
  * never load it.
  *
- * Every descriptor here is non-blocking and close-on-exec. The one blocking call is epoll_wait(2),
- * run on a libuv worker thread (koffi's async call) so the event loop stays free; an eventfd
- * of our own wakes it when the watcher closes.
+ * Every descriptor here is non-blocking and close-on-exec. The blocking calls are epoll_wait(2),
+ * run on a libuv worker thread (koffi's async call) so the event loop stays free, and poll(2) on
+ * the proc connector's own reader thread (proc-watch.ts); an eventfd of our own wakes each when
+ * the watcher closes.
  */
 import { createRequire } from 'node:module';
 
@@ -60,6 +61,9 @@ interface Libc {
   inotify_rm_watch(fd: number, wd: number): number;
   syscall(nr: number, pid: number, flags: number): number;
   syscall4(nr: number, fd: number, sig: number, info: null, flags: number): number;
+  poll(fds: Buffer, nfds: number, timeout: number): number;
+  gettid(): number;
+  setpriority(which: number, who: number, prio: number): number;
   epoll_create1(flags: number): number;
   epoll_ctl(epfd: number, op: number, fd: number, event: Buffer | null): number;
   epoll_wait: ((epfd: number, events: Buffer, maxevents: number, timeout: number) => number) & {
@@ -95,6 +99,9 @@ export function libc(): Libc | null {
       inotify_rm_watch: lib.func('int inotify_rm_watch(int, int)'),
       syscall: lib.func('long syscall(long, int, unsigned int)'),
       syscall4: lib.func('long syscall(long, int, int, void *, unsigned int)'),
+      poll: lib.func('int poll(void *, unsigned long, int)'),
+      gettid: lib.func('int gettid()'),
+      setpriority: lib.func('int setpriority(int, unsigned int, int)'),
       epoll_create1: lib.func('int epoll_create1(int)'),
       epoll_ctl: lib.func('int epoll_ctl(int, int, int, void *)'),
       epoll_wait: lib.func('int epoll_wait(int, void *, int, int)') as Libc['epoll_wait'],
@@ -128,6 +135,36 @@ export function pidfdSendSignal(pidfd: number, signal: number): number {
   const c = libc();
   if (!c) return -EPERM;
   return c.syscall4(SYS_PIDFD_SEND_SIGNAL, pidfd, signal, null, 0) < 0 ? -c.errno() : 0;
+}
+
+/** struct pollfd { int fd; short events; short revents; } */
+export const POLLFD_SIZE = 8;
+
+/**
+ * poll(2) for input on fds, blocking the calling thread until one is ready: the ready flags
+ * (revents) of each, in order, or -errno.
+ */
+export function pollIn(fds: readonly number[], set: Buffer = Buffer.alloc(fds.length * POLLFD_SIZE)): number[] | number {
+  const c = libc();
+  if (!c) return -EPERM;
+  fds.forEach((fd, i) => {
+    set.writeInt32LE(fd, i * POLLFD_SIZE);
+    set.writeInt16LE(POLLIN, i * POLLFD_SIZE + 4);
+    set.writeInt16LE(0, i * POLLFD_SIZE + 6);
+  });
+  if (c.poll(set, fds.length, -1) < 0) return -c.errno();
+  return fds.map((_, i) => set.readInt16LE(i * POLLFD_SIZE + 6));
+}
+
+/**
+ * The calling thread's nice value (setpriority(2) on its thread id: Linux schedules threads
+ * apart, and PRIO_PROCESS with a tid sets that thread's alone); 0, or -errno (lowering it needs
+ * CAP_SYS_NICE).
+ */
+export function setThreadNice(nice: number): number {
+  const c = libc();
+  if (!c) return -EPERM;
+  return c.setpriority(0, c.gettid(), nice) < 0 ? -c.errno() : 0;
 }
 
 /** read(2) into buf; the byte count, or -errno. */

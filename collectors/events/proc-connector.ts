@@ -15,7 +15,7 @@
  *
  * parseProcEvents is pure; openProcConnector needs root.
  */
-import { AF_NETLINK, closeFd, EAGAIN, ENOBUFS, libc, libcUnavailable, MSG_DONTWAIT, NETLINK_CONNECTOR, O_CLOEXEC, O_NONBLOCK, SOCK_DGRAM } from './kernel-io.js';
+import { AF_NETLINK, closeFd, ENOBUFS, libc, libcUnavailable, MSG_DONTWAIT, NETLINK_CONNECTOR, O_CLOEXEC, O_NONBLOCK, SOCK_DGRAM } from './kernel-io.js';
 
 const NLMSG_HDRLEN = 16;
 const CN_MSG_LEN = 20;
@@ -123,28 +123,33 @@ export function openProcConnector(): ProcConnector | { error: string } {
     closeFd(fd);
     return { error: `PROC_CN_MCAST_LISTEN: errno ${e}` };
   }
-  const buf = Buffer.alloc(64 * 1024);
-  return {
-    fd,
-    drain() {
-      const events: ProcEvent[] = [];
-      let lost = false;
-      for (;;) {
-        const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
-        if (n < 0) {
-          const e = c.errno();
-          if (e === ENOBUFS) {
-            lost = true;
-            continue;
-          }
-          if (e === EAGAIN) break;
-          break;
-        }
-        if (n === 0) break;
-        for (const ev of parseProcEvents(buf, n)) events.push(ev);
+  const buf = Buffer.alloc(RECEIVE_CHUNK);
+  return { fd, drain: () => drainProcSocket(fd, buf), close: () => closeFd(fd) };
+}
+
+/** Bytes read per recv(2): many records per call. */
+export const RECEIVE_CHUNK = 64 * 1024;
+
+/**
+ * Every record queued on a proc connector socket (non-blocking reads into buf until EAGAIN);
+ * `lost` when the kernel dropped some (ENOBUFS: the queue was full).
+ */
+export function drainProcSocket(fd: number, buf: Buffer): { events: ProcEvent[]; lost: boolean } {
+  const c = libc();
+  if (!c) return { events: [], lost: false };
+  const events: ProcEvent[] = [];
+  let lost = false;
+  for (;;) {
+    const n = c.recv(fd, buf, buf.length, MSG_DONTWAIT);
+    if (n < 0) {
+      if (c.errno() === ENOBUFS) {
+        lost = true;
+        continue;
       }
-      return { events, lost };
-    },
-    close: () => closeFd(fd),
-  };
+      break;
+    }
+    if (n === 0) break;
+    for (const ev of parseProcEvents(buf, n)) events.push(ev);
+  }
+  return { events, lost };
 }

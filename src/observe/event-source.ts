@@ -27,20 +27,22 @@
  *   status.
  * Signals arriving together are coalesced into one observation (COALESCE_MS).
  */
-import { readCgroupLayout } from '../../collectors/collect.js';
+import { readCgroupLayout, readHostNs } from '../../collectors/collect.js';
 import { readEngineMetadata } from '../../collectors/engines/readers.js';
 import { IN_CREATE, IN_DELETE, IN_IGNORED, IN_ISDIR, IN_MODIFY, IN_ONLYDIR, openInotify, type Inotify } from '../../collectors/events/inotify.js';
 import { readFd } from '../../collectors/events/kernel-io.js';
 import { openKernelLog, parseOomKills, type KernelLog } from '../../collectors/events/kmsg.js';
 import { createPoller, isHangup, type FdPoller } from '../../collectors/events/poller.js';
-import { openProcConnector, type ProcConnector, type ProcEvent } from '../../collectors/events/proc-connector.js';
+import { openProcConnector, type ProcConnector } from '../../collectors/events/proc-connector.js';
+import { nsInode, type ProcBatch, type ReadProcEvent } from '../../collectors/events/proc-reader.js';
+import { watchProcConnector, type ProcWatch } from '../../collectors/events/proc-watch.js';
 import { pidfdOpen, closeFd } from '../../collectors/events/kernel-io.js';
 import { registerOomNotifier, type OomNotifier } from '../../collectors/events/v1-oom.js';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { readProcess } from '../../collectors/processes.js';
 import type { Gap } from '../../collectors/read.js';
-import { parseNsLink } from '../../collectors/procfs/pid-ns.js';
 import { briefEvents, diffFrames, isCreating, type ContainerEvent, type EventFrame, type EventSignal, type LoggedOomKill, type ProcessExit } from '../model/events.js';
+import type { Container } from '../model/container.js';
 import { buildHostModel } from '../model/host-model.js';
 import { hasExited, type Process } from '../model/process.js';
 import { containerKey, groupContainers, metadataRequests } from '../model/reconstruct.js';
@@ -129,6 +131,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
 
   let poller: FdPoller | null = null;
   let connector: ProcConnector | null = null;
+  let procWatch: ProcWatch | null = null;
   let inotify: Inotify | null = null;
   let kmsg: KernelLog | null = null;
   let last: Observation | null = null;
@@ -191,17 +194,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     timer = setTimeout(runObservation, COALESCE_MS);
   };
 
-  const nsOf = (pid: number, type: string): number | null => {
-    const l = root.readLink(`/proc/${pid}/ns/${type}`);
-    if (!l.ok) return null;
-    try {
-      return parseNsLink(l.value).inode;
-    } catch {
-      return null;
-    }
-  };
-
-  const onProcEvents = (events: readonly ProcEvent[]): void => {
+  const onProcEvents = (events: readonly ReadProcEvent[]): void => {
     for (const e of events) {
       if (e.kind === 'fork') {
         if (e.childPid !== e.childTgid) continue;
@@ -218,13 +211,14 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
         if (creatingKey !== undefined && creating.has(creatingKey)) awaited.set(e.childPid, creatingKey);
       } else if (e.kind === 'exec') {
         if (e.pid !== e.tgid || memberOf.has(e.pid)) continue;
+        // Its namespaces as read when the record arrived (proc-reader.ts): it may be gone now.
+        const ns = e.ns ?? { pid: nsInode(root, e.pid, 'pid'), mnt: nsInode(root, e.pid, 'mnt'), net: nsInode(root, e.pid, 'net') };
         // The init of a container being created exec'd its command: it starts now. Known by its
         // pid, for it may be gone before its namespaces can be read.
         // The runtime's own stages exec too, in the host's namespaces: not the start.
         const creatingKey = awaited.get(e.pid);
         const inContainerNs = (): boolean => {
-          const pid = nsOf(e.pid, 'pid');
-          const mnt = nsOf(e.pid, 'mnt');
+          const { pid, mnt } = ns;
           return (pid === null && mnt === null) || (pid !== null && pid !== hostNs.get('pid')) || (mnt !== null && mnt !== hostNs.get('mnt'));
         };
         if (creatingKey !== undefined && creating.has(creatingKey) && !starts.has(creatingKey) && inContainerNs()) {
@@ -234,10 +228,9 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           continue;
         }
         let interesting = false;
-        let unseen = false;
         let readable = false;
         for (const t of NS_WATCHED) {
-          const ino = nsOf(e.pid, t);
+          const ino = ns[t];
           if (ino !== null) readable = true;
           if (ino === null || ino === hostNs.get(t)) continue;
           const owner = containerNs.get(ino);
@@ -251,15 +244,15 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
           } else if (t !== 'net' && !seenNs.has(ino) && !pendingNs.has(ino)) {
             pendingNs.add(ino);
             interesting = true;
-            unseen = true;
           }
         }
-        if (interesting) execs.set(e.pid, e.timestampNs + offsetNs);
-        // Perhaps a container's init, which may end before the observation this triggers.
-        if (unseen && !glimpses.has(e.pid)) {
-          const p = readProcess(root, e.pid);
-          if (p !== 'gone' && !hasExited(p)) glimpses.set(e.pid, { process: p, execNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
+        // Perhaps a container's init, which may end before the observation this triggers: read
+        // when its record arrived, if the reader found its namespaces new (proc-reader.ts).
+        if (e.glimpse && !glimpses.has(e.pid)) {
+          glimpses.set(e.pid, { process: e.glimpse, execNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
+          interesting = true;
         }
+        if (interesting) execs.set(e.pid, e.timestampNs + offsetNs);
         // Gone already: what it was when it joined its cgroup stands in, under its own pid.
         const joiner = joiners.get(e.pid);
         if (!readable && joiner && !joiner.moved && !glimpses.has(e.pid)) {
@@ -379,9 +372,8 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     return undefined;
   };
 
-  const drainConnector = (): void => {
-    if (!connector) return;
-    const { events, lost } = connector.drain();
+  /** What the proc connector's reader handed over: records, exec records with their namespaces and glimpses. */
+  const onProcBatch = ({ events, lost }: ProcBatch): void => {
     if (lost) {
       if (!warnedLost) warn('the proc connector dropped process events (its socket queue overflowed): exit codes of containers ending then may be unknown; observing again');
       warnedLost = true;
@@ -411,12 +403,18 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     // The namespaces processes hold now: an inode of one that has gone may be given to a new
     // namespace (nsfs reuses inode numbers), whose first exec must trigger again.
     seenNs.clear();
+    const holders = new Map<number, number>();
     for (const p of o.model.snapshot.processes) {
+      if (hasExited(p)) continue;
       const { mnt, pid } = p.namespaces;
-      if (mnt !== undefined && mnt !== hostNs.get('mnt')) seenNs.add(mnt);
-      if (pid !== undefined && pid !== hostNs.get('pid')) seenNs.add(pid);
+      for (const ino of [mnt, pid]) {
+        if (ino === undefined || ino === hostNs.get('mnt') || ino === hostNs.get('pid')) continue;
+        seenNs.add(ino);
+        if (!holders.has(ino)) holders.set(ino, p.pid);
+      }
     }
     pendingNs.clear();
+    procWatch?.setSeen(holders);
     const live = new Set<string>();
     for (const c of o.model.containers) {
       const key = containerKey(c);
@@ -530,7 +528,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     if (closed) return;
     // What the kernel queued and the wait has not handed over yet: an exit status must be known
     // before the observation that finds its container gone.
-    drainConnector();
+    procWatch?.pull();
     onKmsg();
     if (timer) {
       clearTimeout(timer);
@@ -548,7 +546,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     // The kernel sends a process's exit record after its parent was told (kernel/exit.c do_exit:
     // exit_notify, then proc_exit_connector): a container this observation found gone may have
     // its init's record queued only now.
-    drainConnector();
+    procWatch?.pull();
     const next = holdExits(frameOf(o, startedNs));
     let events: ContainerEvent[] = [];
     if (frame) {
@@ -599,16 +597,39 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       } else if (g.keptUntil < t) glimpses.delete(pid);
     }
     if (ended.length === 0) return [];
+    // The kernel gives a freed namespace's inode number to the next namespace made (fs/proc/
+    // generic.c proc_alloc_inum: the lowest free number), so in a burst of short containers one
+    // inode names several namespaces in turn. Processes sharing an inode are one container only
+    // if neither had exited before the other exec'd: each later one starts another batch,
+    // grouped apart.
+    const endedAt = (pid: number): bigint => exits.get(pid)?.timeNano ?? 0n;
+    const execAt = (pid: number): bigint => execTimes.get(pid) ?? 0n;
+    const shares = (a: Process, b: Process): boolean => (a.namespaces.pid !== undefined && a.namespaces.pid === b.namespaces.pid) || (a.namespaces.mnt !== undefined && a.namespaces.mnt === b.namespaces.mnt);
+    const batches: Process[][] = [];
+    for (const p of [...ended].sort((a, b) => (execAt(a.pid) < execAt(b.pid) ? -1 : execAt(a.pid) > execAt(b.pid) ? 1 : 0))) {
+      const batch = batches.find((bt) => !bt.some((q) => shares(p, q) && endedAt(q.pid) <= execAt(p.pid)));
+      if (batch) batch.push(p);
+      else batches.push([p]);
+    }
+    // Seen started by an observation: the usual diff reports it (one only seen being created is
+    // not); a container of the same key whose init had exited before this one exec'd was
+    // another (the same inode reused).
+    const knownInits = new Map<string, number[]>();
+    for (const c of [...prev.containers, ...next.containers]) if (!isCreating(c)) knownInits.set(containerKey(c), [...(knownInits.get(containerKey(c)) ?? []), c.pid]);
+    const another = (c: { pid: number }, init: number): boolean => init !== c.pid && exits.has(init) && endedAt(init) <= execAt(c.pid);
+    const known = (c: { pid: number; engine: Container['engine']; id: string }): boolean => (knownInits.get(containerKey(c)) ?? []).some((init) => !another(c, init));
     const snap = o.model.snapshot;
-    const grouping = groupContainers({ processes: ended, hostNs: snap.hostNs, rootDiffers: snap.rootDiffers, runtimeStates: snap.runtimeStates, cgroupMode: snap.cgroupMode });
-    const gaps: Gap[] = [];
-    const metadata = readEngineMetadata(root, metadataRequests(grouping, ended), [...snap.processes, ...ended], snap.runtimeStates, gaps);
     const { sampled: _sampled, ...rest } = snap;
-    const model = buildHostModel({ ...rest, processes: ended, grouping, metadata, gaps });
-    // Seen started by an observation: the usual diff reports it (one only seen being created is not).
-    const known = new Set([...prev.containers, ...next.containers].filter((c) => !isCreating(c)).map(containerKey));
-    // A container whose start an exec already stood for is reported by the usual diff.
-    return briefEvents(model.containers.filter((c) => !known.has(containerKey(c)) && !starts.has(containerKey(c))), model.pods, execTimes, exits);
+    const out: ContainerEvent[] = [];
+    for (const processes of batches) {
+      const grouping = groupContainers({ processes, hostNs: snap.hostNs, rootDiffers: snap.rootDiffers, runtimeStates: snap.runtimeStates, cgroupMode: snap.cgroupMode });
+      const gaps: Gap[] = [];
+      const metadata = readEngineMetadata(root, metadataRequests(grouping, processes), [...snap.processes, ...processes], snap.runtimeStates, gaps);
+      const model = buildHostModel({ ...rest, processes, grouping, metadata, gaps });
+      // A container whose start an exec already stood for is reported by the usual diff.
+      out.push(...briefEvents(model.containers.filter((c) => !known(c) && !starts.has(containerKey(c))), model.pods, execTimes, exits));
+    }
+    return out;
   };
 
   const startRescan = (everything: boolean): void => {
@@ -620,9 +641,11 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
   };
 
   const start = (): void => {
+    // As the observation finds them: pid 1's, or kthreadd's where pid 1's links cannot be read.
+    const host = readHostNs(root).ns;
     for (const t of NS_WATCHED) {
-      const ino = nsOf(1, t);
-      if (ino !== null) hostNs.set(t, ino);
+      const ino = host[t];
+      if (ino !== undefined) hostNs.set(t, ino);
     }
     const missing: string[] = [];
     const p = root.kind === 'live' ? createPoller((m) => warn(m)) : { error: 'a recorded host tree does not change' };
@@ -635,7 +658,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       if ('error' in pc) missing.push(`process exec/exit through the proc connector (${pc.error}): exits are reported without exit codes (pidfd), and containers without a cgroup of their own are found by a rescan every ${RESCAN_MS / 1000} s`);
       else {
         connector = pc;
-        p.add(pc.fd, drainConnector);
+        procWatch = watchProcConnector(root, pc, { pid: hostNs.get('pid') ?? null, mnt: hostNs.get('mnt') ?? null }, p, { onBatch: onProcBatch, onError: warn });
       }
       const ino = openInotify();
       if ('error' in ino) missing.push(`cgroup directories (${ino.error}): containers are re-read every ${RESCAN_MS / 1000} s instead`);
@@ -687,7 +710,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       for (const fd of pidfds.values()) closeFd(fd);
       pidfds.clear();
       poller?.close();
-      connector?.close();
+      procWatch?.close();
       inotify?.close();
       kmsg?.close();
       observer.close();
