@@ -29,7 +29,10 @@ export type ExecRecord = Extract<ProcEvent, { kind: 'exec' }>;
 /** An exec record of a thread-group leader, with what was read of the process when it arrived. */
 export interface ReadExec extends ExecRecord {
   readonly ns: ExecNamespaces;
-  /** The whole process, read when it exec'd in namespaces not seen before; null otherwise or when it had gone. */
+  /**
+   * The whole process, read when it exec'd in namespaces not seen before (a stand-in with its
+   * namespaces when it was gone by then); null otherwise, or when nothing of it could be read.
+   */
   readonly glimpse: Process | null;
 }
 
@@ -51,6 +54,44 @@ export interface ProcReader {
    * their processes are gone).
    */
   setSeen(holders: Iterable<readonly [number, number]>): void;
+}
+
+/** Forks remembered for their parents at most (a busy host forks thousands a second). */
+const MAX_PARENTS = 4096;
+
+/**
+ * What stands for a process glimpsed too late, gone (or a zombie) by the full read: its pid and
+ * mount namespaces as read when its exec record arrived (or its parent's, above), its parent
+ * from the fork record, and from a zombie's stat its command and start time.
+ */
+function standIn(e: ReadExec, ppid: number | null, zombie: Process | null): Process | null {
+  if (e.ns.pid === null || e.ns.mnt === null) return null;
+  return {
+    pid: e.pid,
+    ppid: zombie?.ppid ?? ppid ?? 0,
+    kernelThread: false,
+    comm: zombie?.comm ?? '',
+    state: 'R',
+    starttimeTicks: zombie?.starttimeTicks ?? 0,
+    utimeTicks: 0,
+    stimeTicks: 0,
+    rssPages: 0,
+    vmRssKiB: null,
+    threads: 1,
+    cmdline: null,
+    nspid: null,
+    uids: null,
+    gids: null,
+    capEff: null,
+    capPrm: null,
+    capBnd: null,
+    seccomp: null,
+    seccompFilters: null,
+    noNewPrivs: null,
+    namespaces: { pid: e.ns.pid, mnt: e.ns.mnt, ...(e.ns.net !== null ? { net: e.ns.net } : {}) },
+    cgroups: zombie?.cgroups ?? null,
+    gaps: [{ path: `/proc/${e.pid}`, reason: 'gone' }],
+  };
 }
 
 /** The inode of /proc/<pid>/ns/<type>, or null when it cannot be read. */
@@ -77,27 +118,58 @@ export function createProcReader(root: HostRoot, fd: number, hostNs: { readonly 
     const holder = pending.get(ino) ?? seen.get(ino);
     return holder === undefined || nsInode(root, holder, type) !== ino;
   };
+  /** Parents of recent forks (thread-group leaders), for a glimpse that finds its process gone. */
+  const parents = new Map<number, number>();
   return {
     read() {
-      const { events, lost } = drainProcSocket(fd, buf);
       const out: ReadProcEvent[] = [];
-      for (const e of events) {
-        if (e.kind !== 'exec' || e.pid !== e.tgid) {
-          out.push(e);
-          continue;
+      let lost = false;
+      const glimpse: number[] = [];
+      // Namespaces first, for every record queued: two or three readlinks each, the one fact a
+      // process gone a moment later leaves nothing else of.
+      const take = (): void => {
+        const r = drainProcSocket(fd, buf);
+        lost ||= r.lost;
+        for (const e of r.events) {
+          if (e.kind === 'fork' && e.childPid === e.childTgid) {
+            if (parents.size >= MAX_PARENTS) parents.clear();
+            parents.set(e.childPid, e.parentTgid);
+          } else if (e.kind === 'exit' && e.pid === e.tgid) parents.delete(e.pid);
+          if (e.kind !== 'exec' || e.pid !== e.tgid) {
+            out.push(e);
+            continue;
+          }
+          // The pid namespace first: it outlives the others while the process is a zombie.
+          let pid = nsInode(root, e.pid, 'pid');
+          let mnt = nsInode(root, e.pid, 'mnt');
+          // Gone already (`sh -c 'exit 3'` lives about a millisecond): its parent, which forked
+          // it and waits for it (unshare, a runtime's init), says where it was, if it has made
+          // new namespaces itself: a child is made in its parent's pid_for_children namespace and
+          // mount namespace.
+          const parent = parents.get(e.pid);
+          if ((pid === null || mnt === null) && parent !== undefined) {
+            const forChildren = pid ?? nsInode(root, parent, 'pid_for_children');
+            const parentMnt = mnt ?? nsInode(root, parent, 'mnt');
+            if (forChildren !== null && forChildren !== hostNs.pid && parentMnt !== null && parentMnt !== hostNs.mnt) {
+              pid = forChildren;
+              mnt = parentMnt;
+            }
+          }
+          if (fresh(pid, hostNs.pid, 'pid') || fresh(mnt, hostNs.mnt, 'mnt')) {
+            if (pid !== null && pid !== hostNs.pid) pending.set(pid, e.pid);
+            if (mnt !== null && mnt !== hostNs.mnt) pending.set(mnt, e.pid);
+            glimpse.push(out.length);
+          }
+          out.push({ ...e, ns: { pid, mnt, net: nsInode(root, e.pid, 'net') }, glimpse: null });
         }
-        // The pid namespace first: it outlives the others while the process is a zombie.
-        const pid = nsInode(root, e.pid, 'pid');
-        const mnt = nsInode(root, e.pid, 'mnt');
-        const unseen = fresh(pid, hostNs.pid, 'pid') || fresh(mnt, hostNs.mnt, 'mnt');
-        let glimpse: Process | null = null;
-        if (unseen) {
-          const p = readProcess(root, e.pid);
-          if (p !== 'gone' && !hasExited(p)) glimpse = p;
-          if (pid !== null && pid !== hostNs.pid) pending.set(pid, e.pid);
-          if (mnt !== null && mnt !== hostNs.mnt) pending.set(mnt, e.pid);
-        }
-        out.push({ ...e, ns: { pid, mnt, net: nsInode(root, e.pid, 'net') }, glimpse });
+      };
+      take();
+      // Then each new one in full; what arrived meanwhile has its namespaces read before the next.
+      for (let i = glimpse.shift(); i !== undefined; i = glimpse.shift()) {
+        const e = out[i] as ReadExec;
+        const p = readProcess(root, e.pid);
+        out[i] = { ...e, glimpse: p !== 'gone' && !hasExited(p) ? p : standIn(e, parents.get(e.pid) ?? null, p === 'gone' ? null : p) };
+        take();
       }
       return { events: out, lost };
     },
