@@ -270,7 +270,6 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
         if (joiners.get(e.pid)?.moved) request('proc-connector');
         joiners.delete(e.pid);
         if (key === undefined) {
-          if (process.env['DIAG'] && e.exitCode === 3) process.stderr.write(`EXIT3 ${e.pid} glimpsed=${glimpses.has(e.pid)}\n`);
           if (glimpses.has(e.pid)) {
             exits.set(e.pid, { exitCode: e.exitCode, signal: e.signal, timeNano: e.timestampNs + offsetNs, keptUntil: now() + EXIT_KEEP_MS });
             request('proc-connector');
@@ -628,7 +627,6 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       const metadata = readEngineMetadata(root, metadataRequests(grouping, processes), [...snap.processes, ...processes], snap.runtimeStates, gaps);
       const model = buildHostModel({ ...rest, processes, grouping, metadata, gaps });
       // A container whose start an exec already stood for is reported by the usual diff.
-      if (process.env['DIAG']) process.stderr.write(`MAIN batch ${processes.map((p) => p.pid + ':' + p.comm).join(',')} -> ${model.containers.map((c) => c.id + '/' + c.pid + (known(c) ? ' known' : '') + (starts.has(containerKey(c)) ? ' starts' : '')).join(' ')}\n`);
       const brief = briefEvents(model.containers.filter((c) => !known(c) && !starts.has(containerKey(c))), model.pods, execTimes, exits);
       // An init that stood in for a process gone before its command could be read has none.
       const unread = new Set(processes.filter((p) => p.comm === '' && p.cmdline === null).map((p) => p.pid));
