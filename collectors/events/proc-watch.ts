@@ -10,7 +10,7 @@
  *   watch.setSeen(holders); // after an observation: the pid/mnt namespaces it saw, with a holder each
  *   watch.close();          // stops the thread, then closes the socket
  *
- * The worker is the bundle's dist/events-worker.mjs (scripts/build.mjs); run from the
+ * The worker is the bundle's dist/chunks/events-worker.mjs (scripts/build.mjs); run from the
  * TypeScript sources (tests, vite-node) there is none, and the main thread reads.
  */
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
@@ -37,12 +37,12 @@ export interface ProcWatchHandlers {
   onError(message: string): void;
 }
 
-/** The bundled worker entry next to the bundle (dist/), or null when running from the sources. */
+/** The bundled worker entry (dist/chunks/), or null when running from the sources. */
 function workerUrl(): URL | null {
   const here = import.meta.url;
   if (!here.endsWith('.mjs')) return null;
   // The bundle's modules are dist/ctrscope.mjs and dist/chunks/*.mjs.
-  return new URL(here.includes('/chunks/') ? '../events-worker.mjs' : './events-worker.mjs', here);
+  return new URL(here.includes('/chunks/') ? './events-worker.mjs' : './chunks/events-worker.mjs', here);
 }
 
 export function watchProcConnector(root: HostRoot, connector: ProcConnector, hostNs: { pid: number | null; mnt: number | null }, poller: FdPoller, handlers: ProcWatchHandlers): ProcWatch {
