@@ -56,13 +56,13 @@ export interface ProcReader {
   setSeen(holders: Iterable<readonly [number, number]>): void;
 }
 
-/** Forks remembered for their parents at most (a busy host forks thousands a second). */
-const MAX_PARENTS = 4096;
+/** Forks remembered at most (a busy host forks thousands a second). */
+const MAX_FORKS = 4096;
 
 /**
  * What stands for a process glimpsed too late, gone (or a zombie) by the full read: its pid and
- * mount namespaces as read when its exec record arrived (or its parent's, above), its parent
- * from the fork record, and from a zombie's stat its command and start time.
+ * mount namespaces as read when its exec or fork record arrived (or its parent's, above), its
+ * parent from the fork record, and from a zombie's stat its command and start time.
  */
 function standIn(e: ReadExec, ppid: number | null, zombie: Process | null): Process | null {
   if (e.ns.pid === null || e.ns.mnt === null) return null;
@@ -118,8 +118,12 @@ export function createProcReader(root: HostRoot, fd: number, hostNs: { readonly 
     const holder = pending.get(ino) ?? seen.get(ino);
     return holder === undefined || nsInode(root, holder, type) !== ino;
   };
-  /** Parents of recent forks (thread-group leaders), for a glimpse that finds its process gone. */
-  const parents = new Map<number, number>();
+  /**
+   * Recent forks (thread-group leaders): the parent, and the child's pid and mount namespaces
+   * when they are not the host's, read as the fork record arrived (the child is alive then,
+   * before it execs), for an exec whose process is gone before its own links can be read.
+   */
+  const born = new Map<number, { readonly ppid: number; readonly pid: number | null; readonly mnt: number | null }>();
   return {
     read() {
       const out: ReadProcEvent[] = [];
@@ -132,9 +136,11 @@ export function createProcReader(root: HostRoot, fd: number, hostNs: { readonly 
         lost ||= r.lost;
         for (const e of r.events) {
           if (e.kind === 'fork' && e.childPid === e.childTgid) {
-            if (parents.size >= MAX_PARENTS) parents.clear();
-            parents.set(e.childPid, e.parentTgid);
-          } else if (e.kind === 'exit' && e.pid === e.tgid) parents.delete(e.pid);
+            if (born.size >= MAX_FORKS) born.clear();
+            const pid = nsInode(root, e.childPid, 'pid');
+            const own = pid !== null && pid !== hostNs.pid;
+            born.set(e.childPid, { ppid: e.parentTgid, pid: own ? pid : null, mnt: own ? nsInode(root, e.childPid, 'mnt') : null });
+          } else if (e.kind === 'exit' && e.pid === e.tgid) born.delete(e.pid);
           if (e.kind !== 'exec' || e.pid !== e.tgid) {
             out.push(e);
             continue;
@@ -142,17 +148,20 @@ export function createProcReader(root: HostRoot, fd: number, hostNs: { readonly 
           // The pid namespace first: it outlives the others while the process is a zombie.
           let pid = nsInode(root, e.pid, 'pid');
           let mnt = nsInode(root, e.pid, 'mnt');
-          // Gone already (`sh -c 'exit 3'` lives about a millisecond): its parent, which forked
-          // it and waits for it (unshare, a runtime's init), says where it was, if it has made
-          // new namespaces itself: a child is made in its parent's pid_for_children namespace and
-          // mount namespace.
-          const parent = parents.get(e.pid);
-          if ((pid === null || mnt === null) && parent !== undefined) {
-            const forChildren = pid ?? nsInode(root, parent, 'pid_for_children');
-            const parentMnt = mnt ?? nsInode(root, parent, 'mnt');
-            if (forChildren !== null && forChildren !== hostNs.pid && parentMnt !== null && parentMnt !== hostNs.mnt) {
-              pid = forChildren;
-              mnt = parentMnt;
+          // Gone already (`sh -c 'exit 3'` lives about a millisecond): where it was when it was
+          // forked stands in, else where its parent, which forked it and waits for it (unshare,
+          // a runtime's init), makes children, if that is not the host: a child is made in its
+          // parent's pid_for_children namespace and mount namespace.
+          const fork = born.get(e.pid);
+          if ((pid === null || mnt === null) && fork !== undefined) {
+            const forked = { pid: pid ?? fork.pid, mnt: mnt ?? fork.mnt };
+            const parent = {
+              pid: forked.pid ?? nsInode(root, fork.ppid, 'pid_for_children'),
+              mnt: forked.mnt ?? nsInode(root, fork.ppid, 'mnt'),
+            };
+            if (parent.pid !== null && parent.pid !== hostNs.pid && parent.mnt !== null && parent.mnt !== hostNs.mnt) {
+              pid = parent.pid;
+              mnt = parent.mnt;
             }
           }
           if (fresh(pid, hostNs.pid, 'pid') || fresh(mnt, hostNs.mnt, 'mnt')) {
@@ -168,7 +177,7 @@ export function createProcReader(root: HostRoot, fd: number, hostNs: { readonly 
       for (let i = glimpse.shift(); i !== undefined; i = glimpse.shift()) {
         const e = out[i] as ReadExec;
         const p = readProcess(root, e.pid);
-        out[i] = { ...e, glimpse: p !== 'gone' && !hasExited(p) ? p : standIn(e, parents.get(e.pid) ?? null, p === 'gone' ? null : p) };
+        out[i] = { ...e, glimpse: p !== 'gone' && !hasExited(p) ? p : standIn(e, born.get(e.pid)?.ppid ?? null, p === 'gone' ? null : p) };
         take();
       }
       return { events: out, lost };

@@ -14,9 +14,11 @@
  * - proc connector: an exec in namespaces that are a container's or not seen before (a start,
  *   a docker exec, an nsenter) -> observe; a container's init or last member exits -> observe,
  *   with its exit status kept for the exit event. Forks of members are tracked so a busy
- *   container's own children trigger nothing. A process exec'ing in namespaces not seen before
- *   is read at once (a glimpse): when it has ended before any observation saw it, its container
- *   (a bare `sh -c 'exit 7'`) is built from that read and reported started and exited.
+ *   container's own children trigger nothing. The socket is read on a thread of its own
+ *   (collectors/events/proc-watch.ts), which reads each exec'ing process's namespaces the moment
+ *   its record arrives, and the whole process when they are new (a glimpse): when it has ended
+ *   before any observation saw it, its container (a bare `sh -c 'exit 7'`) is built from that
+ *   read and reported started and exited.
  * - inotify on the cgroup trees (v1 memory, freezer, cpu, pids, cpuset; v2 the unified tree): a
  *   cgroup created or removed -> observe; a container's limit, freezer or v2 events file
  *   modified -> observe and re-read that container's files (limits and freezer state are
@@ -612,12 +614,14 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
       else batches.push([p]);
     }
     // Seen started by an observation: the usual diff reports it (one only seen being created is
-    // not); a container of the same key whose init had exited before this one exec'd was
-    // another (the same inode reused).
-    const knownInits = new Map<string, number[]>();
-    for (const c of [...prev.containers, ...next.containers]) if (!isCreating(c)) knownInits.set(containerKey(c), [...(knownInits.get(containerKey(c)) ?? []), c.pid]);
-    const another = (c: { pid: number }, init: number): boolean => init !== c.pid && exits.has(init) && endedAt(init) <= execAt(c.pid);
-    const known = (c: { pid: number; engine: Container['engine']; id: string }): boolean => (knownInits.get(containerKey(c)) ?? []).some((init) => !another(c, init));
+    // not). Another container of the same key (the same inode reused) is the same one only while
+    // it was there when this one exec'd: it is in this observation, or its init ended after.
+    // One found gone and held for its exit record (holdExits) had ended before, or is this one.
+    const inObservation = new Set(o.model.containers.map((c) => `${containerKey(c)}/${c.pid}`));
+    const byKey = new Map<string, Container[]>();
+    for (const c of [...prev.containers, ...next.containers]) if (!isCreating(c)) byKey.set(containerKey(c), [...(byKey.get(containerKey(c)) ?? []), c]);
+    const known = (c: Container): boolean =>
+      (byKey.get(containerKey(c)) ?? []).some((k) => k.pid === c.pid || inObservation.has(`${containerKey(k)}/${k.pid}`) || (exits.has(k.pid) && endedAt(k.pid) > execAt(c.pid)));
     const snap = o.model.snapshot;
     const { sampled: _sampled, ...rest } = snap;
     const out: ContainerEvent[] = [];
