@@ -36,7 +36,7 @@ import type { Container } from '../model/container.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
 import { netRate } from '../model/network.js';
 import { containerKey } from '../model/reconstruct.js';
-import { FIRST_READING, RECORDED_NO_RATE, unknown, type Unknown } from '../model/resources.js';
+import { FIRST_READING, RECORDED_NO_RATE, unknown, type ResourceScope, type Unknown } from '../model/resources.js';
 import type { NetnsObservation, Observation } from './observation.js';
 
 export { SLOW_EVERY };
@@ -75,6 +75,12 @@ export interface ObserveRound {
    * files all, limits and freezer included.
    */
   readonly fresh?: ReadonlySet<string>;
+  /**
+   * How much of each container's cgroups to read: 'full' (the default), what a `ps` table row
+   * shows ('table'), or only the counters the next observation takes rates against
+   * ('counters'). What a scope leaves out is Unknown (ResourceScope in src/model/resources.ts).
+   */
+  readonly resources?: ResourceScope;
 }
 
 export interface Observer {
@@ -127,7 +133,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       intervalMs: last ? atMs - last.atMs : null,
       model,
       // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}) }) : new Map(),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
