@@ -49,6 +49,11 @@ export interface ObserverOptions {
   readonly continuous?: boolean;
   /** Read status and argv of every process, not only of container members (inspect, snapshot). */
   readonly everyProcess?: boolean;
+  /**
+   * Read status and argv of each container's candidates for its first process only, not of
+   * every member: for views that show no member's own status (`ns`, the `ps` table).
+   */
+  readonly initsOnly?: boolean;
   /** Read pid_for_children and time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /**
@@ -116,6 +121,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       ...(cache ? { cache } : {}),
       ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
+      ...(options.initsOnly ? { initsOnly: true } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
     // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when

@@ -30,7 +30,8 @@ export function registerPs(program: Command, deps: Deps): void {
       const ms = opts.rates ? Math.round(seconds * 1000) : 0;
       const root = openRoot(g);
       // Rates come from two observations one interval apart; the second reads only what changes.
-      const observer = createObserver(root, { continuous: ms > 0, now: deps.now });
+      // The table shows each container's command and first process, no member's own status.
+      const observer = createObserver(root, { continuous: ms > 0, now: deps.now, ...(opts.json ? {} : { initsOnly: true }) });
       // --json prints each container's filesystem and network too: read with the last observation.
       // The table shows a few of each container's cgroup figures: only those are read. With
       // --json and rates, the first observation reads only the counters rates are taken against.
