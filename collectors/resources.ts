@@ -85,8 +85,11 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       for (const c of containers) out.set(containerKey(c), unavailableResources(noLayout));
       return out;
     }
-    // The same containers (reused while no process changed) have the same cgroups.
-    if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: resourceTargets(model.snapshot.processes, model.containers) };
+    // The same containers (reused while no process changed) have the same cgroups. Only the
+    // containers asked for are placed (`inspect` asks for one).
+    if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: new Map() };
+    const unplaced = containers.filter((c) => !targets.byContainer.has(c));
+    if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced)) targets.byContainer.set(c, t);
     const next = new Map<string, Kept>();
     for (const c of containers) {
       const key = containerKey(c);

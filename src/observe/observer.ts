@@ -61,8 +61,11 @@ export interface ObserverOptions {
    * the containers whose cgroups are read (`inspect`: the one asked about).
    */
   readonly resources?: boolean | ((model: HostModel) => readonly Container[]);
-  /** Read each container network namespace's counters. Default true. */
-  readonly network?: boolean;
+  /**
+   * Read each container network namespace's counters. Default true. A function picks the
+   * containers whose namespaces are read (`inspect`: the one asked about).
+   */
+  readonly network?: boolean | ((model: HostModel) => readonly Container[]);
   /** Wall clock, milliseconds since the epoch. */
   readonly now?: () => number;
   /** Monotonic milliseconds, for rates. */
@@ -140,7 +143,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       model,
       // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
       resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}) }) : new Map(),
-      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, last, clock, root.kind === 'recorded'),
+      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
     };
@@ -172,11 +175,16 @@ export function observeOnce(root: HostRoot, options: Omit<ObserverOptions, 'cont
   }
 }
 
-/** Each container network namespace's counters, through the kept reader of a continuous observer. */
-function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: HostModel, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+/**
+ * Each container network namespace's counters (only those of `selected`, when given), through
+ * the kept reader of a continuous observer. A namespace is read through the first container
+ * that has it, whichever container selected it.
+ */
+function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: HostModel, selected: readonly Container[] | null, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+  const wanted = selected ? new Set(selected.map((c) => c.namespaces.net)) : null;
   const targets = new Map<number, NetnsTarget>();
   for (const c of model.containers) {
-    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net)) targets.set(c.namespaces.net, { pid: c.pid, starttimeTicks: c.starttimeTicks });
+    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net) && (wanted === null || wanted.has(c.namespaces.net))) targets.set(c.namespaces.net, { pid: c.pid, starttimeTicks: c.starttimeTicks });
   }
   const at = clock();
   const out = new Map<number, NetnsObservation>();
