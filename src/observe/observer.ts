@@ -89,6 +89,13 @@ export interface ObserveRound {
    * ('counters'). What a scope leaves out is Unknown (ResourceScope in src/model/resources.ts).
    */
   readonly resources?: ResourceScope;
+  /**
+   * Read no process's status or argv beyond what grouping needs: the first of two observations
+   * one interval apart, whose model only places the counters the second takes rates against
+   * (the containers are the same; their first processes and commands may not be). The next
+   * observation reads them and builds its model afresh.
+   */
+  readonly lean?: boolean;
 }
 
 export interface Observer {
@@ -107,6 +114,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const resources = options.resources === false ? null : createResourceReader(root, { continuous, clock, recorded: root.kind === 'recorded' });
   const netCounters = continuous && options.network !== false ? createNetCounterReader(root) : null;
   let last: Observation | null = null;
+  /** The last observation was lean (ObserveRound.lean): its model is not to be reused. */
+  let lastLean = false;
 
   const observe = (round: ObserveRound = {}): Observation => {
     const seq = (last?.seq ?? 0) + 1;
@@ -124,6 +133,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       ...(cache ? { cache } : {}),
       ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
+      ...(round.lean ? { complete: false } : {}),
       ...(options.initsOnly ? { initsOnly: true } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
@@ -134,7 +144,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const prev = last?.model;
     // The same grouping and metadata objects: the containers built from them still hold.
     const model: HostModel =
-      prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+      prev && !lastLean && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+    lastLean = round.lean === true;
     if (cache) cache.previous = snapshot;
     const observation: Observation = {
       seq,

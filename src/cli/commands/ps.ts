@@ -34,11 +34,12 @@ export function registerPs(program: Command, deps: Deps): void {
       const observer = createObserver(root, { continuous: ms > 0, now: deps.now, ...(opts.json ? {} : { initsOnly: true }) });
       // --json prints each container's filesystem and network too: read with the last observation.
       // The table shows a few of each container's cgroup figures: only those are read. With
-      // --json and rates, the first observation reads only the counters rates are taken against.
+      // --json and rates, the first observation reads only the counters rates are taken against,
+      // and no process's status or argv: the second reads those.
       const last: ObserveRound = opts.json ? { details: opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {} } : { resources: 'table' };
       const sampled = ms > 0 && root.kind === 'live';
       try {
-        let observation = observer.observe(sampled ? { resources: opts.json ? 'counters' : 'table' } : last);
+        let observation = observer.observe(sampled ? { resources: opts.json ? 'counters' : 'table', lean: true } : last);
         checkSnapshot(root, observation.model.snapshot, deps);
         if (sampled) {
           await new Promise((r) => setTimeout(r, ms));
