@@ -67,20 +67,14 @@ export class Guest {
     this.env = { ...process.env, V2VM_DIR, V2VM_RUN: runDir };
   }
 
-  private v2vm(args: string[], timeoutMs: number): GuestRun {
-    const r = spawnSync('bash', [V2VM, ...args], { encoding: 'utf8', env: this.env, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 });
-    if (r.error) throw new Error(`v2vm.sh ${args[0]}: ${r.error.message}\n${r.stderr ?? ''}`);
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-
   /**
-   * v2vm.sh without blocking the event loop: the calls that take minutes (build, boot, starting
-   * every engine's containers) must let vitest's worker answer its runner meanwhile, or the
-   * runner gives up on it ("Timeout calling onTaskUpdate") and fails the run.
+   * v2vm.sh without blocking the event loop: every guest call takes seconds to minutes under
+   * emulation, and vitest's worker must answer its runner meanwhile, or the runner gives up on
+   * it ("Timeout calling onTaskUpdate") and fails the run.
    */
-  private v2vmAsync(args: string[], timeoutMs: number): Promise<GuestRun> {
+  private v2vmAsync(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv = {}): Promise<GuestRun> {
     return new Promise((resolve, reject) => {
-      const child = spawn('bash', [V2VM, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [V2VM, ...args], { env: { ...this.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -112,62 +106,37 @@ export class Guest {
     await this.must(['install', repo], 5 * 60_000);
   }
 
-  /** A long guest script (minutes), run without blocking the event loop; its stdout. */
-  async shLong(script: string, timeoutMs: number): Promise<string> {
-    this.env['V2VM_TIMEOUT'] = String(Math.ceil(timeoutMs / 1000));
-    const r = await this.v2vmAsync(['run', script], timeoutMs + 10_000);
-    if (r.code !== 0) throw new Error(`guest script exited ${r.code}: ${script.slice(0, 300)}\n${r.stderr}`);
-    return r.stdout;
-  }
-
   /** Stop QEMU and remove this run's directory (the image is never written). */
-  stop(): void {
-    this.v2vm(['down'], 60_000);
+  async stop(): Promise<void> {
+    await this.v2vmAsync(['down'], 60_000);
   }
 
   /** The guest console's last lines, for a failure message. */
-  console(lines = 40): string {
-    return this.v2vm(['console', String(lines)], 10_000).stdout;
+  async console(lines = 40): Promise<string> {
+    return (await this.v2vmAsync(['console', String(lines)], 10_000)).stdout;
   }
 
   /** Run a bash script in the guest as root. */
-  run(script: string, timeoutMs = 600_000): GuestRun {
-    this.env['V2VM_TIMEOUT'] = String(Math.ceil(timeoutMs / 1000));
-    return this.v2vm(['run', script], timeoutMs + 10_000);
+  run(script: string, timeoutMs = 600_000): Promise<GuestRun> {
+    return this.v2vmAsync(['run', script], timeoutMs + 10_000, { V2VM_TIMEOUT: String(Math.ceil(timeoutMs / 1000)) });
   }
 
   /** Run a bash script in the guest; its stdout, or an error with its stderr. */
-  sh(script: string, timeoutMs?: number): string {
-    const r = this.run(script, timeoutMs);
+  async sh(script: string, timeoutMs?: number): Promise<string> {
+    const r = await this.run(script, timeoutMs);
     if (r.code !== 0) throw new Error(`guest script exited ${r.code}: ${script.slice(0, 300)}\n${r.stderr}`);
     return r.stdout;
   }
 
-  json<T>(script: string): T {
-    return JSON.parse(this.sh(script)) as T;
-  }
-
   /** ctrscope in the guest (cwd /), as `npx ctrscope` would run. */
-  ctrscope(args: readonly string[], timeoutMs?: number): GuestRun {
+  ctrscope(args: readonly string[], timeoutMs?: number): Promise<GuestRun> {
     return this.run(`cd / && exec node ${GUEST_CTRSCOPE} ${args.map(q).join(' ')}`, timeoutMs);
   }
 
   /** A ctrscope --json command in the guest, parsed; throws on a non-zero exit. */
-  ctrscopeJson<T>(args: readonly string[]): T {
-    const r = this.ctrscope(args);
+  async ctrscopeJson<T>(args: readonly string[]): Promise<T> {
+    const r = await this.ctrscope(args);
     if (r.code !== 0) throw new Error(`ctrscope ${args.join(' ')} exited ${r.code} in the guest: ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
-  }
-
-  /** The cgroup2 path of a guest process (its `0::` line). */
-  cgroupOf(pid: number): string {
-    return this.sh(`sed -n 's/^0:://p' /proc/${pid}/cgroup`).trim();
-  }
-
-  /** Cgroup files of a guest cgroup path, each file's text trimmed. */
-  cgroupFiles(path: string, files: readonly string[]): Record<string, string> {
-    const out = this.sh(files.map((f) => `printf '%s\\0' "$(cat ${q(`/sys/fs/cgroup${path}/${f}`)})"`).join('; '));
-    const values = out.split('\0');
-    return Object.fromEntries(files.map((f, i) => [f, (values[i] ?? '').trim()]));
   }
 }
