@@ -6,7 +6,7 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process } from '../src/model/process.js';
-import { groupContainers, memberPids, metadataRequests, type ReconstructInput } from '../src/model/reconstruct.js';
+import { groupContainers, initCandidatePids, memberPids, metadataRequests, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
@@ -25,6 +25,17 @@ export interface CollectOptions {
    * only of container members and monitors.
    */
   readonly everyProcess?: boolean;
+  /**
+   * Without everyProcess: read status and argv of each container's candidates for its first
+   * process (and of monitors) only, not of every member (initCandidatePids): `ns` and the `ps`
+   * table show no member's own status.
+   */
+  readonly initsOnly?: boolean;
+  /**
+   * false: read no process's status or argv beyond what grouping needs (the scan's lean read):
+   * a snapshot whose model only places counters. Default true.
+   */
+  readonly complete?: boolean;
   /** Read pid_for_children/time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /** What a repeated collector (top) carries from one refresh to the next; see RefreshCache. */
@@ -257,7 +268,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   let metadata = same && !cache?.rereadMetadata ? prev.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
-  const members = opts.everyProcess === true ? null : memberPids(grouping);
+  const members = opts.everyProcess === true || opts.complete === false ? null : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
   const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
   return {
     takenAtMs: opts.nowMs,

@@ -8,12 +8,13 @@
  * pread each), a container's limits and the figures that change only on an update are re-read
  * every SLOW_EVERY readings of it (or when its cgroup directories change), so a `docker update`
  * shows within SLOW_EVERY observations; v1 memory.oom_control is carried over while no process
- * has exited (an OOM kill ends one).
+ * has exited (an OOM kill ends one). A reading may take less than every file (ReadHints.scope:
+ * what a `ps` table shows, or only the counters a later reading takes rates against).
  */
 import type { Container } from '../src/model/container.js';
 import type { HostModel } from '../src/model/host-model.js';
 import { containerKey } from '../src/model/reconstruct.js';
-import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTargets, unavailableResources, unknown, type CgroupSample, type ContainerResources, type Unknown } from '../src/model/resources.js';
+import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTargets, unavailableResources, unknown, type CgroupSample, type ContainerResources, type ResourceScope, type Unknown } from '../src/model/resources.js';
 import { forgetUnusedLocations, readCgroupSample } from './cgroupfs/sample.js';
 import { readCgroupLayout } from './collect.js';
 import { KeptFiles, type HostRoot } from './host-root.js';
@@ -37,16 +38,25 @@ export interface ResourceReader {
    * quiet). `fresh`: containerKey()s whose every file is read now, limits and freezer state
    * included (a kernel signal said one of them changed).
    */
-  read(model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean; readonly fresh?: ReadonlySet<string> }): Map<string, ContainerResources>;
+  read(model: HostModel, containers: readonly Container[], hints: ReadHints): Map<string, ContainerResources>;
   close(): void;
+}
+
+export interface ReadHints {
+  readonly noExit: boolean;
+  readonly fresh?: ReadonlySet<string>;
+  /** How much of each cgroup to read (ResourceScope); 'full' by default. */
+  readonly scope?: ResourceScope;
 }
 
 interface Kept {
   /** The last sample: its counters are the next rates' start. */
   readonly last: CgroupSample;
-  /** The last sample whose limits were read, and how many readings ago. */
-  readonly slow: CgroupSample;
+  /** The last sample whose limits were read, and how many readings ago; null when none of that scope was. */
+  readonly slow: CgroupSample | null;
   readonly slowAge: number;
+  /** The scope of the last reading (and of `slow`): limits stand in only for a reading of the same scope, OOM counters only from a 'counters' or 'full' one. */
+  readonly scope: ResourceScope;
 }
 
 const sameDirs = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
@@ -68,14 +78,18 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
   let targets: { containers: HostModel['containers'] | null; byContainer: ReturnType<typeof resourceTargets> } = { containers: null, byContainer: new Map() };
   let kept = new Map<string, Kept>();
 
-  const read = (model: HostModel, containers: readonly Container[], hints: { readonly noExit: boolean; readonly fresh?: ReadonlySet<string> }): Map<string, ContainerResources> => {
+  const read = (model: HostModel, containers: readonly Container[], hints: ReadHints): Map<string, ContainerResources> => {
+    const scope = hints.scope ?? 'full';
     const out = new Map<string, ContainerResources>();
     if (noLayout) {
       for (const c of containers) out.set(containerKey(c), unavailableResources(noLayout));
       return out;
     }
-    // The same containers (reused while no process changed) have the same cgroups.
-    if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: resourceTargets(model.snapshot.processes, model.containers) };
+    // The same containers (reused while no process changed) have the same cgroups. Only the
+    // containers asked for are placed (`inspect` asks for one).
+    if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: new Map() };
+    const unplaced = containers.filter((c) => !targets.byContainer.has(c));
+    if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced)) targets.byContainer.set(c, t);
     const next = new Map<string, Kept>();
     for (const c of containers) {
       const key = containerKey(c);
@@ -86,12 +100,13 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       }
       const p = kept.get(key);
       const fresh = hints.fresh?.has(key) === true;
-      const reuse = p !== undefined && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) });
+      const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
+      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
-      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {});
-      const slowRead = sample.cpu !== reuse?.cpu;
-      if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse as CgroupSample), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1 });
+      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {}, scope);
+      // A 'counters' reading reads no limits; a 'table' one copies its binding limits when reused.
+      const slowRead = scope === 'counters' ? false : scope === 'table' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
+      if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });
       const previous = opts.recorded ? RECORDED_NO_RATE : (p?.last ?? FIRST_READING);
       out.set(key, deriveResources(previous, sample));
     }

@@ -17,9 +17,9 @@
  * and then `top --batch --interval 1`: its CPU per refresh over TOP_SECONDS after 3 s of warm-up.
  * Wall time is what the targets are stated in; on a machine shared with other work, the CPU
  * columns are the steadier figures. The 1-minute load average is printed with each N.
- * With `--baseline FILE` (another build's dist/ctrscope.mjs, e.g. of the main branch), its
- * `ns --json`, `ps --json --no-rates` and `inspect` are timed in the same rounds, for a before and
- * after measured under the same load.
+ * With `--baseline FILE` (another build's dist/ctrscope.mjs, e.g. of the main branch), the same
+ * five ctrscope commands of that build are timed in the same rounds, and each of this build's
+ * medians is printed as a ratio to the baseline's: a before and after under the same load.
  * Everything is named ctrscope-bench-<pid>* and removed on exit, Ctrl-C, SIGTERM and failure.
  * Needs root, util-linux (unshare, lsns), iproute2, busybox and `npm run build`.
  *
@@ -138,7 +138,9 @@ async function measure(n) {
     ...(BASELINE
       ? [
           ['baseline: ns --json', BASELINE, ['ns', '--json']],
+          ['baseline: ps --no-rates', BASELINE, ['ps', '--no-rates']],
           ['baseline: ps --json --no-rates', BASELINE, ['ps', '--json', '--no-rates']],
+          ['baseline: ps --json (rates, 0.5 s)', BASELINE, ['ps', '--json']],
           ['baseline: inspect --no-rates', BASELINE, ['inspect', target, '--no-rates']],
         ]
       : []),
@@ -162,6 +164,14 @@ function print(n, procs, seen, m, loadBefore) {
   const noRates = m.rows[3].wall;
   const rates = m.rows[4].wall;
   console.log(`  ps --json with rates - without - ${INTERVAL_MS} ms interval = ${(rates - noRates - INTERVAL_MS).toFixed(0)} ms (target <= 100 ms)`);
+  const base = (label) => m.rows.find((r) => r.label === `baseline: ${label}`);
+  if (base('ps --json --no-rates')) {
+    const b = (label) => base(label.replace(' <pid>', ''));
+    console.log(`  against the baseline build, same rounds (wall / CPU, this build's median over the baseline's):`);
+    for (const r of m.rows.slice(1, 6)) console.log(`    ${r.label.padEnd(30)} ${(r.wall / b(r.label).wall).toFixed(2)}x / ${(r.cpu / b(r.label).cpu).toFixed(2)}x`);
+    const bRates = base('ps --json (rates, 0.5 s)').wall - base('ps --json --no-rates').wall - INTERVAL_MS;
+    console.log(`    baseline: ps --json with rates - without - ${INTERVAL_MS} ms = ${bRates.toFixed(0)} ms`);
+  }
   console.log(`  top --batch --interval 1: ${m.top.msPerRefresh.toFixed(1)} ms CPU per refresh, ${m.top.pctOfCore.toFixed(2)}% of one core (${(m.top.msPerRefresh / m.rows[0].cpu).toFixed(2)}x one lsns run's CPU)`);
 }
 

@@ -7,6 +7,7 @@
 import {
   isUnknown,
   notOn,
+  notRead,
   sharedUsage,
   unknown,
   type BindingLimit,
@@ -18,6 +19,7 @@ import {
   type IoDeviceUsage,
   type Known,
   type Limit,
+  type ResourceScope,
   type ResourceTarget,
   type Unknown,
 } from '../../src/model/resources.js';
@@ -177,9 +179,10 @@ function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locat
  * The counters rates are computed from: CPU time (v1 `cpuacct.usage`, v2 `cpu.stat usage_usec`),
  * its user/system split (v1 `cpuacct.stat`, v2 the same `cpu.stat`) and CFS throttling
  * (`cpu.stat`), with the clock read right after the usage counter. Without
- * `throttling` a v1 host's separate cpu.stat is not read (the caller knows there is no quota).
+ * `throttling` a v1 host's separate cpu.stat is not read (the caller knows there is no quota),
+ * and without `userSystem` neither is v1's cpuacct.stat (a rate needs only the usage).
  */
-export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, throttling = true): CpuCounters {
+export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, throttling = true, userSystem = true): CpuCounters {
   const { cpuacct: acct, cpu } = locateAll(layout, target).where;
   let usageUsec: Known<number>;
   let split: Known<CpuacctStat>;
@@ -189,7 +192,7 @@ export function readCpuCounters(root: HostRoot, layout: CgroupLayout, target: Re
   else if (acct.version === 1) {
     const ns = readIn(root, acct, 'cpuacct.usage', parseCpuacctUsage);
     usageUsec = isUnknown(ns) ? ns : ns / 1000;
-    split = readIn(root, acct, 'cpuacct.stat', parseCpuacctStat);
+    split = userSystem ? readIn(root, acct, 'cpuacct.stat', parseCpuacctStat) : notRead('cpuacct.stat');
   } else {
     const s = (stat = readIn(root, acct, 'cpu.stat', parseCpuStat));
     usageUsec = field(s, (x) => x.usageUsec, 'cpu.stat usage_usec');
@@ -338,12 +341,14 @@ function readMemoryV1Slow(root: HostRoot, d: string): Pick<CgroupSample['memory'
   };
 }
 
-function readIo(root: HostRoot, fast: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined): CgroupSample['io'] {
+/** `withLimits` false: the IO counters only, the limits NOT_READ. */
+function readIo(root: HostRoot, fast: HostRoot, io: Where, slowLimits: CgroupSample['io']['limits'] | undefined, withLimits = true): CgroupSample['io'] {
   if (isUnknown(io)) return { devices: io, limits: io };
-  if (io.shared) return { devices: io.shared, limits: slowLimits ?? readIoLimits(root, io) };
+  const limitsOf = (w: Located): CgroupSample['io']['limits'] => slowLimits ?? (withLimits ? readIoLimits(root, w) : notRead('io limits'));
+  if (io.shared) return { devices: io.shared, limits: limitsOf(io) };
   if (io.version === 2) {
     const devices = readIn(fast, io, 'io.stat', parseIoStat);
-    return { devices, limits: slowLimits ?? readIoLimits(root, io) };
+    return { devices, limits: limitsOf(io) };
   }
   // The _recursive files include child cgroups (blkio-controller.rst); older kernels only have
   // the cgroup's own counters.
@@ -365,7 +370,7 @@ function readIo(root: HostRoot, fast: HostRoot, io: Where, slowLimits: CgroupSam
       writeOps: ops.get(device)?.write ?? null,
     }));
   }
-  return { devices, limits: slowLimits ?? readIoLimits(root, io) };
+  return { devices, limits: limitsOf(io) };
 }
 
 const throttleFiles = (name: string) => ({ recursive: `blkio.throttle.${name}_recursive`, own: `blkio.throttle.${name}`, parse: (t: string) => parseBlkioThrottle(t, name) });
@@ -426,8 +431,12 @@ export interface SampleReuse {
   readonly kept?: HostRoot;
 }
 
-/** Every limit, usage figure, event counter and pressure line of one container. */
-export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}): CgroupSample {
+/**
+ * Every limit, usage figure, event counter and pressure line of one container; with a narrower
+ * `scope`, only what that scope names (ResourceScope), the rest NOT_READ.
+ */
+export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}, scope: ResourceScope = 'full'): CgroupSample {
+  if (scope !== 'full') return readScoped(root, layout, target, clock, reuse, scope);
   const slow = reuse.limitsOf;
   const sameOom = reuse.oomOf;
   const fast = reuse.kept ?? root;
@@ -462,6 +471,68 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
     freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
   };
   return sample;
+}
+
+const NOT_READ_CPU: CgroupSample['cpu'] = { quotaUsec: notRead('cpu quota'), periodUsec: notRead('cpu period'), weight: notRead('cpu weight'), shares: notRead('cpu shares'), cpus: notRead('cpuset') };
+const NOT_READ_PRESSURE: CgroupSample['pressure'] = { cpu: notRead('cpu.pressure'), memory: notRead('memory.pressure'), io: notRead('io.pressure') };
+const notReadBinding = (what: string): BindingLimit => ({ value: notRead(what), source: null });
+
+/** Memory fields a scope leaves out; each scope reads at most usage and the OOM counters. */
+function memoryNotRead(): CgroupSample['memory'] {
+  const n = notRead('memory');
+  return { usageBytes: n, limitBytes: n, highBytes: n, softLimitBytes: n, swapBytes: n, swapUsageBytes: n, anonBytes: n, fileBytes: n, kernelBytes: n, shmemBytes: n, inactiveFileBytes: n, oom: n, oomKill: n, max: n, high: n, failcnt: n, underOom: n };
+}
+
+/**
+ * A 'table' or 'counters' reading (ResourceScope). 'table': CPU usage, memory usage, pids and
+ * the binding memory and pids limits (copied from `reuse.limitsOf`, an earlier 'table' reading,
+ * when given). 'counters': CPU usage and throttling, IO bytes, and the OOM counters (v1
+ * memory.oom_control, v2 memory.events): what deriveResources takes rates against.
+ */
+function readScoped(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse, scope: 'table' | 'counters'): CgroupSample {
+  const fast = reuse.kept ?? root;
+  const { where, dirs } = locateAll(layout, target);
+  const memory = memoryNotRead();
+  const mem = where.memory;
+  if (scope === 'table') {
+    const pids = where.pids;
+    return {
+      dirs,
+      binding: reuse.limitsOf?.binding ?? { cpuCores: notReadBinding('cpu limit'), memoryBytes: bindingLimit(root, mem, memoryLimitAt), pids: bindingLimit(root, pids, pidsMaxAt) },
+      counters: readCpuCounters(fast, layout, target, clock, false, false),
+      cpu: NOT_READ_CPU,
+      memory: {
+        ...memory,
+        usageBytes: isUnknown(mem) ? mem : (mem.shared ?? (mem.version === 2 ? readIn(fast, mem, 'memory.current', parseMemoryCurrent) : readIn(fast, mem, 'memory.usage_in_bytes', parseMemoryUsageInBytes))),
+      },
+      pids: { current: isUnknown(pids) ? pids : (pids.shared ?? readIn(fast, pids, 'pids.current', parsePidsCurrent)), max: notRead('pids.max') },
+      io: { devices: notRead('io counters'), limits: notRead('io limits') },
+      pressure: NOT_READ_PRESSURE,
+      freezer: notRead('freezer state'),
+    };
+  }
+  let oom: Pick<CgroupSample['memory'], 'oomKill' | 'underOom' | 'oom' | 'max' | 'high'> = memory;
+  if (isUnknown(mem)) oom = { ...memory, oomKill: mem };
+  else if (mem.shared) oom = { ...memory, oomKill: mem.shared };
+  else if (mem.version === 2) {
+    const events = readIn(fast, mem, 'memory.events', parseMemoryEvents);
+    oom = { oom: field(events, (e) => e.oom, 'memory.events oom'), oomKill: field(events, (e) => e.oomKill, 'memory.events oom_kill'), max: field(events, (e) => e.max, 'memory.events max'), high: field(events, (e) => e.high, 'memory.events high'), underOom: notOn(2, 'memory.oom_control') };
+  } else {
+    const control = readIn(fast, mem, 'memory.oom_control', parseOomControl);
+    oom = { ...memory, oomKill: field(control, (o) => o.oomKill, 'memory.oom_control oom_kill'), underOom: field(control, (o) => o.underOom, 'memory.oom_control under_oom') };
+  }
+  const io = readIo(root, fast, where.io, undefined, false);
+  return {
+    dirs,
+    binding: { cpuCores: notReadBinding('cpu limit'), memoryBytes: notReadBinding('memory limit'), pids: notReadBinding('pids limit') },
+    counters: readCpuCounters(fast, layout, target, clock, true, false),
+    cpu: NOT_READ_CPU,
+    memory: { ...memory, ...oom },
+    pids: { current: notRead('pids.current'), max: notRead('pids.max') },
+    io,
+    pressure: NOT_READ_PRESSURE,
+    freezer: notRead('freezer state'),
+  };
 }
 
 /** A limit as one cgroup directory sets it, in the unit the model uses. */

@@ -268,11 +268,16 @@ function shimClaims(monitors: Iterable<MonitorInfo>): Map<string, ShimClaim> {
   return out;
 }
 
-/** The container's first process: a member whose parent is not a member; pid 1 inside wins. */
-function pickInit(d: Draft, byPid: ReadonlyMap<number, Process>): Process | undefined {
+/** The members that may be a container's first process: those whose parent is not a member. */
+function initPool(d: Draft, byPid: ReadonlyMap<number, Process>): Process[] {
   const members = [...d.members.keys()].map((pid) => byPid.get(pid)).filter((p): p is Process => p !== undefined);
   const tops = members.filter((p) => !d.members.has(p.ppid));
-  const pool = tops.length > 0 ? tops : members;
+  return tops.length > 0 ? tops : members;
+}
+
+/** The container's first process: a member whose parent is not a member; pid 1 inside wins. */
+function pickInit(d: Draft, byPid: ReadonlyMap<number, Process>): Process | undefined {
+  const pool = initPool(d, byPid);
   const one = pool.find((p) => p.nspid !== null && p.nspid.length > 1 && p.nspid[p.nspid.length - 1] === 1);
   if (one) return one;
   return [...pool].sort((a, b) => a.starttimeTicks - b.starttimeTicks || a.pid - b.pid)[0];
@@ -320,6 +325,19 @@ export function metadataRequests(grouping: Grouping, processes: readonly Process
 export function memberPids(grouping: Grouping): Set<number> {
   const out = new Set<number>(grouping.monitors.keys());
   for (const d of grouping.drafts) for (const pid of d.members.keys()) out.add(pid);
+  return out;
+}
+
+/**
+ * Pids whose status and argv decide or show what a container is when its members' own are not
+ * shown (`ns`, the `ps` table): every monitor, and each container's candidates for its first
+ * process (pickInit: which is pid 1 inside, from status's NSpid; its argv is the container's
+ * command). The containers, their first processes and commands come out as with memberPids.
+ */
+export function initCandidatePids(grouping: Grouping, processes: readonly Process[]): Set<number> {
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  const out = new Set<number>(grouping.monitors.keys());
+  for (const d of grouping.drafts) for (const p of initPool(d, byPid)) out.add(p.pid);
   return out;
 }
 

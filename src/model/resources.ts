@@ -27,6 +27,21 @@ export function isUnknown(v: unknown): v is Unknown {
 
 export const unknown = (why: string): Unknown => ({ unknown: why });
 
+/**
+ * How much of a container's cgroups one reading takes:
+ *  - 'full': every limit, usage figure, counter, event, pressure line and the freezer state
+ *    (ps --json, inspect, top, serve);
+ *  - 'table': what a `ps` table row shows: the CPU usage counter (for CPU%), memory usage, pids,
+ *    and the binding memory and pids limits;
+ *  - 'counters': only what a later reading takes rates against (CPU usage and throttling
+ *    counters, IO bytes, OOM kills): the first of two readings one interval apart.
+ * What a scope leaves out is Unknown with the reason NOT_READ.
+ */
+export type ResourceScope = 'full' | 'table' | 'counters';
+
+/** A figure the reading's scope leaves out (see ResourceScope). */
+export const notRead = (what: string): Unknown => unknown(`${what}: not read for this view`);
+
 /** A recorded tree holds one reading of each counter: no rate can be taken from it. */
 export const RECORDED_NO_RATE: Unknown = { unknown: 'recorded host tree: one reading of each counter, no rate', cause: 'unsampled' };
 /** The first observation of a container (or `--no-rates`): a rate needs two readings. */

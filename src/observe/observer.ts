@@ -36,7 +36,7 @@ import type { Container } from '../model/container.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
 import { netRate } from '../model/network.js';
 import { containerKey } from '../model/reconstruct.js';
-import { FIRST_READING, RECORDED_NO_RATE, unknown, type Unknown } from '../model/resources.js';
+import { FIRST_READING, RECORDED_NO_RATE, unknown, type ResourceScope, type Unknown } from '../model/resources.js';
 import type { NetnsObservation, Observation } from './observation.js';
 
 export { SLOW_EVERY };
@@ -49,6 +49,11 @@ export interface ObserverOptions {
   readonly continuous?: boolean;
   /** Read status and argv of every process, not only of container members (inspect, snapshot). */
   readonly everyProcess?: boolean;
+  /**
+   * Read status and argv of each container's candidates for its first process only, not of
+   * every member: for views that show no member's own status (`ns`, the `ps` table).
+   */
+  readonly initsOnly?: boolean;
   /** Read pid_for_children and time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /**
@@ -56,8 +61,11 @@ export interface ObserverOptions {
    * the containers whose cgroups are read (`inspect`: the one asked about).
    */
   readonly resources?: boolean | ((model: HostModel) => readonly Container[]);
-  /** Read each container network namespace's counters. Default true. */
-  readonly network?: boolean;
+  /**
+   * Read each container network namespace's counters. Default true. A function picks the
+   * containers whose namespaces are read (`inspect`: the one asked about).
+   */
+  readonly network?: boolean | ((model: HostModel) => readonly Container[]);
   /** Wall clock, milliseconds since the epoch. */
   readonly now?: () => number;
   /** Monotonic milliseconds, for rates. */
@@ -75,6 +83,19 @@ export interface ObserveRound {
    * files all, limits and freezer included.
    */
   readonly fresh?: ReadonlySet<string>;
+  /**
+   * How much of each container's cgroups to read: 'full' (the default), what a `ps` table row
+   * shows ('table'), or only the counters the next observation takes rates against
+   * ('counters'). What a scope leaves out is Unknown (ResourceScope in src/model/resources.ts).
+   */
+  readonly resources?: ResourceScope;
+  /**
+   * Read no process's status or argv beyond what grouping needs: the first of two observations
+   * one interval apart, whose model only places the counters the second takes rates against
+   * (the containers are the same; their first processes and commands may not be). The next
+   * observation reads them and builds its model afresh.
+   */
+  readonly lean?: boolean;
 }
 
 export interface Observer {
@@ -93,6 +114,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const resources = options.resources === false ? null : createResourceReader(root, { continuous, clock, recorded: root.kind === 'recorded' });
   const netCounters = continuous && options.network !== false ? createNetCounterReader(root) : null;
   let last: Observation | null = null;
+  /** The last observation was lean (ObserveRound.lean): its model is not to be reused. */
+  let lastLean = false;
 
   const observe = (round: ObserveRound = {}): Observation => {
     const seq = (last?.seq ?? 0) + 1;
@@ -110,6 +133,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       ...(cache ? { cache } : {}),
       ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
+      ...(round.lean ? { complete: false } : {}),
+      ...(options.initsOnly ? { initsOnly: true } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
     // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when
@@ -119,7 +144,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const prev = last?.model;
     // The same grouping and metadata objects: the containers built from them still hold.
     const model: HostModel =
-      prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+      prev && !lastLean && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+    lastLean = round.lean === true;
     if (cache) cache.previous = snapshot;
     const observation: Observation = {
       seq,
@@ -127,8 +153,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       intervalMs: last ? atMs - last.atMs : null,
       model,
       // A scan that found the host quiet (HostSnapshot.sampled) saw no process exit since the last.
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}) }) : new Map(),
-      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, last, clock, root.kind === 'recorded'),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.sampled !== undefined, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}) }) : new Map(),
+      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
     };
@@ -160,11 +186,16 @@ export function observeOnce(root: HostRoot, options: Omit<ObserverOptions, 'cont
   }
 }
 
-/** Each container network namespace's counters, through the kept reader of a continuous observer. */
-function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: HostModel, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+/**
+ * Each container network namespace's counters (only those of `selected`, when given), through
+ * the kept reader of a continuous observer. A namespace is read through the first container
+ * that has it, whichever container selected it.
+ */
+function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: HostModel, selected: readonly Container[] | null, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+  const wanted = selected ? new Set(selected.map((c) => c.namespaces.net)) : null;
   const targets = new Map<number, NetnsTarget>();
   for (const c of model.containers) {
-    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net)) targets.set(c.namespaces.net, { pid: c.pid, starttimeTicks: c.starttimeTicks });
+    if (!c.hostNamespaces.includes('net') && c.namespaces.net !== undefined && !targets.has(c.namespaces.net) && (wanted === null || wanted.has(c.namespaces.net))) targets.set(c.namespaces.net, { pid: c.pid, starttimeTicks: c.starttimeTicks });
   }
   const at = clock();
   const out = new Map<number, NetnsObservation>();

@@ -19,7 +19,8 @@ import { resourceLines } from '../../../views/text/resources-section.js';
 import { renderInspectReport } from '../../../views/text/inspect-report.js';
 import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
-import type { HostModel } from '../../model/host-model.js';
+import { buildHostModel, type HostModel } from '../../model/host-model.js';
+import { derivePageSize } from '../../model/host.js';
 import { createObserver, type ObserveRound } from '../../observe/observer.js';
 import type { Container } from '../../model/container.js';
 import type { ContainerDetails } from '../../model/details.js';
@@ -48,9 +49,10 @@ export function registerInspect(program: Command, deps: Deps): void {
       if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
       const rates = opts.rates && seconds > 0 && root.kind === 'live';
-      // Container members are read in full (status, argv), as for ps; a host process asked for by
-      // pid is completed after the observation (completeAsked). Only the asked-for container's
-      // cgroups are read, twice one interval apart for its rates.
+      // Each container's candidates for its first process are read in full (status, argv); the
+      // asked-for container's members and a host process asked for by pid are completed after
+      // the observation (completeAsked). Only the asked-for container's cgroups and network
+      // counters are read, twice one interval apart for its rates.
       let asked: ReturnType<typeof resolveTarget> | null = null;
       const resolve = (model: HostModel): ReturnType<typeof resolveTarget> => {
         let res = resolveTarget(model, target);
@@ -62,20 +64,22 @@ export function registerInspect(program: Command, deps: Deps): void {
         }
         return res;
       };
-      const observer = createObserver(root, {
-        continuous: rates,
-        now: deps.now,
-        resources: (model) => {
-          asked = resolve(model);
-          return asked.kind === 'found' && asked.target.container ? [asked.target.container] : [];
-        },
-      });
       // The report shows the container's filesystem and network, read with the last observation,
       // and no other container's.
       const only = (): Container[] => {
         const a = asked as ReturnType<typeof resolveTarget> | null;
         return a?.kind === 'found' && a.target.container ? [a.target.container] : [];
       };
+      const observer = createObserver(root, {
+        continuous: rates,
+        now: deps.now,
+        initsOnly: true,
+        resources: (model) => {
+          asked = resolve(model);
+          return only();
+        },
+        network: only,
+      });
       const last: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
       let observation;
       try {
@@ -89,9 +93,10 @@ export function registerInspect(program: Command, deps: Deps): void {
       } finally {
         observer.close();
       }
-      observation = completeAsked(root, observation, target);
+      const first = asked as ReturnType<typeof resolveTarget> | null;
+      observation = completeAsked(root, observation, target, first?.kind === 'found' ? first.target.container : null);
       const model = observation.model;
-      const res = asked as ReturnType<typeof resolveTarget> | null ?? resolve(model);
+      const res = first ? sameIn(model, first) : resolve(model);
       const t = targetOrExit(res);
       const details = observation.details ?? new Map<string, ContainerDetails>();
       const c = t.container;
@@ -125,18 +130,29 @@ export function registerInspect(program: Command, deps: Deps): void {
 }
 
 /**
- * The observation with the process a pid target names read in full (status, argv), when the
- * scan read it lean (a host process in no container: a monitor, a daemon, a shell).
+ * The observation with the asked-for container's members and the process a pid target names
+ * read in full (status, argv), where the scan read them lean (every member but the candidates
+ * for a container's first process; a host process in no container: a monitor, a daemon, a
+ * shell). The model is rebuilt on them: the same containers, with the members' inner pids.
  */
-function completeAsked(root: HostRoot, observation: Observation, target: string): Observation {
+function completeAsked(root: HostRoot, observation: Observation, target: string, container: Container | null): Observation {
   const q = target.trim();
-  if (!/^\d+$/.test(q)) return observation;
+  const pids = new Set(container?.processes.map((m) => m.pid) ?? []);
+  if (/^\d+$/.test(q)) pids.add(Number(q));
   const before = observation.model.snapshot.processes;
   const malformed = [...observation.model.snapshot.malformed];
-  const after = completeProcesses(root, before, new Set([Number(q)]), malformed);
+  const after = completeProcesses(root, before, pids, malformed);
   if (after.every((p, i) => p === before[i])) return observation;
-  const model = { ...observation.model, snapshot: { ...observation.model.snapshot, processes: after, malformed } };
+  const model = buildHostModel({ ...observation.model.snapshot, processes: after, malformed, pageSizeBytes: derivePageSize(after) });
   return { ...observation, model };
+}
+
+/** A resolution against an earlier model of the same host, with its container taken from `model`. */
+function sameIn(model: HostModel, r: ReturnType<typeof resolveTarget>): ReturnType<typeof resolveTarget> {
+  if (r.kind !== 'found' || !r.target.container) return r;
+  const key = containerKey(r.target.container);
+  const container = model.containers.find((c) => containerKey(c) === key) ?? r.target.container;
+  return { ...r, target: { ...r.target, container } };
 }
 
 /** The container's OOM kills still in the kernel log, or why they cannot be listed. */

@@ -18,7 +18,7 @@ export function registerNs(program: Command, deps: Deps): void {
       const type = opts.type;
       if (type !== undefined && !isNsType(type)) throw new ExitWith(EXIT.usage, `--type ${type}: unknown namespace type; use one of ${NS_TYPES.join(', ')}`);
       const root = openRoot(cmd.optsWithGlobals<GlobalOptions>());
-      const model = observeHost(root, deps, { childNamespaces: true, resources: false, network: false }).model;
+      const model = observeHost(root, deps, { childNamespaces: true, initsOnly: true, resources: false, network: false }).model;
       const scan = collectNsPins(root, model.snapshot.processes);
       const denied = scan.gaps.filter((g) => g.reason === 'denied').length;
       if (denied > 0 && root.dir === '/') deps.err(`ctrscope: warning: ${denied} fd directories or mountinfo files are unreadable, so namespaces pinned there may be missing; run as root for the full view\n`);

@@ -137,3 +137,50 @@ describe('bad input in a sample tree', () => {
     }
   });
 });
+
+describe('narrower readings (ResourceScope) on both captures', () => {
+  const v1Path = (targetOf(200).paths.get('memory') as CgroupPlace).path;
+  const cases: [string, CgroupLayout, ResourceTarget][] = [
+    ['v2', V2, targetOf(400)],
+    ['v1', V1, { paths: new Map(['cpu', 'cpuacct', 'memory', 'blkio'].map((k) => [k, ownPlace(v1Path)])) }],
+  ];
+  // A clock of its own per reading, so that two orders of readings see the same instants.
+  const ticks = () => {
+    let t = 0;
+    return () => (t += 500);
+  };
+
+  for (const [name, layout, target] of cases) {
+    it(`${name}: a 'table' reading has the figures a ps row shows, equal to a full reading's, and nothing else`, () => {
+      const full = deriveResources(unknown('x'), readCgroupSample(root, layout, target, ticks()));
+      const table = deriveResources(unknown('x'), readCgroupSample(root, layout, target, ticks(), {}, 'table'));
+      expect(table.usage.memoryBytes).toEqual(full.usage.memoryBytes);
+      expect(table.limits.memoryBytes).toEqual(full.limits.memoryBytes);
+      expect(table.limits.sources.memoryBytes).toEqual(full.limits.sources.memoryBytes);
+      expect(table.usage.pids).toEqual(full.usage.pids);
+      expect(table.limits.pids).toEqual(full.limits.pids);
+      expect(table.usage.cpuUsageUsec).toEqual(full.usage.cpuUsageUsec);
+      expect(table.cgroups).toEqual(full.cgroups);
+      expect(isUnknown(full.limits.cpuCores)).toBe(false);
+      for (const v of [table.limits.cpuCores, table.usage.memory.anonBytes, table.usage.io, table.limits.io, table.usage.freezer]) {
+        expect(v).toMatchObject({ unknown: expect.stringMatching(/not read for this view$/) });
+      }
+    });
+
+    it(`${name}: rates against a 'counters' reading are those against a full one`, () => {
+      const againstFull = (() => {
+        const clockA = ticks();
+        const first = readCgroupSample(root, layout, target, clockA);
+        return deriveResources(first, readCgroupSample(root, layout, target, clockA));
+      })();
+      const againstCounters = (() => {
+        const clockB = ticks();
+        const first = readCgroupSample(root, layout, target, clockB, {}, 'counters');
+        expect(first.cpu.quotaUsec).toMatchObject({ unknown: expect.stringMatching(/not read/) });
+        return deriveResources(first, readCgroupSample(root, layout, target, clockB));
+      })();
+      expect(againstCounters).toEqual(againstFull);
+      expect(againstFull.usage.cpuPercent).toBe(0);
+    });
+  }
+});
