@@ -43,6 +43,35 @@ export function removeCgroupDir(path: string): void {
   }
 }
 
+/**
+ * Remove cgroup directories a test made (absolute paths, children before parents): what is
+ * still in them is killed, and each rmdir is retried while the kernel says it is busy (a killed
+ * process leaves its cgroup only when it has exited, later on a loaded host), for up to waitMs.
+ */
+export async function removeTestCgroups(dirs: readonly string[], waitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (const dir of dirs) {
+    for (;;) {
+      try {
+        for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(pid), 'SIGKILL');
+          } catch {
+            // exited meanwhile
+          }
+        }
+        rmdirSync(dir);
+        break;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || Date.now() > deadline) throw new Error(`cannot remove the test's cgroup ${dir}: ${code ?? String(e)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+}
+
 /** Build a busybox root in dir and `docker import` it as tag. */
 export function dockerImportBusybox(tag: string, dir: string): void {
   const rootfs = join(dir, 'rootfs');

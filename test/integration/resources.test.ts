@@ -5,10 +5,11 @@
  * with the limits written directly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { removeTestCgroups } from '../helpers/containers.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { busyboxRootfs, childrenOf, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJsonContainer } from '../helpers/host.js';
 
@@ -154,20 +155,11 @@ describeWith(['root', 'unshare'], 'resources of a hand-made v1 cgroup', () => {
     if (dir) writeFileSync(join(dir, 'stop'), '');
     unshare?.kill('SIGKILL');
     if (init) shQuiet('kill', ['-9', String(init)]);
-    for (const c of ctrls) {
-      const path = `${CG}/${c}/${name}`;
-      if (!existsSync(path)) continue;
-      for (const pid of readFileSync(`${path}/cgroup.procs`, 'utf8').split('\n').filter(Boolean)) shQuiet('kill', ['-9', pid]);
+    try {
+      await removeTestCgroups(ctrls.map((c) => `${CG}/${c}/${name}`));
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    await new Promise((r) => setTimeout(r, 300));
-    for (const c of ctrls) {
-      try {
-        rmdirSync(`${CG}/${c}/${name}`);
-      } catch {
-        // already removed, or a process still exiting; nothing else to do here
-      }
-    }
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const mine = (cs: PsJsonContainer[]): PsJsonContainer | undefined => cs.find((c) => c.pid === init);
@@ -228,16 +220,7 @@ describeWith(['root', 'unshare'], 'limits that bind: a cgroup shared with the la
 
   afterAll(async () => {
     killAll();
-    await new Promise((r) => setTimeout(r, 300));
-    for (const c of ctrls) {
-      for (const dir of [`${CG}/${c}/${child}`, `${CG}/${c}/${parent}`]) {
-        try {
-          rmdirSync(dir);
-        } catch {
-          // absent, or a process still exiting
-        }
-      }
-    }
+    await removeTestCgroups(ctrls.flatMap((c) => [`${CG}/${c}/${child}`, `${CG}/${c}/${parent}`]));
   });
 
   function killAll(): void {
