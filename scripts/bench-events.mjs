@@ -16,10 +16,11 @@
  *   - latency: LAT times, `docker run -d` of a busybox image; for each start, when each tool's
  *     line arrived here, and ctrscope's own event time (the kernel's exec timestamp): the lag
  *     from the kernel's change to ctrscope's line, and ctrscope's line against docker's;
- *   - burst: BURST hand-made containers spawned within 1 s, then all killed; counts the start
+ *   - burst: BURST hand-made containers forked by one shell as fast as it can (the time it took
+ *     is printed: within 1 s is the target's burst), then all killed; counts the start
  *     and exit events naming their init pids;
  *   - short-lived burst: BURST hand-made containers whose init exits at once with status 3
- *     (`unshare --fork --pid --mount sh -c 'exit 3'`), spawned within 1 s: counts their starts
+ *     (`unshare --fork --pid --mount sh -c 'exit 3'`), forked the same way: counts their starts
  *     and their exits with code 3.
  * Every figure is printed with the host's load average (/proc/loadavg) when it was taken: other
  * work on the host slows every observation.
@@ -108,34 +109,46 @@ async function waitFor(f, seconds, what) {
   }
 }
 
-/** Bare hand-made containers (the probe, the burst): unshare's child is pid 1 of its own pid namespace. Returns the inits. */
+/**
+ * Bare hand-made containers (the probe, the burst), forked by one shell as fast as it can, in a
+ * process group of their own: each unshare's child is pid 1 of its own pid namespace. Returns the
+ * inits; spawned.seconds is how long the shell took to fork every unshare.
+ */
 async function handMade(count, into, spawned = {}) {
-  const t0 = Date.now();
-  for (let i = 0; i < count; i++) into.push(spawn('unshare', ['--fork', '--kill-child', '--pid', '--mount', '--mount-proc', 'sleep', '3600'], { stdio: 'ignore' }));
-  spawned.seconds = (Date.now() - t0) / 1000;
-  const mine = into.slice(into.length - count);
+  const sh = spawn('sh', ['-c', `t0=$(date +%s%N); for i in $(seq ${count}); do unshare --fork --kill-child --pid --mount --mount-proc sleep 3600 & done; echo $(( ($(date +%s%N) - t0) / 1000000 )); wait`], { stdio: ['ignore', 'pipe', 'ignore'], detached: true });
+  into.push(sh);
+  spawned.seconds = (await new Promise((res) => sh.stdout.once('data', (d) => res(Number(String(d).trim()))))) / 1000;
   let inits = [];
   for (let t = 0; t < 200; t++) {
     const pp = parents();
-    inits = mine.map((k) => [...pp].find(([, ppid]) => ppid === k.pid)?.[0]).filter((x) => x !== undefined);
+    const unshares = new Set([...pp].filter(([, ppid]) => ppid === sh.pid).map(([pid]) => pid));
+    inits = [...pp].filter(([, ppid]) => unshares.has(ppid)).map(([pid]) => pid);
     if (inits.length === count) break;
     await sleep(0.1);
   }
   return inits;
 }
 
+/** A spawner of handMade and everything in its process group (the unshares, and through --kill-child their inits). */
+function killGroup(k) {
+  try {
+    process.kill(-k.pid, 'SIGKILL');
+  } catch {}
+}
+
 /**
- * Hand-made containers whose init exits at once with status 3, spawned within a second. Their
- * inits live too briefly to be found in /proc: each unshare's exit status (it passes its child's
- * on) says each ran. Resolves with the unshare pids when all have ended.
+ * Hand-made containers whose init exits at once with status 3, forked by one shell as fast as it
+ * can. Their inits live too briefly to be found in /proc: each unshare's exit status (it passes
+ * its child's on) says each ran. Resolves when all have ended, with how many ran with status 3
+ * and how long the shell took to fork them all.
  */
 function shortLived(count) {
-  return Promise.all(
-    Array.from({ length: count }, () => {
-      const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sh', '-c', 'exit 3'], { stdio: 'ignore' });
-      return new Promise((res) => k.on('exit', (code) => res({ unshare: k.pid, code })));
-    }),
-  );
+  return new Promise((res) => {
+    const sh = spawn('sh', ['-c', `t0=$(date +%s%N); for i in $(seq ${count}); do (unshare --fork --pid --mount --mount-proc sh -c 'exit 3'; echo "status $?") & done; echo "spawned $(( ($(date +%s%N) - t0) / 1000000 ))"; wait`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    sh.stdout.on('data', (d) => (out += d));
+    sh.on('close', () => res({ ran: (out.match(/^status 3$/gm) ?? []).length, seconds: Number(/^spawned (\d+)$/m.exec(out)?.[1]) / 1000 }));
+  });
 }
 
 function buildImage() {
@@ -155,7 +168,8 @@ function cleanup() {
   cleaned = true;
   events?.kill('SIGTERM');
   dockerEvents?.kill('SIGKILL');
-  for (const k of [...kids, ...burstKids]) k.kill('SIGKILL');
+  for (const k of kids) k.kill('SIGKILL');
+  for (const k of burstKids) killGroup(k);
   const ids = spawnSync('docker', ['ps', '-aq', '--filter', `name=${prefix}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
   if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore' });
   spawnSync('docker', ['rmi', '-f', IMAGE], { stdio: 'ignore' });
@@ -221,7 +235,7 @@ async function main() {
   await waitFor(() => (startsOf().size === want.size ? true : undefined), 120, 'every burst start').catch(() => undefined);
   const startsSeen = startsOf().size;
   const burstStartLagMs = Math.max(...ours.filter((l) => l.value.action === 'start' && want.has(l.value.pid)).map((l) => l.at)) - burstStart;
-  for (const k of burstKids.splice(0)) k.kill('SIGKILL');
+  for (const k of burstKids.splice(0)) killGroup(k);
   for (const pid of burstInits) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -234,15 +248,13 @@ async function main() {
   // 4. Short-lived burst: inits that exit at once with status 3. Their pids are not known here
   // (gone before /proc could be read); the events' own pids pair each start with its exit.
   const fromLine = ours.length;
-  const shortStart = Date.now();
   const ended = await shortLived(BURST);
-  const shortSpawnSeconds = (Date.now() - shortStart) / 1000;
   const isShort = (v) => v.container.engine === null && v.container.id.startsWith('ns-');
   const shortOf = (action) => ours.slice(fromLine).filter((l) => l.value.action === action && isShort(l.value));
   const shortStarts = () => new Set(shortOf('start').map((l) => l.value.pid));
   const shortExits = () => new Set(shortOf('exit').filter((l) => l.value.exitCode === 3 && shortStarts().has(l.value.pid)).map((l) => l.value.pid));
   await waitFor(() => (shortExits().size >= BURST ? true : undefined), 60, 'every short-lived exit').catch(() => undefined);
-  const shortLivedBurst = { containers: BURST, ran: ended.filter((e) => e.code === 3).length, spawnedInSeconds: shortSpawnSeconds, startsSeen: shortStarts().size, exitsWithCodeSeen: shortExits().size, load: load() };
+  const shortLivedBurst = { containers: BURST, ran: ended.ran, spawnedInSeconds: ended.seconds, startsSeen: shortStarts().size, exitsWithCodeSeen: shortExits().size, load: load() };
 
   const result = { containers: N, baselineSeconds, idle, latency, burst, shortLivedBurst, warnings: stderr.split('\n').filter(Boolean) };
   if (JSON_OUT) console.log(JSON.stringify(result));
