@@ -160,6 +160,22 @@ describeWith(['root', 'unshare', 'nsenter'], 'enter: hand-made unshare container
     }
   });
 
+  it('--started-at enters the pid only while it names the process chosen (top passes it): another start time is refused and nothing runs', () => {
+    const pid = plain?.pid as number;
+    // Field 22 of stat, the 20th after the command's closing parenthesis.
+    const ticks = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19]);
+    const ran = join(dir, 'ran-started-at');
+    const reused = runCli(['enter', '--net', '--started-at', String(ticks + 1), String(pid), '--', 'touch', ran]);
+    expect(reused.code).toBe(3);
+    expect(reused.stderr).toContain(`started at ${ticks} ticks after boot, not ${ticks + 1}: the process chosen has exited (its pid may be another's now); nothing was run`);
+    expect(reused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(existsSync(ran)).toBe(false);
+    expect(runCli(['enter', '-q', '--net', '--started-at', String(ticks), String(pid), '--', 'touch', ran]).code).toBe(0);
+    expect(existsSync(ran)).toBe(true);
+    const bad = runCli(['enter', '--net', '--started-at', 'soon', String(pid), '--', 'true']);
+    expect([bad.code, bad.stderr]).toEqual([2, 'ctrscope: --started-at soon: expected clock ticks since boot (field 22 of /proc/PID/stat)\n']);
+  });
+
   it('refuses a non-root caller with one clear line', () => {
     const r = runCli(['enter', '--net', String(plain?.pid), '--', 'true'], { wrapper: ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'] });
     expect(r.code).toBe(4);

@@ -183,7 +183,10 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
           return;
         }
       }
-      const args = [...(source.rootArg === null ? [] : ['--root', source.rootArg]), 'enter', flag, process === null ? c.id : String(process.pid)];
+      // A process is entered only if its pid still names the one checked above: enter resolves
+      // the pid again, and refuses it when the start time differs (a pid reused in between).
+      const target = process === null ? [c.id] : [...(process.starttimeTicks === null ? [] : ['--started-at', String(process.starttimeTicks)]), String(process.pid)];
+      const args = [...(source.rootArg === null ? [] : ['--root', source.rootArg]), 'enter', flag, ...target];
       busy = true;
       if (timer) clearTimeout(timer);
       timer = null;

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import { constants as osConstants } from 'node:os';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { EnterErrorKind, EnterReport, EnterResult } from '../../actions/enter.js';
 import type { NsType } from '../../model/namespace.js';
 import { JOIN_ORDER } from '../../model/enter-plan.js';
@@ -35,7 +35,14 @@ interface EnterOptions {
   preserveCredentials?: boolean;
   env?: boolean;
   quiet?: boolean;
+  startedAt?: number;
 }
+
+const startTicks = (v: string): number => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n)) throw new ExitWith(EXIT.usage, `--started-at ${v}: expected clock ticks since boot (field 22 of /proc/PID/stat)`);
+  return n;
+};
 
 const EXIT_FOR: Readonly<Record<EnterErrorKind, ExitCode>> = {
   denied: EXIT.denied,
@@ -69,6 +76,7 @@ export function registerEnter(program: Command, deps: Deps): void {
     .option('--preserve-credentials', 'with --user: keep our uid and gids instead of becoming uid 0 inside')
     .option('-e, --env', "use the target's environment instead of ours")
     .option('-q, --quiet', 'do not report what was joined, nor warn about what was not')
+    .addOption(new Option('--started-at <ticks>', "enter only if the target's process started at this time (clock ticks since boot, /proc/PID/stat field 22), as read when it was chosen: a pid reused since is refused").argParser(startTicks))
     .action(async (query: string, command: string[], opts: EnterOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       if (resolve(g.root) !== '/') {
@@ -91,6 +99,9 @@ export function registerEnter(program: Command, deps: Deps): void {
         fail(e);
       }
       const target = resolveOrExit(observeHost(root, deps, { resources: false, network: false }).model, query);
+      if (opts.startedAt !== undefined && target.starttimeTicks !== opts.startedAt) {
+        throw new ExitWith(EXIT.notFound, `${describeTarget(target)} started at ${target.starttimeTicks} ticks after boot, not ${opts.startedAt}: the process chosen has exited (its pid may be another's now); nothing was run`);
+      }
       const podShared = target.kind === 'pod' && target.pod ? target.pod.sharedNamespaces : null;
       const wantsMnt = opts.mnt === true || (opts.all === true && (podShared === null || podShared.includes('mnt')));
       const rootSpec = opts.rootDir !== undefined ? { path: resolve(opts.rootDir) } : wantsMnt ? ('target' as const) : ('keep' as const);
