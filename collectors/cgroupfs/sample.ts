@@ -30,7 +30,7 @@ import { parseCpuList } from './cpuset.js';
 import { parseCgroupEventsFrozen, parseFreezerState } from './freezer.js';
 import { parseBlkioThrottle, parseBlkioThrottleLimit, parseIoMax, parseIoStat } from './io.js';
 import { cgroupDir, mountForController, type CgroupLayout, type CgroupMount } from './layout.js';
-import { parseMemoryEvents, parseMemoryStatV1, parseMemoryStatV2, parseOomControl, type MemoryStat } from './memory.js';
+import { parseMemoryEvents, parseMemoryStatV1, parseMemoryStatV2, parseOomControl, type MemoryEvents, type MemoryStat, type OomControl } from './memory.js';
 import { parsePressure } from './pressure.js';
 import { parseCgroupInt, parseMaxOrInt, parseV1LimitBytes, type MaxOr } from './values.js';
 
@@ -249,6 +249,36 @@ function readCpu(root: HostRoot, cpu: Where, cpuset: Where): CgroupSample['cpu']
 }
 
 type V1Oom = Pick<CgroupSample['memory'], 'oomKill' | 'underOom'>;
+type OomFields = Pick<CgroupSample['memory'], 'oom' | 'oomKill' | 'max' | 'high' | 'underOom'>;
+
+/** v2 memory.events as a sample's OOM fields. */
+function oomFromEvents(events: Known<MemoryEvents>): OomFields {
+  return {
+    oom: field(events, (e) => e.oom, 'memory.events oom'),
+    oomKill: field(events, (e) => e.oomKill, 'memory.events oom_kill'),
+    max: field(events, (e) => e.max, 'memory.events max'),
+    high: field(events, (e) => e.high, 'memory.events high'),
+    underOom: notOn(2, 'memory.oom_control'),
+  };
+}
+
+/** v1 memory.oom_control as a sample's OOM fields (or, when given, those carried over from an earlier sample). */
+function oomFromControl(control: Known<OomControl> | null, carried?: V1Oom): OomFields {
+  return {
+    oom: notOn(1, 'memory.events oom'),
+    oomKill: control === null ? (carried as V1Oom).oomKill : field(control, (o) => o.oomKill, 'memory.oom_control oom_kill'),
+    max: notOn(1, 'memory.events max'),
+    high: notOn(1, 'memory.events high'),
+    underOom: control === null ? (carried as V1Oom).underOom : field(control, (o) => o.underOom, 'memory.oom_control under_oom'),
+  };
+}
+
+/** A container's own memory cgroup's usage (memory.current on v2, memory.usage_in_bytes on v1). */
+const memoryUsage = (fast: HostRoot, mem: Located): Known<number> =>
+  mem.version === 2 ? readIn(fast, mem, 'memory.current', parseMemoryCurrent) : readIn(fast, mem, 'memory.usage_in_bytes', parseMemoryUsageInBytes);
+
+/** pids.current, Unknown where the pids cgroup is unknown or shared with processes outside the container. */
+const pidsCurrent = (fast: HostRoot, pids: Where): Known<number> => (isUnknown(pids) ? pids : (pids.shared ?? readIn(fast, pids, 'pids.current', parsePidsCurrent)));
 
 /** `fast`: where the files read at every refresh are read (descriptors kept open by a repeated reader); limits through `root`. */
 function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
@@ -283,7 +313,7 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
       swapBytes: limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))),
     };
     return {
-      usageBytes: readIn(fast, mem, 'memory.current', parseMemoryCurrent),
+      usageBytes: memoryUsage(fast, mem),
       limitBytes: limits.limitBytes,
       highBytes: limits.highBytes,
       softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
@@ -291,17 +321,13 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
       swapUsageBytes: readIn(fast, mem, 'memory.swap.current', parseMemorySwapCurrent),
       // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
       ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
-      oom: field(events, (e) => e.oom, 'memory.events oom'),
-      oomKill: field(events, (e) => e.oomKill, 'memory.events oom_kill'),
-      max: field(events, (e) => e.max, 'memory.events max'),
-      high: field(events, (e) => e.high, 'memory.events high'),
+      ...oomFromEvents(events),
       failcnt: notOn(2, 'memory.failcnt'),
-      underOom: notOn(2, 'memory.oom_control'),
     };
   }
   const stat = readIn(fast, mem, 'memory.stat', parseMemoryStatV1);
   const oom = sameOom ? null : readIn(fast, mem, 'memory.oom_control', parseOomControl);
-  const usageBytes = readIn(fast, mem, 'memory.usage_in_bytes', parseMemoryUsageInBytes);
+  const usageBytes = memoryUsage(fast, mem);
   const { limitBytes, softLimitBytes, swapBytes, kernelBytes, failcnt } = slow ?? readMemoryV1Slow(root, d);
   return {
     usageBytes,
@@ -312,12 +338,8 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
     // total_swap is in memory.stat only where swap is accounted (the memory.memsw.* files exist).
     swapUsageBytes: field(stat, (s) => s.swapBytes, 'memory.stat total_swap (swap not accounted)'),
     ...breakdown(stat, kernelBytes),
-    oom: notOn(1, 'memory.events oom'),
-    oomKill: oom === null ? (sameOom as V1Oom).oomKill : field(oom, (o) => o.oomKill, 'memory.oom_control oom_kill'),
-    max: notOn(1, 'memory.events max'),
-    high: notOn(1, 'memory.events high'),
+    ...oomFromControl(oom, sameOom),
     failcnt,
-    underOom: oom === null ? (sameOom as V1Oom).underOom : field(oom, (o) => o.underOom, 'memory.oom_control under_oom'),
   };
 }
 
@@ -465,7 +487,7 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
     memory: readMemory(root, fast, at('memory'), slow?.memory, sameOom?.memory),
     pids: isUnknown(pids)
       ? { current: pids, max: pids }
-      : { current: pids.shared ?? readIn(fast, pids, 'pids.current', parsePidsCurrent), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
+      : { current: pidsCurrent(fast, pids), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
     io: readIo(root, fast, at('io'), slow?.io.limits),
     pressure: { cpu: pressure('cpu.pressure'), memory: pressure('memory.pressure'), io: pressure('io.pressure') },
     freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
@@ -503,24 +525,19 @@ function readScoped(root: HostRoot, layout: CgroupLayout, target: ResourceTarget
       cpu: NOT_READ_CPU,
       memory: {
         ...memory,
-        usageBytes: isUnknown(mem) ? mem : (mem.shared ?? (mem.version === 2 ? readIn(fast, mem, 'memory.current', parseMemoryCurrent) : readIn(fast, mem, 'memory.usage_in_bytes', parseMemoryUsageInBytes))),
+        usageBytes: isUnknown(mem) ? mem : (mem.shared ?? memoryUsage(fast, mem)),
       },
-      pids: { current: isUnknown(pids) ? pids : (pids.shared ?? readIn(fast, pids, 'pids.current', parsePidsCurrent)), max: notRead('pids.max') },
+      pids: { current: pidsCurrent(fast, pids), max: notRead('pids.max') },
       io: { devices: notRead('io counters'), limits: notRead('io limits') },
       pressure: NOT_READ_PRESSURE,
       freezer: notRead('freezer state'),
     };
   }
-  let oom: Pick<CgroupSample['memory'], 'oomKill' | 'underOom' | 'oom' | 'max' | 'high'> = memory;
+  let oom: OomFields;
   if (isUnknown(mem)) oom = { ...memory, oomKill: mem };
   else if (mem.shared) oom = { ...memory, oomKill: mem.shared };
-  else if (mem.version === 2) {
-    const events = readIn(fast, mem, 'memory.events', parseMemoryEvents);
-    oom = { oom: field(events, (e) => e.oom, 'memory.events oom'), oomKill: field(events, (e) => e.oomKill, 'memory.events oom_kill'), max: field(events, (e) => e.max, 'memory.events max'), high: field(events, (e) => e.high, 'memory.events high'), underOom: notOn(2, 'memory.oom_control') };
-  } else {
-    const control = readIn(fast, mem, 'memory.oom_control', parseOomControl);
-    oom = { ...memory, oomKill: field(control, (o) => o.oomKill, 'memory.oom_control oom_kill'), underOom: field(control, (o) => o.underOom, 'memory.oom_control under_oom') };
-  }
+  else if (mem.version === 2) oom = oomFromEvents(readIn(fast, mem, 'memory.events', parseMemoryEvents));
+  else oom = oomFromControl(readIn(fast, mem, 'memory.oom_control', parseOomControl));
   const io = readIo(root, fast, where.io, undefined, false);
   return {
     dirs,
