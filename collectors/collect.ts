@@ -12,7 +12,7 @@ import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
-import { parseNsLink } from './procfs/pid-ns.js';
+import { nsInode } from './namespaces.js';
 import { parseWith, type Gap } from './read.js';
 import { completeProcesses, scanProcesses, type IncrementalScanner } from './processes.js';
 
@@ -90,14 +90,10 @@ export interface RootDecision {
 
 export function readNsSet(root: HostRoot, pid: number | 'self'): Record<string, number> {
   const out: Record<string, number> = {};
+  // A malformed link in a sample is left out here: the process scan reports it.
   for (const link of NS_LINKS) {
-    const r = root.readLink(`/proc/${pid}/ns/${link}`);
-    if (!r.ok) continue;
-    try {
-      out[link] = parseNsLink(r.value).inode;
-    } catch {
-      // a malformed link in a sample: the process scan reports it.
-    }
+    const inode = nsInode(root, pid, link);
+    if (inode !== null) out[link] = inode;
   }
   return out;
 }

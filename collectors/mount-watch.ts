@@ -21,7 +21,7 @@
  */
 import { createRequire } from 'node:module';
 import type { HostRoot, OpenFile } from './host-root.js';
-import { parseNsLink } from './procfs/pid-ns.js';
+import { nsInode } from './namespaces.js';
 import { gap, type Read } from './read.js';
 
 /** include/uapi/asm-generic/poll.h */
@@ -107,14 +107,8 @@ class PolledMountinfo implements MountWatch {
       file = opened.value;
       // The pid may have exited and been reused by a process of another namespace since the
       // scan read its ns link; the descriptor is keyed by ns only if the process is still in it.
-      const link = this.root.readLink(`/proc/${pid}/ns/mnt`);
-      let now: number | null = null;
-      try {
-        now = link.ok ? parseNsLink(link.value).inode : null;
-      } catch {
-        // a malformed link in a recorded tree: not the namespace asked for
-      }
-      if (now !== ns) {
+      // (A malformed link in a recorded tree is not the namespace asked for either.)
+      if (nsInode(this.root, pid, 'mnt') !== ns) {
         file.close();
         return gap(path, 'gone', `process ${pid} is no longer in mount namespace ${ns}`);
       }

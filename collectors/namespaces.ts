@@ -16,6 +16,18 @@ import { parseMountInfo } from './procfs/mountinfo.js';
 import { ParseError, type Gap } from './read.js';
 import { parseNsLink } from './procfs/pid-ns.js';
 
+/** The inode of /proc/<pid>/ns/<type>, or null when it cannot be read (gone, denied, malformed). */
+export function nsInode(root: HostRoot, pid: number | 'self', type: string): number | null {
+  const l = root.readLink(`/proc/${pid}/ns/${type}`);
+  if (!l.ok) return null;
+  try {
+    return parseNsLink(l.value).inode;
+  } catch (err) {
+    if (err instanceof ParseError) return null;
+    throw err;
+  }
+}
+
 /** `type:[inode]` of a namespace file, or null for anything else (socket:[…], pipe:[…], paths). */
 function nsRef(text: string): { type: NsType; inode: number } | null {
   // Most fds are sockets, pipes and files: tell them apart before parsing, which would throw

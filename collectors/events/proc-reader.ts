@@ -12,7 +12,7 @@
  */
 import type { HostRoot } from '../host-root.js';
 import { readProcess } from '../processes.js';
-import { parseNsLink } from '../procfs/pid-ns.js';
+import { nsInode } from '../namespaces.js';
 import type { Process } from '../../src/model/process.js';
 import { hasExited } from '../../src/model/process.js';
 import { drainProcSocket, RECEIVE_CHUNK, type ProcEvent } from './proc-connector.js';
@@ -92,17 +92,6 @@ function standIn(e: ReadExec, ppid: number | null, zombie: Process | null): Proc
     cgroups: zombie?.cgroups ?? null,
     gaps: [{ path: `/proc/${e.pid}`, reason: 'gone' }],
   };
-}
-
-/** The inode of /proc/<pid>/ns/<type>, or null when it cannot be read. */
-export function nsInode(root: HostRoot, pid: number, type: string): number | null {
-  const l = root.readLink(`/proc/${pid}/ns/${type}`);
-  if (!l.ok) return null;
-  try {
-    return parseNsLink(l.value).inode;
-  } catch {
-    return null;
-  }
 }
 
 export function createProcReader(root: HostRoot, fd: number, hostNs: { readonly pid: number | null; readonly mnt: number | null }): ProcReader {
