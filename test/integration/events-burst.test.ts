@@ -7,7 +7,7 @@
  *
  * The proc connector's reader thread reads each exec'ing (or forked) process within microseconds
  * of the kernel's record, but a container that lives a millisecond can still end, with its
- * parent, while that thread waits for a CPU: on this 2-core host 0 or 1 of 40 went missing in
+ * parent, while that thread waits for a CPU: on this 2-core host 0 to 2 of 40 went missing in
  * CI runs (17 of 40 were found when the main thread read the socket). At most MAY_MISS may be
  * missing; how many were found is printed.
  *
@@ -33,7 +33,7 @@ interface EventLine {
 }
 
 const BURST = 40;
-const MAY_MISS = 2;
+const MAY_MISS = 4;
 /** Every record has arrived long before: they all ended within the spawning second. */
 const WAIT_MS = 20_000;
 
