@@ -6,7 +6,7 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process } from '../src/model/process.js';
-import { groupContainers, initCandidatePids, memberPids, metadataRequests, type ReconstructInput } from '../src/model/reconstruct.js';
+import { groupContainers, initCandidatePids, memberPids, metadataRequests, sameModelInputs, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
@@ -258,11 +258,18 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const rs = collectRuntimeStates(root);
   gaps.push(...rs.gaps);
   const first = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
-  const prev = cache?.previous;
-  const same = prev?.grouping !== undefined && !scan.changed && sameInputs(prev, first);
-  const grouping = same && prev.grouping ? prev.grouping : groupContainers(first);
-  let metadata = same && !cache?.rereadMetadata ? prev.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
-  if (same && metadata !== prev.metadata && sameMetadata(prev.metadata, metadata)) metadata = prev.metadata;
+  const prev = cache?.previous ?? null;
+  const kept = prev?.grouping !== undefined && sameInputs(prev, first) ? { ...prev, grouping: prev.grouping } : null;
+  let same = kept !== null && !scan.changed;
+  let grouping = kept !== null && same ? kept.grouping : groupContainers(first);
+  // Processes born or gone outside every container (most hosts fork every second) group into the
+  // same containers: the previous grouping, metadata and the model built on them still hold.
+  if (kept !== null && !same && sameModelInputs(kept, { grouping, processes: scan.processes }, hostNs)) {
+    grouping = kept.grouping;
+    same = true;
+  }
+  let metadata = same && kept !== null && !cache?.rereadMetadata ? kept.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
+  if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const members = opts.everyProcess === true || opts.complete === false ? null : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
   const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
@@ -282,6 +289,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     readerNs,
     processes,
     ...(scan.sampled ? { sampled: scan.sampled } : {}),
+    ...(scan.noExit ? { noExit: true as const } : {}),
     grouping,
     rootDiffers,
     runtimeStates: rs.states,

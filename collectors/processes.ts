@@ -35,10 +35,21 @@
  * A quiet host costs almost nothing: when the /proc listing is the previous scan's and the
  * kernel's last allocated pid (/proc/loadavg's last field) has not moved, no process was born,
  * none died and no pid was reused, so the previous processes are returned without a read, except
- * those in `fresh` (the container top shows in detail), whose stat is read as usual. What this
- * misses until the next `revalidateEvery`-th scan, which reads everything: an exec without a fork
- * (new comm and argv under the same pid), and the per-process counters (CPU time, state,
- * threads, RSS) of processes not in `fresh`. ProcessScan.sampled says whose counters are new.
+ * those in `fresh` (the container top shows in detail), whose stat is read as usual.
+ * A busy host (a fork somewhere, as most hosts have every second) costs little more: the kernel
+ * hands out pids cyclically (kernel/pid.c alloc_pid: idr_alloc_cyclic from the last allocated pid
+ * up to pid_max, then again from RESERVED_PIDS), so a pid listed in both scans names the same
+ * process unless it lies between the previous scan's last allocated pid and this one's. Only the
+ * pids new to the listing, those in that range and the `fresh` ones are read; those gone from the
+ * listing are dropped; everyone else is the previous scan's object. This needs /proc/loadavg to
+ * speak for the pid namespace of the /proc it lists (the kernel writes the reader's own
+ * namespace's last pid): the live host at `/` only; under another root every busy scan reads
+ * every process's stat.
+ * What both miss until the next `revalidateEvery`-th scan, which reads everything: an exec without
+ * a fork (new comm and argv under the same pid), a process that became a zombie and is not reaped
+ * yet, a pid given again by clone3's set_tid or a write to ns_last_pid (checkpoint/restore, which
+ * do not move the cyclic allocator), and the per-process counters (CPU time, state, threads, RSS)
+ * of processes not read. ProcessScan.sampled says whose counters are new.
  */
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
@@ -75,6 +86,11 @@ export interface ProcessScan {
   readonly changed: boolean;
   /** Pids whose stat (CPU time, state, threads, RSS) was read by this scan; null: every process. */
   readonly sampled: ReadonlySet<number> | null;
+  /**
+   * True when a repeated scan found every process of the previous scan again (none exited, none
+   * was reaped): what only an exit changes (a v1 OOM kill count) need not be read again.
+   */
+  readonly noExit: boolean;
 }
 
 interface Stable {
@@ -141,7 +157,7 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
     count(stats, p);
     processes.push(p);
   }
-  return { processes, stats, malformed, changed: true, sampled: null };
+  return { processes, stats, malformed, changed: true, sampled: null, noExit: false };
 }
 
 /**
@@ -211,6 +227,8 @@ export class IncrementalScanner {
     const lastPid = this.lastAllocatedPid();
     const quiet = this.fullPass ? null : this.quietScan(listing, lastPid);
     if (quiet) return quiet;
+    const busy = this.fullPass ? null : this.busyScan(listing, lastPid);
+    if (busy) return busy;
     const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
     const malformed: Gap[] = [];
     const processes: Process[] = [];
@@ -242,7 +260,7 @@ export class IncrementalScanner {
     this.lastCgroups = nextCgroups;
     this.changed = false;
     this.kept.sweep();
-    const result = { processes, stats, malformed, changed, sampled: null };
+    const result = { processes, stats, malformed, changed, sampled: null, noExit: false };
     this.last = { scan: result, byPid: new Map(processes.map((p) => [p.pid, p])), listing, lastPid };
     return result;
   }
@@ -280,9 +298,72 @@ export class IncrementalScanner {
       // A normal scan follows if a later one fails, and replaces `last` whole.
       last.byPid.set(old.pid, p);
     }
-    const result = { ...last.scan, processes, changed: this.changed, sampled };
+    const result = { ...last.scan, processes, changed: this.changed, sampled, noExit: true };
     this.changed = false;
     this.last = { ...last, scan: result };
+    return result;
+  }
+
+  /**
+   * After forks and exits elsewhere: the previous scan with the pids new to the listing, those the
+   * kernel may have allocated again since (see the file header) and the fresh ones read, and the
+   * pids gone from the listing dropped; null when that cannot be decided (a full scan follows).
+   */
+  private busyScan(listing: readonly string[], lastPid: string | null): ProcessScan | null {
+    const last = this.last;
+    if (!last || last.lastPid === null || lastPid === null || this.root.kind !== 'live' || this.root.dir !== '/') return null;
+    const before = Number(last.lastPid);
+    const now = Number(lastPid);
+    if (!Number.isSafeInteger(before) || !Number.isSafeInteger(now)) return null;
+    // Allocated since the previous scan: (before, now], wrapping past pid_max.
+    const allocated = (pid: number): boolean => (before <= now ? pid > before && pid <= now : pid > before || pid <= now);
+    const fresh = this.opts.fresh ?? new Set<number>();
+    const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
+    const malformed: Gap[] = [];
+    const processes: Process[] = [];
+    const sampled = new Set<number>();
+    const byPid = new Map<number, Process>();
+    let changed = this.changed;
+    let noExit = true;
+    for (const name of listing) {
+      if (!isPidName(name)) continue;
+      const pid = Number(name);
+      const old = last.byPid.get(pid);
+      if (old !== undefined && !allocated(pid) && !fresh.has(pid)) {
+        byPid.set(pid, old);
+        count(stats, old);
+        processes.push(old);
+        continue;
+      }
+      const probe = new Map<number, Stable>();
+      const p = this.readProcess(pid, probe, malformed);
+      if (p === 'gone') {
+        stats.vanished++;
+        continue;
+      }
+      const stable = probe.get(pid) as Stable;
+      const id = `${stable.key}:${p.ppid}:${hasExited(p) ? 'exited' : ''}`;
+      if (old === undefined || this.identity.get(pid) !== id || this.cache.get(pid) !== stable || p.cgroups !== this.lastCgroups.get(pid)) changed = true;
+      if (old !== undefined && (old.starttimeTicks !== p.starttimeTicks || hasExited(p) !== hasExited(old))) noExit = false;
+      this.cache.set(pid, stable);
+      this.identity.set(pid, id);
+      this.lastCgroups.set(pid, p.cgroups);
+      sampled.add(pid);
+      byPid.set(pid, p);
+      count(stats, p);
+      processes.push(p);
+    }
+    for (const pid of last.byPid.keys()) {
+      if (byPid.has(pid)) continue;
+      this.cache.delete(pid);
+      this.identity.delete(pid);
+      this.lastCgroups.delete(pid);
+      noExit = false;
+      changed = true;
+    }
+    this.changed = false;
+    const result = { processes, stats, malformed, changed, sampled, noExit };
+    this.last = { scan: result, byPid, listing, lastPid };
     return result;
   }
 

@@ -28,6 +28,8 @@ export interface HostSnapshot {
    * the others' are from an earlier refresh (a repeated scan of a quiet host). Absent: everyone's.
    */
   readonly sampled?: ReadonlySet<number>;
+  /** A repeated scan found every process of the previous refresh again: none has exited since. */
+  readonly noExit?: true;
   /** The collector's first grouping pass, reused by the model (same processes by pid). */
   readonly grouping?: Grouping;
   readonly rootDiffers: ReadonlyMap<number, boolean>;

@@ -341,6 +341,60 @@ export function initCandidatePids(grouping: Grouping, processes: readonly Proces
   return out;
 }
 
+/**
+ * Whether a model built on `before` (its grouping and processes) holds for `after`: the same
+ * containers with the same members, monitors and evidence, and every process the model reads the
+ * same in what it reads of it (start time, parent, comm, argv, NSpid, namespaces, cgroups,
+ * exited or not). The processes the model reads are the members and monitors, and any process
+ * in a namespace that is not the host's, which rule 6 may attach to a container; a process born
+ * or gone in the host's namespaces outside every container changes nothing. Arrays are compared
+ * as the same objects (a repeated scan keeps them while their text is unchanged): a copy reads
+ * as a change, and only costs a rebuild.
+ */
+export function sameModelInputs(before: { readonly grouping: Grouping; readonly processes: readonly Process[] }, after: { readonly grouping: Grouping; readonly processes: readonly Process[] }, hostNs: NsSet): boolean {
+  if (!sameGrouping(before.grouping, after.grouping)) return false;
+  const members = memberPids(after.grouping);
+  const read = (p: Process): boolean => members.has(p.pid) || NS_TYPES.some((t) => p.namespaces[t] !== undefined && hostNs[t] !== undefined && p.namespaces[t] !== hostNs[t]);
+  const earlier = new Map<number, Process>();
+  for (const p of before.processes) if (read(p)) earlier.set(p.pid, p);
+  let seen = 0;
+  for (const p of after.processes) {
+    if (!read(p)) continue;
+    const q = earlier.get(p.pid);
+    if (q === undefined || !sameForModel(p, q)) return false;
+    seen++;
+  }
+  return seen === earlier.size;
+}
+
+const sameForModel = (a: Process, b: Process): boolean =>
+  a === b ||
+  (a.starttimeTicks === b.starttimeTicks &&
+    a.ppid === b.ppid &&
+    a.comm === b.comm &&
+    a.kernelThread === b.kernelThread &&
+    hasExited(a) === hasExited(b) &&
+    a.cmdline === b.cmdline &&
+    a.nspid === b.nspid &&
+    a.namespaces === b.namespaces &&
+    a.cgroups === b.cgroups);
+
+/** Two groupings with the same drafts, in the same order, and the same monitors. */
+function sameGrouping(a: Grouping, b: Grouping): boolean {
+  if (a === b) return true;
+  if (a.drafts.length !== b.drafts.length || a.monitors.size !== b.monitors.size) return false;
+  for (const [pid, m] of a.monitors) if (JSON.stringify(m) !== JSON.stringify(b.monitors.get(pid))) return false;
+  for (let i = 0; i < a.drafts.length; i++) {
+    const x = a.drafts[i] as Draft;
+    const y = b.drafts[i] as Draft;
+    if (x.key !== y.key || x.idKind !== y.idKind || x.cgroupPath !== y.cgroupPath || x.runtime !== y.runtime || x.members.size !== y.members.size) return false;
+    for (const [pid, via] of x.members) if (y.members.get(pid) !== via) return false;
+    if (x.evidence.length !== y.evidence.length || x.evidence.some((e, j) => e !== y.evidence[j])) return false;
+    if (JSON.stringify(x.match) !== JSON.stringify(y.match) || JSON.stringify(x.monitor) !== JSON.stringify(y.monitor)) return false;
+  }
+  return true;
+}
+
 /** The input without the processes that have exited (see hasExited). */
 function livingOnly(input: ReconstructInput): ReconstructInput {
   return input.processes.some(hasExited) ? { ...input, processes: input.processes.filter((p) => !hasExited(p)) } : input;

@@ -624,7 +624,7 @@ export function createEventSource(root: HostRoot, options: EventSourceOptions): 
     const known = (c: Container): boolean =>
       (byKey.get(containerKey(c)) ?? []).some((k) => k.pid === c.pid || inObservation.has(`${containerKey(k)}/${k.pid}`) || (exits.has(k.pid) && endedAt(k.pid) > execAt(c.pid)));
     const snap = o.model.snapshot;
-    const { sampled: _sampled, ...rest } = snap;
+    const { sampled: _sampled, noExit: _noExit, ...rest } = snap;
     const out: ContainerEvent[] = [];
     for (const processes of batches) {
       const grouping = groupContainers({ processes, hostNs: snap.hostNs, rootDiffers: snap.rootDiffers, runtimeStates: snap.runtimeStates, cgroupMode: snap.cgroupMode });

@@ -6,10 +6,10 @@
  * revalidation bound, and kept descriptors are released when their files are no longer read.
  */
 import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
 import { KeptFiles, openHostRoot } from '../../../collectors/host-root.js';
 import { IncrementalScanner } from '../../../collectors/processes.js';
@@ -92,6 +92,7 @@ describe('IncrementalScanner (top)', () => {
 
   it('sees a process that exits and one that appears at the next scan', async () => {
     const scanner = new IncrementalScanner(openHostRoot('/'));
+    onTestFinished(() => scanner.close());
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       const pid = child.pid as number;
@@ -120,15 +121,16 @@ describe('IncrementalScanner (top)', () => {
     try {
       const pid = busy.pid as number;
       const scanner = new IncrementalScanner(openHostRoot('/'), { revalidateEvery: 1000 });
+      onTestFinished(() => scanner.close());
       await new Promise((r) => setTimeout(r, 100));
       const fresh = new Set([pid]);
-      // Other processes on the host may fork between two scans: then the scan is a full one
-      // (sampled null). Try until a pair of scans finds the host quiet.
+      // Other processes on the host may fork or exit between two scans: then the new ones are
+      // read too. Try until a pair of scans finds the host quiet.
       for (let attempt = 0; attempt < 50; attempt++) {
         const a = scanner.scan({ lean: true, fresh });
         await new Promise((r) => setTimeout(r, 30));
         const b = scanner.scan({ lean: true, fresh });
-        if (b.sampled === null) continue;
+        if (b.sampled === null || b.sampled.size !== 1 || !b.noExit) continue;
         expect(b.changed).toBe(false);
         expect([...b.sampled]).toEqual([pid]);
         expect(b.processes.map((p) => p.pid)).toEqual(a.processes.map((p) => p.pid));
@@ -147,22 +149,84 @@ describe('IncrementalScanner (top)', () => {
     }
   });
 
-  it('a fork or an exit ends the quiet: everyone is read again', async () => {
+  it('a fork or an exit reads only the processes born: everyone else is the previous scan\'s', async () => {
     const scanner = new IncrementalScanner(openHostRoot('/'), { revalidateEvery: 1000 });
-    scanner.scan({ lean: true });
+    onTestFinished(() => scanner.close());
+    const a = scanner.scan({ lean: true });
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
       const s = scanner.scan({ lean: true });
-      expect(s.sampled).toBeNull();
       expect(s.changed).toBe(true);
       expect(s.processes.find((p) => p.pid === child.pid)?.comm).toBe('sleep');
+      expect(s.sampled?.has(child.pid as number)).toBe(true);
+      // Not read again: the very objects of the previous scan, for every pid not in sampled.
+      const before = new Map(a.processes.map((p) => [p.pid, p]));
+      const kept = s.processes.filter((p) => !s.sampled?.has(p.pid));
+      expect(kept.length).toBeGreaterThan(0);
+      for (const p of kept) expect(p).toBe(before.get(p.pid));
     } finally {
       child.kill('SIGKILL');
     }
     await new Promise((r) => child.on('exit', r));
     const s = scanner.scan({ lean: true });
-    expect(s.sampled).toBeNull();
+    expect(s.noExit).toBe(false);
+    expect(s.changed).toBe(true);
     expect(s.processes.map((p) => p.pid)).not.toContain(child.pid);
+  });
+
+  it('a pid given again after the allocator came round is read afresh', async () => {
+    // The kernel hands pids out cyclically from the last one allocated, coming round to the
+    // lowest after pid_max. Writing ns_last_pid (as checkpoint/restore does) moves that point
+    // back the way wrapping round does, so the next fork gets a pid just freed, below the last
+    // one the previous scan saw: the busy scan must read that pid again.
+    const scanner = new IncrementalScanner(openHostRoot('/'), { revalidateEvery: 1000 });
+    const lastPid = (): number => Number(readFileSync('/proc/loadavg', 'utf8').trim().split(' ').at(-1));
+    try {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const first = spawn('sleep', ['30'], { stdio: 'ignore' });
+        const pid = first.pid as number;
+        // A later pid, so that the previous scan's last allocated pid lies above `pid`.
+        const later = spawn('sleep', ['30'], { stdio: 'ignore' });
+        const again = { pid: 0, kill: () => {} } as { pid: number; kill: () => void };
+        try {
+          const a = scanner.scan({ lean: true });
+          const before = lastPid();
+          const old = a.processes.find((p) => p.pid === pid);
+          expect(old?.comm).toBe('sleep');
+          first.kill('SIGKILL');
+          await new Promise((r) => first.on('exit', r));
+          // sh writes the last pid, then forks: its child gets `pid` unless another fork took it.
+          const sh = spawn('sh', ['-c', `echo ${pid - 1} > /proc/sys/kernel/ns_last_pid && exec sh -c 'sleep 30 & echo $!; wait'`], { stdio: ['ignore', 'pipe', 'ignore'] });
+          again.kill = () => sh.kill('SIGKILL');
+          const got = await new Promise<number>((r) => sh.stdout?.once('data', (d: Buffer) => r(Number(d.toString().trim()))));
+          again.pid = got;
+          // Other forks on the host may have taken `pid`, or carried the allocator past `before`.
+          if (got !== pid || lastPid() >= before) continue;
+          // Both scans list the pid; only the allocator's range says it is another process.
+          const b = scanner.scan({ lean: true });
+          const reborn = b.processes.find((p) => p.pid === pid);
+          expect(b.sampled?.has(pid)).toBe(true);
+          expect(reborn).not.toBe(old);
+          expect(reborn?.ppid).not.toBe(old?.ppid);
+          expect(b.changed).toBe(true);
+          return;
+        } finally {
+          first.kill('SIGKILL');
+          later.kill('SIGKILL');
+          again.kill();
+          if (again.pid > 0) {
+            try {
+              process.kill(again.pid, 'SIGKILL');
+            } catch {
+              // gone
+            }
+          }
+        }
+      }
+      throw new Error('other forks took the freed pid, or passed the last one, in 20 tries');
+    } finally {
+      scanner.close();
+    }
   });
 
   it('what complete() added survives a quiet scan', () => {
@@ -271,6 +335,39 @@ describe('collectSnapshot with a RefreshCache (top)', () => {
     expect(members(buildHostModel(c))).toContain(CHILD);
     expect(members(buildHostModel(d))).not.toContain(CHILD);
     expect(buildHostModel(d).containers).toEqual(buildHostModel(collectSnapshot(openHostRoot(dir), { nowMs: 4 })).containers);
+  });
+  it('keeps the grouping when a process is born outside every container, and regroups when one joins a container\'s network namespace', () => {
+    const dir = copyOfSample();
+    const root = openHostRoot(dir);
+    const scanner = new IncrementalScanner(root);
+    const cache: RefreshCache = { rootDiffers: new Map(), previous: null };
+    const settle = (): ReturnType<typeof collectSnapshot> => {
+      const s = collectSnapshot(root, { nowMs: 1, scanner, cache });
+      cache.previous = s;
+      return s;
+    };
+    settle();
+    const before = settle();
+    // A host shell (861: host namespaces, host cgroups) forks: a new process in the host's
+    // namespaces, outside every container.
+    const HOST_SHELL = 861;
+    cpSync(join(dir, `proc/${HOST_SHELL}`), join(dir, 'proc/900'), { recursive: true, verbatimSymlinks: true });
+    rewriteStat(join(dir, 'proc/900/stat'), 'bash', 999001);
+    const outside = settle();
+    expect(outside.processes.map((p) => p.pid)).toContain(900);
+    expect(outside.grouping).toBe(before.grouping);
+    expect(outside.metadata).toBe(before.metadata);
+    // Another one enters the network namespace of sample-web's init (nsenter -n): rule 6 makes
+    // it a partial member, so the model is built again, as an uncached collection builds it.
+    cpSync(join(dir, `proc/${HOST_SHELL}`), join(dir, 'proc/901'), { recursive: true, verbatimSymlinks: true });
+    rewriteStat(join(dir, 'proc/901/stat'), 'bash', 999002);
+    rmSync(join(dir, 'proc/901/ns/net'));
+    symlinkSync(readlinkSync(join(dir, `proc/${PID}/ns/net`)), join(dir, 'proc/901/ns/net'));
+    const joined = settle();
+    expect(joined.grouping).not.toBe(outside.grouping);
+    const partials = buildHostModel(joined).containers.flatMap((c) => c.partialMembers.map((m) => m.pid));
+    expect(partials).toContain(901);
+    expect(buildHostModel(joined).containers).toEqual(buildHostModel(collectSnapshot(openHostRoot(dir), { nowMs: 1 })).containers);
   });
 });
 
