@@ -324,7 +324,9 @@ export class IncrementalScanner {
     const sampled = new Set<number>();
     const byPid = new Map<number, Process>();
     let changed = this.changed;
-    let noExit = true;
+    // A pid allocated since may have been a process that was born and has exited already (an
+    // OOM-killed one among them): only an allocator that has not moved rules that out.
+    let noExit = before === now;
     for (const name of listing) {
       if (!isPidName(name)) continue;
       const pid = Number(name);

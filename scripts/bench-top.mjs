@@ -29,6 +29,8 @@
  * ctrscope-bench-top-<pid>* and removed on exit, Ctrl-C, SIGTERM/SIGHUP and failure.
  * Needs root, tmux, lsns and `npm run build`.
  *
+ * N = 0 makes no container: it measures the host as it is (containers kept by something else).
+ *
  *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--baseline FILE] [--rounds R] [--json]
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
@@ -61,8 +63,8 @@ const containers = new HandmadeContainers(prefix);
 let batchTop = null;
 let tmuxSocket = null;
 
-if (!Number.isInteger(N) || N < 1 || !(DURATION >= 1) || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
-  console.error('usage: node scripts/bench-top.mjs [N containers >= 1] [DURATION seconds >= 1] [--baseline FILE] [--rounds R >= 1] [--json]');
+if (!Number.isInteger(N) || N < 0 || !(DURATION >= 1) || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  console.error('usage: node scripts/bench-top.mjs [N containers >= 0] [DURATION seconds >= 1] [--baseline FILE] [--rounds R >= 1] [--json]');
   process.exit(2);
 }
 for (const bin of [MAIN, BASELINE]) {
@@ -154,7 +156,7 @@ async function measureDashboard(bin) {
     screen = tmux('capture-pane', '-p', '-t', 'bench');
     const rows = screen.split('\n');
     const h = rows.findIndex((l) => /^NAME\s+ID\s/.test(l));
-    if (h >= 0 && rows.slice(h + 1).filter((l) => /^\S+\s+\S+/.test(l)).length >= Math.min(N, 10)) break;
+    if (h >= 0 && rows.slice(h + 1).filter((l) => /^\S+\s+\S+/.test(l)).length >= Math.min(N || 1, 10)) break;
     screen = '';
     await sleep(0.2);
   }
@@ -215,7 +217,7 @@ function print(r) {
 }
 
 async function main() {
-  await containers.grow(N);
+  if (N > 0) await containers.grow(N);
   // Other containers on the host cost top (and lsns) too: say how many there were, at both ends
   // of the run, since a change between makes the figures incomparable.
   const containersSeen = seenByPs();

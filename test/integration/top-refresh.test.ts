@@ -119,4 +119,22 @@ describeWith(['root', 'unshare', 'nsenter'], 'top refreshes (hand-made container
     expect(kills).toBeGreaterThanOrEqual(1);
     expect(source.next().stats.get(k)?.oomKillsRecent).toBe(kills);
   });
+
+  it('an OOM kill of a process born and gone between two refreshes shows at the next one', async () => {
+    // The cgroup of the previous test, its container's init still in it, 32 MiB.
+    const owned = source.next().model.containers.find((c) => c.cgroup.path !== null && readFileSync(`${cgOom}/cgroup.procs`, 'utf8').split('\n').includes(String(c.pid)));
+    expect(owned).toBeDefined();
+    const k = containerKey(owned as NonNullable<typeof owned>);
+    const oomKills = (): number => Number(/oom_kill (\d+)/.exec(readFileSync(`${cgOom}/memory.oom_control`, 'utf8'))?.[1]);
+    for (let i = 0; i < 3; i++) source.next();
+    expect(source.next().stats.get(k)?.oomKillsRecent).toBe(0);
+    const before = oomKills();
+    // Never listed by a scan: it joins the cgroup, allocates until the kernel kills it, and is
+    // reaped before the next refresh.
+    const hog = spawn('sh', ['-c', `echo $$ > ${cgOom}/cgroup.procs && a=aaaaaaaaaaaaaaaa && while :; do a=$a$a; done`], { stdio: 'ignore' });
+    kids.push(hog);
+    await new Promise((r) => hog.on('exit', r));
+    expect(oomKills()).toBe(before + 1);
+    expect(source.next().stats.get(k)?.oomKillsRecent).toBe(1);
+  });
 });
