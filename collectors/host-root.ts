@@ -43,7 +43,7 @@ export interface HostRoot {
    */
   readTail?(hostPath: string, maxBytes: number): Read<FileTail>;
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
-  openFile?(hostPath: string): Read<OpenFile>;
+  openFile?(hostPath: string, opts?: OpenFileOptions): Read<OpenFile>;
   /**
    * The live host `/` only: the listening TCP sockets of pid's network namespace, asked of the
    * kernel (sock-diag.ts) rather than read from /proc/<pid>/net/tcp{,6}. Absent on a host tree
@@ -59,6 +59,21 @@ export interface HostRoot {
 }
 
 /** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
+export interface OpenFileOptions {
+  /**
+   * The file is a seq_file (most of procfs) whose records are at most this many bytes. A read of
+   * a seq_file stops short of the buffer only at the end of the file or when the next record
+   * would overflow the kernel's own buffer, which is at least a page (fs/seq_file.c
+   * seq_read_iter); so a read that returns less than a page minus the longest record is the
+   * whole file, and the read that would return 0 is not made: at offset > 0 the kernel
+   * generates the file again from its start to find that offset.
+   */
+  readonly maxRecordBytes?: number;
+}
+
+/** The smallest page size Linux runs with: the least a seq_file's buffer holds. */
+const MIN_PAGE_BYTES = 4096;
+
 export interface OpenFile {
   readonly fd: number;
   readText(): Read<string>;
@@ -186,7 +201,7 @@ class DirRoot implements HostRoot {
     }
   }
 
-  openFile(hostPath: string): Read<OpenFile> {
+  openFile(hostPath: string, opts: OpenFileOptions = {}): Read<OpenFile> {
     let fd: number;
     try {
       fd = fs.openSync(this.resolve(hostPath), 'r');
@@ -199,7 +214,7 @@ class DirRoot implements HostRoot {
       fd,
       readText: () => {
         try {
-          return ok(preadText(fd, buf, false));
+          return ok(preadText(fd, buf, false, opts.maxRecordBytes === undefined ? 0 : MIN_PAGE_BYTES - opts.maxRecordBytes));
         } catch (err) {
           return { ok: false, gap: classifyFsError(err, hostPath) };
         }
@@ -418,7 +433,8 @@ export class KeptFiles implements HostRoot {
  * short at the end of its own page-sized buffer with more to come. The buffer grows to fit and is
  * reused.
  */
-function preadText(fd: number, buf: { bytes: Buffer }, oneRecord: boolean): string {
+/** `wholeUnder`: a first read shorter than this many bytes is the whole file (OpenFileOptions.maxRecordBytes). */
+function preadText(fd: number, buf: { bytes: Buffer }, oneRecord: boolean, wholeUnder = 0): string {
   let len = 0;
   for (;;) {
     if (len === buf.bytes.length) {
@@ -429,7 +445,7 @@ function preadText(fd: number, buf: { bytes: Buffer }, oneRecord: boolean): stri
     const want = buf.bytes.length - len;
     const n = fs.readSync(fd, buf.bytes, len, want, len);
     len += n;
-    if (n === 0 || (oneRecord && n < want)) break;
+    if (n === 0 || (oneRecord && n < want) || (len < wholeUnder && n < want)) break;
   }
   return buf.bytes.toString('utf8', 0, len);
 }

@@ -29,6 +29,13 @@ export function readNetnsCounters(root: HostRoot, targets: ReadonlyMap<number, n
   return out;
 }
 
+/**
+ * A bound on net/dev's longest record: an interface's line is its name (at most 15 characters)
+ * and 16 counters of at most 20 digits each, under 400 bytes (net/core/net-procfs.c
+ * dev_seq_printf_stats); the header's two lines are shorter.
+ */
+const NET_DEV_MAX_LINE = 512;
+
 /** A network namespace to read, through one of its processes (pid and start time: which process). */
 export interface NetnsTarget {
   readonly pid: number;
@@ -70,7 +77,7 @@ export function createNetCounterReader(root: HostRoot): NetCounterReader {
       }
       const path = `/proc/${t.pid}/net/dev`;
       if (k === undefined) {
-        const opened = root.openFile ? root.openFile(path) : null;
+        const opened = root.openFile ? root.openFile(path, { maxRecordBytes: NET_DEV_MAX_LINE }) : null;
         k = { pid: t.pid, starttimeTicks: t.starttimeTicks, file: opened?.ok ? opened.value : null, text: null, interfaces: [] };
       }
       kept.delete(netns);

@@ -64,6 +64,25 @@ describeWith(['root', 'unshare', 'nsenter'], 'kept network counters', () => {
     }
   });
 
+  it('reads a net/dev longer than a page whole, each time (one read stops where the kernel\'s page-sized buffer fills)', async () => {
+    // 24 veth pairs: 49 interfaces, about 5 KiB of net/dev.
+    const many = Array.from({ length: 24 }, (_, i) => `ip link add ctrM${i} type veth peer name ctrM${i}p`).join(' && ');
+    const u = spawn('unshare', ['--net', '--fork', 'sh', '-c', `ip link set lo up && ${many} && exec sleep 1000 # ${P}`], { stdio: 'ignore' });
+    launchers.push(u);
+    const m = await waitFor(() => {
+      const [pid] = childrenOf(u.pid as number);
+      return pid !== undefined && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep') ? pid : undefined;
+    }, 15_000, 'the namespace of 49 interfaces');
+    expect(readFileSync(`/proc/${m}/net/dev`, 'utf8').length).toBeGreaterThan(4096);
+    const reader = createNetCounterReader(openHostRoot('/'));
+    try {
+      const target = new Map([[netns(m), { pid: m, starttimeTicks: starttime(m) }]]);
+      for (let i = 0; i < 2; i++) expect(reader.read(target).get(netns(m))?.interfaces.length).toBe(49);
+    } finally {
+      reader.close();
+    }
+  });
+
   it('counts what the kernel counts: the kept file against a fresh read of net/dev', () => {
     const reader = createNetCounterReader(openHostRoot('/'));
     try {
