@@ -47,6 +47,8 @@ export interface ReadHints {
   readonly fresh?: ReadonlySet<string>;
   /** How much of each cgroup to read (ResourceScope); 'full' by default. */
   readonly scope?: ResourceScope;
+  /** containerKey()s read in 'full' whatever the scope (the container top shows in detail). */
+  readonly full?: ReadonlySet<string>;
 }
 
 interface Kept {
@@ -79,7 +81,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
   let kept = new Map<string, Kept>();
 
   const read = (model: HostModel, containers: readonly Container[], hints: ReadHints): Map<string, ContainerResources> => {
-    const scope = hints.scope ?? 'full';
+    const baseScope = hints.scope ?? 'full';
     const out = new Map<string, ContainerResources>();
     if (noLayout) {
       for (const c of containers) out.set(containerKey(c), unavailableResources(noLayout));
@@ -99,13 +101,14 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
         continue;
       }
       const p = kept.get(key);
+      const scope = hints.full?.has(key) === true ? 'full' : baseScope;
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
       let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {}, scope);
-      // A 'counters' reading reads no limits; a 'table' one copies its binding limits when reused.
-      const slowRead = scope === 'counters' ? false : scope === 'table' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
+      // A 'counters' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused.
+      const slowRead = scope === 'counters' ? false : scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });
       const previous = opts.recorded ? RECORDED_NO_RATE : (p?.last ?? FIRST_READING);
       out.set(key, deriveResources(previous, sample));

@@ -280,8 +280,15 @@ const memoryUsage = (fast: HostRoot, mem: Located): Known<number> =>
 /** pids.current, Unknown where the pids cgroup is unknown or shared with processes outside the container. */
 const pidsCurrent = (fast: HostRoot, pids: Where): Known<number> => (isUnknown(pids) ? pids : (pids.shared ?? readIn(fast, pids, 'pids.current', parsePidsCurrent)));
 
-/** `fast`: where the files read at every refresh are read (descriptors kept open by a repeated reader); limits through `root`. */
-function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined): CgroupSample['memory'] {
+/** The memory fields a 'row' reading leaves out. */
+const MEMORY_LIMITS_NOT_READ = { limitBytes: notRead('memory limit'), highBytes: notRead('memory.high'), softLimitBytes: notRead('memory soft limit'), swapBytes: notRead('swap limit'), kernelBytes: notRead('kernel memory'), failcnt: notRead('memory.failcnt') };
+
+/**
+ * `fast`: where the files read at every refresh are read (descriptors kept open by a repeated
+ * reader); limits through `root`. `all` false: a 'row' reading, without the limits (the binding
+ * one is read apart), swap and kernel usage, and failcnt.
+ */
+function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSample['memory'] | undefined, sameOom: V1Oom | undefined, all = true): CgroupSample['memory'] {
   if (isUnknown(mem)) {
     const u = mem;
     return { usageBytes: u, limitBytes: u, highBytes: u, softLimitBytes: u, swapBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
@@ -291,8 +298,9 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
   // its usage and events are not the container's, and are not read.
   if (mem.shared) {
     const u = mem.shared;
-    const limits =
-      mem.version === 2
+    const limits = !all
+      ? MEMORY_LIMITS_NOT_READ
+      : mem.version === 2
         ? { limitBytes: slow?.limitBytes ?? limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))), highBytes: slow?.highBytes ?? limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))), softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'), swapBytes: slow?.swapBytes ?? limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))) }
         : { ...(slow ?? readMemoryV1Slow(root, d)), highBytes: notOn(1, 'memory.high') };
     return { limitBytes: limits.limitBytes, highBytes: limits.highBytes, softLimitBytes: limits.softLimitBytes, swapBytes: limits.swapBytes, usageBytes: u, swapUsageBytes: u, anonBytes: u, fileBytes: u, kernelBytes: u, shmemBytes: u, inactiveFileBytes: u, oom: u, oomKill: u, max: u, high: u, failcnt: u, underOom: u };
@@ -307,18 +315,18 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
   if (mem.version === 2) {
     const stat = readIn(fast, mem, 'memory.stat', parseMemoryStatV2);
     const events = readIn(fast, mem, 'memory.events', parseMemoryEvents);
-    const limits = slow ?? {
+    const limits = slow ?? (!all ? MEMORY_LIMITS_NOT_READ : {
       limitBytes: limit(read(root, `${d}/memory.max`, (t) => parseMaxOrInt(t, 'memory.max'))),
       highBytes: limit(read(root, `${d}/memory.high`, (t) => parseMaxOrInt(t, 'memory.high'))),
       swapBytes: limit(read(root, `${d}/memory.swap.max`, (t) => parseMaxOrInt(t, 'memory.swap.max'))),
-    };
+    });
     return {
       usageBytes: memoryUsage(fast, mem),
       limitBytes: limits.limitBytes,
       highBytes: limits.highBytes,
       softLimitBytes: notOn(2, 'memory.soft_limit_in_bytes'),
       swapBytes: limits.swapBytes,
-      swapUsageBytes: readIn(fast, mem, 'memory.swap.current', parseMemorySwapCurrent),
+      swapUsageBytes: all ? readIn(fast, mem, 'memory.swap.current', parseMemorySwapCurrent) : notRead('memory.swap.current'),
       // `kernel` is in memory.stat since 5.18; older kernels split it into slab, stacks, ...
       ...breakdown(stat, field(stat, (s) => s.kernelBytes, 'memory.stat kernel')),
       ...oomFromEvents(events),
@@ -328,7 +336,7 @@ function readMemory(root: HostRoot, fast: HostRoot, mem: Where, slow: CgroupSamp
   const stat = readIn(fast, mem, 'memory.stat', parseMemoryStatV1);
   const oom = sameOom ? null : readIn(fast, mem, 'memory.oom_control', parseOomControl);
   const usageBytes = memoryUsage(fast, mem);
-  const { limitBytes, softLimitBytes, swapBytes, kernelBytes, failcnt } = slow ?? readMemoryV1Slow(root, d);
+  const { limitBytes, softLimitBytes, swapBytes, kernelBytes, failcnt } = slow ?? (all ? readMemoryV1Slow(root, d) : MEMORY_LIMITS_NOT_READ);
   return {
     usageBytes,
     limitBytes,
@@ -458,7 +466,9 @@ export interface SampleReuse {
  * `scope`, only what that scope names (ResourceScope), the rest NOT_READ.
  */
 export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}, scope: ResourceScope = 'full'): CgroupSample {
-  if (scope !== 'full') return readScoped(root, layout, target, clock, reuse, scope);
+  if (scope === 'table' || scope === 'counters') return readScoped(root, layout, target, clock, reuse, scope);
+  // 'row': the figures of 'full' that a top row shows, the rest NOT_READ.
+  const all = scope === 'full';
   const slow = reuse.limitsOf;
   const sameOom = reuse.oomOf;
   const fast = reuse.kept ?? root;
@@ -482,15 +492,15 @@ export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: R
   const sample: CgroupSample = {
     dirs,
     binding,
-    counters: readCpuCounters(fast, layout, target, clock, slow?.binding.cpuCores.value !== 'unlimited'),
-    cpu: slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset')),
-    memory: readMemory(root, fast, at('memory'), slow?.memory, sameOom?.memory),
+    counters: readCpuCounters(fast, layout, target, clock, slow?.binding.cpuCores.value !== 'unlimited', all),
+    cpu: all ? (slow?.cpu ?? readCpu(root, at('cpu'), at('cpuset'))) : NOT_READ_CPU,
+    memory: readMemory(root, fast, at('memory'), slow?.memory, sameOom?.memory, all),
     pids: isUnknown(pids)
       ? { current: pids, max: pids }
-      : { current: pidsCurrent(fast, pids), max: slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max'))) },
-    io: readIo(root, fast, at('io'), slow?.io.limits),
+      : { current: pidsCurrent(fast, pids), max: !all ? notRead('pids.max') : (slow?.pids.max ?? limit(read(root, `${pids.dir}/pids.max`, (t) => parseMaxOrInt(t, 'pids.max')))) },
+    io: readIo(root, fast, at('io'), slow?.io.limits, all),
     pressure: { cpu: pressure('cpu.pressure'), memory: pressure('memory.pressure'), io: pressure('io.pressure') },
-    freezer: slow?.freezer ?? readFreezer(root, at('freezer')),
+    freezer: all ? (slow?.freezer ?? readFreezer(root, at('freezer'))) : notRead('freezer state'),
   };
   return sample;
 }

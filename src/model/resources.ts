@@ -30,14 +30,18 @@ export const unknown = (why: string): Unknown => ({ unknown: why });
 /**
  * How much of a container's cgroups one reading takes:
  *  - 'full': every limit, usage figure, counter, event, pressure line and the freezer state
- *    (ps --json, inspect, top, serve);
+ *    (ps --json, inspect, top --batch --json, serve);
+ *  - 'row': what a `top` row shows: 'full' without the CPU user/system split, the CPU period,
+ *    shares, weight and cpuset, the memory limits other than the binding one (soft, high,
+ *    swap), swap and kernel memory usage, failcnt, pids.max beyond the binding limit, the IO
+ *    limits and the freezer state;
  *  - 'table': what a `ps` table row shows: the CPU usage counter (for CPU%), memory usage, pids,
  *    and the binding memory and pids limits;
  *  - 'counters': only what a later reading takes rates against (CPU usage and throttling
  *    counters, IO bytes, OOM kills): the first of two readings one interval apart.
  * What a scope leaves out is Unknown with the reason NOT_READ.
  */
-export type ResourceScope = 'full' | 'table' | 'counters';
+export type ResourceScope = 'full' | 'row' | 'table' | 'counters';
 
 /** A figure the reading's scope leaves out (see ResourceScope). */
 export const notRead = (what: string): Unknown => unknown(`${what}: not read for this view`);

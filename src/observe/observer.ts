@@ -84,9 +84,10 @@ export interface ObserveRound {
    */
   readonly fresh?: ReadonlySet<string>;
   /**
-   * How much of each container's cgroups to read: 'full' (the default), what a `ps` table row
-   * shows ('table'), or only the counters the next observation takes rates against
-   * ('counters'). What a scope leaves out is Unknown (ResourceScope in src/model/resources.ts).
+   * How much of each container's cgroups to read: 'full' (the default), what a `top` row shows
+   * ('row'; the focused container is read in full), what a `ps` table row shows ('table'), or
+   * only the counters the next observation takes rates against ('counters'). What a scope
+   * leaves out is Unknown (ResourceScope in src/model/resources.ts).
    */
   readonly resources?: ResourceScope;
   /**
@@ -152,7 +153,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       atMs,
       intervalMs: last ? atMs - last.atMs : null,
       model,
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}) }) : new Map(),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,

@@ -10,6 +10,7 @@ import { Option } from 'commander';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import type { TopFrame } from '../../model/container-stats.js';
 import type { HostModel } from '../../model/host-model.js';
+import type { ResourceScope } from '../../model/resources.js';
 import { createObserver } from '../../observe/observer.js';
 import { figuresByKey } from '../../../views/figures.js';
 import { topFrameToJson } from '../../../views/json/top.js';
@@ -28,12 +29,17 @@ const STOP_SIGNALS = ['SIGHUP', 'SIGTERM'] as const;
 /** The recorded host offered when the live one has no containers (see samples/). */
 const SAMPLE = 'samples/hybrid-docker';
 
-export function createFrameSource(root: HostRoot, deps: Deps): FrameSource & { first(): TopFrame } {
+/**
+ * `resources`: how much of each container's cgroups a refresh reads. The dashboard and the text
+ * frames show a row's figures ('row'; the container shown in detail is read in full); the NDJSON
+ * lines carry the whole `ps --json` container ('full').
+ */
+export function createFrameSource(root: HostRoot, deps: Deps, resources: ResourceScope = 'row'): FrameSource & { first(): TopFrame } {
   const observer = createObserver(root, { continuous: true, now: deps.now });
   let prev: HostModel | null = null;
   let pending: TopFrame | null = null;
   const collect = (detail?: string | null): TopFrame => {
-    const observation = observer.observe({ focus: detail ?? null });
+    const observation = observer.observe({ focus: detail ?? null, resources });
     const frame: TopFrame = { observation, model: observation.model, prev, summary: observation.host, stats: figuresByKey(observation), seq: observation.seq };
     prev = observation.model;
     return frame;
@@ -128,7 +134,7 @@ export function registerTop(program: Command, deps: Deps): void {
       if (opts.count !== undefined && !opts.batch) throw new ExitWith(EXIT.usage, '--count needs --batch (the full-screen display runs until q)');
       if (!opts.batch && !deps.interactive) throw new ExitWith(EXIT.usage, 'top needs a terminal; use `ctrscope top --batch [--json]` to print refreshes instead');
       const root = openRoot(g);
-      const source = createFrameSource(root, deps);
+      const source = createFrameSource(root, deps, opts.json ? 'full' : 'row');
       try {
         checkSnapshot(root, source.first().model.snapshot, deps);
         const start = startState({ ...(opts.sort ? { sort: opts.sort } : {}), ...(opts.filter ? { filter: opts.filter } : {}) });

@@ -16,6 +16,7 @@ import { IncrementalScanner } from '../../../collectors/processes.js';
 import { buildHostModel } from '../../../src/model/host-model.js';
 import { SLOW_EVERY } from '../../../collectors/resources.js';
 import { createFrameSource } from '../../../src/cli/commands/top.js';
+import { containerKey } from '../../../src/model/reconstruct.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ctrscope-unit-refresh-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -382,6 +383,29 @@ describe("top's frame source on a recorded host", () => {
     const settled = frames.slice(2).map((f) => f.model.containers);
     source.close();
     expect(new Set(settled).size).toBe(1);
+  });
+
+  it("reads a row's figures for every container (the same as a full reading) and the container shown in detail in full", () => {
+    const dir = copyOfSample();
+    const row = createFrameSource(openHostRoot(dir), deps);
+    const full = createFrameSource(openHostRoot(dir), deps, 'full');
+    try {
+      const a = row.next();
+      expect(a.stats).toEqual(full.next().stats);
+      const web = a.model.containers.find((c) => c.id === WEB);
+      const other = a.model.containers.find((c) => c.id !== WEB && c.cgroup.path?.startsWith('/docker/'));
+      expect(web && other).toBeTruthy();
+      const failcnt = (f: ReturnType<typeof row.next>, c: typeof web) => f.observation.resources.get(containerKey(c as NonNullable<typeof c>))?.usage.events.failcnt;
+      // memory.failcnt is in the recording, and in no row: unread, but for the detail view's container.
+      expect(failcnt(a, other)).toEqual(expect.objectContaining({ unknown: expect.stringContaining('not read') }));
+      const b = row.next(containerKey(web as NonNullable<typeof web>));
+      expect(typeof failcnt(b, web)).toBe('number');
+      expect(failcnt(b, web)).toBe(failcnt(full.next(), web));
+      expect(failcnt(b, other)).toEqual(expect.objectContaining({ unknown: expect.stringContaining('not read') }));
+    } finally {
+      row.close();
+      full.close();
+    }
   });
 
   it('close() lets go of every descriptor it kept between refreshes', () => {
