@@ -6,7 +6,7 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process } from '../src/model/process.js';
-import { groupContainers, initCandidatePids, memberPids, metadataRequests, sameModelInputs, type ReconstructInput } from '../src/model/reconstruct.js';
+import { groupContainers, groupingHolds, initCandidatePids, memberPids, metadataRequests, sameModelInputs, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
@@ -260,10 +260,12 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const first = { processes: scan.processes, hostNs, rootDiffers, runtimeStates: rs.states, cgroupMode: layout.mode };
   const prev = cache?.previous ?? null;
   const kept = prev?.grouping !== undefined && sameInputs(prev, first) ? { ...prev, grouping: prev.grouping } : null;
-  let same = kept !== null && !scan.changed;
-  let grouping = kept !== null && same ? kept.grouping : groupContainers(first);
   // Processes born or gone outside every container (most hosts fork every second) group into the
-  // same containers: the previous grouping, metadata and the model built on them still hold.
+  // same containers: the previous grouping, metadata and the model built on them still hold. When
+  // every such process is one no grouping rule takes up, nothing is grouped again; otherwise the
+  // new grouping is compared with the previous one.
+  let same = kept !== null && (!scan.changed || groupingHolds(kept.grouping, kept.processes, scan.processes, first));
+  let grouping = kept !== null && same ? kept.grouping : groupContainers(first);
   if (kept !== null && !same && sameModelInputs(kept, { grouping, processes: scan.processes }, hostNs)) {
     grouping = kept.grouping;
     same = true;

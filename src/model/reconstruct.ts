@@ -342,6 +342,45 @@ export function initCandidatePids(grouping: Grouping, processes: readonly Proces
 }
 
 /**
+ * Whether `grouping`, made from the processes `before`, is what grouping `after` would make,
+ * without grouping again: every process in one and not the other (born, gone, or read again
+ * with something grouping reads changed) is one no rule takes up. Such a process is in the
+ * host's namespaces only (rules 4 and 5 and 6 follow private namespaces), in no cgroup an engine
+ * rule claims, with the shims of `grouping` (rule 1), no monitor and no monitor's child (rule
+ * 2), and no runtime state's process (rule 3). The other inputs must be the same (the caller
+ * checks).
+ */
+export function groupingHolds(grouping: Grouping, before: readonly Process[], after: readonly Process[], input: Omit<ReconstructInput, 'processes'>): boolean {
+  const earlier = new Set(before);
+  const later = new Set(after);
+  const shims = shimClaims(grouping.monitors.values());
+  const statePids = new Set(input.runtimeStates.map((s) => s.pid));
+  const inert = (p: Process): boolean =>
+    NS_TYPES.every((t) => p.namespaces[t] !== undefined && p.namespaces[t] === input.hostNs[t]) &&
+    p.cgroups !== null &&
+    matchProcessCgroups(p.cgroups, shims) === null &&
+    detectMonitor(p) === null &&
+    !grouping.monitors.has(p.ppid) &&
+    !statePids.has(p.pid);
+  let beforeByPid: Map<number, Process> | null = null;
+  let afterByPid: Map<number, Process> | null = null;
+  for (const p of after) {
+    if (earlier.has(p)) continue;
+    // Read again (the container shown in detail): the same for grouping, or both inert.
+    const q = (beforeByPid ??= new Map(before.map((x) => [x.pid, x]))).get(p.pid);
+    if (q !== undefined && sameForModel(p, q)) continue;
+    if (!inert(p) || (q !== undefined && !inert(q))) return false;
+  }
+  for (const q of before) {
+    if (later.has(q)) continue;
+    // Replaced by a process checked above, or gone.
+    if ((afterByPid ??= new Map(after.map((x) => [x.pid, x]))).has(q.pid)) continue;
+    if (!inert(q)) return false;
+  }
+  return true;
+}
+
+/**
  * Whether a model built on `before` (its grouping and processes) holds for `after`: the same
  * containers with the same members, monitors and evidence, and every process the model reads the
  * same in what it reads of it (start time, parent, comm, argv, NSpid, namespaces, cgroups,

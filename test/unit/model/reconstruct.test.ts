@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { CgroupLine } from '../../../src/model/cgroup.js';
 import type { NsSet } from '../../../src/model/namespace.js';
 import type { Process } from '../../../src/model/process.js';
-import { reconstruct, type ReconstructInput, type RuntimeState } from '../../../src/model/reconstruct.js';
+import { groupContainers, groupingHolds, reconstruct, type ReconstructInput, type RuntimeState } from '../../../src/model/reconstruct.js';
 
 const HOST: NsSet = { cgroup: 4026531835, ipc: 4026531839, mnt: 4026531832, net: 4026531833, pid: 4026531836, time: 4026531834, user: 4026531837, uts: 4026531838 };
 const V1_ROOT: CgroupLine[] = [
@@ -127,5 +127,46 @@ describe('reconstruct', () => {
   it('never counts kernel threads, even in a private namespace table', () => {
     const kt = proc({ pid: 2, ppid: 0, comm: 'kthreadd', kernelThread: true, cmdline: [], namespaces: PRIV });
     expect(reconstruct(input([kt])).containers).toEqual([]);
+  });
+});
+
+describe('groupingHolds (top, between refreshes)', () => {
+  const shim = proc({ pid: 10625, ppid: 1, comm: 'containerd-shim', cmdline: ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'moby', '-id', DOCKER_ID, '-address', '/var/run/docker/containerd/containerd.sock'] });
+  const before = [...unshareTree(), shim];
+  const grouping = groupContainers(input(before));
+  const { processes: _p, ...others } = input(before);
+  const holds = (after: Process[]): boolean => groupingHolds(grouping, before, after, others);
+  const withOne = (p: Process): Process[] => [...before, p];
+
+  it('holds when a process is born or gone in the host\'s namespaces and cgroups, outside every container', () => {
+    expect(holds(withOne(proc({ pid: 20001, ppid: 1, comm: 'cron' })))).toBe(true);
+    expect(holds(before.filter((p) => p.pid !== 1))).toBe(true);
+  });
+
+  it('does not hold, as grouping again says, when the process changes what a rule reads', () => {
+    const cases: Process[] = [
+      // rule 1: in an engine's cgroup, even in the host's namespaces
+      proc({ pid: 20002, ppid: 1, comm: 'sh', cgroups: dockerCgroup }),
+      // rule 2: a monitor's child in namespaces of its own
+      proc({ pid: 20003, ppid: 10625, comm: 'sleep', namespaces: { ...HOST, pid: 4026532999, mnt: 4026532998 } }),
+      // a monitor
+      proc({ pid: 20004, ppid: 1, comm: 'containerd-shim', cmdline: shim.cmdline }),
+      // rules 4-6: in a container's pid namespace, or only its mount namespace (a partial member)
+      proc({ pid: 20005, ppid: 12853, comm: 'sleep', nspid: [20005, 3], namespaces: PRIV }),
+      proc({ pid: 20006, ppid: 1, comm: 'nsenter', namespaces: { ...HOST, mnt: PRIV.mnt as number } }),
+    ];
+    for (const p of cases) {
+      expect(holds(withOne(p))).toBe(false);
+      // Grouping again does change the result: the check is not merely cautious here.
+      const again = groupContainers(input(withOne(p)));
+      const model = reconstruct(input(withOne(p)), new Map(), again);
+      const members = model.containers.flatMap((c) => [...c.processes.map((m) => m.pid), ...c.partialMembers.map((m) => m.pid), ...(c.monitor ? [c.monitor.pid] : [])]);
+      expect(members.includes(p.pid) || again.monitors.has(p.pid) || again.drafts.length !== grouping.drafts.length).toBe(true);
+    }
+    // A container's process gone.
+    expect(holds(before.filter((p) => p.pid !== 12854))).toBe(false);
+    // A monitor's child in its namespaces (runc during create) joins nothing, but is grouped
+    // again all the same: the check needs no more of rule 2 than the parent.
+    expect(holds(withOne(proc({ pid: 20007, ppid: 10625, comm: 'runc' })))).toBe(false);
   });
 });
