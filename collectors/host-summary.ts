@@ -24,3 +24,17 @@ export function collectHostSummary(root: HostRoot): HostSummary {
     memAvailableBytes: mem.ok ? (mem.value.get('MemAvailable') ?? null) : null,
   };
 }
+
+/**
+ * The kernel's count of OOM kills since boot (/proc/vmstat `oom_kill`, Linux 4.13+), or null
+ * where it cannot be read. The kernel counts every OOM kill there and in the memory cgroup's own
+ * counter (v1 memory.oom_control, v2 memory.events `oom_kill`) at the same place
+ * (mm/oom_kill.c __oom_kill_process): while it has not moved, no cgroup's count has.
+ */
+export function readOomKillCount(root: HostRoot): number | null {
+  const r = readParsed(root, '/proc/vmstat', (t) => {
+    const m = /^oom_kill (\d+)$/m.exec(t);
+    return m ? Number(m[1]) : null;
+  });
+  return r.ok ? r.value : null;
+}

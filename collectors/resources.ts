@@ -44,6 +44,12 @@ export interface ResourceReader {
 
 export interface ReadHints {
   readonly noExit: boolean;
+  /**
+   * The kernel has counted no OOM kill since the previous read (/proc/vmstat oom_kill): v1
+   * memory.oom_control is carried over as after `noExit`, and read again every SLOW_EVERY
+   * readings all the same (its under_oom flag moves without a kill).
+   */
+  readonly noOomKill?: boolean;
   readonly fresh?: ReadonlySet<string>;
   /** How much of each cgroup to read (ResourceScope); 'full' by default. */
   readonly scope?: ResourceScope;
@@ -104,7 +110,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       const scope = hints.full?.has(key) === true ? 'full' : baseScope;
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
+      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {}, scope);
       // A 'counters' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused.

@@ -12,21 +12,24 @@
  * `serve` and `events` observe again and again. What makes repeated observations cheap is the
  * observer's business, behind `continuous`, and no caller threads a flag through a collector:
  * - the process scanner keeps per-process static data and, on a quiet host (same /proc listing,
- *   same last allocated pid), re-reads no process but those of the focused container;
- * - while no process changed, the grouping, the engines' metadata and the model are reused;
+ *   same last allocated pid), re-reads no process but those of the focused container; on a busy
+ *   one, only the processes born since (and pids the kernel may have given again);
+ * - while no process changed, or those that did are outside every container, the grouping, the
+ *   engines' metadata and the model are reused;
  *   every SLOW_EVERY observations the metadata is read again (an engine's rename), and the model
  *   is rebuilt only when it reads differently;
  * - a mount namespace's root decision is re-read when the kernel says its mount table changed
  *   (collectors/mount-watch.ts), else every SLOW_EVERY observations;
  * - cgroup files stay open (pread each time); limits are re-read every SLOW_EVERY observations
  *   of a container (collectors/resources.ts); a file whose text did not change is not parsed
- *   again (collectors/cgroupfs/sample.ts);
+ *   again (collectors/cgroupfs/sample.ts); v1 memory.oom_control is read again when a process
+ *   has exited and the kernel's OOM kill count (/proc/vmstat) has moved, else every SLOW_EVERY;
  * - each container network namespace's /proc/<pid>/net/dev stays open, bound to its namespace,
  *   while the same process is read through (collectors/net-counters.ts).
  */
 import { collectSnapshot, type RefreshCache } from '../../collectors/collect.js';
 import { collectDetails, type DetailsOptions } from '../../collectors/details.js';
-import { collectHostSummary } from '../../collectors/host-summary.js';
+import { collectHostSummary, readOomKillCount } from '../../collectors/host-summary.js';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { createMountWatch } from '../../collectors/mount-watch.js';
 import { createNetCounterReader, readNetnsCounters, type NetCounterReader, type NetnsTarget } from '../../collectors/net-counters.js';
@@ -115,6 +118,8 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const resources = options.resources === false ? null : createResourceReader(root, { continuous, clock, recorded: root.kind === 'recorded' });
   const netCounters = continuous && options.network !== false ? createNetCounterReader(root) : null;
   let last: Observation | null = null;
+  /** The kernel's OOM kill count at the previous observation (continuous observers). */
+  let oomKills: number | null = null;
   /** The last observation was lean (ObserveRound.lean): its model is not to be reused. */
   let lastLean = false;
 
@@ -128,6 +133,11 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const wanted = (c: Container): boolean => containerKey(c) === round.focus || round.fresh?.has(containerKey(c)) === true;
     const focused = (round.focus || round.fresh?.size) && last ? last.model.containers.filter(wanted) : [];
     const host = collectHostSummary(root);
+    // Read before any cgroup: a kill after this read shows in the cgroup's count now, or moves
+    // this count for the next observation.
+    const kills = continuous && resources ? readOomKillCount(root) : null;
+    const noOomKill = kills !== null && kills === oomKills;
+    oomKills = kills;
     const collected = collectSnapshot(root, {
       nowMs: now(),
       ...(scanner ? { scanner } : {}),
@@ -153,7 +163,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       atMs,
       intervalMs: last ? atMs - last.atMs : null,
       model,
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}) }) : new Map(),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, noOomKill, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
