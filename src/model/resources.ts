@@ -91,7 +91,7 @@ function ancestors(path: string): string[] {
   return out;
 }
 
-const isUnder = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(dir + '/');
+const isUnder = (path: string, dir: string): boolean => dir === '/' || (path.startsWith(dir) && (path.length === dir.length || path.charCodeAt(dir.length) === 47)); // '/'
 
 function commonAncestor(paths: readonly string[]): string {
   let common = paths[0] ?? '/';
@@ -131,13 +131,15 @@ export function resourceTargets(processes: readonly Process[], containers: reado
   for (const p of processes) byPid.set(p.pid, p);
   // Processes per hierarchy and cgroup, first where each process is, then added up each
   // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
+  // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
+  const perLines = new Map<readonly CgroupLine[], number>();
+  for (const p of processes) if (!p.kernelThread && p.cgroups) perLines.set(p.cgroups, (perLines.get(p.cgroups) ?? 0) + 1);
   const here = new Map<string, Map<string, number>>();
-  for (const p of processes) {
-    if (p.kernelThread || !p.cgroups) continue;
-    for (const [k, path] of measured(p.cgroups)) {
+  for (const [lines, n] of perLines) {
+    for (const [k, path] of measured(lines)) {
       let m = here.get(k);
       if (m === undefined) here.set(k, (m = new Map()));
-      m.set(path, (m.get(path) ?? 0) + 1);
+      m.set(path, (m.get(path) ?? 0) + n);
     }
   }
   const population = new Map<string, Map<string, number>>();
