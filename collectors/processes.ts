@@ -110,6 +110,9 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
   const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
   const malformed: Gap[] = [];
   const processes: Process[] = [];
+  // A container's processes read the same cgroup file: they share one parse (and one lines array,
+  // which the model counts once per distinct array, not once per process).
+  const cgroupsByText = new Map<string, CgroupLine[]>();
   for (const name of listing) {
     if (!isPidName(name)) continue;
     const pid = Number(name);
@@ -126,10 +129,13 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
     }
     const gaps: Gap[] = [...stable.gaps];
     const text = root.readText(`${dir}/cgroup`);
-    const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    const seen = text.ok ? cgroupsByText.get(text.value) : undefined;
+    const cg = seen ? { ok: true as const, value: seen } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
     let cgroups: CgroupLine[] | null = null;
-    if (cg.ok) cgroups = cg.value;
-    else {
+    if (cg.ok) {
+      cgroups = cg.value;
+      if (text.ok) cgroupsByText.set(text.value, cg.value);
+    } else {
       if (isGone(root, dir, cg.gap)) {
         stats.vanished++;
         continue;
