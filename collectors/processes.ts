@@ -47,7 +47,7 @@ import { hasExited, type Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
-import { parseNsLink } from './procfs/pid-ns.js';
+import { parseNsInode } from './procfs/pid-ns.js';
 import { parsePidStat, type PidStat } from './procfs/pid-stat.js';
 import { parsePidStatus, type PidStatus } from './procfs/pid-status.js';
 import { ParseError, parseWith, type Gap } from './read.js';
@@ -440,7 +440,7 @@ function readStable(root: HostRoot, dir: string, key: string, malformed: Gap[], 
       continue;
     }
     try {
-      namespaces[link] = parseNsLink(r.value).inode;
+      namespaces[link] = parseNsInode(r.value);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };
