@@ -43,6 +43,7 @@ describe('which command lines run once (and skip the optimizing compiler)', () =
     [['top'], false],
     [['--root', 'x', 'serve'], false],
     [['events', '--json'], false],
+    [['snapshot', 'out.tar.gz'], false],
     [['--help'], false],
   ])('%j: %s', (argv, once) => {
     expect(runsOnce(argv)).toBe(once);
