@@ -14,14 +14,14 @@ import type { Process } from '../src/model/process.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { parseMountInfo } from './procfs/mountinfo.js';
 import { ParseError, type Gap } from './read.js';
-import { parseNsLink } from './procfs/pid-ns.js';
+import { parseNsInode, parseNsLink } from './procfs/pid-ns.js';
 
 /** The inode of /proc/<pid>/ns/<type>, or null when it cannot be read (gone, denied, malformed). */
 export function nsInode(root: HostRoot, pid: number | 'self', type: string): number | null {
   const l = root.readLink(`/proc/${pid}/ns/${type}`);
   if (!l.ok) return null;
   try {
-    return parseNsLink(l.value).inode;
+    return parseNsInode(l.value);
   } catch (err) {
     if (err instanceof ParseError) return null;
     throw err;
@@ -41,6 +41,20 @@ function nsRef(text: string): { type: NsType; inode: number } | null {
     if (err instanceof ParseError) return null;
     throw err;
   }
+}
+
+/**
+ * The nsfs mounts of a mountinfo text. Only their lines are parsed: a container's table has tens
+ * of mounts and rarely one of nsfs, and `ns` reads one table per mount namespace.
+ */
+function nsfsMounts(text: string): ReturnType<typeof parseMountInfo> {
+  if (!text.includes(' - nsfs ')) return [];
+  return parseMountInfo(
+    text
+      .split('\n')
+      .filter((line) => line.includes(' - nsfs '))
+      .join('\n'),
+  );
 }
 
 export interface NsPinScan {
@@ -67,7 +81,7 @@ export function collectNsPins(root: HostRoot, processes: readonly Process[]): Ns
   for (const [mntNs, members] of byMnt) {
     // Try members in turn: the first may exit between the scan and this read.
     for (const p of members) {
-      const r = readParsed(root, `/proc/${p.pid}/mountinfo`, parseMountInfo);
+      const r = readParsed(root, `/proc/${p.pid}/mountinfo`, nsfsMounts);
       if (!r.ok) {
         keep(r.gap);
         if (r.gap.reason === 'gone' || r.gap.reason === 'absent') continue;
