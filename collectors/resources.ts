@@ -18,6 +18,7 @@ import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTa
 import { forgetUnusedLocations, readCgroupSample } from './cgroupfs/sample.js';
 import { readCgroupLayout } from './collect.js';
 import { KeptFiles, type HostRoot } from './host-root.js';
+import type { Read } from './read.js';
 
 /** Readings of a container between two reads of its limits, in a continuous reader. */
 export const SLOW_EVERY = 10;
@@ -59,6 +60,30 @@ interface Kept {
   readonly scope: ResourceScope;
 }
 
+/**
+ * The limits root of one reading: each file read at most once. A container's own limits are read
+ * for its binding limit and again as its own figures (cpu.cfs_quota_us, memory.limit_in_bytes,
+ * pids.max), and the limits of a shared ancestor (a `/docker` or `/kubepods` level, or the root
+ * of a controller the container has no cgroup of its own in: v1 blkio, cpuset, freezer) once
+ * per container: one read serves them all within the reading. Counters are not read through it.
+ */
+function readingOnce(base: HostRoot): HostRoot {
+  const texts = new Map<string, Read<string>>();
+  return {
+    kind: base.kind,
+    dir: base.dir,
+    readText(hostPath) {
+      let r = texts.get(hostPath);
+      if (r === undefined) texts.set(hostPath, (r = base.readText(hostPath)));
+      return r;
+    },
+    readBytes: (hostPath) => base.readBytes(hostPath),
+    readLink: (hostPath) => base.readLink(hostPath),
+    readDir: (hostPath) => base.readDir(hostPath),
+    resolve: (hostPath) => base.resolve(hostPath),
+  };
+}
+
 const sameDirs = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
@@ -91,6 +116,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
     const unplaced = containers.filter((c) => !targets.byContainer.has(c));
     if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced)) targets.byContainer.set(c, t);
     const next = new Map<string, Kept>();
+    const limitRoot = readingOnce(limitFiles ?? root);
     for (const c of containers) {
       const key = containerKey(c);
       const t = targets.byContainer.get(c) ?? unknown('no cgroup target');
@@ -101,9 +127,9 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       const p = kept.get(key);
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
+      let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...(hints.noExit && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
-      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {}, scope);
+      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitRoot, layout, t, opts.clock, files ? { kept: files } : {}, scope);
       // A 'counters' reading reads no limits; a 'table' one copies its binding limits when reused.
       const slowRead = scope === 'counters' ? false : scope === 'table' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });
