@@ -24,7 +24,7 @@
  * is opened is 'gone'.
  */
 import { createRequire } from 'node:module';
-import { formatIpv6 } from './procfs/net-if-inet6.js';
+import { formatIpv6Bytes } from './procfs/net-if-inet6.js';
 
 export interface DiagSocket {
   readonly proto: 'tcp' | 'tcp6';
@@ -262,8 +262,7 @@ export function parseDiagMessages(buf: Buffer, family: number, out: DiagSocket[]
     const fam = buf.readUInt8(m);
     if (fam !== family || buf.readUInt8(m + 1) !== TCP_LISTEN) return;
     const port = buf.readUInt16BE(m + 4);
-    const src = buf.subarray(m + 8, m + 24);
-    const address = fam === AF_INET ? `${src[0]}.${src[1]}.${src[2]}.${src[3]}` : formatIpv6(src.toString('hex'));
+    const address = fam === AF_INET ? `${buf[m + 8]}.${buf[m + 9]}.${buf[m + 10]}.${buf[m + 11]}` : formatIpv6Bytes(buf, m + 8);
     out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: buf.readUInt32LE(m + 68) });
   });
 }
