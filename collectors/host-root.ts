@@ -317,6 +317,14 @@ export interface KeptFilesOptions {
   readonly oneRecord?: (hostPath: string) => boolean;
   /** Sweeps a descriptor survives unread: a reader of some files every n-th refresh keeps them. */
   readonly keepUnread?: number;
+  /**
+   * Read a file the ordinary way this many times before keeping it open (0 by default): a file
+   * counts as read again while it is not swept. With 2, a file read only once or twice (`ps`
+   * with rates reads each counter twice and each limit once) costs no open, pread and close
+   * beyond its plain reads, and one read again and again (top) costs two plain reads before its
+   * preads.
+   */
+  readonly plainReads?: number;
 }
 
 /** Descriptors kept by every KeptFiles of this process, against sharedMaxOpen. */
@@ -330,7 +338,10 @@ export class KeptFiles implements HostRoot {
   private readonly maxOpen: number;
   private readonly oneRecord: (hostPath: string) => boolean;
   private readonly keepUnread: number;
+  private readonly plainReads: number;
   private fds = new Map<string, number>();
+  /** With plainReads: files read the ordinary way so far, how many times, and the sweep count at the last. */
+  private readPlain = new Map<string, { times: number; at: number }>();
   /** Per kept path, the sweep count when it was last read. */
   private readAt = new Map<string, number>();
   private sweeps = 0;
@@ -343,6 +354,7 @@ export class KeptFiles implements HostRoot {
     this.maxOpen = opts.maxOpen ?? defaultMaxOpen();
     this.oneRecord = opts.oneRecord ?? (() => false);
     this.keepUnread = opts.keepUnread ?? 0;
+    this.plainReads = opts.plainReads ?? 0;
   }
 
   /** Descriptors held now (for tests and the memory bound). */
@@ -356,6 +368,18 @@ export class KeptFiles implements HostRoot {
       // A listener (snapshot recording) must see every read: no keeping under it.
       sharedMaxOpen ??= defaultMaxOpen();
       if (this.fds.size >= this.maxOpen || keptInProcess >= sharedMaxOpen || this.base.onRead) return this.base.readText(hostPath);
+      if (this.plainReads > 0) {
+        const plain = this.readPlain.get(hostPath);
+        if (plain === undefined || plain.times < this.plainReads) {
+          if (plain === undefined) this.readPlain.set(hostPath, { times: 1, at: this.sweeps });
+          else {
+            plain.times++;
+            plain.at = this.sweeps;
+          }
+          return this.base.readText(hostPath);
+        }
+        this.readPlain.delete(hostPath);
+      }
       try {
         fd = fs.openSync(this.base.resolve(hostPath), 'r');
       } catch (err) {
@@ -385,12 +409,16 @@ export class KeptFiles implements HostRoot {
     this.fds.forEach((fd, p) => {
       if (this.sweeps - (this.readAt.get(p) ?? -Infinity) > this.keepUnread) this.close(p, fd);
     });
+    this.readPlain.forEach((r, p, all) => {
+      if (this.sweeps - r.at > this.keepUnread) all.delete(p);
+    });
     this.sweeps++;
   }
 
   /** Close everything. */
   closeAll(): void {
     for (const [p, fd] of this.fds) this.close(p, fd);
+    this.readPlain.clear();
   }
 
   readBytes(hostPath: string): Read<Buffer> {

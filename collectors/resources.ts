@@ -94,12 +94,14 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
   const { layout, gap } = readCgroupLayout(root);
   const noLayout: Unknown | null = gap ? unknown(`cgroup mounts unknown: ${gap.reason}: ${gap.path}`) : layout.mode === null ? unknown('no cgroup filesystem mounted') : null;
   // Only a cgroup's value files are read here, each one seq_file record (kernel/cgroup/cgroup.c
-  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. Every file stays open: the
-  // counters read at every refresh (a v1 memory.oom_control, read only after an exit, a few
-  // refreshes), the limits, read every SLOW_EVERY readings, in between (a pread is about three
-  // times cheaper than open, read and close).
-  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: 3 }) : null;
-  const limitFiles = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY }) : null;
+  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. A file read a third time stays
+  // open: the counters read at every refresh (a v1 memory.oom_control, read only after an exit,
+  // a few refreshes), the limits, read every SLOW_EVERY readings, in between (a pread is about
+  // three times cheaper than open, read and close). A file read once or twice (`ps` with rates:
+  // each counter twice, each limit once) is never kept: open, pread and close would cost more
+  // than the plain reads.
+  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: 3, plainReads: 2 }) : null;
+  const limitFiles = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY, plainReads: 2 }) : null;
   let targets: { containers: HostModel['containers'] | null; byContainer: ReturnType<typeof resourceTargets> } = { containers: null, byContainer: new Map() };
   let kept = new Map<string, Kept>();
 

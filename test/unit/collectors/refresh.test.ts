@@ -218,6 +218,34 @@ describe('KeptFiles', () => {
     expect(kept.openCount).toBe(0);
   });
 
+  it('with plainReads, a file is kept open only from the read after those, while it is read between sweeps', () => {
+    const file = join(tmp, 'usage');
+    writeFileSync(file, '1\n');
+    const kept = new KeptFiles(openHostRoot('/'), { plainReads: 2 });
+    expect(kept.readText(file)).toEqual({ ok: true, value: '1\n' });
+    kept.sweep();
+    writeFileSync(file, '2\n');
+    expect(kept.readText(file)).toEqual({ ok: true, value: '2\n' });
+    expect(kept.openCount).toBe(0);
+    kept.sweep();
+    expect(kept.readText(file)).toEqual({ ok: true, value: '2\n' });
+    expect(kept.openCount).toBe(1);
+    writeFileSync(file, '33\n');
+    expect(kept.readText(file)).toEqual({ ok: true, value: '33\n' });
+    kept.closeAll();
+    expect(kept.openCount).toBe(0);
+    // A file left unread through a sweep starts counting again.
+    const other = new KeptFiles(openHostRoot('/'), { plainReads: 1 });
+    other.readText(file);
+    other.sweep();
+    other.sweep();
+    other.readText(file);
+    expect(other.openCount).toBe(0);
+    other.readText(file);
+    expect(other.openCount).toBe(1);
+    other.closeAll();
+  });
+
   it('reads a file of many records whole; a single pread is only for one-record files', () => {
     // /proc/self/maps is a seq_file of one record per mapping, tens of KiB for node: a read stops
     // at the end of the kernel's page-sized buffer, so taking a short read as the end would cut it.
