@@ -3,12 +3,16 @@
  * The floor under `ctrscope ns` and `ps` in Node: the least any Node program reading what they
  * must read costs, timed against `lsns --json` on the same host in the same run. Per process:
  * stat, cgroup and the 8 namespace links (what grouping needs); nothing parsed, nothing printed.
+ * Then the same for `ps --json --no-rates` on a cgroup v1 host (scripts/lib/floor-ps-json.mjs:
+ * members' status and argv, each container's cgroup files, mountinfo, network files and netlink
+ * dumps), and that build's `ps --json --no-rates` itself (dist/ctrscope.mjs, when built).
  * Run after `npm run bench` leaves nothing, or alongside a host of containers (bench's builder).
  *
  *   node scripts/bench-floor.mjs [REPS=5]
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const REPS = Number(process.argv[2] ?? 5);
 const reads = `
@@ -26,7 +30,14 @@ const childCpuMs = () => {
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
   return (Number(f[13]) + Number(f[14])) * 10;
 };
-const runs = { 'lsns --json': ['lsns', ['--json']], 'node -e 0 (start-up)': [process.execPath, ['-e', '0']], 'node: stat, cgroup, 8 ns links per process': [process.execPath, ['-e', reads]] };
+const cli = fileURLToPath(new URL('../dist/ctrscope.mjs', import.meta.url));
+const runs = {
+  'lsns --json': ['lsns', ['--json']],
+  'node -e 0 (start-up)': [process.execPath, ['-e', '0']],
+  'node: stat, cgroup, 8 ns links per process': [process.execPath, ['-e', reads]],
+  'node: what ps --json --no-rates reads': [process.execPath, [fileURLToPath(new URL('lib/floor-ps-json.mjs', import.meta.url))]],
+  ...(existsSync(cli) ? { 'ctrscope ps --json --no-rates': [process.execPath, [cli, 'ps', '--json', '--no-rates']] } : {}),
+};
 const out = Object.fromEntries(Object.keys(runs).map((k) => [k, { wall: [], cpu: [] }]));
 for (let r = 0; r < REPS; r++) {
   for (const [k, [cmd, args]] of Object.entries(runs)) {
