@@ -181,7 +181,8 @@ export function containerFsFrom(root: HostRoot, entries: readonly MountInfoEntry
       const hostSource = hostPathOf(e, ctx.host);
       return { mountPoint: e.mountPoint, fsType: e.fsType, source: e.source, root: e.root, hostSource, readOnly: isReadOnly(e), kind: classifyMount(e.fsType, e.root, hostSource) };
     });
-  const mounts: ContainerMount[] = base.map((m) => ({ ...m, flags: mountFlags(m, base) }));
+  // A literal in the model's key order rather than a spread: one object shape for every mount.
+  const mounts: ContainerMount[] = base.map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, root: m.root, hostSource: m.hostSource, readOnly: m.readOnly, kind: m.kind, flags: mountFlags(m, base) }));
   return { mntNs, rootfs, mounts, gaps };
 }
 

@@ -13,8 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFsError, gap, ok, parseWith, type Read } from './read.js';
-import { linksByNetlink, type NetlinkLinksResult } from './rtnetlink.js';
-import { listeningTcpByNetlink, type SockDiagResult } from './sock-diag.js';
+import { netnsByNetlink, type NetnsNetlink } from './rtnetlink.js';
 
 export interface HostRoot {
   readonly kind: 'live' | 'recorded';
@@ -45,17 +44,13 @@ export interface HostRoot {
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
   openFile?(hostPath: string): Read<OpenFile>;
   /**
-   * The live host `/` only: the listening TCP sockets of pid's network namespace, asked of the
-   * kernel (sock-diag.ts) rather than read from /proc/<pid>/net/tcp{,6}. Absent on a host tree
-   * and on a recording root, which read (and so record) the files.
+   * The live host `/` only: the interfaces of pid's network namespace with their counters, and
+   * with `listening` its listening TCP sockets, asked of the kernel by netlink from inside the
+   * namespace in one visit (rtnetlink.ts, sock-diag.ts) rather than read from net/dev, the
+   * namespace's /sys/class/net and /proc/<pid>/net/tcp{,6}. Absent on a host tree and on a
+   * recording root, which read (and so record) the files.
    */
-  listeningTcp?(pid: number): SockDiagResult;
-  /**
-   * The live host `/` only, like listeningTcp: the interfaces of pid's network namespace with
-   * their counters, in one netlink dump (rtnetlink.ts) rather than read from net/dev and the
-   * namespace's /sys/class/net.
-   */
-  netnsLinks?(pid: number): NetlinkLinksResult;
+  netnsNetlink?(pid: number, listening: boolean): NetnsNetlink;
 }
 
 /** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
@@ -100,16 +95,12 @@ class DirRoot implements HostRoot {
   readonly kind: 'live' | 'recorded';
   readonly dir: string;
   private openBuf?: { bytes: Buffer };
-  listeningTcp?: (pid: number) => SockDiagResult;
-  netnsLinks?: (pid: number) => NetlinkLinksResult;
+  netnsNetlink?: (pid: number, listening: boolean) => NetnsNetlink;
   constructor(kind: 'live' | 'recorded', dir: string) {
     this.kind = kind;
     this.dir = dir;
     // A host mounted elsewhere may be another pid namespace's view: its pids are not ours to open.
-    if (kind === 'live' && dir === '/') {
-      this.listeningTcp = listeningTcpByNetlink;
-      this.netnsLinks = linksByNetlink;
-    }
+    if (kind === 'live' && dir === '/') this.netnsNetlink = netnsByNetlink;
   }
 
   resolve(hostPath: string): string {
