@@ -43,6 +43,20 @@ function nsRef(text: string): { type: NsType; inode: number } | null {
   }
 }
 
+/**
+ * The nsfs mounts of a mountinfo text. Only their lines are parsed: a container's table has tens
+ * of mounts and rarely one of nsfs, and `ns` reads one table per mount namespace.
+ */
+function nsfsMounts(text: string): ReturnType<typeof parseMountInfo> {
+  if (!text.includes(' - nsfs ')) return [];
+  return parseMountInfo(
+    text
+      .split('\n')
+      .filter((line) => line.includes(' - nsfs '))
+      .join('\n'),
+  );
+}
+
 export interface NsPinScan {
   readonly pins: PinnedNs[];
   /** Unreadable fd directories or mountinfo files (not root, hidepid); vanished ones are skipped. */
@@ -67,7 +81,7 @@ export function collectNsPins(root: HostRoot, processes: readonly Process[]): Ns
   for (const [mntNs, members] of byMnt) {
     // Try members in turn: the first may exit between the scan and this read.
     for (const p of members) {
-      const r = readParsed(root, `/proc/${p.pid}/mountinfo`, parseMountInfo);
+      const r = readParsed(root, `/proc/${p.pid}/mountinfo`, nsfsMounts);
       if (!r.ok) {
         keep(r.gap);
         if (r.gap.reason === 'gone' || r.gap.reason === 'absent') continue;

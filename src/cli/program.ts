@@ -1,26 +1,52 @@
 /**
- * The command line. createProgram(deps) builds every command; tests run it in-process with their
- * own streams. Nothing below src/cli touches process.argv, stdout or exit codes. What commands
- * share (their dependencies, the root, the observation) is in context.ts.
+ * The command line. createProgram(deps, argv) builds the commands; tests run it in-process with
+ * their own streams. Nothing below src/cli touches process.argv, stdout or exit codes. What
+ * commands share (their dependencies, the root, the observation) is in context.ts.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitWith, type Deps } from './context.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { registerEnter } from './commands/enter.js';
-import { registerEvents } from './commands/events.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerNs } from './commands/ns.js';
-import { registerPs } from './commands/ps.js';
-import { registerServe } from './commands/serve.js';
-import { registerSnapshot } from './commands/snapshot.js';
-import { registerTop } from './commands/top.js';
-import { registerWhich } from './commands/which.js';
 import { removeUnpacked } from './snapshot-archive.js';
 import { VERSION } from './version.js';
 
 export { ExitWith, type Deps };
 
-export function createProgram(deps: Deps): Command {
+type Register = (program: Command, deps: Deps) => void;
+
+/**
+ * Every command, in the order help lists them, each loaded only when needed: a one-shot command
+ * compiles its own views and collectors, not every other command's (the dashboard's, the
+ * exporter's, the recorder's), which is a measurable share of `ns` and `ps` on a small host.
+ */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  ps: async () => (await import('./commands/ps.js')).registerPs,
+  enter: async () => (await import('./commands/enter.js')).registerEnter,
+  inspect: async () => (await import('./commands/inspect.js')).registerInspect,
+  which: async () => (await import('./commands/which.js')).registerWhich,
+  ns: async () => (await import('./commands/ns.js')).registerNs,
+  snapshot: async () => (await import('./commands/snapshot.js')).registerSnapshot,
+  top: async () => (await import('./commands/top.js')).registerTop,
+  events: async () => (await import('./commands/events.js')).registerEvents,
+  serve: async () => (await import('./commands/serve.js')).registerServe,
+};
+
+/**
+ * The command argv names, as commander finds it: the first operand, skipping the program's own
+ * options (`--root DIR` takes a value). Null when there is none or it names no command (help,
+ * a typo), which needs every command: to list them, or to suggest the closest.
+ */
+export function commandNamed(argv: readonly string[]): string | null {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === '--') return Object.hasOwn(COMMANDS, argv[i + 1] ?? '') ? (argv[i + 1] as string) : null;
+    if (a === '--root') i++;
+    else if (!a.startsWith('-')) return Object.hasOwn(COMMANDS, a) ? a : null;
+  }
+  return null;
+}
+
+/** The program with the command argv runs, or every command when argv names none. */
+export async function createProgram(deps: Deps, argv: readonly string[] = []): Promise<Command> {
   const program = new Command('ctrscope')
     .description('Every container on a Linux host, rebuilt from kernel state, whichever engine started it')
     .version(VERSION)
@@ -28,15 +54,9 @@ export function createProgram(deps: Deps): Command {
     .configureOutput({ writeOut: deps.out, writeErr: deps.err });
   program.exitOverride();
 
-  registerPs(program, deps);
-  registerEnter(program, deps);
-  registerInspect(program, deps);
-  registerWhich(program, deps);
-  registerNs(program, deps);
-  registerSnapshot(program, deps);
-  registerTop(program, deps);
-  registerEvents(program, deps);
-  registerServe(program, deps);
+  const named = commandNamed(argv);
+  const registers = await Promise.all((named === null ? Object.values(COMMANDS) : [COMMANDS[named] as () => Promise<Register>]).map((load) => load()));
+  for (const register of registers) register(program, deps);
   // Commander's own usage errors (unknown option or command, missing argument) in one line,
   // worded like every other error, with where to look instead of the whole help.
   for (const cmd of [program, ...program.commands]) {
@@ -57,7 +77,7 @@ const oneLine = (text: string): string =>
 
 /** Parse and run; returns the exit code. Errors become one line on stderr. */
 export async function run(argv: readonly string[], deps: Deps): Promise<ExitCode> {
-  const program = createProgram(deps);
+  const program = await createProgram(deps, argv);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;

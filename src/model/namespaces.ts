@@ -114,6 +114,7 @@ export function buildNsInventory(model: HostModel, pins: readonly PinnedNs[]): N
       pins: e.pins,
     };
   });
-  // lsns orders by inode; the initial namespaces come first that way too.
-  return out.sort((a, b) => a.inode - b.inode || a.type.localeCompare(b.type));
+  // lsns orders by inode; the initial namespaces come first that way too. Types are lower-case
+  // ASCII, where code-unit order is the locale's (and needs no ICU collator, ~9 ms to load).
+  return out.sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
