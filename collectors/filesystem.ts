@@ -113,7 +113,8 @@ export function rootEntry(entries: readonly MountInfoEntry[]): MountInfoEntry | 
   return found;
 }
 
-const within = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(`${dir}/`);
+/** `path` is `dir` or below it (without building `${dir}/`: every mount of every namespace is matched against the host's). */
+const within = (path: string, dir: string): boolean => dir === '/' || path === dir || (path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir));
 
 /**
  * The host path of a mount seen in another namespace: same device, the host mount whose root is
