@@ -14,14 +14,14 @@ import type { Process } from '../src/model/process.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { parseMountInfo } from './procfs/mountinfo.js';
 import { ParseError, type Gap } from './read.js';
-import { parseNsLink } from './procfs/pid-ns.js';
+import { parseNsInode, parseNsLink } from './procfs/pid-ns.js';
 
 /** The inode of /proc/<pid>/ns/<type>, or null when it cannot be read (gone, denied, malformed). */
 export function nsInode(root: HostRoot, pid: number | 'self', type: string): number | null {
   const l = root.readLink(`/proc/${pid}/ns/${type}`);
   if (!l.ok) return null;
   try {
-    return parseNsLink(l.value).inode;
+    return parseNsInode(l.value);
   } catch (err) {
     if (err instanceof ParseError) return null;
     throw err;

@@ -47,7 +47,7 @@ import { hasExited, type Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
-import { parseNsLink } from './procfs/pid-ns.js';
+import { parseNsInode } from './procfs/pid-ns.js';
 import { parsePidStat, type PidStat } from './procfs/pid-stat.js';
 import { parsePidStatus, type PidStatus } from './procfs/pid-status.js';
 import { ParseError, parseWith, type Gap } from './read.js';
@@ -110,6 +110,9 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
   const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
   const malformed: Gap[] = [];
   const processes: Process[] = [];
+  // A container's processes read the same cgroup file: they share one parse (and one lines array,
+  // which the model counts once per distinct array, not once per process).
+  const cgroupsByText = new Map<string, CgroupLine[]>();
   for (const name of listing) {
     if (!isPidName(name)) continue;
     const pid = Number(name);
@@ -126,10 +129,13 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
     }
     const gaps: Gap[] = [...stable.gaps];
     const text = root.readText(`${dir}/cgroup`);
-    const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    const seen = text.ok ? cgroupsByText.get(text.value) : undefined;
+    const cg = seen ? { ok: true as const, value: seen } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
     let cgroups: CgroupLine[] | null = null;
-    if (cg.ok) cgroups = cg.value;
-    else {
+    if (cg.ok) {
+      cgroups = cg.value;
+      if (text.ok) cgroupsByText.set(text.value, cg.value);
+    } else {
       if (isGone(root, dir, cg.gap)) {
         stats.vanished++;
         continue;
@@ -434,7 +440,7 @@ function readStable(root: HostRoot, dir: string, key: string, malformed: Gap[], 
       continue;
     }
     try {
-      namespaces[link] = parseNsLink(r.value).inode;
+      namespaces[link] = parseNsInode(r.value);
     } catch (err) {
       if (!(err instanceof ParseError)) throw err;
       const g: Gap = { path: `${dir}/ns/${link}`, reason: 'malformed', detail: err.message };

@@ -1,4 +1,9 @@
-import { run } from './program.js';
+import { setFlagsFromString } from 'node:v8';
+import { run, runsOnce } from './program.js';
+
+const argv = process.argv.slice(2);
+// Before any command's code runs: see runsOnce. top, serve and events keep the optimizing tier.
+if (runsOnce(argv)) setFlagsFromString('--no-turbofan');
 
 // `ctrscope top --batch | head`: the reader went away; stop quietly, as top -b does.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -6,7 +11,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-const code = await run(process.argv.slice(2), {
+const code = await run(argv, {
   out: (s) => process.stdout.write(s),
   err: (s) => process.stderr.write(s),
   euid: typeof process.geteuid === 'function' ? process.geteuid() : null,

@@ -45,7 +45,15 @@ export interface NamespaceEntry extends NsRef {
 }
 
 const pinKey = (p: NsPin): string => (p.kind === 'mount' ? `mount:${p.path}` : p.kind === 'fd' ? `fd:${p.pid}:${p.fd}` : `for-children:${p.pid}`);
-const refKey = (type: string, inode: number): string => `${type}:${inode}`;
+
+interface Draft {
+  readonly type: NsType;
+  readonly inode: number;
+  readonly pids: number[];
+  readonly containers: Set<string>;
+  owner: Container | null;
+  readonly pins: NsPin[];
+}
 
 /**
  * One entry per distinct (type, inode). A namespace owned by a container is the one its first
@@ -54,26 +62,28 @@ const refKey = (type: string, inode: number): string => `${type}:${inode}`;
  */
 export function buildNsInventory(model: HostModel, pins: readonly PinnedNs[]): NamespaceEntry[] {
   const { snapshot } = model;
-  const byKey = new Map<string, { type: NsType; inode: number; pids: number[]; containers: Set<string>; owner: Container | null; pins: NsPin[] }>();
-  const entry = (type: NsType, inode: number) => {
-    const k = refKey(type, inode);
-    let e = byKey.get(k);
+  // Per type, by inode: tens of thousands of lookups on a large host, with no key to build.
+  const byType = new Map<NsType, Map<number, Draft>>(NS_TYPES.map((t) => [t, new Map()]));
+  const entry = (type: NsType, inode: number): Draft => {
+    const m = byType.get(type) as Map<number, Draft>;
+    let e = m.get(inode);
     if (!e) {
       e = { type, inode, pids: [], containers: new Set(), owner: null, pins: [] };
-      byKey.set(k, e);
+      m.set(inode, e);
     }
     return e;
   };
   const byPid = new Map(snapshot.processes.map((p) => [p.pid, p]));
   for (const p of snapshot.processes) {
+    const ns = p.namespaces;
     for (const t of NS_TYPES) {
-      const inode = p.namespaces[t];
+      const inode = ns[t];
       if (inode !== undefined) entry(t, inode).pids.push(p.pid);
     }
-    for (const [link, t] of [['pid_for_children', 'pid'], ['time_for_children', 'time']] as const) {
-      const inode = p.namespaces[link];
-      if (inode !== undefined && inode !== p.namespaces[t]) entry(t, inode).pins.push({ kind: 'for-children', pid: p.pid, comm: p.comm });
-    }
+    const pidForChildren = ns['pid_for_children'];
+    if (pidForChildren !== undefined && pidForChildren !== ns.pid) entry('pid', pidForChildren).pins.push({ kind: 'for-children', pid: p.pid, comm: p.comm });
+    const timeForChildren = ns['time_for_children'];
+    if (timeForChildren !== undefined && timeForChildren !== ns.time) entry('time', timeForChildren).pins.push({ kind: 'for-children', pid: p.pid, comm: p.comm });
   }
   // Containers sorted by start time, so the first to claim a namespace is the one that made it.
   for (const c of model.containers) {
@@ -99,8 +109,11 @@ export function buildNsInventory(model: HostModel, pins: readonly PinnedNs[]): N
     // A bind mount propagates into every mount namespace copied after it was made: one path, once.
     if (!e.pins.some((q) => pinKey(q) === pinKey(pin))) e.pins.push(pin);
   }
-  const out: NamespaceEntry[] = [...byKey.values()].map((e) => {
-    const pids = [...e.pids].sort((a, b) => a - b);
+  const drafts: Draft[] = [];
+  for (const m of byType.values()) for (const e of m.values()) drafts.push(e);
+  const out: NamespaceEntry[] = drafts.map((e) => {
+    // In /proc's order, which is the pids' (a recorded tree lists them as it likes).
+    const pids = isAscending(e.pids) ? e.pids : [...e.pids].sort((a, b) => a - b);
     const first = pids[0];
     const isHost = snapshot.hostNs[e.type] === e.inode;
     return {
@@ -117,4 +130,9 @@ export function buildNsInventory(model: HostModel, pins: readonly PinnedNs[]): N
   // lsns orders by inode; the initial namespaces come first that way too. Types are lower-case
   // ASCII, where code-unit order is the locale's (and needs no ICU collator, ~9 ms to load).
   return out.sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+}
+
+function isAscending(xs: readonly number[]): boolean {
+  for (let i = 1; i < xs.length; i++) if ((xs[i] as number) < (xs[i - 1] as number)) return false;
+  return true;
 }

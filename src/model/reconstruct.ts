@@ -20,7 +20,7 @@
  * Monitors, shims and engine daemons are never containers nor members, and neither are processes
  * that have exited and wait to be reaped (zombies).
  */
-import { primaryCgroupPath, type CgroupMode } from './cgroup.js';
+import { primaryCgroupPath, type CgroupLine, type CgroupMode } from './cgroup.js';
 import type { Container, ContainerProcess, EngineMetadata, Membership, PartialMember, Pod } from './container.js';
 import { detectMonitor, engineRules, matchProcessCgroups, type CgroupMatch, type Engine, type MonitorInfo, type ShimClaim } from './engines.js';
 import { NS_TYPES, type NsSet, type NsType } from './namespace.js';
@@ -112,6 +112,13 @@ export function groupContainers(all: ReconstructInput): Grouping {
   }
   const candidates = input.processes.filter((p) => !p.kernelThread);
   const shims = shimClaims(monitors.values());
+  // Processes whose cgroup file reads the same share one lines array (the scan's): matched once.
+  const matches = new Map<readonly CgroupLine[], CgroupMatch | null>();
+  const cgroupMatch = (lines: readonly CgroupLine[]): CgroupMatch | null => {
+    let m = matches.get(lines);
+    if (m === undefined) matches.set(lines, (m = matchProcessCgroups(lines, shims)));
+    return m;
+  };
   // LXC appends `-<n>` to lxc.payload.<name> when that cgroup already exists, as a stale one
   // from a crashed run does (lxc src/lxc/cgroups/cgfsng.c, CGROUP_CREATE_RETRY). Since names
   // may end in -<digits> themselves, the monitor that started the container's init tells.
@@ -119,7 +126,7 @@ export function groupContainers(all: ReconstructInput): Grouping {
   for (const p of candidates) {
     const mon = monitors.get(p.ppid);
     if (mon?.kind !== 'lxc-monitor' || mon.id === null) continue;
-    const m = p.cgroups ? matchProcessCgroups(p.cgroups, shims) : null;
+    const m = p.cgroups ? cgroupMatch(p.cgroups) : null;
     if (m?.engine === 'lxc' && m.role === 'container' && m.id !== mon.id && m.id.startsWith(`${mon.id}-`) && /^\d+$/.test(m.id.slice(mon.id.length + 1))) {
       lxcNames.set(m.id, mon.id);
     }
@@ -128,7 +135,7 @@ export function groupContainers(all: ReconstructInput): Grouping {
   // 1. cgroup
   for (const p of candidates) {
     if (monitors.has(p.pid) || !p.cgroups) continue;
-    const match = matchProcessCgroups(p.cgroups, shims);
+    const match = cgroupMatch(p.cgroups);
     if (!match) continue;
     if (match.role === 'monitor') {
       cgroupMonitors.add(p.pid);

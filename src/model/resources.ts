@@ -91,7 +91,7 @@ function ancestors(path: string): string[] {
   return out;
 }
 
-const isUnder = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(dir + '/');
+const isUnder = (path: string, dir: string): boolean => dir === '/' || (path.startsWith(dir) && (path.length === dir.length || path.charCodeAt(dir.length) === 47)); // '/'
 
 function commonAncestor(paths: readonly string[]): string {
   let common = paths[0] ?? '/';
@@ -131,13 +131,15 @@ export function resourceTargets(processes: readonly Process[], containers: reado
   for (const p of processes) byPid.set(p.pid, p);
   // Processes per hierarchy and cgroup, first where each process is, then added up each
   // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
+  // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
+  const perLines = new Map<readonly CgroupLine[], number>();
+  for (const p of processes) if (!p.kernelThread && p.cgroups) perLines.set(p.cgroups, (perLines.get(p.cgroups) ?? 0) + 1);
   const here = new Map<string, Map<string, number>>();
-  for (const p of processes) {
-    if (p.kernelThread || !p.cgroups) continue;
-    for (const [k, path] of measured(p.cgroups)) {
+  for (const [lines, n] of perLines) {
+    for (const [k, path] of measured(lines)) {
       let m = here.get(k);
       if (m === undefined) here.set(k, (m = new Map()));
-      m.set(path, (m.get(path) ?? 0) + 1);
+      m.set(path, (m.get(path) ?? 0) + n);
     }
   }
   const population = new Map<string, Map<string, number>>();
@@ -161,21 +163,24 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     }
     // Per hierarchy, in the order the anchors' lines name them: the anchors' paths, and every
     // member's (and the monitor's) path, to count who at each level is the container's.
-    const anchorPaths = pathsByKey(anchors.map((a) => a.cgroups));
-    const inside = members.map((m) => m.cgroups);
+    // A container's processes mostly share one lines array: each distinct one is walked once,
+    // with how many of the container's processes (and its monitor) read it.
+    const anchorPaths = pathsByKey(new Map(anchors.map((a) => [a.cgroups, 1])));
+    const inside = new Map<readonly CgroupLine[], number>();
+    for (const m of members) inside.set(m.cgroups, (inside.get(m.cgroups) ?? 0) + 1);
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
-    if (mon?.cgroups) inside.push(mon.cgroups);
+    if (mon?.cgroups) inside.set(mon.cgroups, (inside.get(mon.cgroups) ?? 0) + 1);
     const insidePaths = pathsByKey(inside);
     const paths = new Map<string, CgroupPlace>();
     for (const [k, anchored] of anchorPaths) {
-      const dir = commonAncestor(anchored);
+      const dir = commonAncestor(anchored.map(([path]) => path));
       const mineAll = insidePaths.get(k) ?? [];
       const pop = population.get(k);
       const levels = ancestors(dir)
         .reverse()
         .map((path) => {
           let mine = 0;
-          for (const p of mineAll) if (isUnder(p, path)) mine++;
+          for (const [p, n] of mineAll) if (isUnder(p, path)) mine += n;
           return { path, outside: Math.max(0, (pop?.get(path) ?? 0) - mine) };
         });
       paths.set(k, { path: dir, levels });
@@ -201,14 +206,17 @@ function measured(lines: readonly CgroupLine[]): readonly (readonly [string, str
 }
 const measuredLines = new WeakMap<readonly CgroupLine[], readonly (readonly [string, string])[]>();
 
-/** Paths of some processes' cgroup lines, per hierarchy key (named hierarchies left out), keys in first-seen order. */
-function pathsByKey(lineSets: readonly (readonly CgroupLine[])[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const lines of lineSets) {
+/**
+ * Paths of some processes' cgroup lines, per hierarchy key (named hierarchies left out), keys in
+ * first-seen order; each with the number of processes the lines array stands for.
+ */
+function pathsByKey(lineSets: ReadonlyMap<readonly CgroupLine[], number>): Map<string, [string, number][]> {
+  const out = new Map<string, [string, number][]>();
+  for (const [lines, n] of lineSets) {
     for (const [k, path] of measured(lines)) {
       const list = out.get(k);
-      if (list === undefined) out.set(k, [path]);
-      else list.push(path);
+      if (list === undefined) out.set(k, [[path, n]]);
+      else list.push([path, n]);
     }
   }
   return out;

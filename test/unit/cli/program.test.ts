@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandNamed } from '../../../src/cli/program.js';
+import { commandNamed, runsOnce } from '../../../src/cli/program.js';
 import { ctrscope } from '../../helpers/host.js';
 
 const ALL = ['ps', 'enter', 'inspect', 'which', 'ns', 'snapshot', 'top', 'events', 'serve'];
@@ -32,5 +32,20 @@ describe('which command a command line loads', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^Usage: ctrscope ns \[options\]/);
     expect(r.stdout).toContain('--type <type>');
+  });
+});
+
+describe('which command lines run once (and skip the optimizing compiler)', () => {
+  it.each([
+    [['ns', '--json'], true],
+    [['--root', 'samples/hybrid-docker', 'ps'], true],
+    [['inspect', '1'], true],
+    [['top'], false],
+    [['--root', 'x', 'serve'], false],
+    [['events', '--json'], false],
+    [['snapshot', 'out.tar.gz'], false],
+    [['--help'], false],
+  ])('%j: %s', (argv, once) => {
+    expect(runsOnce(argv)).toBe(once);
   });
 });
