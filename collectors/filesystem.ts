@@ -113,7 +113,8 @@ export function rootEntry(entries: readonly MountInfoEntry[]): MountInfoEntry | 
   return found;
 }
 
-const within = (path: string, dir: string): boolean => dir === '/' || path === dir || path.startsWith(`${dir}/`);
+/** `path` is `dir` or below it (without building `${dir}/`: every mount of every namespace is matched against the host's). */
+const within = (path: string, dir: string): boolean => dir === '/' || path === dir || (path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir));
 
 /**
  * The host path of a mount seen in another namespace: same device, the host mount whose root is
@@ -181,7 +182,8 @@ export function containerFsFrom(root: HostRoot, entries: readonly MountInfoEntry
       const hostSource = hostPathOf(e, ctx.host);
       return { mountPoint: e.mountPoint, fsType: e.fsType, source: e.source, root: e.root, hostSource, readOnly: isReadOnly(e), kind: classifyMount(e.fsType, e.root, hostSource) };
     });
-  const mounts: ContainerMount[] = base.map((m) => ({ ...m, flags: mountFlags(m, base) }));
+  // A literal in the model's key order rather than a spread: one object shape for every mount.
+  const mounts: ContainerMount[] = base.map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, root: m.root, hostSource: m.hostSource, readOnly: m.readOnly, kind: m.kind, flags: mountFlags(m, base) }));
   return { mntNs, rootfs, mounts, gaps };
 }
 

@@ -13,8 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { classifyFsError, gap, ok, parseWith, type Read } from './read.js';
-import { linksByNetlink, type NetlinkLinksResult } from './rtnetlink.js';
-import { listeningTcpByNetlink, type SockDiagResult } from './sock-diag.js';
+import { netnsByNetlink, type NetnsNetlink } from './rtnetlink.js';
 
 export interface HostRoot {
   readonly kind: 'live' | 'recorded';
@@ -45,17 +44,13 @@ export interface HostRoot {
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
   openFile?(hostPath: string, opts?: OpenFileOptions): Read<OpenFile>;
   /**
-   * The live host `/` only: the listening TCP sockets of pid's network namespace, asked of the
-   * kernel (sock-diag.ts) rather than read from /proc/<pid>/net/tcp{,6}. Absent on a host tree
-   * and on a recording root, which read (and so record) the files.
+   * The live host `/` only: the interfaces of pid's network namespace with their counters, and
+   * with `listening` its listening TCP sockets, asked of the kernel by netlink from inside the
+   * namespace in one visit (rtnetlink.ts, sock-diag.ts) rather than read from net/dev, the
+   * namespace's /sys/class/net and /proc/<pid>/net/tcp{,6}. Absent on a host tree and on a
+   * recording root, which read (and so record) the files.
    */
-  listeningTcp?(pid: number): SockDiagResult;
-  /**
-   * The live host `/` only, like listeningTcp: the interfaces of pid's network namespace with
-   * their counters, in one netlink dump (rtnetlink.ts) rather than read from net/dev and the
-   * namespace's /sys/class/net.
-   */
-  netnsLinks?(pid: number): NetlinkLinksResult;
+  netnsNetlink?(pid: number, listening: boolean): NetnsNetlink;
 }
 
 /** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
@@ -115,16 +110,12 @@ class DirRoot implements HostRoot {
   readonly kind: 'live' | 'recorded';
   readonly dir: string;
   private openBuf?: { bytes: Buffer };
-  listeningTcp?: (pid: number) => SockDiagResult;
-  netnsLinks?: (pid: number) => NetlinkLinksResult;
+  netnsNetlink?: (pid: number, listening: boolean) => NetnsNetlink;
   constructor(kind: 'live' | 'recorded', dir: string) {
     this.kind = kind;
     this.dir = dir;
     // A host mounted elsewhere may be another pid namespace's view: its pids are not ours to open.
-    if (kind === 'live' && dir === '/') {
-      this.listeningTcp = listeningTcpByNetlink;
-      this.netnsLinks = linksByNetlink;
-    }
+    if (kind === 'live' && dir === '/') this.netnsNetlink = netnsByNetlink;
   }
 
   resolve(hostPath: string): string {
@@ -332,6 +323,14 @@ export interface KeptFilesOptions {
   readonly oneRecord?: (hostPath: string) => boolean;
   /** Sweeps a descriptor survives unread: a reader of some files every n-th refresh keeps them. */
   readonly keepUnread?: number;
+  /**
+   * Read a file the ordinary way this many times before keeping it open (0 by default): a file
+   * counts as read again while it is not swept. With 2, a file read only once or twice (`ps`
+   * with rates reads each counter twice and each limit once) costs no open, pread and close
+   * beyond its plain reads, and one read again and again (top) costs two plain reads before its
+   * preads.
+   */
+  readonly plainReads?: number;
 }
 
 /** Descriptors kept by every KeptFiles of this process, against sharedMaxOpen. */
@@ -345,7 +344,10 @@ export class KeptFiles implements HostRoot {
   private readonly maxOpen: number;
   private readonly oneRecord: (hostPath: string) => boolean;
   private readonly keepUnread: number;
+  private readonly plainReads: number;
   private fds = new Map<string, number>();
+  /** With plainReads: files read the ordinary way so far, how many times, and the sweep count at the last. */
+  private readPlain = new Map<string, { times: number; at: number }>();
   /** Per kept path, the sweep count when it was last read. */
   private readAt = new Map<string, number>();
   private sweeps = 0;
@@ -358,6 +360,7 @@ export class KeptFiles implements HostRoot {
     this.maxOpen = opts.maxOpen ?? defaultMaxOpen();
     this.oneRecord = opts.oneRecord ?? (() => false);
     this.keepUnread = opts.keepUnread ?? 0;
+    this.plainReads = opts.plainReads ?? 0;
   }
 
   /** Descriptors held now (for tests and the memory bound). */
@@ -371,6 +374,18 @@ export class KeptFiles implements HostRoot {
       // A listener (snapshot recording) must see every read: no keeping under it.
       sharedMaxOpen ??= defaultMaxOpen();
       if (this.fds.size >= this.maxOpen || keptInProcess >= sharedMaxOpen || this.base.onRead) return this.base.readText(hostPath);
+      if (this.plainReads > 0) {
+        const plain = this.readPlain.get(hostPath);
+        if (plain === undefined || plain.times < this.plainReads) {
+          if (plain === undefined) this.readPlain.set(hostPath, { times: 1, at: this.sweeps });
+          else {
+            plain.times++;
+            plain.at = this.sweeps;
+          }
+          return this.base.readText(hostPath);
+        }
+        this.readPlain.delete(hostPath);
+      }
       try {
         fd = fs.openSync(this.base.resolve(hostPath), 'r');
       } catch (err) {
@@ -400,12 +415,16 @@ export class KeptFiles implements HostRoot {
     this.fds.forEach((fd, p) => {
       if (this.sweeps - (this.readAt.get(p) ?? -Infinity) > this.keepUnread) this.close(p, fd);
     });
+    this.readPlain.forEach((r, p, all) => {
+      if (this.sweeps - r.at > this.keepUnread) all.delete(p);
+    });
     this.sweeps++;
   }
 
   /** Close everything. */
   closeAll(): void {
     for (const [p, fd] of this.fds) this.close(p, fd);
+    this.readPlain.clear();
   }
 
   readBytes(hostPath: string): Read<Buffer> {

@@ -11,8 +11,9 @@
  *    netns). It is checked against net/dev names and the ifindexes above; a host-mounted /sys
  *    or a namespace without /sys leaves those fields null with a gap that says so;
  *  - IPv4 addresses: fib_trie local leaves + connected routes in net/route; IPv6: if_inet6;
- *  - listening sockets: TCP through sock_diag netlink on the live host (sock-diag.ts), else
- *    net/tcp{,6} (LISTEN); UDP from net/udp{,6} (unconnected, bound).
+ *  - listening sockets: TCP through sock_diag netlink on the live host (sock-diag.ts, in the
+ *    same visit to the namespace as the interfaces' dump), else net/tcp{,6} (LISTEN); UDP from
+ *    net/udp{,6} (unconnected, bound).
  * veth peers: host.iflink == ctr.ifindex and ctr.iflink == host.ifindex (drivers/net/veth.c
  * veth_get_iflink); ifindexes are per namespace, so both directions are checked. Limitation: a
  * veth whose two ends happen to have the same ifindex in their namespaces (iflink == ifindex)
@@ -31,6 +32,7 @@ import { parseIpv6Route, parseNetRoute, RTF_GATEWAY, RTF_REJECT, RTF_UP, type Ip
 import { parseNetSockets, TCP_CLOSE, TCP_LISTEN } from './procfs/net-sockets.js';
 import { readNetClassEntry, type NetClassEntry } from './sysfs/net-class.js';
 import type { Gap } from './read.js';
+import type { SockDiagResult } from './sock-diag.js';
 
 /** The interfaces of a sysfs class/net directory, read whole. */
 export interface SysfsNetView {
@@ -80,22 +82,26 @@ interface NsRead {
   readonly dev: readonly NetDevCounters[];
   readonly index: ReadonlyMap<string, number>;
   readonly sysfs: SysfsNetView | null;
+  /** The listening TCP sockets asked of the kernel in the same visit as the interfaces; null when not asked (or read from files). */
+  readonly listeningTcp: SockDiagResult | null;
   readonly gaps: Gap[];
 }
 
 /**
- * The interfaces of one member process's namespace. Null when the process is gone. On the live
- * host one netlink dump (rtnetlink.ts); elsewhere, or when netlink fails short of the process
- * being gone, the files (readNsFiles).
+ * The interfaces of one member process's namespace, and with `listening` its listening TCP
+ * sockets. Null when the process is gone. On the live host one visit to the namespace by netlink
+ * (rtnetlink.ts: the interfaces in one dump, the sockets in sock_diag's); elsewhere, or when
+ * netlink fails short of the process being gone, the files (readNsFiles).
  */
-function readNs(root: HostRoot, pid: number, netns: number): NsRead | null {
-  const links = root.netnsLinks?.(pid);
+function readNs(root: HostRoot, pid: number, netns: number, listening: boolean): NsRead | null {
+  const visit = root.netnsNetlink?.(pid, listening);
+  const links = visit?.links;
   if (links?.ok) {
     const entries = new Map(links.links.map((l) => [l.entry.name, l.entry]));
-    return { pid, netns, dev: links.links.map((l) => l.counters), index: new Map(links.links.map((l) => [l.entry.name, l.entry.ifindex as number])), sysfs: { entries, gaps: [] }, gaps: [] };
+    return { pid, netns, dev: links.links.map((l) => l.counters), index: new Map(links.links.map((l) => [l.entry.name, l.entry.ifindex as number])), sysfs: { entries, gaps: [] }, listeningTcp: visit?.listeningTcp ?? null, gaps: [] };
   }
   if (links?.reason === 'gone') return null;
-  return readNsFiles(root, pid, netns);
+  return readNsFiles(root, pid, netns, visit?.listeningTcp ?? null);
 }
 
 /**
@@ -104,19 +110,19 @@ function readNs(root: HostRoot, pid: number, netns: number): NsRead | null {
  * always lives in the initial namespaces (as collect.ts readHostNs); else /sys/class/net.
  */
 function readHostLinks(root: HostRoot): SysfsNetView | Gap {
-  if (root.netnsLinks) {
-    let links = root.netnsLinks(1);
+  if (root.netnsNetlink) {
+    let links = root.netnsNetlink(1, false).links;
     if (!links.ok && links.reason === 'failed') {
       const comm = root.readText('/proc/2/comm');
-      if (comm.ok && comm.value.trim() === 'kthreadd') links = root.netnsLinks(2);
+      if (comm.ok && comm.value.trim() === 'kthreadd') links = root.netnsNetlink(2, false).links;
     }
     if (links.ok) return { entries: new Map(links.links.map((l) => [l.entry.name, l.entry])), gaps: [] };
   }
   return readSysfsNet(root, '/sys/class/net');
 }
 
-/** Read the per-namespace files of one member process. Null when the process is gone. */
-function readNsFiles(root: HostRoot, pid: number, netns: number): NsRead | null {
+/** Read the per-namespace files of one member process (`listeningTcp`: what netlink answered for its sockets). Null when the process is gone. */
+function readNsFiles(root: HostRoot, pid: number, netns: number, listeningTcp: SockDiagResult | null): NsRead | null {
   const gaps: Gap[] = [];
   const base = `/proc/${pid}/net`;
   const dev = readParsed(root, `${base}/dev`, parseNetDev);
@@ -145,7 +151,7 @@ function readNsFiles(root: HostRoot, pid: number, netns: number): NsRead | null 
     if (sameNames && sameIndex) sysfs = sv;
     else gaps.push({ path: `/proc/${pid}/root/sys/class/net`, reason: 'failed', detail: 'this /sys belongs to another network namespace (host /sys bind-mounted, or mounted elsewhere): MAC, MTU, state and veth peers unavailable' });
   }
-  return { pid, netns, dev: dev.ok ? dev.value : [], index, sysfs, gaps };
+  return { pid, netns, dev: dev.ok ? dev.value : [], index, sysfs, listeningTcp, gaps };
 }
 
 function addresses(root: HostRoot, pid: number, gaps: Gap[]): { v4: Map<string, string[]>; v6: Map<string, string[]>; defaults: DefaultRoute[] } {
@@ -186,15 +192,15 @@ function addresses(root: HostRoot, pid: number, gaps: Gap[]): { v4: Map<string, 
 }
 
 /**
- * Listening TCP sockets and bound UDP sockets of pid's network namespace. TCP through the kernel's
- * socket diagnostics where the root offers them (the live host: much cheaper than net/tcp, see
- * sock-diag.ts), else, and whenever that fails short of the process being gone, from net/tcp{,6};
- * UDP always from net/udp{,6}, which are cheap.
+ * Listening TCP sockets and bound UDP sockets of pid's network namespace. TCP as the kernel's
+ * socket diagnostics answered in the namespace's netlink visit (`diag`, the live host: much
+ * cheaper than net/tcp, see sock-diag.ts), else, and whenever that failed short of the process
+ * being gone, from net/tcp{,6}; UDP always from net/udp{,6}, which are cheap. A process gone
+ * before its files are read leaves what was read, with a gap that says so.
  */
-function listening(root: HostRoot, pid: number, gaps: Gap[]): ListeningSocket[] {
+function listening(root: HostRoot, pid: number, diag: SockDiagResult | null, gaps: Gap[]): ListeningSocket[] {
   const out: ListeningSocket[] = [];
   const files: Array<'tcp' | 'tcp6' | 'udp' | 'udp6'> = ['udp', 'udp6'];
-  const diag = root.listeningTcp?.(pid);
   if (diag?.ok) {
     for (const s of diag.sockets) if (s.port !== 0) out.push(s);
   } else if (diag?.reason === 'gone') {
@@ -206,6 +212,11 @@ function listening(root: HostRoot, pid: number, gaps: Gap[]): ListeningSocket[] 
   for (const proto of files) {
     const r = readParsed(root, `/proc/${pid}/net/${proto}`, parseNetSockets);
     if (!r.ok) {
+      // A file absent in a namespace (udp6 without IPv6) says nothing; the process gone does.
+      if (r.gap.reason === 'absent' && !root.readLink(`/proc/${pid}/ns/net`).ok) {
+        gaps.push({ ...r.gap, reason: 'gone', detail: 'process exited while its sockets were read' });
+        break;
+      }
       if (r.gap.reason !== 'absent') gaps.push(r.gap);
       continue;
     }
@@ -249,7 +260,7 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
   const out = new Map<number, NetworkNs>();
   const reads: NsRead[] = [];
   for (const t of targets) {
-    const r = readNs(root, t.pid, t.netns);
+    const r = readNs(root, t.pid, t.netns, true);
     if (r) reads.push(r);
   }
   const spaces: PeerSpace[] = [];
@@ -261,7 +272,7 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
     othersLoaded = true;
     for (const o of others) {
       if (o.netns === hostNetns || reads.some((r) => r.netns === o.netns)) continue;
-      const r = readNs(root, o.pid, o.netns);
+      const r = readNs(root, o.pid, o.netns, false);
       if (r?.sysfs) spaces.push({ netns: o.netns, hostNs: false, entries: r.sysfs.entries });
     }
   };
@@ -310,7 +321,7 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
     // Host interfaces that vanished mid-read (a bridge or veth deleted) may be exactly the
     // peers or bridges this namespace's veths point at: say so where it can matter.
     if (!isGap(host) && r.sysfs && [...r.sysfs.entries.values()].some((e) => e.iflink !== null && e.iflink !== e.ifindex)) gaps.push(...host.gaps.filter((g) => g.reason === 'gone'));
-    out.set(r.netns, { netns: r.netns, interfaces, defaultRoutes: addr.defaults, listening: listening(root, r.pid, gaps), sysfs: r.sysfs ? 'own' : 'unavailable', gaps });
+    out.set(r.netns, { netns: r.netns, interfaces, defaultRoutes: addr.defaults, listening: listening(root, r.pid, r.listeningTcp, gaps), sysfs: r.sysfs ? 'own' : 'unavailable', gaps });
   }
   return out;
 }

@@ -61,7 +61,7 @@ import { parsePidCgroup } from './procfs/pid-cgroup.js';
 import { parseNsInode } from './procfs/pid-ns.js';
 import { parsePidStat, type PidStat } from './procfs/pid-stat.js';
 import { parsePidStatus, type PidStatus } from './procfs/pid-status.js';
-import { ParseError, parseWith, type Gap } from './read.js';
+import { ParseError, parseWith, type Gap, type Read } from './read.js';
 
 export interface ScanStats {
   /** Processes listed in /proc that were gone before we could read them. */
@@ -201,6 +201,13 @@ export function completeProcesses(root: HostRoot, processes: readonly Process[],
 /** Repeated scans (top): what cannot change for a process is kept between scans (file header). */
 export class IncrementalScanner {
   private cache = new Map<number, Stable>();
+  /**
+   * Parsed cgroup files by text, shared by the processes that read the same (a container's): the
+   * model groups and places each distinct lines array once. Those seen since the last full pass
+   * and in the one before it, so that a removed container's texts do not stay.
+   */
+  private linesByText = new Map<string, CgroupLine[]>();
+  private linesByTextBefore = new Map<string, CgroupLine[]>();
   private readonly root: HostRoot;
   /** stat, cgroup and loadavg, read on descriptors kept open between scans. */
   private readonly kept: KeptFiles;
@@ -266,6 +273,10 @@ export class IncrementalScanner {
     this.lastCgroups = nextCgroups;
     this.changed = false;
     this.kept.sweep();
+    if (this.fullPass) {
+      this.linesByTextBefore = this.linesByText;
+      this.linesByText = new Map();
+    }
     const result = { processes, stats, malformed, changed, sampled: null, noExit: false };
     this.last = { scan: result, byPid: new Map(processes.map((p) => [p.pid, p])), listing, lastPid };
     return result;
@@ -375,6 +386,22 @@ export class IncrementalScanner {
     return result;
   }
 
+  /** A cgroup file's lines, the same array for the same text (see linesByText). */
+  private parseCgroups(dir: string, text: Read<string>): Read<CgroupLine[]> {
+    if (!text.ok) return parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    let lines = this.linesByText.get(text.value);
+    if (lines === undefined) {
+      lines = this.linesByTextBefore.get(text.value);
+      if (lines === undefined) {
+        const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+        if (!cg.ok) return cg;
+        lines = cg.value;
+      }
+      this.linesByText.set(text.value, lines);
+    }
+    return { ok: true, value: lines };
+  }
+
   private readProcess(pid: number, nextCache: Map<number, Stable>, malformed: Gap[]): Process | 'gone' {
     const dir = `/proc/${pid}`;
     const stat = readStat(this.kept, dir, malformed);
@@ -394,7 +421,7 @@ export class IncrementalScanner {
     if (known && !this.fullPass && stable.cgroups) return toProcess(pid, stat, stable, stable.cgroups, gaps);
     let cgroups: CgroupLine[] | null = null;
     const text = this.kept.readText(`${dir}/cgroup`);
-    const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : this.parseCgroups(dir, text);
     if (cg.ok) {
       cgroups = cg.value;
       if (text.ok) {

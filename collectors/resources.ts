@@ -18,6 +18,7 @@ import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTa
 import { forgetUnusedLocations, readCgroupSample } from './cgroupfs/sample.js';
 import { readCgroupLayout } from './collect.js';
 import { KeptFiles, type HostRoot } from './host-root.js';
+import type { Read } from './read.js';
 
 /** Readings of a container between two reads of its limits, in a continuous reader. */
 export const SLOW_EVERY = 10;
@@ -67,6 +68,30 @@ interface Kept {
   readonly scope: ResourceScope;
 }
 
+/**
+ * The limits root of one reading: each file read at most once. A container's own limits are read
+ * for its binding limit and again as its own figures (cpu.cfs_quota_us, memory.limit_in_bytes,
+ * pids.max), and the limits of a shared ancestor (a `/docker` or `/kubepods` level, or the root
+ * of a controller the container has no cgroup of its own in: v1 blkio, cpuset, freezer) once
+ * per container: one read serves them all within the reading. Counters are not read through it.
+ */
+function readingOnce(base: HostRoot): HostRoot {
+  const texts = new Map<string, Read<string>>();
+  return {
+    kind: base.kind,
+    dir: base.dir,
+    readText(hostPath) {
+      let r = texts.get(hostPath);
+      if (r === undefined) texts.set(hostPath, (r = base.readText(hostPath)));
+      return r;
+    },
+    readBytes: (hostPath) => base.readBytes(hostPath),
+    readLink: (hostPath) => base.readLink(hostPath),
+    readDir: (hostPath) => base.readDir(hostPath),
+    resolve: (hostPath) => base.resolve(hostPath),
+  };
+}
+
 const sameDirs = (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean => {
   const ka = Object.keys(a);
   return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
@@ -77,12 +102,14 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
   const { layout, gap } = readCgroupLayout(root);
   const noLayout: Unknown | null = gap ? unknown(`cgroup mounts unknown: ${gap.reason}: ${gap.path}`) : layout.mode === null ? unknown('no cgroup filesystem mounted') : null;
   // Only a cgroup's value files are read here, each one seq_file record (kernel/cgroup/cgroup.c
-  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. Every file stays open: the
-  // counters read at every refresh (a v1 memory.oom_control, read only after an exit, a few
-  // refreshes), the limits, read every SLOW_EVERY readings, in between (a pread is about three
-  // times cheaper than open, read and close).
-  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: 3 }) : null;
-  const limitFiles = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY }) : null;
+  // cgroup_seqfile_show); the pid lists (cgroup.procs) are not. A file read a third time stays
+  // open: the counters read at every refresh (a v1 memory.oom_control, read only after an exit,
+  // a few refreshes), the limits, read every SLOW_EVERY readings, in between (a pread is about
+  // three times cheaper than open, read and close). A file read once or twice (`ps` with rates:
+  // each counter twice, each limit once) is never kept: open, pread and close would cost more
+  // than the plain reads.
+  const files = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: 3, plainReads: 2 }) : null;
+  const limitFiles = opts.continuous ? new KeptFiles(root, { oneRecord: () => true, keepUnread: SLOW_EVERY, plainReads: 2 }) : null;
   let targets: { containers: HostModel['containers'] | null; byContainer: ReturnType<typeof resourceTargets> } = { containers: null, byContainer: new Map() };
   let kept = new Map<string, Kept>();
 
@@ -99,6 +126,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
     const unplaced = containers.filter((c) => !targets.byContainer.has(c));
     if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced)) targets.byContainer.set(c, t);
     const next = new Map<string, Kept>();
+    const limitRoot = readingOnce(limitFiles ?? root);
     for (const c of containers) {
       const key = containerKey(c);
       const t = targets.byContainer.get(c) ?? unknown('no cgroup target');
@@ -110,9 +138,9 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       const scope = hints.full?.has(key) === true ? 'full' : baseScope;
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
+      let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
-      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitFiles ?? root, layout, t, opts.clock, files ? { kept: files } : {}, scope);
+      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitRoot, layout, t, opts.clock, files ? { kept: files } : {}, scope);
       // A 'counters' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused.
       const slowRead = scope === 'counters' ? false : scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });

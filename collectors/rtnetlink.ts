@@ -24,7 +24,7 @@
  * the caller reads the files.
  */
 import type { NetDevCounters } from './procfs/net-dev.js';
-import { closeNetlink, NETLINK_ROUTE, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
+import { closeNetlink, listeningTcpOn, NETLINK_ROUTE, NETLINK_SOCK_DIAG, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, noSocket, sockDiagLive, sockDiagUnavailable, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
 import type { NetClassEntry } from './sysfs/net-class.js';
 
 /** One interface: what sysfs would show of it, and its /proc/net/dev counters. */
@@ -67,10 +67,44 @@ export function linksByNetlink(pid: number | 'self'): NetlinkLinksResult {
   const opened = netlinkSocketsIn(pid, [NETLINK_ROUTE]);
   if (!opened.ok) return opened;
   try {
-    const raw: RawLink[] = [];
-    const r = netlinkDump(opened.fds[0] as number, REQUEST, (buf) => parseLinkMessages(buf, raw));
-    if (r !== null) return { ok: false, reason: 'failed', detail: `RTM_GETLINK: errno ${-r}` };
-    return { ok: true, links: resolveLinks(raw) };
+    const fd = opened.fds[0] as number;
+    return fd < 0 ? noSocket(NETLINK_ROUTE, opened.errnos[0] as number) : linksOn(fd);
+  } finally {
+    closeNetlink(opened.fds);
+  }
+}
+
+/** One RTM_GETLINK dump through a NETLINK_ROUTE socket made in the namespace asked about. */
+function linksOn(fd: number): NetlinkLinksResult {
+  const raw: RawLink[] = [];
+  const r = netlinkDump(fd, REQUEST, (buf) => parseLinkMessages(buf, raw));
+  if (r !== null) return { ok: false, reason: 'failed', detail: `RTM_GETLINK: errno ${-r}` };
+  return { ok: true, links: resolveLinks(raw) };
+}
+
+/** What one visit to a network namespace asks of the kernel: its interfaces and, if asked, its listening TCP sockets. */
+export interface NetnsNetlink {
+  readonly links: NetlinkLinksResult;
+  /** Null when not asked for. */
+  readonly listeningTcp: SockDiagResult | null;
+}
+
+/**
+ * The interfaces and (with `listening`) the listening TCP sockets of pid's network namespace, both
+ * sockets made in one visit (one open of the namespace, two setns calls) rather than one visit
+ * each. Either half fails on its own: a kernel without sock_diag still gives its interfaces.
+ */
+export function netnsByNetlink(pid: number, listening: boolean): NetnsNetlink {
+  const diag = listening && sockDiagLive();
+  const opened = netlinkSocketsIn(pid, diag ? [NETLINK_ROUTE, NETLINK_SOCK_DIAG] : [NETLINK_ROUTE]);
+  if (!opened.ok) return { links: opened, listeningTcp: listening ? opened : null };
+  try {
+    const [route, sock] = opened.fds as [number, number | undefined];
+    const links = route < 0 ? noSocket(NETLINK_ROUTE, opened.errnos[0] as number) : linksOn(route);
+    let listeningTcp: SockDiagResult | null = null;
+    if (listening && sock === undefined) listeningTcp = { ok: false, reason: 'unavailable', detail: sockDiagUnavailable() ?? 'sock_diag unavailable' };
+    else if (listening) listeningTcp = (sock as number) < 0 ? noSocket(NETLINK_SOCK_DIAG, opened.errnos[1] as number) : listeningTcpOn(sock as number);
+    return { links, listeningTcp };
   } finally {
     closeNetlink(opened.fds);
   }

@@ -19,12 +19,13 @@
  * inet_rcv_saddr, source port, inode sock_i_ino), so the two paths give identical sockets.
  *
  * libc is reached through koffi, loaded on first use. Unavailable (koffi cannot load, not
- * privileged, a kernel without sock_diag or tcp_diag): the caller reads the proc files instead,
- * and this module is not tried again in this process. A process that exits before its namespace
- * is opened is 'gone'.
+ * privileged): the caller reads the proc files instead, and netlink is not tried again in this
+ * process; a kernel without sock_diag or tcp_diag: the TCP sockets come from the proc files, and
+ * no sock_diag dump is tried again (rtnetlink still is). A process that exits before its
+ * namespace is opened is 'gone'.
  */
 import { createRequire } from 'node:module';
-import { formatIpv6 } from './procfs/net-if-inet6.js';
+import { formatIpv6Bytes } from './procfs/net-if-inet6.js';
 
 export interface DiagSocket {
   readonly proto: 'tcp' | 'tcp6';
@@ -44,7 +45,7 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
-const NETLINK_SOCK_DIAG = 4;
+export const NETLINK_SOCK_DIAG = 4;
 export const NETLINK_ROUTE = 0;
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_DUMP = 0x300;
@@ -114,15 +115,23 @@ function disable(why: string): null {
 
 /** Why sock_diag is not used in this process, or null while it is (or has not been tried). */
 export function sockDiagUnavailable(): string | null {
-  return libc === null ? unusable : null;
+  return libc === null ? unusable : sockDiagOff;
 }
 
 /**
- * Netlink sockets of the given protocols, created inside pid's network namespace (see the file
- * header: setns moves only this thread, which moves back before returning). The caller closes
- * them with closeNetlink. Failures are those of listeningTcpByNetlink.
+ * Why this kernel answers no sock_diag TCP dump (no NETLINK_SOCK_DIAG socket, no tcp_diag), once
+ * found: TCP sockets are then read from the proc files, while rtnetlink is still asked.
  */
-export function netlinkSocketsIn(pid: number | 'self', protocols: readonly number[]): { readonly ok: true; readonly fds: number[] } | Extract<SockDiagResult, { ok: false }> {
+let sockDiagOff: string | null = null;
+
+/**
+ * Netlink sockets of the given protocols, created inside pid's network namespace (see the file
+ * header: setns moves only this thread, which moves back before returning). A protocol whose
+ * socket cannot be made (a kernel without it) has fd -1 and its errno in `errnos`; the others
+ * are made all the same. The caller closes them with closeNetlink. Failures are those of
+ * listeningTcpByNetlink.
+ */
+export function netlinkSocketsIn(pid: number | 'self', protocols: readonly number[]): { readonly ok: true; readonly fds: number[]; readonly errnos: number[] } | Extract<SockDiagResult, { ok: false }> {
   const c = bind();
   if (!c) return { ok: false, reason: 'unavailable', detail: unusable };
   const path = `/proc/${pid}/ns/net`;
@@ -133,38 +142,43 @@ export function netlinkSocketsIn(pid: number | 'self', protocols: readonly numbe
     return { ok: false, reason: 'failed', detail: `open ${path}: errno ${e}` };
   }
   const fds: number[] = [];
+  const errnos: number[] = [];
   try {
     if (c.setns(nsFd, CLONE_NEWNET) < 0) {
       // EPERM: not privileged over that namespace; the proc files still tell.
       disable(`setns(CLONE_NEWNET): errno ${c.errno()}`);
       return { ok: false, reason: 'unavailable', detail: unusable };
     }
-    let socketErrno = 0;
     for (const protocol of protocols) {
       const fd = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, protocol);
-      if (fd < 0) {
-        socketErrno = c.errno();
-        break;
-      }
       fds.push(fd);
+      errnos.push(fd < 0 ? c.errno() : 0);
     }
     if (c.setns(homeFd, CLONE_NEWNET) < 0) {
       // Never expected; every later read would be made from the wrong namespace.
       throw new Error(`netlink: cannot return to our own network namespace (errno ${c.errno()})`);
     }
-    if (socketErrno !== 0) {
-      closeNetlink(fds);
-      disable(`socket(AF_NETLINK, ${protocols.join('/')}): errno ${socketErrno} (a kernel without sock_diag?)`);
-      return { ok: false, reason: 'unavailable', detail: unusable };
-    }
   } finally {
     c.close(nsFd);
   }
-  return { ok: true, fds };
+  return { ok: true, fds, errnos };
+}
+
+/**
+ * The answer for a socket that could not be made: rtnetlink missing ends netlink for this
+ * process (nothing is asked of it again), sock_diag missing ends only the TCP dumps.
+ */
+export function noSocket(protocol: number, errno: number): Extract<SockDiagResult, { ok: false }> {
+  if (protocol === NETLINK_SOCK_DIAG) {
+    sockDiagOff = `socket(AF_NETLINK, NETLINK_SOCK_DIAG): errno ${errno} (a kernel without sock_diag?)`;
+    return { ok: false, reason: 'unavailable', detail: sockDiagOff };
+  }
+  disable(`socket(AF_NETLINK, ${protocol}): errno ${errno}`);
+  return { ok: false, reason: 'unavailable', detail: unusable };
 }
 
 export function closeNetlink(fds: readonly number[]): void {
-  for (const fd of fds) libc?.close(fd);
+  for (const fd of fds) if (fd >= 0) libc?.close(fd);
 }
 
 /**
@@ -192,20 +206,30 @@ export function netlinkDump(fd: number, request: Buffer, batch: (replies: Buffer
  * the live host (`/proc` of the host's pid namespace).
  */
 export function listeningTcpByNetlink(pid: number): SockDiagResult {
+  if (sockDiagOff !== null) return { ok: false, reason: 'unavailable', detail: sockDiagOff };
   const opened = netlinkSocketsIn(pid, [NETLINK_SOCK_DIAG]);
   if (!opened.ok) return opened;
-  const sock = opened.fds[0] as number;
   try {
-    const sockets: DiagSocket[] = [];
-    for (const family of [AF_INET, AF_INET6]) {
-      const r = dump(sock, family, sockets);
-      if (r !== null) return r;
-    }
-    return { ok: true, sockets };
+    const sock = opened.fds[0] as number;
+    return sock < 0 ? noSocket(NETLINK_SOCK_DIAG, opened.errnos[0] as number) : listeningTcpOn(sock);
   } finally {
     closeNetlink(opened.fds);
   }
 }
+
+/** The listening TCP sockets through a NETLINK_SOCK_DIAG socket made in the namespace asked about. */
+export function listeningTcpOn(sock: number): SockDiagResult {
+  if (sockDiagOff !== null) return { ok: false, reason: 'unavailable', detail: sockDiagOff };
+  const sockets: DiagSocket[] = [];
+  for (const family of [AF_INET, AF_INET6]) {
+    const r = dump(sock, family, sockets);
+    if (r !== null) return r;
+  }
+  return { ok: true, sockets };
+}
+
+/** Whether sock_diag is still worth a socket in the next namespace (not found missing yet). */
+export const sockDiagLive = (): boolean => sockDiagOff === null;
 
 /** One SOCK_DIAG_BY_FAMILY dump of a family's listening TCP sockets; null when it ended well. */
 function dump(sock: number, family: number, out: DiagSocket[]): SockDiagResult | null {
@@ -221,8 +245,8 @@ function dump(sock: number, family: number, out: DiagSocket[]): SockDiagResult |
   if (r === null) return null;
   // No handler for the family or protocol (tcp_diag not built or loaded): the files still tell.
   if (r === -ENOENT) {
-    disable('sock_diag has no TCP handler in this kernel (tcp_diag)');
-    return { ok: false, reason: 'unavailable', detail: unusable };
+    sockDiagOff = 'sock_diag has no TCP handler in this kernel (tcp_diag)';
+    return { ok: false, reason: 'unavailable', detail: sockDiagOff };
   }
   return { ok: false, reason: 'failed', detail: `sock_diag: errno ${-r}` };
 }
@@ -262,8 +286,7 @@ export function parseDiagMessages(buf: Buffer, family: number, out: DiagSocket[]
     const fam = buf.readUInt8(m);
     if (fam !== family || buf.readUInt8(m + 1) !== TCP_LISTEN) return;
     const port = buf.readUInt16BE(m + 4);
-    const src = buf.subarray(m + 8, m + 24);
-    const address = fam === AF_INET ? `${src[0]}.${src[1]}.${src[2]}.${src[3]}` : formatIpv6(src.toString('hex'));
+    const address = fam === AF_INET ? `${buf[m + 8]}.${buf[m + 9]}.${buf[m + 10]}.${buf[m + 11]}` : formatIpv6Bytes(buf, m + 8);
     out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: buf.readUInt32LE(m + 68) });
   });
 }

@@ -13,7 +13,11 @@
  *    one process per mount namespace (pinned by an nsfs bind mount);
  *  - the `ps` table's reads: grouping's, plus status and cmdline of the first process of each pid
  *    namespace, and per distinct v1 memory cgroup below the root the 5 files a row shows
- *    (cpuacct.usage, memory.usage_in_bytes and memory.limit_in_bytes, pids.current and pids.max).
+ *    (cpuacct.usage, memory.usage_in_bytes and memory.limit_in_bytes, pids.current and pids.max);
+ *  - `ps --json --no-rates`'s reads on a cgroup v1 host (scripts/lib/floor-ps-json.mjs, its own
+ *    program: it asks netlink through koffi): grouping's, status and cmdline of every container
+ *    member, each container's 16 cgroup files, one mountinfo per mount namespace, and per network
+ *    namespace 7 net files and one visit by netlink (the link dump, the listening-TCP dumps).
  * Run alongside a host of containers (scripts/lib/handmade.mjs builds them; `npm run bench` does
  * and removes them). Prints the median wall and CPU time (user + system, children included) of
  * each, as a multiple of lsns's, and ctrscope's as a multiple of its own floor.
@@ -87,8 +91,10 @@ const runs = {
   'ctrscope ns --json': [node, [CLI, 'ns', '--json']],
   'floor: what the ps table reads': [node, ['-e', psTable]],
   'ctrscope ps --no-rates': [node, [CLI, 'ps', '--no-rates']],
+  'floor: what ps --json --no-rates reads': [node, [fileURLToPath(new URL('lib/floor-ps-json.mjs', import.meta.url))]],
+  'ctrscope ps --json --no-rates': [node, [CLI, 'ps', '--json', '--no-rates']],
 };
-const floorOf = { 'ctrscope ns --json': 'floor: what ns reads', 'ctrscope ps --no-rates': 'floor: what the ps table reads' };
+const floorOf = { 'ctrscope ns --json': 'floor: what ns reads', 'ctrscope ps --no-rates': 'floor: what the ps table reads', 'ctrscope ps --json --no-rates': 'floor: what ps --json --no-rates reads' };
 const out = Object.fromEntries(Object.keys(runs).map((k) => [k, { wall: [], cpu: [] }]));
 for (let r = 0; r < REPS; r++) {
   for (const [k, [cmd, args]] of Object.entries(runs)) {

@@ -7,7 +7,7 @@
  * plain hex. TCP state 0A is LISTEN; a bound, unconnected UDP socket is 07 (TCP_CLOSE).
  */
 import { ParseError } from '../read.js';
-import { formatIpv6 } from './net-if-inet6.js';
+import { formatIpv6Bytes } from './net-if-inet6.js';
 import { parseIpv4Hex } from './net-route.js';
 
 export interface NetSocket {
@@ -20,15 +20,20 @@ export interface NetSocket {
   readonly inode: number;
 }
 
+/** The bytes of a tcp6/udp6 address as they lie in memory (formatting is synchronous: one buffer). */
+const IN6 = new Uint8Array(16);
+
 function addr(hex: string, littleEndian: boolean): string {
   if (hex.length === 8) return parseIpv4Hex(hex, littleEndian);
-  // tcp6/udp6: four __be32 words, each printed like an IPv4 one.
-  let bytes = '';
-  for (let i = 0; i < 32; i += 8) {
-    const w = hex.slice(i, i + 8);
-    bytes += littleEndian ? (w.match(/../g) ?? []).reverse().join('') : w;
+  // tcp6/udp6: four __be32 words, each printed like an IPv4 one: "%08X" of the word read as a
+  // host integer, so on a little-endian host each word's four bytes read reversed.
+  for (let b = 0; b < 16; b++) {
+    const word = b >> 2;
+    const inWord = littleEndian ? 3 - (b & 3) : b & 3;
+    const at = word * 8 + inWord * 2;
+    IN6[b] = parseInt(hex.slice(at, at + 2), 16);
   }
-  return formatIpv6(bytes);
+  return formatIpv6Bytes(IN6, 0);
 }
 
 export function parseNetSockets(text: string, littleEndian = true): NetSocket[] {

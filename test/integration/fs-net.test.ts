@@ -25,8 +25,7 @@ const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readli
 /** The live root reading net/dev and sysfs as a host tree would: no netlink. */
 function filesOnly(): HostRoot {
   const root = openHostRoot('/');
-  delete (root as { netnsLinks?: unknown }).netnsLinks;
-  delete (root as { listeningTcp?: unknown }).listeningTcp;
+  delete (root as { netnsNetlink?: unknown }).netnsNetlink;
   return root;
 }
 const podmanArgs = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000'];

@@ -19,10 +19,10 @@ import { childrenOf, ctrscope, describeWith, killTree, sh, waitFor } from '../he
 
 const P = 'ctrscope-it-sockdiag';
 const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
-/** The live root, but reading net/tcp{,6} as a host tree would. */
+/** The live root, but reading net/tcp{,6} (and the interfaces' files) as a host tree would. */
 function filesOnly(): HostRoot {
   const root = openHostRoot('/');
-  delete (root as { listeningTcp?: unknown }).listeningTcp;
+  delete (root as { netnsNetlink?: unknown }).netnsNetlink;
   return root;
 }
 
@@ -88,24 +88,36 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
     expect(replay?.network?.listening).toEqual(live?.network?.listening);
   }, 300_000);
 
-  it('a process gone before its sockets are asked for: no sockets, a gone gap, no crash', async () => {
-    const c = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+  it('a process gone after its namespace was visited, before its UDP files are read: the TCP sockets read, a gone gap, no crash', async () => {
+    const c = spawn('unshare', ['--net', 'sh', '-c', 'ip link set lo up && exec busybox nc -l -p 4716'], { stdio: 'ignore' });
     procs.push(c);
     const gone = c.pid as number;
-    await waitFor(() => (readlinkSync(`/proc/${gone}/exe`).endsWith('sleep') ? true : undefined));
+    await waitFor(() => (['tcp', 'tcp6'].some((f) => readFileSync(`/proc/${gone}/net/${f}`, 'utf8').includes(':126C ')) ? true : undefined)); // 4716
     const netns = inode(gone, 'net');
     const root = openHostRoot('/');
-    // Killed after its interfaces and addresses were read, before its sockets are: the last
-    // process in that namespace, so the namespace goes with it.
+    // Killed after its interfaces, listening TCP sockets and addresses were read, before its UDP
+    // sockets are: the last process in that namespace, so the namespace goes with it.
     root.onRead = (path) => {
       if (path !== `/proc/${gone}/net/ipv6_route`) return;
       process.kill(gone, 'SIGKILL');
       for (let i = 0; i < 1e6 && readFileSync(`/proc/${gone}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z'; i++);
     };
     const ns = collectNetworks(root, [{ netns, pid: gone }], null).get(netns);
-    expect(ns?.listening).toEqual([]);
-    expect(ns?.gaps).toContainEqual(expect.objectContaining({ path: `/proc/${gone}/ns/net`, reason: 'gone' }));
+    expect(ns?.listening.map((s) => s.port)).toEqual([4716]);
+    expect(ns?.gaps).toContainEqual(expect.objectContaining({ path: `/proc/${gone}/net/udp`, reason: 'gone' }));
     expect(listeningTcpByNetlink(gone)).toMatchObject({ ok: false, reason: 'gone' });
+  });
+
+  it('a process gone before its namespace is visited: the namespace is left out, not guessed', async () => {
+    const c = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
+    procs.push(c);
+    const gone = c.pid as number;
+    await waitFor(() => (inode(gone, 'net') !== inode(process.pid, 'net') ? true : undefined));
+    const netns = inode(gone, 'net');
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+    expect(collectNetworks(openHostRoot('/'), [{ netns, pid: gone }], null).has(netns)).toBe(false);
   });
 
   it('a namespace that cannot be opened (a non-dumpable process) is read from the files instead', () => {

@@ -11,7 +11,8 @@ const pathOf = (at: readonly (string | number)[]): string => at.reduce<string>((
 
 /** JSON-ready copy: 'unlimited' and Unknown become null, each Unknown's reason kept by path. */
 function plain(v: unknown, at: (string | number)[], reasons: Record<string, string>): unknown {
-  if (v === 'unlimited') return null;
+  // Most fields are numbers, strings and nulls: settled before any object test.
+  if (typeof v !== 'object' || v === null) return v === 'unlimited' ? null : v;
   if (isUnknown(v)) {
     reasons[pathOf(at)] = v.unknown;
     return null;

@@ -42,6 +42,18 @@ describe('parseMountInfo on this machine\'s escapes capture (6.18)', () => {
     expect(m2 && isReadOnly(m2)).toBe(true);
   });
 
+  it('read-only by a whole `ro` item of the mount or superblock options, not by a name that contains it', () => {
+    const line = (opts: string, superOpts: string): ReturnType<typeof parseMountInfoLine> => parseMountInfoLine(`36 35 0:52 / /m ${opts} - overlay overlay ${superOpts}`);
+    expect(isReadOnly(line('rw', 'ro'))).toBe(true);
+    expect(isReadOnly(line('rw', 'lowerdir=/a,ro'))).toBe(true);
+    expect(isReadOnly(line('rw', 'ro,lowerdir=/a'))).toBe(true);
+    expect(isReadOnly(line('rw', 'lowerdir=/ro,upperdir=/x/ro/u,rootcontext=ro'))).toBe(false);
+    expect(isReadOnly(line('rw', 'errors=remount-ro,rw'))).toBe(false);
+    expect(isReadOnly(line('ro,nosuid', 'rw'))).toBe(true);
+    // Runs of spaces (a hand-edited capture) still parse.
+    expect(parseMountInfoLine('36  35 0:52 / /m rw  - tmpfs tmpfs rw').mountPoint).toBe('/m');
+  });
+
   it('reads lowerdir+= / datadir+= one layer per option, colons literal', () => {
     const o = parseOverlayOptions(at(`${T}/m4`)?.superOptions ?? '');
     expect(o.lowerdirs).toEqual([`${T}/lo:w1`, `${T}/lo w3`]);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNetDev } from '../../../collectors/procfs/net-dev.js';
 import { parseFibTrieLocalAddresses } from '../../../collectors/procfs/net-fib-trie.js';
-import { formatIpv6, parseIfInet6 } from '../../../collectors/procfs/net-if-inet6.js';
+import { formatIpv6, formatIpv6Bytes, parseIfInet6 } from '../../../collectors/procfs/net-if-inet6.js';
 import { parseDevMcast, parseIgmp } from '../../../collectors/procfs/net-ifindex.js';
 import { parseIpv6Route, parseNetRoute } from '../../../collectors/procfs/net-route.js';
 import { parseNetSockets, TCP_LISTEN } from '../../../collectors/procfs/net-sockets.js';
@@ -67,5 +67,17 @@ describe('hostile input', () => {
   it('formatIpv6 compresses the longest zero run only', () => {
     expect(formatIpv6('20010db8000000010000000000000001')).toBe('2001:db8:0:1::1');
     expect(formatIpv6('00000000000000000000000000000000')).toBe('::');
+    // RFC 5952 4.2: the first of two equally long runs; a lone zero group stays; leading and
+    // trailing runs; upper-case digits (net/tcp6 prints them) read the same.
+    expect(formatIpv6('20010db8000000000001000000000001')).toBe('2001:db8::1:0:0:1');
+    expect(formatIpv6('20010db8000000010001000100010001')).toBe('2001:db8:0:1:1:1:1:1');
+    expect(formatIpv6('fe800000000000000000000000000000')).toBe('fe80::');
+    expect(formatIpv6('00000000000000000000FFFF0A000001')).toBe('::ffff:a00:1');
+    expect(formatIpv6Bytes(Buffer.from('00ff20010db8000000000001000000000001', 'hex'), 2)).toBe('2001:db8::1:0:0:1');
+  });
+  it('tcp6 words are host-order __be32s: ::1 and fd00::2 read back', () => {
+    const line = (local: string): string => `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: ${local}:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n`;
+    expect(parseNetSockets(line('00000000000000000000000001000000'))[0]?.localAddress).toBe('::1');
+    expect(parseNetSockets(line('000000FD000000000000000002000000'))[0]?.localAddress).toBe('fd00::2');
   });
 });

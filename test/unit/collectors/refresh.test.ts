@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { collectSnapshot, type RefreshCache } from '../../../collectors/collect.js';
 import { KeptFiles, openHostRoot } from '../../../collectors/host-root.js';
-import { IncrementalScanner } from '../../../collectors/processes.js';
+import { IncrementalScanner, scanProcesses } from '../../../collectors/processes.js';
+import type { Process } from '../../../src/model/process.js';
 import { buildHostModel } from '../../../src/model/host-model.js';
 import { SLOW_EVERY } from '../../../collectors/resources.js';
 import { createFrameSource } from '../../../src/cli/commands/top.js';
@@ -49,6 +50,21 @@ describe('IncrementalScanner (top)', () => {
     expect(a.changed).toBe(true);
     expect(b.changed).toBe(false);
     expect(b.processes).toEqual(a.processes);
+  });
+
+  it('processes whose cgroup file reads the same share one parsed lines array, as a one-shot scan gives them', () => {
+    const root = openHostRoot(copyOfSample());
+    const byPid = (ps: readonly Process[]) => new Map(ps.map((p) => [p.pid, p]));
+    for (const scan of [() => scanProcesses(root, { lean: true }), () => new IncrementalScanner(root).scan({ lean: true })]) {
+      const procs = byPid(scan().processes);
+      const [init, child] = [procs.get(PID), procs.get(CHILD)];
+      expect(readFileSync(`${root.dir}/proc/${PID}/cgroup`, 'utf8')).toBe(readFileSync(`${root.dir}/proc/${CHILD}/cgroup`, 'utf8'));
+      expect(init?.cgroups).not.toBeNull();
+      expect(child?.cgroups).toBe(init?.cgroups);
+      // A process in another cgroup has lines of its own.
+      const other = [...procs.values()].find((p) => p.cgroups && p.cgroups.some((l) => !l.path.startsWith('/docker/')));
+      expect(other?.cgroups).not.toBe(init?.cgroups);
+    }
   });
 
   it('a pid reused by another process (new start time) is read afresh, cgroup and argv included', () => {
@@ -281,6 +297,34 @@ describe('KeptFiles', () => {
     expect(kept.openCount).toBe(1);
     kept.sweep();
     expect(kept.openCount).toBe(0);
+  });
+
+  it('with plainReads, a file is kept open only from the read after those, while it is read between sweeps', () => {
+    const file = join(tmp, 'usage');
+    writeFileSync(file, '1\n');
+    const kept = new KeptFiles(openHostRoot('/'), { plainReads: 2 });
+    expect(kept.readText(file)).toEqual({ ok: true, value: '1\n' });
+    kept.sweep();
+    writeFileSync(file, '2\n');
+    expect(kept.readText(file)).toEqual({ ok: true, value: '2\n' });
+    expect(kept.openCount).toBe(0);
+    kept.sweep();
+    expect(kept.readText(file)).toEqual({ ok: true, value: '2\n' });
+    expect(kept.openCount).toBe(1);
+    writeFileSync(file, '33\n');
+    expect(kept.readText(file)).toEqual({ ok: true, value: '33\n' });
+    kept.closeAll();
+    expect(kept.openCount).toBe(0);
+    // A file left unread through a sweep starts counting again.
+    const other = new KeptFiles(openHostRoot('/'), { plainReads: 1 });
+    other.readText(file);
+    other.sweep();
+    other.sweep();
+    other.readText(file);
+    expect(other.openCount).toBe(0);
+    other.readText(file);
+    expect(other.openCount).toBe(1);
+    other.closeAll();
   });
 
   it('reads a file of many records whole; a single pread is only for one-record files', () => {
