@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { run, runsOnce } from './program.js';
 
 const argv = process.argv.slice(2);
-// Before any command's code runs: see runsOnce. top, serve and events keep the optimizing tier.
+// Before any command's code runs: see runsOnce. top, serve, events and snapshot keep the optimizing tier.
 if (runsOnce(argv)) setFlagsFromString('--no-turbofan');
 
 // `ctrscope top --batch | head`: the reader went away; stop quietly, as top -b does.

@@ -48,7 +48,7 @@ export function commandNamed(argv: readonly string[]): string | null {
 /**
  * Commands whose hot loops run long enough for V8's optimizing compiler to pay back: those that
  * observe again and again until stopped, and `snapshot`, which copies and scrubs thousands of
- * files (3x the CPU without it on a host of 1,300 processes).
+ * files (1.5x the CPU without it on a host of 1,300 processes).
  */
 const OPTIMIZED: ReadonlySet<string> = new Set(['top', 'events', 'serve', 'snapshot']);
 
