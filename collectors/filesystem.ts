@@ -21,6 +21,7 @@ import { parseJsonArray } from './engines/json.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { isReadOnly, parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import type { Gap } from './read.js';
+import { isWithin } from '../src/model/path.js';
 import { classifyMount, mountFlags, type ContainerFs, type ContainerMount, type Layer, type OverlayRoot, type RootFs, type UpperSize } from '../src/model/mount.js';
 
 /** Engine layer bookkeeping, read at most once per data root per collection. */
@@ -113,9 +114,6 @@ export function rootEntry(entries: readonly MountInfoEntry[]): MountInfoEntry | 
   return found;
 }
 
-/** `path` is `dir` or below it (without building `${dir}/`: every mount of every namespace is matched against the host's). */
-const within = (path: string, dir: string): boolean => dir === '/' || path === dir || (path.length > dir.length && path.charCodeAt(dir.length) === 47 && path.startsWith(dir));
-
 /**
  * The host path of a mount seen in another namespace: same device, the host mount whose root is
  * the longest prefix of this one's root. The first such mount in host order wins ties (the
@@ -124,7 +122,7 @@ const within = (path: string, dir: string): boolean => dir === '/' || path === d
 export function hostPathOf(e: Pick<MountInfoEntry, 'major' | 'minor' | 'root'>, host: readonly MountInfoEntry[]): string | null {
   let best: MountInfoEntry | null = null;
   for (const h of host) {
-    if (h.major !== e.major || h.minor !== e.minor || !within(e.root, h.root)) continue;
+    if (h.major !== e.major || h.minor !== e.minor || !isWithin(e.root, h.root)) continue;
     if (best === null || h.root.length > best.root.length) best = h;
   }
   if (best === null) return null;

@@ -126,9 +126,7 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
   const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
   const malformed: Gap[] = [];
   const processes: Process[] = [];
-  // A container's processes read the same cgroup file: they share one parse (and one lines array,
-  // which the model counts once per distinct array, not once per process).
-  const cgroupsByText = new Map<string, CgroupLine[]>();
+  const cgroupParses = new SharedCgroupLines();
   for (const name of listing) {
     if (!isPidName(name)) continue;
     const pid = Number(name);
@@ -145,13 +143,10 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
     }
     const gaps: Gap[] = [...stable.gaps];
     const text = root.readText(`${dir}/cgroup`);
-    const seen = text.ok ? cgroupsByText.get(text.value) : undefined;
-    const cg = seen ? { ok: true as const, value: seen } : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    const cg = cgroupParses.parse(dir, text);
     let cgroups: CgroupLine[] | null = null;
-    if (cg.ok) {
-      cgroups = cg.value;
-      if (text.ok) cgroupsByText.set(text.value, cg.value);
-    } else {
+    if (cg.ok) cgroups = cg.value;
+    else {
       if (isGone(root, dir, cg.gap)) {
         stats.vanished++;
         continue;
@@ -198,16 +193,42 @@ export function completeProcesses(root: HostRoot, processes: readonly Process[],
   });
 }
 
+/**
+ * Parsed cgroup files by text: the processes whose file reads the same (a container's) share one
+ * lines array, which the model groups and places once, not once per process. A repeated scanner
+ * keeps what it saw since its last full pass and in the one before (forgetUnseen), so that a
+ * removed container's texts do not stay.
+ */
+class SharedCgroupLines {
+  private seen = new Map<string, CgroupLine[]>();
+  private before = new Map<string, CgroupLine[]>();
+
+  parse(dir: string, text: Read<string>): Read<CgroupLine[]> {
+    if (!text.ok) return parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+    let lines = this.seen.get(text.value) ?? this.before.get(text.value);
+    if (lines === undefined) {
+      const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+      if (!cg.ok) return cg;
+      lines = cg.value;
+    }
+    this.seen.set(text.value, lines);
+    return { ok: true, value: lines };
+  }
+
+  forgetUnseen(): void {
+    this.before = this.seen;
+    this.seen = new Map();
+  }
+}
+
+/** What grouping reads of a process besides its cgroup lines and static data: a change means group again. */
+const groupingIdentity = (stableKey: string, p: Process): string => `${stableKey}:${p.ppid}:${hasExited(p) ? 'exited' : ''}`;
+
 /** Repeated scans (top): what cannot change for a process is kept between scans (file header). */
 export class IncrementalScanner {
   private cache = new Map<number, Stable>();
-  /**
-   * Parsed cgroup files by text, shared by the processes that read the same (a container's): the
-   * model groups and places each distinct lines array once. Those seen since the last full pass
-   * and in the one before it, so that a removed container's texts do not stay.
-   */
-  private linesByText = new Map<string, CgroupLine[]>();
-  private linesByTextBefore = new Map<string, CgroupLine[]>();
+  /** Cgroup files parsed by text, kept over one full pass (see SharedCgroupLines). */
+  private readonly cgroupParses = new SharedCgroupLines();
   private readonly root: HostRoot;
   /** stat, cgroup and loadavg, read on descriptors kept open between scans. */
   private readonly kept: KeptFiles;
@@ -260,7 +281,7 @@ export class IncrementalScanner {
       }
       // Stable and cgroup lines are the same objects when nothing was re-parsed. Exiting leaves a
       // container (grouping skips zombies) without changing anything else grouping reads.
-      const id = `${nextCache.get(pid)?.key ?? ''}:${p.ppid}:${hasExited(p) ? 'exited' : ''}`;
+      const id = groupingIdentity(nextCache.get(pid)?.key ?? '', p);
       nextIdentity.set(pid, id);
       if (!changed && (this.identity.get(pid) !== id || this.cache.get(pid) !== nextCache.get(pid) || p.cgroups !== this.lastCgroups.get(pid))) changed = true;
       nextCgroups.set(pid, p.cgroups);
@@ -273,10 +294,7 @@ export class IncrementalScanner {
     this.lastCgroups = nextCgroups;
     this.changed = false;
     this.kept.sweep();
-    if (this.fullPass) {
-      this.linesByTextBefore = this.linesByText;
-      this.linesByText = new Map();
-    }
+    if (this.fullPass) this.cgroupParses.forgetUnseen();
     const result = { processes, stats, malformed, changed, sampled: null, noExit: false };
     this.last = { scan: result, byPid: new Map(processes.map((p) => [p.pid, p])), listing, lastPid };
     return result;
@@ -361,7 +379,7 @@ export class IncrementalScanner {
         continue;
       }
       const stable = probe.get(pid) as Stable;
-      const id = `${stable.key}:${p.ppid}:${hasExited(p) ? 'exited' : ''}`;
+      const id = groupingIdentity(stable.key, p);
       if (old === undefined || this.identity.get(pid) !== id || this.cache.get(pid) !== stable || p.cgroups !== this.lastCgroups.get(pid)) changed = true;
       if (old !== undefined && (old.starttimeTicks !== p.starttimeTicks || hasExited(p) !== hasExited(old))) noExit = false;
       this.cache.set(pid, stable);
@@ -386,22 +404,6 @@ export class IncrementalScanner {
     return result;
   }
 
-  /** A cgroup file's lines, the same array for the same text (see linesByText). */
-  private parseCgroups(dir: string, text: Read<string>): Read<CgroupLine[]> {
-    if (!text.ok) return parseWith(`${dir}/cgroup`, text, parsePidCgroup);
-    let lines = this.linesByText.get(text.value);
-    if (lines === undefined) {
-      lines = this.linesByTextBefore.get(text.value);
-      if (lines === undefined) {
-        const cg = parseWith(`${dir}/cgroup`, text, parsePidCgroup);
-        if (!cg.ok) return cg;
-        lines = cg.value;
-      }
-      this.linesByText.set(text.value, lines);
-    }
-    return { ok: true, value: lines };
-  }
-
   private readProcess(pid: number, nextCache: Map<number, Stable>, malformed: Gap[]): Process | 'gone' {
     const dir = `/proc/${pid}`;
     const stat = readStat(this.kept, dir, malformed);
@@ -421,7 +423,7 @@ export class IncrementalScanner {
     if (known && !this.fullPass && stable.cgroups) return toProcess(pid, stat, stable, stable.cgroups, gaps);
     let cgroups: CgroupLine[] | null = null;
     const text = this.kept.readText(`${dir}/cgroup`);
-    const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : this.parseCgroups(dir, text);
+    const cg = text.ok && text.value === stable.cgroupText && stable.cgroups ? { ok: true as const, value: stable.cgroups } : this.cgroupParses.parse(dir, text);
     if (cg.ok) {
       cgroups = cg.value;
       if (text.ok) {

@@ -4,6 +4,7 @@
  * Pure: types and the flag rules; collectors/filesystem.ts fills them.
  */
 import type { Gap } from './gap.js';
+import { isWithin } from './path.js';
 
 export type MountKind = 'bind' | 'volume' | 'tmpfs' | 'proc' | 'sysfs' | 'cgroup' | 'devpts' | 'mqueue' | 'devtmpfs' | 'overlay' | 'nsfs' | 'other';
 
@@ -90,8 +91,6 @@ const ENGINE_SOCKETS = new Set(['docker.sock', 'podman.sock', 'containerd.sock',
 const SENSITIVE = ['/', '/etc', '/var/run', '/run', '/proc', '/sys', '/dev', '/root', '/home', '/boot', '/usr', '/lib/modules', '/var/lib/docker', '/var/lib/containers', '/var/lib/containerd', '/var/lib/kubelet', '/var/log'];
 const DEVICE_DIRS_OK = ['/dev/pts', '/dev/shm', '/dev/mqueue'];
 
-const under = (p: string, dir: string): boolean => dir === '/' || p === dir || p.startsWith(`${dir}/`);
-
 /** Flags of one mount, given the container's other mounts (a ro /proc/sys masks a rw /proc). */
 export function mountFlags(m: Omit<ContainerMount, 'flags'>, all: readonly Omit<ContainerMount, 'flags'>[]): MountFlag[] {
   const flags: MountFlag[] = [];
@@ -104,7 +103,7 @@ export function mountFlags(m: Omit<ContainerMount, 'flags'>, all: readonly Omit<
   if (!m.readOnly && m.mountPoint === '/proc/sys') flags.push('writable-proc-sys');
   if (!m.readOnly && m.kind === 'sysfs' && m.mountPoint === '/sys') flags.push('writable-sys');
   if (m.hostSource !== null && (m.kind === 'bind' || m.kind === 'volume') && SENSITIVE.includes(m.hostSource)) flags.push('sensitive-host-path');
-  const devSource = m.hostSource !== null && under(m.hostSource, '/dev') && !DEVICE_DIRS_OK.some((d) => under(m.hostSource as string, d));
+  const devSource = m.hostSource !== null && isWithin(m.hostSource, '/dev') && !DEVICE_DIRS_OK.some((d) => isWithin(m.hostSource as string, d));
   if (m.kind === 'devtmpfs' || (m.kind === 'bind' && devSource)) flags.push('device');
   return flags;
 }

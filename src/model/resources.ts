@@ -8,6 +8,7 @@
  */
 import type { CgroupLine } from './cgroup.js';
 import type { Container } from './container.js';
+import { isWithin } from './path.js';
 import type { Process } from './process.js';
 
 export interface Unknown {
@@ -95,11 +96,14 @@ function ancestors(path: string): string[] {
   return out;
 }
 
-const isUnder = (path: string, dir: string): boolean => dir === '/' || (path.startsWith(dir) && (path.length === dir.length || path.charCodeAt(dir.length) === 47)); // '/'
+/** Add n to a count kept in a map. */
+function add<K>(counts: Map<K, number>, key: K, n: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + n);
+}
 
 function commonAncestor(paths: readonly string[]): string {
   let common = paths[0] ?? '/';
-  for (const p of paths) while (!isUnder(p, common)) common = common.slice(0, Math.max(1, common.lastIndexOf('/')));
+  for (const p of paths) while (!isWithin(p, common)) common = common.slice(0, Math.max(1, common.lastIndexOf('/')));
   return common;
 }
 
@@ -137,19 +141,19 @@ export function resourceTargets(processes: readonly Process[], containers: reado
   // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
   // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
   const perLines = new Map<readonly CgroupLine[], number>();
-  for (const p of processes) if (!p.kernelThread && p.cgroups) perLines.set(p.cgroups, (perLines.get(p.cgroups) ?? 0) + 1);
+  for (const p of processes) if (!p.kernelThread && p.cgroups) add(perLines, p.cgroups, 1);
   const here = new Map<string, Map<string, number>>();
   for (const [lines, n] of perLines) {
     for (const [k, path] of measured(lines)) {
       let m = here.get(k);
       if (m === undefined) here.set(k, (m = new Map()));
-      m.set(path, (m.get(path) ?? 0) + n);
+      add(m, path, n);
     }
   }
   const population = new Map<string, Map<string, number>>();
   for (const [k, m] of here) {
     const under = new Map<string, number>();
-    for (const [path, n] of m) for (const a of ancestors(path)) under.set(a, (under.get(a) ?? 0) + n);
+    for (const [path, n] of m) for (const a of ancestors(path)) add(under, a, n);
     population.set(k, under);
   }
   const out = new Map<Container, ResourceTarget | Unknown>();
@@ -171,9 +175,9 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     // with how many of the container's processes (and its monitor) read it.
     const anchorPaths = pathsByKey(new Map(anchors.map((a) => [a.cgroups, 1])));
     const inside = new Map<readonly CgroupLine[], number>();
-    for (const m of members) inside.set(m.cgroups, (inside.get(m.cgroups) ?? 0) + 1);
+    for (const m of members) add(inside, m.cgroups, 1);
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
-    if (mon?.cgroups) inside.set(mon.cgroups, (inside.get(mon.cgroups) ?? 0) + 1);
+    if (mon?.cgroups) add(inside, mon.cgroups, 1);
     const insidePaths = pathsByKey(inside);
     const paths = new Map<string, CgroupPlace>();
     for (const [k, anchored] of anchorPaths) {
@@ -184,7 +188,7 @@ export function resourceTargets(processes: readonly Process[], containers: reado
         .reverse()
         .map((path) => {
           let mine = 0;
-          for (const [p, n] of mineAll) if (isUnder(p, path)) mine += n;
+          for (const [p, n] of mineAll) if (isWithin(p, path)) mine += n;
           return { path, outside: Math.max(0, (pop?.get(path) ?? 0) - mine) };
         });
       paths.set(k, { path: dir, levels });
