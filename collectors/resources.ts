@@ -56,6 +56,8 @@ export interface ReadHints {
   readonly scope?: ResourceScope;
   /** containerKey()s read in 'full' whatever the scope (the container top shows in detail). */
   readonly full?: ReadonlySet<string>;
+  /** containerKey()s read in 'row' whatever the scope, unless in `full` (the rows top shows). */
+  readonly row?: ReadonlySet<string>;
 }
 
 interface Kept {
@@ -135,7 +137,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
         continue;
       }
       const p = kept.get(key);
-      const scope = hints.full?.has(key) === true ? 'full' : baseScope;
+      const scope = hints.full?.has(key) === true ? 'full' : hints.row?.has(key) === true ? 'row' : baseScope;
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
       let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);

@@ -93,6 +93,8 @@ export interface ObserveRound {
    * leaves out is Unknown (ResourceScope in src/model/resources.ts).
    */
   readonly resources?: ResourceScope;
+  /** containerKey()s whose cgroups are read in 'row' whatever `resources` says (the rows top shows). */
+  readonly rows?: ReadonlySet<string>;
   /**
    * Read no process's status or argv beyond what grouping needs: the first of two observations
    * one interval apart, whose model only places the counters the second takes rates against
@@ -163,7 +165,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       atMs,
       intervalMs: last ? atMs - last.atMs : null,
       model,
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, noOomKill, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}) }) : new Map(),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, noOomKill, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
