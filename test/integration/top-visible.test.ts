@@ -4,10 +4,14 @@
  * into view shows figures that match its cgroup files at the next refresh, with a CPU% taken
  * against the reading it had while off screen. Without `shown` (`top --batch`) every row is read
  * in full, as before. Two hand-made containers (own pid, mount and network namespaces) in v1
- * memory, cpuacct and pids cgroups of their own.
+ * memory, cpuacct and pids cgroups of their own. Then the dashboard itself in a tmux pane with
+ * room for 5 of 8 such containers: rows scrolled into view show '?' or their cgroup files'
+ * figures, and those figures after the next refresh.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openHostRoot } from '../../collectors/host-root.js';
 import { createFrameSource } from '../../src/cli/commands/top.js';
@@ -15,7 +19,8 @@ import type { Container } from '../../src/model/container.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import { isUnknown } from '../../src/model/resources.js';
 import { removeTestCgroups } from '../helpers/containers.js';
-import { childrenOf, describeWith, testPrefix, waitFor } from '../helpers/host.js';
+import { formatBytes } from '../../views/format.js';
+import { childrenOf, CLI_MAIN, describeWith, testPrefix, waitFor } from '../helpers/host.js';
 
 const CONTROLLERS = ['memory', 'cpuacct', 'pids'] as const;
 
@@ -122,4 +127,102 @@ describeWith(['root', 'unshare'], 'top reads the rows on screen (hand-made conta
     }
     expect(all.stats.get(ka)?.memoryBytes).toBe(workingSet('a'));
   });
+});
+
+describeWith(['root', 'unshare', 'tmux'], 'the dashboard: a row scrolled into view (tmux, 5 table rows)', () => {
+  const prefix = testPrefix('top-scroll');
+  const COUNT = 8;
+  const tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  // A command of their own, for --filter, named after the prefix: a shell that starts its sleeps
+  // once it is in its cgroups, so they charge memory to them (what was charged before stays
+  // with the cgroup it was charged to).
+  const sleeper = join(tmp, `${prefix}-sleep`);
+  const kids: ChildProcess[] = [];
+  const dirs: string[] = [];
+  const inits: number[] = [];
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-f', '/dev/null', '-L', prefix, ...args], { encoding: 'utf8' });
+
+  beforeAll(async () => {
+    writeFileSync(sleeper, `#!/bin/sh\nuntil grep -q ${prefix} /proc/$$/cgroup; do sleep 0.1; done\nwhile :; do sleep 600; done\n`, { mode: 0o755 });
+    for (let i = 0; i < COUNT; i++) {
+      const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', sleeper], { stdio: 'ignore' });
+      kids.push(k);
+      const init = await waitFor(() => childrenOf(k.pid as number)[0]);
+      for (const c of CONTROLLERS) {
+        const dir = `/sys/fs/cgroup/${c}/${prefix}-${i}`;
+        mkdirSync(dir);
+        dirs.push(dir);
+        if (c === 'memory') writeFileSync(`${dir}/memory.limit_in_bytes`, String(256 << 20));
+        writeFileSync(`${dir}/cgroup.procs`, String(init));
+      }
+      inits.push(init);
+    }
+    // Each init's last `sleep 0.1` from before its move (in its launcher's cgroups) has ended.
+    await new Promise((r) => setTimeout(r, 300));
+  }, 60_000);
+
+  afterAll(async () => {
+    try {
+      tmux('kill-server');
+    } catch {
+      // not started
+    }
+    rmSync(join(process.env['TMUX_TMPDIR'] ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, prefix), { force: true });
+    for (const k of kids) k.kill('SIGKILL');
+    for (const p of inits) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+    await removeTestCgroups(dirs.filter((d) => existsSync(d)));
+    rmSync(tmp, { recursive: true, force: true });
+  }, 60_000);
+
+  /** The working set of container i as its cgroup files say it, formatted as the MEM column. */
+  const memText = (i: number): string => {
+    const dir = `/sys/fs/cgroup/memory/${prefix}-${i}`;
+    const inactive = Number(/^total_inactive_file (\d+)$/m.exec(readFileSync(`${dir}/memory.stat`, 'utf8'))?.[1]);
+    return formatBytes(Number(readFileSync(`${dir}/memory.usage_in_bytes`, 'utf8')) - inactive);
+  };
+  /** Table rows on screen: the PID and the MEM cell of each. */
+  const rows = (): { pid: number; mem: string }[] =>
+    tmux('capture-pane', '-p', '-t', 'top')
+      .split('\n')
+      .flatMap((l) => {
+        const m = /^\S+\s+ns-\S+\s+\S+\s+\S+\s+(\d+)\s.*?\s(\?|[\d.]+[BKMGT]?)\/256M\s/.exec(l);
+        return m ? [{ pid: Number(m[1]), mem: m[2] as string }] : [];
+      });
+  /** Each row's MEM is its cgroup's now ('?' allowed where `unread` says so), never a stale figure. */
+  const check = (unread: boolean): void => {
+    const before = inits.map((_, i) => memText(i));
+    const shown = rows();
+    const after = inits.map((_, i) => memText(i));
+    expect(shown).toHaveLength(5);
+    for (const r of shown) {
+      const i = inits.indexOf(r.pid);
+      expect(i).toBeGreaterThanOrEqual(0);
+      if (unread && r.mem === '?') continue;
+      expect(r.mem).not.toBe('0B');
+      expect([before[i], after[i]]).toContain(r.mem);
+    }
+  };
+
+  it('shows, once the next refresh has read it, the figures of its cgroup files', async () => {
+    tmux('new-session', '-d', '-x', '200', '-y', '10', '-s', 'top', `exec ${process.execPath} ${CLI_MAIN} top --interval 1 --filter cmd:${prefix}-sleep`);
+    // 5 table rows of 8: the first refresh reads every row, later ones those on screen.
+    await waitFor(() => (rows().length === 5 && /1-5 of 8/.test(tmux('capture-pane', '-p', '-t', 'top')) ? true : undefined), 30_000, 'the dashboard to show 5 of 8 rows');
+    await new Promise((r) => setTimeout(r, 2500));
+    check(false);
+    const first = rows().map((r) => r.pid);
+    tmux('send-keys', '-t', 'top', 'End');
+    await waitFor(() => (/4-8 of 8/.test(tmux('capture-pane', '-p', '-t', 'top')) ? true : undefined), 10_000, 'the window to scroll to rows 4-8');
+    // Rows 6-8 came into view: until a refresh reads them, unread ('?') or right, never stale.
+    check(true);
+    const scrolled = rows().map((r) => r.pid).filter((p) => !first.includes(p));
+    expect(scrolled).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 2500));
+    check(false);
+  }, 90_000);
 });
