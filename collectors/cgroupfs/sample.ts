@@ -466,6 +466,7 @@ export interface SampleReuse {
  * `scope`, only what that scope names (ResourceScope), the rest NOT_READ.
  */
 export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}, scope: ResourceScope = 'full'): CgroupSample {
+  if (scope === 'cpu') return readCpuUsageOnly(root, layout, target, clock, reuse);
   if (scope === 'table' || scope === 'counters') return readScoped(root, layout, target, clock, reuse, scope);
   // 'row': the figures of 'full' that a top row shows, the rest NOT_READ.
   const all = scope === 'full';
@@ -557,6 +558,21 @@ function readScoped(root: HostRoot, layout: CgroupLayout, target: ResourceTarget
     memory: { ...memory, ...oom },
     pids: { current: notRead('pids.current'), max: notRead('pids.max') },
     io,
+    pressure: NOT_READ_PRESSURE,
+    freezer: notRead('freezer state'),
+  };
+}
+
+/** A 'cpu' reading (ResourceScope): the CPU usage counter alone (v1 cpuacct.usage, v2 cpu.stat), the rest NOT_READ. */
+function readCpuUsageOnly(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse): CgroupSample {
+  return {
+    dirs: locateAll(layout, target).dirs,
+    binding: { cpuCores: notReadBinding('cpu limit'), memoryBytes: notReadBinding('memory limit'), pids: notReadBinding('pids limit') },
+    counters: readCpuCounters(reuse.kept ?? root, layout, target, clock, false, false),
+    cpu: NOT_READ_CPU,
+    memory: memoryNotRead(),
+    pids: { current: notRead('pids.current'), max: notRead('pids.max') },
+    io: { devices: notRead('io counters'), limits: notRead('io limits') },
     pressure: NOT_READ_PRESSURE,
     freezer: notRead('freezer state'),
   };

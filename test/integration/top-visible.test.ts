@@ -78,15 +78,16 @@ describeWith(['root', 'unshare'], 'top reads the rows on screen (hand-made conta
     const b = find(first.model.containers, 'b');
     const [ka, kb] = [containerKey(a), containerKey(b)];
 
-    // A on screen, B off it, sorted by CPU: B's CPU usage counter and pids are read, not its memory.stat.
+    // A on screen, B off it, sorted by CPU: of B only the CPU usage counter is read.
     const second = source.next(null, { keys: new Set([ka]), sort: 'cpu' });
     const ra = second.observation.resources.get(ka);
     const rb = second.observation.resources.get(kb);
     expect(ra && !isUnknown(ra.usage.workingSetBytes)).toBe(true);
+    expect(second.stats.get(ka)?.pids).toBe(Number(file('a', 'pids', 'pids.current')));
     expect(typeof second.stats.get(kb)?.cpuPercent).toBe('number');
-    expect(second.stats.get(kb)?.pids).toBe(Number(file('b', 'pids', 'pids.current')));
     expect(rb && isUnknown(rb.usage.workingSetBytes) && rb.usage.workingSetBytes.unknown).toMatch(/not read/);
     expect(second.stats.get(kb)?.memoryBytes).toBeNull();
+    expect(second.stats.get(kb)?.pids).toBeNull();
     // Network counters of the rows on screen only.
     expect(second.observation.network.has(a.namespaces.net as number)).toBe(true);
     expect(second.observation.network.has(b.namespaces.net as number)).toBe(false);
@@ -113,6 +114,11 @@ describeWith(['root', 'unshare'], 'top reads the rows on screen (hand-made conta
     expect(fourth.stats.get(kb)?.netRxBytesPerSec).toBe(0);
     // A, now off screen, keeps its sort figure.
     expect(typeof fourth.stats.get(ka)?.cpuPercent).toBe('number');
+
+    // Sorted by PIDS: the rows off screen have their pids read.
+    const byPids = source.next(null, { keys: new Set([kb]), sort: 'pids' });
+    expect(byPids.stats.get(ka)?.pids).toBe(Number(file('a', 'pids', 'pids.current')));
+    expect(byPids.stats.get(ka)?.memoryBytes).toBeNull();
 
     // Sorted by a column no cgroup figure sorts: the rows off screen are not read at all.
     const byName = source.next(null, { keys: new Set([kb]), sort: 'name' });
@@ -186,13 +192,13 @@ describeWith(['root', 'unshare', 'tmux'], 'the dashboard: a row scrolled into vi
     const inactive = Number(/^total_inactive_file (\d+)$/m.exec(readFileSync(`${dir}/memory.stat`, 'utf8'))?.[1]);
     return formatBytes(Number(readFileSync(`${dir}/memory.usage_in_bytes`, 'utf8')) - inactive);
   };
-  /** Table rows on screen: the PID and the MEM cell of each. */
-  const rows = (): { pid: number; mem: string }[] =>
+  /** Table rows on screen: the PID and the MEM/LIMIT cell of each, as used and limit. */
+  const rows = (): { pid: number; mem: string; limit: string }[] =>
     tmux('capture-pane', '-p', '-t', 'top')
       .split('\n')
       .flatMap((l) => {
-        const m = /^\S+\s+ns-\S+\s+\S+\s+\S+\s+(\d+)\s.*?\s(\?|[\d.]+[BKMGT]?)\/256M\s/.exec(l);
-        return m ? [{ pid: Number(m[1]), mem: m[2] as string }] : [];
+        const m = /^\S+\s+ns-\S+\s+\S+\s+\S+\s+(\d+)\s.*?\s(\?|[\d.]+[BKMGT]?)\/(256M|\?)\s/.exec(l);
+        return m ? [{ pid: Number(m[1]), mem: m[2] as string, limit: m[3] as string }] : [];
       });
   /** Each row's MEM is its cgroup's now ('?' allowed where `unread` says so), never a stale figure. */
   const check = (unread: boolean): void => {
@@ -205,6 +211,7 @@ describeWith(['root', 'unshare', 'tmux'], 'the dashboard: a row scrolled into vi
       expect(i).toBeGreaterThanOrEqual(0);
       if (unread && r.mem === '?') continue;
       expect(r.mem).not.toBe('0B');
+      expect(r.limit).toBe('256M');
       expect([before[i], after[i]]).toContain(r.mem);
     }
   };

@@ -31,13 +31,14 @@ const SAMPLE = 'samples/hybrid-docker';
 
 /**
  * What the dashboard reads of a container whose row is not on screen: enough to sort it by
- * `sort`, and where it can, no more. 'table' holds the CPU usage counter (CPU%) and pids;
- * memory (its working set needs memory.stat), the CPU limit, throttling and IO need 'row'. A
- * column no cgroup figure sorts (NAME, NET, UPTIME...) needs none: null.
+ * `sort`, and where it can, no more. 'cpu' is the CPU usage counter alone (CPU%), 'table' holds
+ * pids; memory (its working set needs memory.stat), the CPU limit, throttling and IO need 'row'.
+ * A column no cgroup figure sorts (NAME, NET, UPTIME...) needs none: null.
  */
 export function unseenScope(sort: ColumnId): ResourceScope | null {
   switch (sort) {
     case 'cpu':
+      return 'cpu';
     case 'pids':
       return 'table';
     case 'mem':
