@@ -13,6 +13,8 @@
  *   ctrscope ps --no-rates                      target <= 1.0x lsns
  *   ctrscope ps --json --no-rates               target <= 1.5x lsns
  *   ctrscope ps --json                          rates over 0.5 s: target 0.5 s + <= 0.1 s over the no-rates run
+ *                                               (below 0.5 s over it when the observation overlaps
+ *                                               the interval: only the counters are read after it)
  *   ctrscope inspect <pid> --no-rates           one container, target <= 0.5 s
  * and then `top --batch --interval 1`: its CPU per refresh over TOP_SECONDS after 3 s of warm-up.
  * Wall time is what the targets are stated in; on a machine shared with other work, the CPU
