@@ -33,11 +33,6 @@ export interface CollectOptions {
    * reports (and of that container's pod) afterwards and shows no other container's command.
    */
   readonly initsOnly?: boolean | 'undecided';
-  /**
-   * false: read no process's status or argv beyond what grouping needs (the scan's lean read):
-   * a snapshot whose model only places counters. Default true.
-   */
-  readonly complete?: boolean;
   /** Read pid_for_children/time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /** What a repeated collector (top) carries from one refresh to the next; see RefreshCache. */
@@ -275,7 +270,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   let metadata = same && kept !== null && !cache?.rereadMetadata ? kept.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
-  const members = opts.everyProcess === true || opts.complete === false ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
+  const members = opts.everyProcess === true ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
   const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
   return {
     takenAtMs: opts.nowMs,

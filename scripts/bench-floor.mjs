@@ -14,6 +14,9 @@
  *  - the `ps` table's reads: grouping's, plus status and cmdline of the first process of each pid
  *    namespace, and per distinct v1 memory cgroup below the root the 5 files a row shows
  *    (cpuacct.usage, memory.usage_in_bytes and memory.limit_in_bytes, pids.current and pids.max);
+ *    and the same reads after loading the code `ctrscope ps` runs (its chunk and every module it
+ *    imports, run nothing): what is left of lsns's time is what parsing, grouping, the model and
+ *    printing may take;
  *  - `ps --json --no-rates`'s reads on a cgroup v1 host (scripts/lib/floor-ps-json.mjs, its own
  *    program: it asks netlink through koffi): grouping's, status and cmdline of every container
  *    member, each container's 16 cgroup files, one mountinfo per mount namespace, and per network
@@ -33,6 +36,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
@@ -104,6 +108,9 @@ for (const path of memCgroups) {
   text('/sys/fs/cgroup/pids' + path + '/pids.max');
 }
 `;
+const psChunk = readdirSync(join(dirname(CLI), 'chunks')).find((f) => /^ps-\w+\.mjs$/.test(f));
+if (!psChunk) throw new Error(`no ps chunk beside ${CLI}`);
+const psTableLoaded = `(async () => { await import(${JSON.stringify(join(dirname(CLI), 'chunks', psChunk))}); ${psTable} })();`;
 const childCpuMs = () => {
   const s = readFileSync('/proc/self/stat', 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
@@ -117,6 +124,7 @@ const runs = {
   'floor: what ns reads': [node, ['-e', ns]],
   'ctrscope ns --json': [node, [CLI, 'ns', '--json']],
   'floor: what the ps table reads': [node, ['-e', psTable]],
+  'floor: the same, with the code of ps loaded': [node, ['-e', psTableLoaded]],
   'ctrscope ps --no-rates': [node, [CLI, 'ps', '--no-rates']],
   'floor: what ps --json --no-rates reads': [node, [fileURLToPath(new URL('lib/floor-ps-json.mjs', import.meta.url))]],
   'ctrscope ps --json --no-rates': [node, [CLI, 'ps', '--json', '--no-rates']],

@@ -37,12 +37,10 @@ export const unknown = (why: string): Unknown => ({ unknown: why });
  *    swap), swap and kernel memory usage, failcnt, pids.max beyond the binding limit, the IO
  *    limits and the freezer state;
  *  - 'table': what a `ps` table row shows: the CPU usage counter (for CPU%), memory usage, pids,
- *    and the binding memory and pids limits;
- *  - 'counters': only what a later reading takes rates against (CPU usage and throttling
- *    counters, IO bytes, OOM kills): the first of two readings one interval apart.
+ *    and the binding memory and pids limits.
  * What a scope leaves out is Unknown with the reason NOT_READ.
  */
-export type ResourceScope = 'full' | 'row' | 'table' | 'counters';
+export type ResourceScope = 'full' | 'row' | 'table';
 
 /** A figure the reading's scope leaves out (see ResourceScope). */
 export const notRead = (what: string): Unknown => unknown(`${what}: not read for this view`);

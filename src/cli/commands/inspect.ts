@@ -65,7 +65,7 @@ export function registerInspect(program: Command, deps: Deps): void {
         }
         return res;
       };
-      // The report shows the container's filesystem and network, read with the last observation,
+      // The report shows the container's filesystem and network, read with the observation,
       // and no other container's.
       const only = (): Container[] => {
         const a = asked as ReturnType<typeof resolveTarget> | null;
@@ -81,16 +81,14 @@ export function registerInspect(program: Command, deps: Deps): void {
         },
         network: only,
       });
-      const last: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
+      const round: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
       let observation;
       try {
-        observation = observer.observe(rates ? {} : last);
+        observation = observer.observe(round);
         checkSnapshot(root, observation.model.snapshot, deps);
         const first = asked as ReturnType<typeof resolveTarget> | null;
-        if (rates && first?.kind === 'found' && first.target.container) {
-          await new Promise((r) => setTimeout(r, seconds * 1000));
-          observation = observer.observe(last);
-        }
+        // Rates: the container's counters again one interval later, the rest read once.
+        if (rates && first?.kind === 'found' && first.target.container) observation = await observer.resample(seconds * 1000);
       } finally {
         observer.close();
       }
