@@ -57,9 +57,10 @@ export interface ObserverOptions {
   readonly everyProcess?: boolean;
   /**
    * Read status and argv of each container's candidates for its first process only, not of
-   * every member: for views that show no member's own status (`ns`, the `ps` table).
+   * every member: for views that show no member's own status (`ns`, the `ps` table);
+   * 'undecided': only where a container has more than one (CollectOptions.initsOnly).
    */
-  readonly initsOnly?: boolean;
+  readonly initsOnly?: boolean | 'undecided';
   /** Read pid_for_children and time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /**
@@ -164,7 +165,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       ...(cache ? { cache } : {}),
       ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
-      ...(options.initsOnly ? { initsOnly: true } : {}),
+      ...(options.initsOnly ? { initsOnly: options.initsOnly } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
     // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when
