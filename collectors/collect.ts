@@ -6,7 +6,7 @@ import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
 import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process } from '../src/model/process.js';
-import { groupContainers, groupingHolds, initCandidatePids, memberPids, metadataRequests, sameModelInputs, type ReconstructInput } from '../src/model/reconstruct.js';
+import { groupContainers, groupingHolds, initCandidatePids, memberPids, metadataRequests, sameModelInputs, undecidedInitPids, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
 import { collectRuntimeStates, readEngineMetadata } from './engines/readers.js';
 import { readParsed, type HostRoot } from './host-root.js';
@@ -28,14 +28,11 @@ export interface CollectOptions {
   /**
    * Without everyProcess: read status and argv of each container's candidates for its first
    * process (and of monitors) only, not of every member (initCandidatePids): `ns` and the `ps`
-   * table show no member's own status.
+   * table show no member's own status. 'undecided': only where a container has more than one
+   * such candidate (undecidedInitPids): `inspect`, which reads the members of the container it
+   * reports (and of that container's pod) afterwards and shows no other container's command.
    */
-  readonly initsOnly?: boolean;
-  /**
-   * false: read no process's status or argv beyond what grouping needs (the scan's lean read):
-   * a snapshot whose model only places counters. Default true.
-   */
-  readonly complete?: boolean;
+  readonly initsOnly?: boolean | 'undecided';
   /** Read pid_for_children/time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /** What a repeated collector (top) carries from one refresh to the next; see RefreshCache. */
@@ -273,7 +270,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   let metadata = same && kept !== null && !cache?.rereadMetadata ? kept.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
-  const members = opts.everyProcess === true || opts.complete === false ? null : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
+  const members = opts.everyProcess === true ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
   const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
   return {
     takenAtMs: opts.nowMs,

@@ -66,7 +66,7 @@ interface Kept {
   /** The last sample whose limits were read, and how many readings ago; null when none of that scope was. */
   readonly slow: CgroupSample | null;
   readonly slowAge: number;
-  /** The scope of the last reading (and of `slow`): limits stand in only for a reading of the same scope, OOM counters only from a 'counters' or 'full' one. */
+  /** The scope of the last reading (and of `slow`): limits stand in only for a reading of the same scope, OOM counters only from a 'row' or 'full' one. */
   readonly scope: ResourceScope;
 }
 
@@ -143,8 +143,8 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' && p.scope !== 'cpu' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitRoot, layout, t, opts.clock, files ? { kept: files } : {}, scope);
-      // A 'counters' or 'cpu' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused.
-      const slowRead = scope === 'counters' || scope === 'cpu' ? false : scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
+      // A 'cpu' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused, a 'full' one all its limits.
+      const slowRead = scope === 'cpu' ? false : scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });
       const previous = opts.recorded ? RECORDED_NO_RATE : (p?.last ?? FIRST_READING);
       out.set(key, deriveResources(previous, sample));

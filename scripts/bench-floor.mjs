@@ -14,27 +14,58 @@
  *  - the `ps` table's reads: grouping's, plus status and cmdline of the first process of each pid
  *    namespace, and per distinct v1 memory cgroup below the root the 5 files a row shows
  *    (cpuacct.usage, memory.usage_in_bytes and memory.limit_in_bytes, pids.current and pids.max);
+ *    and the same reads after loading the code `ctrscope ps` runs (its chunk and every module it
+ *    imports, run nothing): what is left of lsns's time is what parsing, grouping, the model and
+ *    printing may take;
  *  - `ps --json --no-rates`'s reads on a cgroup v1 host (scripts/lib/floor-ps-json.mjs, its own
  *    program: it asks netlink through koffi): grouping's, status and cmdline of every container
  *    member, each container's 16 cgroup files, one mountinfo per mount namespace, and per network
- *    namespace 7 net files and one visit by netlink (the link dump, the listening-TCP dumps).
+ *    namespace 7 net files and one visit by netlink (the link dump, the listening-TCP dumps);
+ *  - `inspect PID --no-rates`'s reads (scripts/lib/floor-inspect.mjs, its own program): each
+ *    process's pid namespace link and cgroup, the links that show a partial member, and the one
+ *    container's own files, netlink dumps and the kernel log. PID is the first process of a
+ *    container (pid 1 of a pid namespace other than the host's) unless --inspect names one;
+ *    ctrscope's `inspect PID --no-rates` and `--json --no-rates` are timed in the same rounds, and
+ *    with --baseline FILE another build's too (before/after under the same load).
  * Run alongside a host of containers (scripts/lib/handmade.mjs builds them; `npm run bench` does
  * and removes them). Prints the median wall and CPU time (user + system, children included) of
  * each, as a multiple of lsns's, and ctrscope's as a multiple of its own floor.
  *
- *   node scripts/bench-floor.mjs [REPS=5] [--cli FILE]   (FILE: a built dist/ctrscope.mjs)
+ *   node scripts/bench-floor.mjs [REPS=5] [--cli FILE] [--baseline FILE] [--inspect PID] [--only WORD]
+ * FILE: a built dist/ctrscope.mjs; --only times lsns and the runs whose name holds WORD only.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const argv = process.argv.slice(2);
 const cliAt = argv.indexOf('--cli');
 const CLI = cliAt < 0 ? fileURLToPath(new URL('../dist/ctrscope.mjs', import.meta.url)) : argv.splice(cliAt, 2)[1];
+const option = (name) => {
+  const at = argv.indexOf(name);
+  return at < 0 ? null : argv.splice(at, 2)[1];
+};
+const BASELINE = option('--baseline');
+const ONLY = option('--only');
+const INSPECT = option('--inspect') ?? firstContainerProcess();
 const REPS = Number(argv[0] ?? 5);
-if (!(REPS >= 1) || !existsSync(CLI)) {
-  console.error(`usage: node scripts/bench-floor.mjs [REPS] [--cli FILE]; ${CLI} must exist (npm run build)`);
+if (!(REPS >= 1) || !existsSync(CLI) || (BASELINE !== null && !existsSync(BASELINE)) || INSPECT === null) {
+  console.error(`usage: node scripts/bench-floor.mjs [REPS] [--cli FILE] [--baseline FILE] [--inspect PID] [--only WORD]; ${CLI} must exist (npm run build), and a container run`);
   process.exit(2);
+}
+
+/** The lowest host pid that is pid 1 of a pid namespace other than the host's (kthreadd's), or null. */
+function firstContainerProcess() {
+  const hostPidNs = readlinkSync('/proc/2/ns/pid');
+  const pids = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => a - b);
+  for (const pid of pids) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/pid`) === hostPidNs) continue;
+      if (/^NSpid:.*\s1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'))) return String(pid);
+    } catch {} // exited
+  }
+  return null;
 }
 
 // The programs share one prelude: every process's grouping reads, and who is first in its pid
@@ -77,6 +108,9 @@ for (const path of memCgroups) {
   text('/sys/fs/cgroup/pids' + path + '/pids.max');
 }
 `;
+const psChunk = readdirSync(join(dirname(CLI), 'chunks')).find((f) => /^ps-\w+\.mjs$/.test(f));
+if (!psChunk) throw new Error(`no ps chunk beside ${CLI}`);
+const psTableLoaded = `(async () => { await import(${JSON.stringify(join(dirname(CLI), 'chunks', psChunk))}); ${psTable} })();`;
 const childCpuMs = () => {
   const s = readFileSync('/proc/self/stat', 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
@@ -90,11 +124,32 @@ const runs = {
   'floor: what ns reads': [node, ['-e', ns]],
   'ctrscope ns --json': [node, [CLI, 'ns', '--json']],
   'floor: what the ps table reads': [node, ['-e', psTable]],
+  'floor: the same, with the code of ps loaded': [node, ['-e', psTableLoaded]],
   'ctrscope ps --no-rates': [node, [CLI, 'ps', '--no-rates']],
   'floor: what ps --json --no-rates reads': [node, [fileURLToPath(new URL('lib/floor-ps-json.mjs', import.meta.url))]],
   'ctrscope ps --json --no-rates': [node, [CLI, 'ps', '--json', '--no-rates']],
+  [`floor: what inspect ${INSPECT} --no-rates reads`]: [node, [fileURLToPath(new URL('lib/floor-inspect.mjs', import.meta.url)), INSPECT]],
+  'ctrscope inspect --no-rates': [node, [CLI, 'inspect', INSPECT, '--no-rates']],
+  'ctrscope inspect --json --no-rates': [node, [CLI, 'inspect', INSPECT, '--json', '--no-rates']],
+  ...(BASELINE
+    ? {
+        'baseline: inspect --no-rates': [node, [BASELINE, 'inspect', INSPECT, '--no-rates']],
+        'baseline: inspect --json --no-rates': [node, [BASELINE, 'inspect', INSPECT, '--json', '--no-rates']],
+      }
+    : {}),
 };
-const floorOf = { 'ctrscope ns --json': 'floor: what ns reads', 'ctrscope ps --no-rates': 'floor: what the ps table reads', 'ctrscope ps --json --no-rates': 'floor: what ps --json --no-rates reads' };
+for (const k of Object.keys(runs)) if (ONLY !== null && k !== 'lsns --json' && !k.includes(ONLY)) delete runs[k];
+const inspectFloor = `floor: what inspect ${INSPECT} --no-rates reads`;
+const floorOf = {
+  'ctrscope ns --json': 'floor: what ns reads',
+  'ctrscope ps --no-rates': 'floor: what the ps table reads',
+  'ctrscope ps --json --no-rates': 'floor: what ps --json --no-rates reads',
+  'ctrscope inspect --no-rates': inspectFloor,
+  'ctrscope inspect --json --no-rates': inspectFloor,
+  'baseline: inspect --no-rates': inspectFloor,
+  'baseline: inspect --json --no-rates': inspectFloor,
+};
+const baselineOf = { 'ctrscope inspect --no-rates': 'baseline: inspect --no-rates', 'ctrscope inspect --json --no-rates': 'baseline: inspect --json --no-rates' };
 const out = Object.fromEntries(Object.keys(runs).map((k) => [k, { wall: [], cpu: [] }]));
 for (let r = 0; r < REPS; r++) {
   for (const [k, [cmd, args]] of Object.entries(runs)) {
@@ -111,7 +166,9 @@ const lsns = out['lsns --json'];
 const loadavg = readFileSync('/proc/loadavg', 'utf8').split(' ');
 console.log(`processes (running/all): ${loadavg[3]}; load ${loadavg[0]}; ${REPS} rounds, medians`);
 for (const [k, v] of Object.entries(out)) {
-  const floor = floorOf[k] ? out[floorOf[k]] : null;
+  const floor = out[floorOf[k]] ?? null;
   const overFloor = floor ? `  over its floor: wall ${(med(v.wall) / med(floor.wall)).toFixed(2)}x, CPU ${(med(v.cpu) / med(floor.cpu)).toFixed(2)}x` : '';
-  console.log(`${k.padEnd(50)} wall ${med(v.wall).toFixed(0).padStart(6)} ms (${(med(v.wall) / med(lsns.wall)).toFixed(2)}x)  CPU ${String(med(v.cpu)).padStart(5)} ms (${(med(v.cpu) / med(lsns.cpu)).toFixed(2)}x)${overFloor}`);
+  const base = out[baselineOf[k]] ?? null;
+  const overBase = base ? `  over the baseline: wall ${(med(v.wall) / med(base.wall)).toFixed(2)}x, CPU ${(med(v.cpu) / med(base.cpu)).toFixed(2)}x` : '';
+  console.log(`${k.padEnd(50)} wall ${med(v.wall).toFixed(0).padStart(6)} ms (${(med(v.wall) / med(lsns.wall)).toFixed(2)}x)  CPU ${String(med(v.cpu)).padStart(5)} ms (${(med(v.cpu) / med(lsns.cpu)).toFixed(2)}x)${overFloor}${overBase}`);
 }

@@ -13,6 +13,8 @@
  *   ctrscope ps --no-rates                      target <= 1.0x lsns
  *   ctrscope ps --json --no-rates               target <= 1.5x lsns
  *   ctrscope ps --json                          rates over 0.5 s: target 0.5 s + <= 0.1 s over the no-rates run
+ *                                               (below 0.5 s over it when the observation overlaps
+ *                                               the interval: only the counters are read after it)
  *   ctrscope inspect <pid> --no-rates           one container, target <= 0.5 s
  * and then `top --batch --interval 1`: its CPU per refresh over TOP_SECONDS after 3 s of warm-up.
  * Wall time is what the targets are stated in; on a machine shared with other work, the CPU
@@ -20,10 +22,13 @@
  * With `--baseline FILE` (another build's dist/ctrscope.mjs, e.g. of the main branch), the same
  * five ctrscope commands of that build are timed in the same rounds, and each of this build's
  * medians is printed as a ratio to the baseline's: a before and after under the same load.
+ * With `--floors`, each N also runs scripts/bench-floor.mjs (R rounds) and
+ * scripts/bench-top-floor.mjs beside the containers: what the reads alone cost, the floor under
+ * each target (see those scripts).
  * Everything is named ctrscope-bench-<pid>* and removed on exit, Ctrl-C, SIGTERM and failure.
  * Needs root, util-linux (unshare, lsns), iproute2, busybox and `npm run build`.
  *
- *   npm run bench [-- N...] [--reps R] [--top-seconds S] [--baseline FILE]
+ *   npm run bench [-- N...] [--reps R] [--top-seconds S] [--baseline FILE] [--floors]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -38,6 +43,8 @@ const opt = (name, dflt) => {
   argv.splice(i, 2);
   return v;
 };
+const floorsAt = argv.indexOf('--floors');
+const FLOORS = floorsAt >= 0 && argv.splice(floorsAt, 1).length === 1;
 const baselineAt = argv.indexOf('--baseline');
 const BASELINE = baselineAt < 0 ? null : argv.splice(baselineAt, 2)[1];
 const REPS = opt('--reps', 5);
@@ -48,7 +55,7 @@ const CLI = fileURLToPath(new URL('../dist/ctrscope.mjs', import.meta.url));
 const PREFIX = `ctrscope-bench-${process.pid}`;
 
 if (!SIZES.every((n) => Number.isInteger(n) && n > 0) || !(REPS >= 1) || !(TOP_SECONDS >= 1)) {
-  console.error('usage: node scripts/bench.mjs [N...] [--reps R] [--top-seconds S]');
+  console.error('usage: node scripts/bench.mjs [N...] [--reps R] [--top-seconds S] [--baseline FILE] [--floors]');
   process.exit(2);
 }
 if (process.geteuid?.() !== 0) {
@@ -175,6 +182,16 @@ function print(n, procs, seen, m, loadBefore) {
   console.log(`  top --batch --interval 1: ${m.top.msPerRefresh.toFixed(1)} ms CPU per refresh, ${m.top.pctOfCore.toFixed(2)}% of one core (${(m.top.msPerRefresh / m.rows[0].cpu).toFixed(2)}x one lsns run's CPU)`);
 }
 
+/** The floors beside this N's containers: each script's own table, indented. */
+function printFloors() {
+  const script = (name) => fileURLToPath(new URL(name, import.meta.url));
+  for (const [name, args] of [['bench-floor.mjs', [String(REPS), '--cli', CLI]], ['bench-top-floor.mjs', ['5', '3', '1000']]]) {
+    const r = spawnSync(process.execPath, [script(name), ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(`${name} exited ${r.status}: ${r.stderr}`);
+    console.log(`  ${name}:\n${r.stdout.trimEnd().replace(/^/gm, '    ')}`);
+  }
+}
+
 function summary(results) {
   console.log('\nwall time, median, and ratio to lsns --json in the same run (CPU time ratio after the slash):');
   console.log(`| command | ${results.map((r) => `N = ${r.n}`).join(' | ')} |`);
@@ -205,6 +222,7 @@ try {
     const loadBefore = load();
     const m = await measure(n);
     print(n, procs, seen, m, loadBefore);
+    if (FLOORS) printFloors();
     results.push({ n, m, load: loadBefore });
   }
   summary(results);

@@ -71,6 +71,12 @@ export function mountForController(layout: CgroupLayout, controller: string): Cg
  * mount's root, which happens when the reader sits in another cgroup namespace (`/..` paths).
  */
 export function cgroupDir(mount: CgroupMount, cgroupPath: string): string | null {
+  // The common case, without path arithmetic: a mount of the hierarchy's root, and a path as the
+  // kernel prints it in /proc/<pid>/cgroup (absolute, no `.` or `..` segment, no empty one).
+  if (mount.mountRoot === '/' && mount.mountPoint !== '/' && cgroupPath.charCodeAt(0) === 47 && !cgroupPath.includes('/.') && !cgroupPath.includes('//')) {
+    if (cgroupPath.length === 1) return mount.mountPoint;
+    if (!cgroupPath.endsWith('/')) return mount.mountPoint + cgroupPath;
+  }
   if (cgroupPath.startsWith('/..')) return null;
   // A mount made inside a cgroup namespace from a cgroup above it shows its root as `/../..`:
   // path arithmetic would silently drop the `..` (posix.relative normalises them away) and name

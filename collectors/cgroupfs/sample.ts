@@ -467,7 +467,7 @@ export interface SampleReuse {
  */
 export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}, scope: ResourceScope = 'full'): CgroupSample {
   if (scope === 'cpu') return readCpuUsageOnly(root, layout, target, clock, reuse);
-  if (scope === 'table' || scope === 'counters') return readScoped(root, layout, target, clock, reuse, scope);
+  if (scope === 'table') return readTable(root, layout, target, clock, reuse);
   // 'row': the figures of 'full' that a top row shows, the rest NOT_READ.
   const all = scope === 'full';
   const slow = reuse.limitsOf;
@@ -510,54 +510,32 @@ const NOT_READ_CPU: CgroupSample['cpu'] = { quotaUsec: notRead('cpu quota'), per
 const NOT_READ_PRESSURE: CgroupSample['pressure'] = { cpu: notRead('cpu.pressure'), memory: notRead('memory.pressure'), io: notRead('io.pressure') };
 const notReadBinding = (what: string): BindingLimit => ({ value: notRead(what), source: null });
 
-/** Memory fields a scope leaves out; each scope reads at most usage and the OOM counters. */
+/** Every memory field NOT_READ: a 'cpu' reading's, and a 'table' one's but usage. */
 function memoryNotRead(): CgroupSample['memory'] {
   const n = notRead('memory');
   return { usageBytes: n, limitBytes: n, highBytes: n, softLimitBytes: n, swapBytes: n, swapUsageBytes: n, anonBytes: n, fileBytes: n, kernelBytes: n, shmemBytes: n, inactiveFileBytes: n, oom: n, oomKill: n, max: n, high: n, failcnt: n, underOom: n };
 }
 
 /**
- * A 'table' or 'counters' reading (ResourceScope). 'table': CPU usage, memory usage, pids and
- * the binding memory and pids limits (copied from `reuse.limitsOf`, an earlier 'table' reading,
- * when given). 'counters': CPU usage and throttling, IO bytes, and the OOM counters (v1
- * memory.oom_control, v2 memory.events): what deriveResources takes rates against.
+ * A 'table' reading (ResourceScope): CPU usage, memory usage, pids and the binding memory and
+ * pids limits (copied from `reuse.limitsOf`, an earlier 'table' reading, when given).
  */
-function readScoped(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse, scope: 'table' | 'counters'): CgroupSample {
+function readTable(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse): CgroupSample {
   const fast = reuse.kept ?? root;
   const { where, dirs } = locateAll(layout, target);
-  const memory = memoryNotRead();
   const mem = where.memory;
-  if (scope === 'table') {
-    const pids = where.pids;
-    return {
-      dirs,
-      binding: reuse.limitsOf?.binding ?? { cpuCores: notReadBinding('cpu limit'), memoryBytes: bindingLimit(root, mem, memoryLimitAt), pids: bindingLimit(root, pids, pidsMaxAt) },
-      counters: readCpuCounters(fast, layout, target, clock, false, false),
-      cpu: NOT_READ_CPU,
-      memory: {
-        ...memory,
-        usageBytes: isUnknown(mem) ? mem : (mem.shared ?? memoryUsage(fast, mem)),
-      },
-      pids: { current: pidsCurrent(fast, pids), max: notRead('pids.max') },
-      io: { devices: notRead('io counters'), limits: notRead('io limits') },
-      pressure: NOT_READ_PRESSURE,
-      freezer: notRead('freezer state'),
-    };
-  }
-  let oom: OomFields;
-  if (isUnknown(mem)) oom = { ...memory, oomKill: mem };
-  else if (mem.shared) oom = { ...memory, oomKill: mem.shared };
-  else if (mem.version === 2) oom = oomFromEvents(readIn(fast, mem, 'memory.events', parseMemoryEvents));
-  else oom = oomFromControl(readIn(fast, mem, 'memory.oom_control', parseOomControl));
-  const io = readIo(root, fast, where.io, undefined, false);
+  const pids = where.pids;
   return {
     dirs,
-    binding: { cpuCores: notReadBinding('cpu limit'), memoryBytes: notReadBinding('memory limit'), pids: notReadBinding('pids limit') },
-    counters: readCpuCounters(fast, layout, target, clock, true, false),
+    binding: reuse.limitsOf?.binding ?? { cpuCores: notReadBinding('cpu limit'), memoryBytes: bindingLimit(root, mem, memoryLimitAt), pids: bindingLimit(root, pids, pidsMaxAt) },
+    counters: readCpuCounters(fast, layout, target, clock, false, false),
     cpu: NOT_READ_CPU,
-    memory: { ...memory, ...oom },
-    pids: { current: notRead('pids.current'), max: notRead('pids.max') },
-    io,
+    memory: {
+      ...memoryNotRead(),
+      usageBytes: isUnknown(mem) ? mem : (mem.shared ?? memoryUsage(fast, mem)),
+    },
+    pids: { current: pidsCurrent(fast, pids), max: notRead('pids.max') },
+    io: { devices: notRead('io counters'), limits: notRead('io limits') },
     pressure: NOT_READ_PRESSURE,
     freezer: notRead('freezer state'),
   };

@@ -342,9 +342,26 @@ export function memberPids(grouping: Grouping): Set<number> {
  * command). The containers, their first processes and commands come out as with memberPids.
  */
 export function initCandidatePids(grouping: Grouping, processes: readonly Process[]): Set<number> {
+  return candidatePids(grouping, processes, 1);
+}
+
+/**
+ * The same where a container has more than one candidate only: a lone candidate is its first
+ * process whatever its status says. The containers and their first processes come out as with
+ * memberPids; their commands are those of the processes read in full only (`inspect`, which
+ * shows one container's command and completes its members afterwards).
+ */
+export function undecidedInitPids(grouping: Grouping, processes: readonly Process[]): Set<number> {
+  return candidatePids(grouping, processes, 2);
+}
+
+function candidatePids(grouping: Grouping, processes: readonly Process[], atLeast: number): Set<number> {
   const byPid = new Map(processes.map((p) => [p.pid, p]));
   const out = new Set<number>(grouping.monitors.keys());
-  for (const d of grouping.drafts) for (const p of initPool(d, byPid)) out.add(p.pid);
+  for (const d of grouping.drafts) {
+    const pool = initPool(d, byPid);
+    if (pool.length >= atLeast) for (const p of pool) out.add(p.pid);
+  }
   return out;
 }
 

@@ -38,12 +38,10 @@ export const unknown = (why: string): Unknown => ({ unknown: why });
  *    limits and the freezer state;
  *  - 'table': what a `ps` table row shows: the CPU usage counter (for CPU%), memory usage, pids,
  *    and the binding memory and pids limits;
- *  - 'counters': only what a later reading takes rates against (CPU usage and throttling
- *    counters, IO bytes, OOM kills): the first of two readings one interval apart;
  *  - 'cpu': the CPU usage counter alone (CPU%): what sorts the containers `top` does not show.
  * What a scope leaves out is Unknown with the reason NOT_READ.
  */
-export type ResourceScope = 'full' | 'row' | 'table' | 'counters' | 'cpu';
+export type ResourceScope = 'full' | 'row' | 'table' | 'cpu';
 
 /** A figure the reading's scope leaves out (see ResourceScope). */
 export const notRead = (what: string): Unknown => unknown(`${what}: not read for this view`);

@@ -5,12 +5,15 @@
  *     .observe({ focus })           one Observation: processes -> grouping -> metadata -> model,
  *                                   then each container's cgroups and each netns's counters,
  *                                   with rates against the previous observation
+ *     .resample(intervalMs)         the last observation's counters again, one interval later,
+ *                                   with rates: no process read, the same model
  *     .close()                      let go of kept descriptors and watches
  *
  * Details (mounts, layers, interfaces, sockets) are read on request, for the observation a
- * command prints. A one-shot command observes once. `ps` with rates observes twice, one interval apart; `top`,
- * `serve` and `events` observe again and again. What makes repeated observations cheap is the
- * observer's business, behind `continuous`, and no caller threads a flag through a collector:
+ * command prints. A one-shot command observes once. `ps` and `inspect` with rates observe once
+ * and resample the counters one interval later; `top`, `serve` and `events` observe again and
+ * again. What makes repeated observations cheap is the observer's business, behind
+ * `continuous`, and no caller threads a flag through a collector:
  * - the process scanner keeps per-process static data and, on a quiet host (same /proc listing,
  *   same last allocated pid), re-reads no process but those of the focused container; on a busy
  *   one, only the processes born since (and pids the kernel may have given again);
@@ -54,9 +57,10 @@ export interface ObserverOptions {
   readonly everyProcess?: boolean;
   /**
    * Read status and argv of each container's candidates for its first process only, not of
-   * every member: for views that show no member's own status (`ns`, the `ps` table).
+   * every member: for views that show no member's own status (`ns`, the `ps` table);
+   * 'undecided': only where a container has more than one (CollectOptions.initsOnly).
    */
-  readonly initsOnly?: boolean;
+  readonly initsOnly?: boolean | 'undecided';
   /** Read pid_for_children and time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /**
@@ -88,24 +92,26 @@ export interface ObserveRound {
   readonly fresh?: ReadonlySet<string>;
   /**
    * How much of each container's cgroups to read: 'full' (the default), what a `top` row shows
-   * ('row'; the focused container is read in full), what a `ps` table row shows ('table'), or
-   * only the counters the next observation takes rates against ('counters'). What a scope
-   * leaves out is Unknown (ResourceScope in src/model/resources.ts).
+   * ('row'; the focused container is read in full) or what a `ps` table row shows ('table').
+   * What a scope leaves out is Unknown (ResourceScope in src/model/resources.ts).
    */
   readonly resources?: ResourceScope;
   /** containerKey()s whose cgroups are read in 'row' whatever `resources` says (the rows top shows). */
   readonly rows?: ReadonlySet<string>;
-  /**
-   * Read no process's status or argv beyond what grouping needs: the first of two observations
-   * one interval apart, whose model only places the counters the second takes rates against
-   * (the containers are the same; their first processes and commands may not be). The next
-   * observation reads them and builds its model afresh.
-   */
-  readonly lean?: boolean;
 }
 
 export interface Observer {
   observe(round?: ObserveRound): Observation;
+  /**
+   * The last observation again, `intervalMs` after it began reading counters (at once when that
+   * is past): each container's cgroups read anew in the same scope, each network namespace's
+   * counters and the host's figures, with rates against the last observation. No process is
+   * read: the model and details are the last observation's, so what is printed is the host as
+   * it was then, with rates over the interval that follows. For a command that prints one
+   * observation with rates (`ps`, `inspect`): its reading overlaps the interval. A container
+   * gone since shows its figures as gone, never as another's.
+   */
+  resample(intervalMs: number): Promise<Observation>;
   /** The last observation, or null before the first. */
   readonly last: Observation | null;
   close(): void;
@@ -122,8 +128,25 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   let last: Observation | null = null;
   /** The kernel's OOM kill count at the previous observation (continuous observers). */
   let oomKills: number | null = null;
-  /** The last observation was lean (ObserveRound.lean): its model is not to be reused. */
-  let lastLean = false;
+  /** The last observation's round, and the clock when it began reading counters (resample). */
+  let lastRound: ObserveRound = {};
+  let countersAtMs = 0;
+
+  /** Each container's resources and each network namespace's counters, rates against `last`. */
+  const readCounters = (model: HostModel, round: ObserveRound, hints: { noExit: boolean; noOomKill: boolean }): Pick<Observation, 'resources' | 'network'> => {
+    countersAtMs = clock();
+    return {
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { ...hints, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
+      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
+    };
+  };
+  /** The kernel's OOM kill count (continuous observers): has it moved since the last observation? */
+  const oomKillsMoved = (): boolean => {
+    const kills = continuous && resources ? readOomKillCount(root) : null;
+    const moved = kills === null || kills !== oomKills;
+    oomKills = kills;
+    return moved;
+  };
 
   const observe = (round: ObserveRound = {}): Observation => {
     const seq = (last?.seq ?? 0) + 1;
@@ -137,17 +160,14 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const host = collectHostSummary(root);
     // Read before any cgroup: a kill after this read shows in the cgroup's count now, or moves
     // this count for the next observation.
-    const kills = continuous && resources ? readOomKillCount(root) : null;
-    const noOomKill = kills !== null && kills === oomKills;
-    oomKills = kills;
+    const noOomKill = !oomKillsMoved();
     const collected = collectSnapshot(root, {
       nowMs: now(),
       ...(scanner ? { scanner } : {}),
       ...(cache ? { cache } : {}),
       ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
       ...(options.everyProcess ? { everyProcess: true } : {}),
-      ...(round.lean ? { complete: false } : {}),
-      ...(options.initsOnly ? { initsOnly: true } : {}),
+      ...(options.initsOnly ? { initsOnly: options.initsOnly } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
     // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when
@@ -157,25 +177,39 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const prev = last?.model;
     // The same grouping and metadata objects: the containers built from them still hold.
     const model: HostModel =
-      prev && !lastLean && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
-    lastLean = round.lean === true;
+      prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
     if (cache) cache.previous = snapshot;
     const observation: Observation = {
       seq,
       atMs,
       intervalMs: last ? atMs - last.atMs : null,
       model,
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { noExit: snapshot.noExit === true, noOomKill, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
-      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
+      ...readCounters(model, round, { noExit: snapshot.noExit === true, noOomKill }),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
     };
+    last = observation;
+    lastRound = round;
+    return observation;
+  };
+
+  const resample = async (intervalMs: number): Promise<Observation> => {
+    const before = last;
+    if (!before) throw new Error('resample() before observe()');
+    const wait = countersAtMs + intervalMs - clock();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const atMs = clock();
+    const host = collectHostSummary(root);
+    // Processes were not read: whether one exited is not known.
+    const noOomKill = !oomKillsMoved();
+    const observation: Observation = { ...before, seq: before.seq + 1, atMs, intervalMs: atMs - before.atMs, ...readCounters(before.model, lastRound, { noExit: false, noOomKill }), host };
     last = observation;
     return observation;
   };
 
   return {
     observe,
+    resample,
     get last() {
       return last;
     },

@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { ctrscope, type PsJson, type PsJsonContainer } from '../helpers/host.js';
+import { collectSnapshot } from '../../collectors/collect.js';
+import { openHostRoot } from '../../collectors/host-root.js';
+import { buildHostModel } from '../../src/model/host-model.js';
+import { containerKey } from '../../src/model/reconstruct.js';
 
 async function json<T>(args: string[]): Promise<T> {
   const r = await ctrscope(args);
@@ -299,4 +303,27 @@ describe('samples/v2-systemd', () => {
     expect(doc.container.name).toBe('ctrscope-v2-rl');
     await json<NsJson>(['--root', root, 'ns', '--json']);
   });
+});
+
+describe('every replayable sample: inspect\'s observation', () => {
+  // inspect reads the status and argv of a container's candidates for its first process only
+  // where there are several, and completes the container it reports (and its pod) afterwards.
+  for (const sample of ['hybrid-docker', 'hybrid-handmade', 'v2-systemd']) {
+    it(`${sample}: has the containers, first processes, members, namespaces and pods of the full one`, () => {
+      const root = openHostRoot(`samples/${sample}`);
+      const shape = (initsOnly: true | 'undecided') => {
+        const model = buildHostModel(collectSnapshot(root, { nowMs: 0, initsOnly }));
+        const containers = model.containers.map((c) => ({ key: containerKey(c), name: c.name, pid: c.pid, processes: c.processes.map((m) => m.pid), namespaces: c.namespaces, partial: c.partialMembers, pod: c.pod, cgroup: c.cgroup }));
+        const pods = model.pods.map((p) => ({ key: p.key, members: p.members, sharedNamespaces: p.sharedNamespaces }));
+        return { containers, pods, read: model.snapshot.processes.filter((p) => p.uids !== null).length };
+      };
+      const full = shape(true);
+      const lean = shape('undecided');
+      expect(full.containers.length).toBeGreaterThan(2);
+      expect(lean.containers).toEqual(full.containers);
+      expect(lean.pods).toEqual(full.pods);
+      // It read fewer processes in full: the point of it.
+      expect(lean.read).toBeLessThan(full.read);
+    });
+  }
 });

@@ -49,9 +49,10 @@ export function registerInspect(program: Command, deps: Deps): void {
       if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
       const rates = opts.rates && seconds > 0 && root.kind === 'live';
-      // Each container's candidates for its first process are read in full (status, argv); the
-      // asked-for container's members and a host process asked for by pid are completed after
-      // the observation (completeAsked). Only the asked-for container's cgroups and network
+      // A container's candidates for its first process are read in full (status, argv) only
+      // where there are several; the asked-for container's members, those of its pod (whose
+      // infra container shows by its command) and a host process asked for by pid are completed
+      // after the observation (completeAsked). Only the asked-for container's cgroups and network
       // counters are read, twice one interval apart for its rates.
       let asked: ReturnType<typeof resolveTarget> | null = null;
       const resolve = (model: HostModel): ReturnType<typeof resolveTarget> => {
@@ -64,7 +65,7 @@ export function registerInspect(program: Command, deps: Deps): void {
         }
         return res;
       };
-      // The report shows the container's filesystem and network, read with the last observation,
+      // The report shows the container's filesystem and network, read with the observation,
       // and no other container's.
       const only = (): Container[] => {
         const a = asked as ReturnType<typeof resolveTarget> | null;
@@ -73,23 +74,21 @@ export function registerInspect(program: Command, deps: Deps): void {
       const observer = createObserver(root, {
         continuous: rates,
         now: deps.now,
-        initsOnly: true,
+        initsOnly: 'undecided',
         resources: (model) => {
           asked = resolve(model);
           return only();
         },
         network: only,
       });
-      const last: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
+      const round: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
       let observation;
       try {
-        observation = observer.observe(rates ? {} : last);
+        observation = observer.observe(round);
         checkSnapshot(root, observation.model.snapshot, deps);
         const first = asked as ReturnType<typeof resolveTarget> | null;
-        if (rates && first?.kind === 'found' && first.target.container) {
-          await new Promise((r) => setTimeout(r, seconds * 1000));
-          observation = observer.observe(last);
-        }
+        // Rates: the container's counters again one interval later, the rest read once.
+        if (rates && first?.kind === 'found' && first.target.container) observation = await observer.resample(seconds * 1000);
       } finally {
         observer.close();
       }
@@ -130,14 +129,17 @@ export function registerInspect(program: Command, deps: Deps): void {
 }
 
 /**
- * The observation with the asked-for container's members and the process a pid target names
- * read in full (status, argv), where the scan read them lean (every member but the candidates
- * for a container's first process; a host process in no container: a monitor, a daemon, a
- * shell). The model is rebuilt on them: the same containers, with the members' inner pids.
+ * The observation with the asked-for container's members, those of the other containers of its
+ * pod, and the process a pid target names read in full (status, argv), where the scan read them
+ * lean (every process but the candidates for a container's first process where there are
+ * several; a host process in no container: a monitor, a daemon, a shell). The model is rebuilt
+ * on them: the same containers, with the members' inner pids and the pod's commands.
  */
 function completeAsked(root: HostRoot, observation: Observation, target: string, container: Container | null): Observation {
   const q = target.trim();
-  const pids = new Set(container?.processes.map((m) => m.pid) ?? []);
+  const pod = container?.pod ? observation.model.pods.find((p) => p.key === container.pod) : undefined;
+  const shown = pod ? observation.model.containers.filter((c) => pod.members.includes(containerKey(c))) : container ? [container] : [];
+  const pids = new Set(shown.flatMap((c) => c.processes.map((m) => m.pid)));
   if (/^\d+$/.test(q)) pids.add(Number(q));
   const before = observation.model.snapshot.processes;
   const malformed = [...observation.model.snapshot.malformed];

@@ -30,22 +30,18 @@ export function registerPs(program: Command, deps: Deps): void {
       const ms = opts.rates ? Math.round(seconds * 1000) : 0;
       const root = openRoot(g);
       const sampled = ms > 0 && root.kind === 'live';
-      // Rates come from two observations one interval apart; the second reads only what changes.
-      // The table shows each container's command and first process, no member's own status, and
-      // of the network only rates: without them, no namespace's counters are read.
-      const observer = createObserver(root, { continuous: ms > 0, now: deps.now, ...(opts.json ? {} : { initsOnly: true }), ...(opts.json || sampled ? {} : { network: false }) });
-      // --json prints each container's filesystem and network too: read with the last observation.
-      // The table shows a few of each container's cgroup figures: only those are read. With
-      // --json and rates, the first observation reads only the counters rates are taken against,
-      // and no process's status or argv: the second reads those.
-      const last: ObserveRound = opts.json ? { details: opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {} } : { resources: 'table' };
+      // Rates come from two readings of the counters one interval apart: the observation printed
+      // (processes, model, cgroups and, with --json, each container's filesystem and network),
+      // then its counters again, its reading overlapping the interval. The table shows each
+      // container's command and first process, no member's own status, and of the network only
+      // rates: without them, no namespace's counters are read.
+      const observer = createObserver(root, { continuous: sampled, now: deps.now, ...(opts.json ? {} : { initsOnly: true }), ...(opts.json || sampled ? {} : { network: false }) });
+      // The table shows a few of each container's cgroup figures: only those are read.
+      const round: ObserveRound = opts.json ? { details: opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {} } : { resources: 'table' };
       try {
-        let observation = observer.observe(sampled ? { resources: opts.json ? 'counters' : 'table', lean: true } : last);
+        let observation = observer.observe(round);
         checkSnapshot(root, observation.model.snapshot, deps);
-        if (sampled) {
-          await new Promise((r) => setTimeout(r, ms));
-          observation = observer.observe(last);
-        }
+        if (sampled) observation = await observer.resample(ms);
         if (opts.json) {
           deps.out(JSON.stringify(psToJson(observation), null, 2) + '\n');
         } else {

@@ -65,3 +65,25 @@ describe('cgroupDir with a mount rooted above the reader\'s cgroup namespace', (
     expect(cgroupDir(host as NonNullable<typeof host>, '/kubepods.slice/kubepods-besteffort.slice')).toBeNull();
   });
 });
+
+describe('cgroupDir: the directory of a cgroup path, whatever its shape', () => {
+  const rootMount = { version: 1 as const, controllers: ['memory'], mountPoint: '/sys/fs/cgroup/memory', mountRoot: '/' };
+  const nested = { ...rootMount, mountRoot: '/docker' };
+  it.each([
+    [rootMount, '/', '/sys/fs/cgroup/memory'],
+    [rootMount, '/docker/abc', '/sys/fs/cgroup/memory/docker/abc'],
+    [rootMount, '/system.slice/docker-abc.scope', '/sys/fs/cgroup/memory/system.slice/docker-abc.scope'],
+    [rootMount, '/a b/é', '/sys/fs/cgroup/memory/a b/é'],
+    [rootMount, '/docker/', '/sys/fs/cgroup/memory/docker'],
+    [rootMount, '/.hidden/x', '/sys/fs/cgroup/memory/.hidden/x'],
+    [rootMount, '/a/./b', '/sys/fs/cgroup/memory/a/b'],
+    [rootMount, '/a//b', '/sys/fs/cgroup/memory/a/b'],
+    [rootMount, '/a/../b', '/sys/fs/cgroup/memory/b'],
+    [rootMount, '/../x', null],
+    [nested, '/docker', '/sys/fs/cgroup/memory'],
+    [nested, '/docker/abc', '/sys/fs/cgroup/memory/abc'],
+    [nested, '/other', null],
+  ])('%o + %s', (mount, path, dir) => {
+    expect(cgroupDir(mount, path)).toBe(dir);
+  });
+});

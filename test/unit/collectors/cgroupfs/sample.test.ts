@@ -166,21 +166,5 @@ describe('narrower readings (ResourceScope) on both captures', () => {
         expect(v).toMatchObject({ unknown: expect.stringMatching(/not read for this view$/) });
       }
     });
-
-    it(`${name}: rates against a 'counters' reading are those against a full one`, () => {
-      const againstFull = (() => {
-        const clockA = ticks();
-        const first = readCgroupSample(root, layout, target, clockA);
-        return deriveResources(first, readCgroupSample(root, layout, target, clockA));
-      })();
-      const againstCounters = (() => {
-        const clockB = ticks();
-        const first = readCgroupSample(root, layout, target, clockB, {}, 'counters');
-        expect(first.cpu.quotaUsec).toMatchObject({ unknown: expect.stringMatching(/not read/) });
-        return deriveResources(first, readCgroupSample(root, layout, target, clockB));
-      })();
-      expect(againstCounters).toEqual(againstFull);
-      expect(againstFull.usage.cpuPercent).toBe(0);
-    });
   }
 });
