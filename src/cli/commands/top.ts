@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import type { TopFrame } from '../../model/container-stats.js';
+import type { Container } from '../../model/container.js';
 import type { HostModel } from '../../model/host-model.js';
 import type { ResourceScope } from '../../model/resources.js';
 import { createObserver } from '../../observe/observer.js';
@@ -67,8 +68,8 @@ export function createFrameSource(root: HostRoot, deps: Deps, resources: Resourc
   /** The containerKey()s whose cgroups and network counters this refresh reads; null: all. */
   let cgroupsOf: ReadonlySet<string> | null = null;
   let networkOf: ReadonlySet<string> | null = null;
-  const pick = (keys: ReadonlySet<string> | null) => (model: HostModel) => (keys === null ? model.containers : model.containers.filter((c) => keys.has(containerKey(c))));
-  const observer = createObserver(root, { continuous: true, now: deps.now, resources: (m) => pick(cgroupsOf)(m), network: (m) => pick(networkOf)(m) });
+  const pick = (keys: ReadonlySet<string> | null, model: HostModel): readonly Container[] => (keys === null ? model.containers : model.containers.filter((c) => keys.has(containerKey(c))));
+  const observer = createObserver(root, { continuous: true, now: deps.now, resources: (m) => pick(cgroupsOf, m), network: (m) => pick(networkOf, m) });
   let prev: HostModel | null = null;
   let pending: TopFrame | null = null;
   const collect = (detail?: string | null, shown?: Shown | null): TopFrame => {
