@@ -56,6 +56,8 @@ export interface ReadHints {
   readonly scope?: ResourceScope;
   /** containerKey()s read in 'full' whatever the scope (the container top shows in detail). */
   readonly full?: ReadonlySet<string>;
+  /** containerKey()s read in 'row' whatever the scope, unless in `full` (the rows top shows). */
+  readonly row?: ReadonlySet<string>;
 }
 
 interface Kept {
@@ -135,14 +137,14 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
         continue;
       }
       const p = kept.get(key);
-      const scope = hints.full?.has(key) === true ? 'full' : baseScope;
+      const scope = hints.full?.has(key) === true ? 'full' : hints.row?.has(key) === true ? 'row' : baseScope;
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
+      let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && p.scope !== 'table' && p.scope !== 'cpu' ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
       if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitRoot, layout, t, opts.clock, files ? { kept: files } : {}, scope);
-      // A 'table' or 'row' reading copies its binding limits when reused, a 'full' one all its limits.
-      const slowRead = scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
+      // A 'cpu' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused, a 'full' one all its limits.
+      const slowRead = scope === 'cpu' ? false : scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });
       const previous = opts.recorded ? RECORDED_NO_RATE : (p?.last ?? FIRST_READING);
       out.set(key, deriveResources(previous, sample));

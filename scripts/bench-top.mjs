@@ -24,14 +24,16 @@
  * is measured for that build too, right after this build's, over the same containers and under
  * the same load, and this build's CPU is printed as a multiple of the baseline's. `--rounds R`
  * repeats the whole sequence R times (the spread on a shared machine); the 1-minute load average
- * is printed with every figure.
+ * is printed with every figure. With `--paired` (and `--baseline`), only the dashboards are
+ * measured, both at once, each in its own pane, over the same window of each round: on a host
+ * that others keep busy, the two builds then see the same load, and their ratio holds.
  * Everything it makes (containers, cgroups, tmux server and socket) is named
  * ctrscope-bench-top-<pid>* and removed on exit, Ctrl-C, SIGTERM/SIGHUP and failure.
  * Needs root, tmux, lsns and `npm run build`.
  *
  * N = 0 makes no container: it measures the host as it is (containers kept by something else).
  *
- *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--baseline FILE] [--rounds R] [--json]
+ *   node scripts/bench-top.mjs [N=300] [DURATION=30] [--baseline FILE [--paired]] [--rounds R] [--json]
  */
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -45,6 +47,7 @@ const valueOf = (name) => {
 };
 const BASELINE = valueOf('--baseline');
 const ROUNDS = Number(valueOf('--rounds') ?? 1);
+const PAIRED = argv.includes('--paired');
 const args = argv.filter((a) => !a.startsWith('--'));
 const N = Number(args[0] ?? 300);
 const DURATION = Number(args[1] ?? 30);
@@ -63,8 +66,8 @@ const containers = new HandmadeContainers(prefix);
 let batchTop = null;
 let tmuxSocket = null;
 
-if (!Number.isInteger(N) || N < 0 || !(DURATION >= 1) || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
-  console.error('usage: node scripts/bench-top.mjs [N containers >= 0] [DURATION seconds >= 1] [--baseline FILE] [--rounds R >= 1] [--json]');
+if (!Number.isInteger(N) || N < 0 || !(DURATION >= 1) || !Number.isInteger(ROUNDS) || ROUNDS < 1 || (PAIRED && BASELINE === null)) {
+  console.error('usage: node scripts/bench-top.mjs [N containers >= 0] [DURATION seconds >= 1] [--baseline FILE [--paired]] [--rounds R >= 1] [--json]');
   process.exit(2);
 }
 for (const bin of [MAIN, BASELINE]) {
@@ -139,11 +142,12 @@ async function measureBatch(bin) {
   }
 }
 
-async function measureDashboard(bin) {
-  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', 'bench', `exec ${[process.execPath, bin].map(shq).join(' ')} top --interval 1`);
-  tmuxSocket = tmux('display-message', '-p', '-t', 'bench', '#{socket_path}').trim();
-  const serverPid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pid}'));
-  const panePid = Number(tmux('display-message', '-p', '-t', 'bench', '#{pane_pid}'));
+/** Starts the dashboard of `bin` in tmux session `session` and waits until it has drawn rows. */
+async function startDashboard(bin, session) {
+  tmux('new-session', '-d', '-x', String(COLS), '-y', String(LINES), '-s', session, `exec ${[process.execPath, bin].map(shq).join(' ')} top --interval 1`);
+  tmuxSocket = tmux('display-message', '-p', '-t', session, '#{socket_path}').trim();
+  const serverPid = Number(tmux('display-message', '-p', '-t', session, '#{pid}'));
+  const panePid = Number(tmux('display-message', '-p', '-t', session, '#{pane_pid}'));
   // `exec` makes the pane's process node itself; should a shell stay in between, take its child.
   let pid = panePid;
   if (!readFileSync(`/proc/${panePid}/cmdline`, 'utf8').includes(bin)) {
@@ -153,7 +157,7 @@ async function measureDashboard(bin) {
   // It must have drawn before it is measured: the header row and container rows under it.
   let screen = '';
   for (let t = 0; t < 100; t++) {
-    screen = tmux('capture-pane', '-p', '-t', 'bench');
+    screen = tmux('capture-pane', '-p', '-t', session);
     const rows = screen.split('\n');
     const h = rows.findIndex((l) => /^NAME\s+ID\s/.test(l));
     if (h >= 0 && rows.slice(h + 1).filter((l) => /^\S+\s+\S+/.test(l)).length >= Math.min(N || 1, 10)) break;
@@ -161,13 +165,41 @@ async function measureDashboard(bin) {
     await sleep(0.2);
   }
   if (screen === '') throw new Error(`the dashboard drew no NAME header with container rows within 20 s; see \`tmux -L ${prefix} attach\` while it runs`);
-  const result = await measure(pid, { tmuxServer: serverPid });
-  tmux('send-keys', '-t', 'bench', 'q');
+  return { pid, serverPid };
+}
+
+/** Sends q to the session's dashboard; true if it quit within 5 s. */
+async function quitDashboard(session, pid) {
+  tmux('send-keys', '-t', session, 'q');
   for (let t = 0; t < 50 && alive(pid); t++) await sleep(0.1);
-  result.quitOnQ = !alive(pid);
+  return !alive(pid);
+}
+
+async function measureDashboard(bin) {
+  const { pid, serverPid } = await startDashboard(bin, 'bench');
+  const result = await measure(pid, { tmuxServer: serverPid });
+  result.quitOnQ = await quitDashboard('bench', pid);
   // The next dashboard gets a server of its own.
   spawnSync('tmux', [...TMUX, 'kill-server'], { stdio: 'ignore' });
   return result;
+}
+
+/**
+ * --paired: this build's dashboard and the baseline's at the same time, each in a pane of its
+ * own, measured over the same window: both see the same host, load and other benchmarks, so
+ * their ratio holds on a host others keep busy. Which starts first alternates by round.
+ */
+async function measurePaired(round) {
+  const order = round % 2 === 0 ? [MAIN, BASELINE] : [BASELINE, MAIN];
+  const started = [];
+  for (const [i, bin] of order.entries()) started.push({ bin, session: `pair${i}`, ...(await startDashboard(bin, `pair${i}`)) });
+  const main = started.find((x) => x.bin === MAIN);
+  const base = started.find((x) => x.bin === BASELINE);
+  const result = await measure(main.pid, { baseline: base.pid, tmuxServer: main.serverPid });
+  for (const x of started) await quitDashboard(x.session, x.pid);
+  spawnSync('tmux', [...TMUX, 'kill-server'], { stdio: 'ignore' });
+  const baselineMs = Number((result.baselineCpuPercentOfOneCore * 10).toFixed(1));
+  return { loadAvg1: result.loadAvg1, seconds: result.seconds, cpuMsPerRefresh: result.cpuMsPerRefresh, baselineCpuMsPerRefresh: baselineMs, ratio: Number((result.cpuMsPerRefresh / baselineMs).toFixed(2)) };
 }
 
 const seenByPs = () => JSON.parse(execFileSync(MAIN, ['ps', '--json'], { encoding: 'utf8', maxBuffer: 1 << 28 })).containers.length;
@@ -218,6 +250,19 @@ function print(r) {
 
 async function main() {
   if (N > 0) await containers.grow(N);
+  if (PAIRED) {
+    const rounds = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      const r = await measurePaired(i);
+      rounds.push(r);
+      if (!JSON_OUT) console.log(`round ${i + 1}: dashboard ${r.cpuMsPerRefresh} ms per 1 s refresh, baseline's ${r.baselineCpuMsPerRefresh} ms, in the same ${r.seconds} s (load ${r.loadAvg1}): ${r.ratio}x`);
+    }
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const result = { containers: N, containersSeen: seenByPs(), baseline: BASELINE, paired: rounds, medianRatio: med(rounds.map((r) => r.ratio)), medianCpuMsPerRefresh: med(rounds.map((r) => r.cpuMsPerRefresh)), medianBaselineCpuMsPerRefresh: med(rounds.map((r) => r.baselineCpuMsPerRefresh)) };
+    if (JSON_OUT) console.log(JSON.stringify(result));
+    else console.log(`median over ${ROUNDS} rounds: ${result.medianCpuMsPerRefresh} ms against ${result.medianBaselineCpuMsPerRefresh} ms per refresh, ${result.medianRatio}x the baseline's (ctrscope saw ${result.containersSeen} containers)`);
+    return;
+  }
   // Other containers on the host cost top (and lsns) too: say how many there were, at both ends
   // of the run, since a change between makes the figures incomparable.
   const containersSeen = seenByPs();

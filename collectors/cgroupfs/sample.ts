@@ -466,6 +466,7 @@ export interface SampleReuse {
  * `scope`, only what that scope names (ResourceScope), the rest NOT_READ.
  */
 export function readCgroupSample(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse = {}, scope: ResourceScope = 'full'): CgroupSample {
+  if (scope === 'cpu') return readCpuUsageOnly(root, layout, target, clock, reuse);
   if (scope === 'table') return readTable(root, layout, target, clock, reuse);
   // 'row': the figures of 'full' that a top row shows, the rest NOT_READ.
   const all = scope === 'full';
@@ -509,7 +510,7 @@ const NOT_READ_CPU: CgroupSample['cpu'] = { quotaUsec: notRead('cpu quota'), per
 const NOT_READ_PRESSURE: CgroupSample['pressure'] = { cpu: notRead('cpu.pressure'), memory: notRead('memory.pressure'), io: notRead('io.pressure') };
 const notReadBinding = (what: string): BindingLimit => ({ value: notRead(what), source: null });
 
-/** Memory fields a 'table' reading leaves out: all but usage. */
+/** Every memory field NOT_READ: a 'cpu' reading's, and a 'table' one's but usage. */
 function memoryNotRead(): CgroupSample['memory'] {
   const n = notRead('memory');
   return { usageBytes: n, limitBytes: n, highBytes: n, softLimitBytes: n, swapBytes: n, swapUsageBytes: n, anonBytes: n, fileBytes: n, kernelBytes: n, shmemBytes: n, inactiveFileBytes: n, oom: n, oomKill: n, max: n, high: n, failcnt: n, underOom: n };
@@ -534,6 +535,21 @@ function readTable(root: HostRoot, layout: CgroupLayout, target: ResourceTarget,
       usageBytes: isUnknown(mem) ? mem : (mem.shared ?? memoryUsage(fast, mem)),
     },
     pids: { current: pidsCurrent(fast, pids), max: notRead('pids.max') },
+    io: { devices: notRead('io counters'), limits: notRead('io limits') },
+    pressure: NOT_READ_PRESSURE,
+    freezer: notRead('freezer state'),
+  };
+}
+
+/** A 'cpu' reading (ResourceScope): the CPU usage counter alone (v1 cpuacct.usage, v2 cpu.stat), the rest NOT_READ. */
+function readCpuUsageOnly(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse): CgroupSample {
+  return {
+    dirs: locateAll(layout, target).dirs,
+    binding: { cpuCores: notReadBinding('cpu limit'), memoryBytes: notReadBinding('memory limit'), pids: notReadBinding('pids limit') },
+    counters: readCpuCounters(reuse.kept ?? root, layout, target, clock, false, false),
+    cpu: NOT_READ_CPU,
+    memory: memoryNotRead(),
+    pids: { current: notRead('pids.current'), max: notRead('pids.max') },
     io: { devices: notRead('io counters'), limits: notRead('io limits') },
     pressure: NOT_READ_PRESSURE,
     freezer: notRead('freezer state'),

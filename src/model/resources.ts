@@ -37,10 +37,11 @@ export const unknown = (why: string): Unknown => ({ unknown: why });
  *    swap), swap and kernel memory usage, failcnt, pids.max beyond the binding limit, the IO
  *    limits and the freezer state;
  *  - 'table': what a `ps` table row shows: the CPU usage counter (for CPU%), memory usage, pids,
- *    and the binding memory and pids limits.
+ *    and the binding memory and pids limits;
+ *  - 'cpu': the CPU usage counter alone (CPU%): what sorts the containers `top` does not show.
  * What a scope leaves out is Unknown with the reason NOT_READ.
  */
-export type ResourceScope = 'full' | 'row' | 'table';
+export type ResourceScope = 'full' | 'row' | 'table' | 'cpu';
 
 /** A figure the reading's scope leaves out (see ResourceScope). */
 export const notRead = (what: string): Unknown => unknown(`${what}: not read for this view`);

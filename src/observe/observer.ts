@@ -96,6 +96,8 @@ export interface ObserveRound {
    * What a scope leaves out is Unknown (ResourceScope in src/model/resources.ts).
    */
   readonly resources?: ResourceScope;
+  /** containerKey()s whose cgroups are read in 'row' whatever `resources` says (the rows top shows). */
+  readonly rows?: ReadonlySet<string>;
 }
 
 export interface Observer {
@@ -134,7 +136,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const readCounters = (model: HostModel, round: ObserveRound, hints: { noExit: boolean; noOomKill: boolean }): Pick<Observation, 'resources' | 'network'> => {
     countersAtMs = clock();
     return {
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { ...hints, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}) }) : new Map(),
+      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { ...hints, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
       network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
     };
   };

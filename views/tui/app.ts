@@ -13,13 +13,28 @@ import { containerKey } from '../../src/model/reconstruct.js';
 import { History } from './history.js';
 import { createPanels, type Panels } from './panels.js';
 import { RecentEvents } from './recent-events.js';
-import { initialState, reconcile, reduce, type Effect, type Key, type ProcessPick, type SignalName, type TopState, type View } from './state.js';
-import { buildRows, type ContainerRow } from './view-model.js';
+import { initialState, reconcile, reduce, visibleItems, type Effect, type Key, type ProcessPick, type SignalName, type TopState, type View } from './state.js';
+import { buildRows, type ColumnId, type ContainerRow } from './view-model.js';
+
+/**
+ * What the table has on screen when a refresh is asked for: the containerKey()s of its rows and
+ * the column it is sorted by. A source may read the other containers' figures only as far as
+ * sorting them takes; a row that scrolls or sorts into view shows what was read of it until the
+ * next refresh reads it in full.
+ */
+export interface Shown {
+  readonly keys: ReadonlySet<string>;
+  readonly sort: ColumnId;
+}
 
 /** Where frames come from: the CLI builds it over a HostRoot, the dashboard just asks. */
 export interface FrameSource {
-  /** The next refresh; `detail` names the container shown in detail, whose processes' CPU time, state and threads must be current. */
-  next(detail?: string | null): TopFrame;
+  /**
+   * The next refresh; `detail` names the container shown in detail, whose processes' CPU time,
+   * state and threads must be current; `shown`, what the table shows (null or absent: every
+   * row's figures are read).
+   */
+  next(detail?: string | null, shown?: Shown | null): TopFrame;
   /** Let go of what it keeps open between refreshes (descriptors); it is not asked again. */
   close(): void;
   /** `--root` to pass to a relaunched ctrscope, or null for the live host. */
@@ -149,13 +164,25 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       panels.update({ frame, rows, state, history, message, empty, events: recent, nowMs: Date.now(), log });
     };
 
+    /** The rows on screen as last drawn (null before the first frame: every row is read). */
+    const shownNow = (): Shown | null => {
+      if (frame === null) return null;
+      const keys = new Set<string>();
+      const items = visibleItems(rows, state);
+      for (let i = state.offset; i < Math.min(items.length, state.offset + panels.pageSize()); i++) {
+        const it = items[i];
+        if (it?.kind === 'row') keys.add(it.row.key);
+      }
+      return { keys, sort: state.sort.column };
+    };
+
     const tick = (): void => {
       timer = null;
       if (finished) return;
       const started = Date.now();
       try {
         if (!state.paused || frame === null) {
-          frame = source.next(state.detail);
+          frame = source.next(state.detail, shownNow());
           recent?.prune(Date.now());
           rows = buildRows(frame, marker);
           history.push(frame);

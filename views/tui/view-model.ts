@@ -158,11 +158,55 @@ const sum = (a: number | null | undefined, b: number | null | undefined): number
 /** A mark before a row's name (a recent event: `!` OOM, `↻` exit, `+` join) and its tone. */
 export type RowMarker = (key: string) => { readonly mark: string; readonly tone: Tone } | null;
 
+/** What a row holds that only its container decides (and its pod's label). */
+interface RowIdentity {
+  readonly key: string;
+  readonly podLabel: string;
+  readonly command: string;
+  readonly cells: Pick<Record<ColumnId, Cell>, 'id' | 'engine' | 'pod' | 'pid' | 'command'>;
+  readonly search: string;
+  readonly fields: Readonly<Record<FilterField, string>>;
+}
+
+/**
+ * Per model's pods, then per container: the model keeps the same Container objects (and pods)
+ * from refresh to refresh while nothing changed, so a row's identity is worked out once, not
+ * at every refresh for every row.
+ */
+const identities = new WeakMap<object, WeakMap<Container, RowIdentity>>();
+
+function rowIdentity(model: HostModel, c: Container): RowIdentity {
+  let byContainer = identities.get(model.pods);
+  if (byContainer === undefined) identities.set(model.pods, (byContainer = new WeakMap()));
+  let id = byContainer.get(c);
+  if (id !== undefined) return id;
+  const pod = podLabel(model, c);
+  const command = c.command.join(' ');
+  id = {
+    key: containerKey(c),
+    podLabel: pod,
+    command,
+    cells: { id: { text: shortId(c) }, engine: { text: c.engine ?? '-' }, pod: { text: pod }, pid: { text: String(c.pid) }, command: { text: command || '-' } },
+    search: [c.name, c.id, c.engine, pod, c.image, command].filter((x) => x).join(' ').toLowerCase(),
+    fields: {
+      name: (c.name ?? '').toLowerCase(),
+      id: c.id.toLowerCase(),
+      engine: (c.engine ?? 'none').toLowerCase(),
+      pod: c.pod === null ? '' : podName(pod).toLowerCase(),
+      image: (c.image ?? '').toLowerCase(),
+      cmd: command.toLowerCase(),
+    },
+  };
+  byContainer.set(c, id);
+  return id;
+}
+
 export function buildRow(model: HostModel, c: Container, frame: TopFrame, marker?: RowMarker): ContainerRow {
-  const key = containerKey(c);
+  const ident = rowIdentity(model, c);
+  const key = ident.key;
   const marked = marker?.(key) ?? null;
   const s: ContainerStats = frame.stats.get(key) ?? {};
-  const pod = podLabel(model, c);
+  const pod = ident.podLabel;
   const uptime = containerUptimeSec(c, frame);
   const ofLimit = cpuOfLimit(s);
   const memLimit = finite(s.memoryLimitBytes);
@@ -173,10 +217,10 @@ export function buildRow(model: HostModel, c: Container, frame: TopFrame, marker
   const tone = (crit: boolean, warn: boolean): Tone | undefined => (crit ? 'crit' : warn ? 'warn' : undefined);
   const cells: Record<ColumnId, Cell> = {
     name: { text: marked === null ? (c.name ?? '-') : `${marked.mark} ${c.name ?? '-'}`, ...opt(tone((s.oomKillsRecent ?? 0) > 0 || marked?.tone === 'crit', marked?.tone === 'warn')) },
-    id: { text: shortId(c) },
-    engine: { text: c.engine ?? '-' },
-    pod: { text: pod },
-    pid: { text: String(c.pid) },
+    id: ident.cells.id,
+    engine: ident.cells.engine,
+    pod: ident.cells.pod,
+    pid: ident.cells.pid,
     cpu: { text: show(s.cpuPercent, pct), ...opt(tone(false, pressure >= 10)) },
     cpuLimit: { text: show(ofLimit, pct), ...opt(tone((ofLimit ?? 0) >= 95, (ofLimit ?? 0) >= 80)) },
     throttled: { text: show(s.throttledPercent, (n) => `${pct(n)}%`), ...opt(tone((s.throttledPercent ?? 0) >= 25, (s.throttledPercent ?? 0) > 0)) },
@@ -191,7 +235,7 @@ export function buildRow(model: HostModel, c: Container, frame: TopFrame, marker
     net: { text: pair(s.netRxBytesPerSec, s.netTxBytesPerSec, formatBytes) },
     io: { text: pair(s.ioReadBytesPerSec, s.ioWriteBytesPerSec, formatBytes) },
     uptime: { text: uptime === null ? '?' : formatDuration(uptime) },
-    command: { text: c.command.join(' ') || '-' },
+    command: ident.cells.command,
   };
   return {
     key,
@@ -213,18 +257,11 @@ export function buildRow(model: HostModel, c: Container, frame: TopFrame, marker
       net: sum(s.netRxBytesPerSec, s.netTxBytesPerSec),
       io: sum(s.ioReadBytesPerSec, s.ioWriteBytesPerSec),
       uptime,
-      command: c.command.join(' '),
+      command: ident.command,
     },
     bars: { cpu: s.cpuPercent == null || !cpus ? null : s.cpuPercent / (100 * cpus), mem: memFrac },
-    search: [c.name, c.id, c.engine, pod, c.image, c.command.join(' ')].filter((x) => x).join(' ').toLowerCase(),
-    fields: {
-      name: (c.name ?? '').toLowerCase(),
-      id: c.id.toLowerCase(),
-      engine: (c.engine ?? 'none').toLowerCase(),
-      pod: c.pod === null ? '' : podName(pod).toLowerCase(),
-      image: (c.image ?? '').toLowerCase(),
-      cmd: c.command.join(' ').toLowerCase(),
-    },
+    search: ident.search,
+    fields: ident.fields,
   };
 }
 

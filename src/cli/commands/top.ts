@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { openHostRoot, RootError, type HostRoot } from '../../../collectors/host-root.js';
 import type { TopFrame } from '../../model/container-stats.js';
+import type { Container } from '../../model/container.js';
 import type { HostModel } from '../../model/host-model.js';
 import type { ResourceScope } from '../../model/resources.js';
 import { createObserver } from '../../observe/observer.js';
@@ -18,7 +19,7 @@ import { renderTopFrame } from '../../../views/text/top.js';
 import { locateLog, readLogTail } from '../../../collectors/logs.js';
 import type { LogLocation } from '../../model/container-log.js';
 import { containerKey } from '../../model/reconstruct.js';
-import type { EventFeed, FrameSource, ProcessActions } from '../../../views/tui/app.js';
+import type { EventFeed, FrameSource, ProcessActions, Shown } from '../../../views/tui/app.js';
 import { startState, type TopState } from '../../../views/tui/state.js';
 import { COLUMN_IDS, filterProblem, sortColumnNamed, TOP_COLUMNS, type ColumnId } from '../../../views/tui/view-model.js';
 import { EXIT } from '../exit-codes.js';
@@ -30,16 +31,53 @@ const STOP_SIGNALS = ['SIGHUP', 'SIGTERM'] as const;
 const SAMPLE = 'samples/hybrid-docker';
 
 /**
+ * What the dashboard reads of a container whose row is not on screen: enough to sort it by
+ * `sort`, and where it can, no more. 'cpu' is the CPU usage counter alone (CPU%), 'table' holds
+ * pids; memory (its working set needs memory.stat), the CPU limit, throttling and IO need 'row'.
+ * A column no cgroup figure sorts (NAME, NET, UPTIME...) needs none: null.
+ */
+export function unseenScope(sort: ColumnId): ResourceScope | null {
+  switch (sort) {
+    case 'cpu':
+      return 'cpu';
+    case 'pids':
+      return 'table';
+    case 'mem':
+    case 'cpuLimit':
+    case 'throttled':
+    case 'io':
+      return 'row';
+    default:
+      return null;
+  }
+}
+
+/**
  * `resources`: how much of each container's cgroups a refresh reads. The dashboard and the text
  * frames show a row's figures ('row'; the container shown in detail is read in full); the NDJSON
  * lines carry the whole `ps --json` container ('full').
+ *
+ * When the dashboard says what it shows (next()'s `shown`), only the rows on screen (and the
+ * container in detail) are read in 'row', the others as far as their sort column needs
+ * (unseenScope), and network counters only of the rows on screen unless NET is the sort column.
+ * A row that comes into view shows, until the next refresh, what was read of it: its sort figure,
+ * and for the rest '?' (a figure not read) or '-' (a rate with one reading so far); never a
+ * figure of an earlier refresh.
  */
 export function createFrameSource(root: HostRoot, deps: Deps, resources: ResourceScope = 'row'): FrameSource & { first(): TopFrame } {
-  const observer = createObserver(root, { continuous: true, now: deps.now });
+  /** The containerKey()s whose cgroups and network counters this refresh reads; null: all. */
+  let cgroupsOf: ReadonlySet<string> | null = null;
+  let networkOf: ReadonlySet<string> | null = null;
+  const pick = (keys: ReadonlySet<string> | null, model: HostModel): readonly Container[] => (keys === null ? model.containers : model.containers.filter((c) => keys.has(containerKey(c))));
+  const observer = createObserver(root, { continuous: true, now: deps.now, resources: (m) => pick(cgroupsOf, m), network: (m) => pick(networkOf, m) });
   let prev: HostModel | null = null;
   let pending: TopFrame | null = null;
-  const collect = (detail?: string | null): TopFrame => {
-    const observation = observer.observe({ focus: detail ?? null, resources });
+  const collect = (detail?: string | null, shown?: Shown | null): TopFrame => {
+    const unseen = shown ? unseenScope(shown.sort) : resources;
+    const rows = shown ? new Set(detail ? [...shown.keys, detail] : shown.keys) : null;
+    cgroupsOf = unseen === null ? rows : null;
+    networkOf = shown && shown.sort !== 'net' ? rows : null;
+    const observation = observer.observe({ focus: detail ?? null, resources: unseen ?? resources, ...(rows && unseen !== null && unseen !== resources ? { rows } : {}) });
     const frame: TopFrame = { observation, model: observation.model, prev, summary: observation.host, stats: figuresByKey(observation), seq: observation.seq };
     prev = observation.model;
     return frame;
@@ -53,8 +91,8 @@ export function createFrameSource(root: HostRoot, deps: Deps, resources: Resourc
       pending = collect();
       return pending;
     },
-    next(detail) {
-      const f = pending ?? collect(detail);
+    next(detail, shown) {
+      const f = pending ?? collect(detail, shown);
       pending = null;
       return f;
     },
