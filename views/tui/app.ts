@@ -17,6 +17,13 @@ import { initialState, reconcile, reduce, visibleItems, type Effect, type Key, t
 import { buildRows, type ColumnId, type ContainerRow } from './view-model.js';
 
 /**
+ * How soon the dashboard refreshes when a row it has not read in full comes into view: soon
+ * enough to look immediate, late enough that a held key (PageDown) asks for one refresh, not one
+ * per repeat.
+ */
+const UNREAD_REFRESH_MS = 150;
+
+/**
  * What the table has on screen when a refresh is asked for: the containerKey()s of its rows and
  * the column it is sorted by. A source may read the other containers' figures only as far as
  * sorting them takes; a row that scrolls or sorts into view shows what was read of it until the
@@ -94,6 +101,9 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     let rows: ContainerRow[] = [];
     let history = new History();
     let timer: NodeJS.Timeout | null = null;
+    /** What the last refresh read in full: the rows then on screen (null: every row) and the container in detail. */
+    let readRows: ReadonlySet<string> | null = null;
+    let readDetail: string | null = null;
     let busy = false;
     let finished = false;
     let message: string | null = null;
@@ -182,7 +192,10 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
       const started = Date.now();
       try {
         if (!state.paused || frame === null) {
-          frame = source.next(state.detail, shownNow());
+          const shown = shownNow();
+          frame = source.next(state.detail, shown);
+          readRows = shown?.keys ?? null;
+          readDetail = state.detail;
           recent?.prune(Date.now());
           rows = buildRows(frame, marker);
           history.push(frame);
@@ -196,6 +209,28 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
         return;
       }
       timer = setTimeout(tick, Math.max(50, opts.intervalMs - (Date.now() - started)));
+    };
+
+    /**
+     * A container opened in detail, or a row on screen, that the last refresh did not read in
+     * full (off screen, only its sort figure was read): refresh at once for the detail view (its
+     * diagnosis must not be made on figures not read), soon for rows that scrolled or sorted into
+     * view, rather than at the next interval. True when it refreshed (and drew) at once.
+     */
+    const refreshIfUnread = (): boolean => {
+      if (readRows === null || timer === null || state.paused) return false;
+      const read = readRows;
+      if (state.detail !== null && state.detail !== readDetail) {
+        clearTimeout(timer);
+        tick();
+        return true;
+      }
+      const shown = shownNow();
+      if (shown !== null && [...shown.keys].some((k) => !read.has(k))) {
+        clearTimeout(timer);
+        timer = setTimeout(tick, UNREAD_REFRESH_MS);
+      }
+      return false;
     };
 
     const enter = async (flag: '--all' | '--net', process: ProcessPick | null): Promise<void> => {
@@ -289,7 +324,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
         if (state.mode === 'log' && wasMode !== 'log') readLog();
         else if (state.mode !== 'log') log = null;
         if (wasPaused && !state.paused && timer === null) tick();
-        else draw();
+        else if (!refreshIfUnread()) draw();
       } catch (err) {
         finish(err);
       }
@@ -301,7 +336,7 @@ export function runDashboard(opts: DashboardOptions): Promise<void> {
     panels.onResize(() => {
       if (!frame) return;
       state = reconcile(state, view());
-      draw();
+      if (!refreshIfUnread()) draw();
     });
     tick();
   });
