@@ -26,8 +26,8 @@ const UNREAD_REFRESH_MS = 150;
 /**
  * What the table has on screen when a refresh is asked for: the containerKey()s of its rows and
  * the column it is sorted by. A source may read the other containers' figures only as far as
- * sorting them takes; a row that scrolls or sorts into view shows what was read of it until the
- * next refresh reads it in full.
+ * sorting them takes; a row that scrolls or sorts into view shows what was read of it until a
+ * refresh reads it in full (the dashboard asks for one then: refreshIfUnread).
  */
 export interface Shown {
   readonly keys: ReadonlySet<string>;

@@ -60,9 +60,9 @@ export function unseenScope(sort: ColumnId): ResourceScope | null {
  * When the dashboard says what it shows (next()'s `shown`), only the rows on screen (and the
  * container in detail) are read in 'row', the others as far as their sort column needs
  * (unseenScope), and network counters only of the rows on screen unless NET is the sort column.
- * A row that comes into view shows, until the next refresh, what was read of it: its sort figure,
- * and for the rest '?' (a figure not read) or '-' (a rate with one reading so far); never a
- * figure of an earlier refresh.
+ * A row that comes into view shows, until the refresh the dashboard then asks for (views/tui/
+ * app.ts), what was read of it: its sort figure, and for the rest '?' (a figure not read) or '-'
+ * (a rate with one reading so far); never a figure of an earlier refresh.
  */
 export function createFrameSource(root: HostRoot, deps: Deps, resources: ResourceScope = 'row'): FrameSource & { first(): TopFrame } {
   /** The containerKey()s whose cgroups and network counters this refresh reads; null: all. */
