@@ -55,7 +55,7 @@ read(`/proc/${target}/uid_map`);
 read(`/proc/${target}/attr/current`);
 for (const line of cgroup.split('\n')) {
   const [, controllers, path] = line.split(':');
-  for (const c of controllers?.split(',') ?? []) for (const f of V1_FILES[c] ?? []) read(`/sys/fs/cgroup/${c === 'cpuacct' || c === 'cpu' ? c : controllers}/${path}/${f}`);
+  for (const c of controllers?.split(',') ?? []) for (const f of V1_FILES[c] ?? []) read(`/sys/fs/cgroup/${c === 'cpuacct' || c === 'cpu' ? c : controllers}${path}/${f}`);
 }
 for (const f of SHARED_ROOT) read(`/sys/fs/cgroup/${f}`);
 if (own.net !== host.net) {
