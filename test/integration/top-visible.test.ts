@@ -24,6 +24,26 @@ import { childrenOf, CLI_MAIN, describeWith, testPrefix, waitFor } from '../help
 
 const CONTROLLERS = ['memory', 'cpuacct', 'pids'] as const;
 
+/**
+ * A hand-made container: `unshare --fork --pid --mount --mount-proc ARGS`, its init alone (not
+ * its unshare launcher) moved into a cgroup `name` of its own in each of CONTROLLERS, after
+ * `limits` are written there. Its launcher goes to `kids` and its directories to `dirs`, for
+ * cleanup; returns the init's host pid.
+ */
+async function handmade(args: readonly string[], name: string, kids: ChildProcess[], dirs: string[], limits: Partial<Record<(typeof CONTROLLERS)[number], Record<string, string>>> = {}): Promise<number> {
+  const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', ...args], { stdio: 'ignore' });
+  kids.push(k);
+  const init = await waitFor(() => childrenOf(k.pid as number)[0]);
+  for (const c of CONTROLLERS) {
+    const dir = `/sys/fs/cgroup/${c}/${name}`;
+    mkdirSync(dir);
+    dirs.push(dir);
+    for (const [file, value] of Object.entries(limits[c] ?? {})) writeFileSync(`${dir}/${file}`, value);
+    writeFileSync(`${dir}/cgroup.procs`, String(init));
+  }
+  return init;
+}
+
 describeWith(['root', 'unshare'], 'top reads the rows on screen (hand-made containers)', () => {
   const prefix = testPrefix('top-visible');
   const kids: ChildProcess[] = [];
@@ -31,18 +51,9 @@ describeWith(['root', 'unshare'], 'top reads the rows on screen (hand-made conta
   const source = createFrameSource(openHostRoot('/'), { out: () => {}, err: () => {}, euid: 0, now: () => Date.now(), columns: 200 });
   const inits: Record<'a' | 'b', number> = { a: 0, b: 0 };
 
+  // The init alone in cgroups of its own (not its unshare launcher): its usage is its own.
   async function start(name: 'a' | 'b'): Promise<void> {
-    const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', '--net', 'sleep', '600'], { stdio: 'ignore' });
-    kids.push(k);
-    const init = await waitFor(() => childrenOf(k.pid as number)[0]);
-    // The init alone in cgroups of its own (not its unshare launcher): its usage is its own.
-    for (const c of CONTROLLERS) {
-      const dir = `/sys/fs/cgroup/${c}/${prefix}-${name}`;
-      mkdirSync(dir);
-      dirs.push(dir);
-      writeFileSync(`${dir}/cgroup.procs`, String(init));
-    }
-    inits[name] = init;
+    inits[name] = await handmade(['--net', 'sleep', '600'], `${prefix}-${name}`, kids, dirs);
   }
 
   beforeAll(async () => {
@@ -150,19 +161,7 @@ describeWith(['root', 'unshare', 'tmux'], 'the dashboard: a row scrolled into vi
 
   beforeAll(async () => {
     writeFileSync(sleeper, `#!/bin/sh\nuntil grep -q ${prefix} /proc/$$/cgroup; do sleep 0.1; done\nwhile :; do sleep 600; done\n`, { mode: 0o755 });
-    for (let i = 0; i < COUNT; i++) {
-      const k = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', sleeper], { stdio: 'ignore' });
-      kids.push(k);
-      const init = await waitFor(() => childrenOf(k.pid as number)[0]);
-      for (const c of CONTROLLERS) {
-        const dir = `/sys/fs/cgroup/${c}/${prefix}-${i}`;
-        mkdirSync(dir);
-        dirs.push(dir);
-        if (c === 'memory') writeFileSync(`${dir}/memory.limit_in_bytes`, String(256 << 20));
-        writeFileSync(`${dir}/cgroup.procs`, String(init));
-      }
-      inits.push(init);
-    }
+    for (let i = 0; i < COUNT; i++) inits.push(await handmade([sleeper], `${prefix}-${i}`, kids, dirs, { memory: { 'memory.limit_in_bytes': String(256 << 20) } }));
     // Each init's last `sleep 0.1` from before its move (in its launcher's cgroups) has ended.
     await new Promise((r) => setTimeout(r, 300));
   }, 60_000);
