@@ -53,8 +53,6 @@ export interface ObserverOptions {
    * observations (top, serve, events, and ps's second sample). Close the observer when done.
    */
   readonly continuous?: boolean;
-  /** Read status and argv of every process, not only of container members (inspect, snapshot). */
-  readonly everyProcess?: boolean;
   /**
    * Read status and argv of each container's candidates for its first process only, not of
    * every member: for views that show no member's own status (`ns`, the `ps` table);
@@ -166,7 +164,6 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
       ...(scanner ? { scanner } : {}),
       ...(cache ? { cache } : {}),
       ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
-      ...(options.everyProcess ? { everyProcess: true } : {}),
       ...(options.initsOnly ? { initsOnly: options.initsOnly } : {}),
       ...(options.childNamespaces ? { childNamespaces: true } : {}),
     });
