@@ -516,31 +516,6 @@ function memoryNotRead(): CgroupSample['memory'] {
   return { usageBytes: n, limitBytes: n, highBytes: n, softLimitBytes: n, swapBytes: n, swapUsageBytes: n, anonBytes: n, fileBytes: n, kernelBytes: n, shmemBytes: n, inactiveFileBytes: n, oom: n, oomKill: n, max: n, high: n, failcnt: n, underOom: n };
 }
 
-/**
- * A 'table' reading (ResourceScope): CPU usage, memory usage, pids and the binding memory and
- * pids limits (copied from `reuse.limitsOf`, an earlier 'table' reading, when given).
- */
-function readTable(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse): CgroupSample {
-  const fast = reuse.kept ?? root;
-  const { where, dirs } = locateAll(layout, target);
-  const mem = where.memory;
-  const pids = where.pids;
-  return {
-    dirs,
-    binding: reuse.limitsOf?.binding ?? { cpuCores: notReadBinding('cpu limit'), memoryBytes: bindingLimit(root, mem, memoryLimitAt), pids: bindingLimit(root, pids, pidsMaxAt) },
-    counters: readCpuCounters(fast, layout, target, clock, false, false),
-    cpu: NOT_READ_CPU,
-    memory: {
-      ...memoryNotRead(),
-      usageBytes: isUnknown(mem) ? mem : (mem.shared ?? memoryUsage(fast, mem)),
-    },
-    pids: { current: pidsCurrent(fast, pids), max: notRead('pids.max') },
-    io: { devices: notRead('io counters'), limits: notRead('io limits') },
-    pressure: NOT_READ_PRESSURE,
-    freezer: notRead('freezer state'),
-  };
-}
-
 /** A 'cpu' reading (ResourceScope): the CPU usage counter alone (v1 cpuacct.usage, v2 cpu.stat), the rest NOT_READ. */
 function readCpuUsageOnly(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse): CgroupSample {
   return {
@@ -553,6 +528,22 @@ function readCpuUsageOnly(root: HostRoot, layout: CgroupLayout, target: Resource
     io: { devices: notRead('io counters'), limits: notRead('io limits') },
     pressure: NOT_READ_PRESSURE,
     freezer: notRead('freezer state'),
+  };
+}
+
+/**
+ * A 'table' reading (ResourceScope): a 'cpu' one, and memory usage, pids and the binding memory
+ * and pids limits (copied from `reuse.limitsOf`, an earlier 'table' reading, when given).
+ */
+function readTable(root: HostRoot, layout: CgroupLayout, target: ResourceTarget, clock: () => number, reuse: SampleReuse): CgroupSample {
+  const fast = reuse.kept ?? root;
+  const { memory: mem, pids } = locateAll(layout, target).where;
+  const cpuOnly = readCpuUsageOnly(root, layout, target, clock, reuse);
+  return {
+    ...cpuOnly,
+    binding: reuse.limitsOf?.binding ?? { cpuCores: cpuOnly.binding.cpuCores, memoryBytes: bindingLimit(root, mem, memoryLimitAt), pids: bindingLimit(root, pids, pidsMaxAt) },
+    memory: { ...cpuOnly.memory, usageBytes: isUnknown(mem) ? mem : (mem.shared ?? memoryUsage(fast, mem)) },
+    pids: { current: pidsCurrent(fast, pids), max: notRead('pids.max') },
   };
 }
 

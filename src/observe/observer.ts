@@ -115,6 +115,12 @@ export interface Observer {
   close(): void;
 }
 
+/** What an observation reads the counters of (see pick in createObserver). */
+interface Picked {
+  readonly cgroups: readonly Container[];
+  readonly netns: readonly Container[] | null;
+}
+
 export function createObserver(root: HostRoot, options: ObserverOptions = {}): Observer {
   const continuous = options.continuous === true;
   const now = options.now ?? Date.now;
@@ -126,16 +132,26 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   let last: Observation | null = null;
   /** The kernel's OOM kill count at the previous observation (continuous observers). */
   let oomKills: number | null = null;
-  /** The last observation's round, and the clock when it began reading counters (resample). */
+  /**
+   * The last observation's round, the containers whose counters it read (options.resources and
+   * options.network picked them from its model), and the clock when it began reading counters:
+   * what resample() reads again, for the same model.
+   */
   let lastRound: ObserveRound = {};
+  let lastPicked: Picked = { cgroups: [], netns: null };
   let countersAtMs = 0;
 
-  /** Each container's resources and each network namespace's counters, rates against `last`. */
-  const readCounters = (model: HostModel, round: ObserveRound, hints: { noExit: boolean; noOomKill: boolean }): Pick<Observation, 'resources' | 'network'> => {
+  /** The containers whose cgroups, and whose network namespaces (null: every container's), are read. */
+  const pick = (model: HostModel): Picked => ({
+    cgroups: typeof options.resources === 'function' ? options.resources(model) : model.containers,
+    netns: typeof options.network === 'function' ? options.network(model) : null,
+  });
+  /** The picked containers' resources and network namespaces' counters, rates against `last`. */
+  const readCounters = (model: HostModel, picked: Picked, round: ObserveRound, hints: { noExit: boolean; noOomKill: boolean }): Pick<Observation, 'resources' | 'network'> => {
     countersAtMs = clock();
     return {
-      resources: resources ? resources.read(model, typeof options.resources === 'function' ? options.resources(model) : model.containers, { ...hints, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
-      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, typeof options.network === 'function' ? options.network(model) : null, last, clock, root.kind === 'recorded'),
+      resources: resources ? resources.read(model, picked.cgroups, { ...hints, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
+      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, picked.netns, last, clock, root.kind === 'recorded'),
     };
   };
   /** The kernel's OOM kill count (continuous observers): has it moved since the last observation? */
@@ -176,12 +192,13 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const model: HostModel =
       prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
     if (cache) cache.previous = snapshot;
+    lastPicked = pick(model);
     const observation: Observation = {
       seq,
       atMs,
       intervalMs: last ? atMs - last.atMs : null,
       model,
-      ...readCounters(model, round, { noExit: snapshot.noExit === true, noOomKill }),
+      ...readCounters(model, lastPicked, round, { noExit: snapshot.noExit === true, noOomKill }),
       host,
       details: round.details ? collectDetails(root, model, round.details).details : null,
     };
@@ -199,7 +216,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     const host = collectHostSummary(root);
     // Processes were not read: whether one exited is not known.
     const noOomKill = !oomKillsMoved();
-    const observation: Observation = { ...before, seq: before.seq + 1, atMs, intervalMs: atMs - before.atMs, ...readCounters(before.model, lastRound, { noExit: false, noOomKill }), host };
+    const observation: Observation = { ...before, seq: before.seq + 1, atMs, intervalMs: atMs - before.atMs, ...readCounters(before.model, lastPicked, lastRound, { noExit: false, noOomKill }), host };
     last = observation;
     return observation;
   };
