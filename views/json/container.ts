@@ -10,6 +10,7 @@ import { containerKey } from '../../src/model/reconstruct.js';
 import { detailsToJson } from './details.js';
 import { isUnknown } from '../../src/model/resources.js';
 import type { Observation } from '../../src/observe/observation.js';
+import { writeJsonInPieces } from './pieces.js';
 import { resourcesToJson } from './resources.js';
 
 /** Bump the major on any breaking change; add fields with a minor bump. */
@@ -82,12 +83,26 @@ export function hostToJson(model: HostModel): Record<string, unknown> {
 }
 
 export function psToJson(obs: Observation): Record<string, unknown> {
+  return { ...psHead(obs), containers: obs.model.containers.map((c) => containerToJson(c, obs)) };
+}
+
+/**
+ * `ps --json`'s text, `JSON.stringify(psToJson(obs), null, 2) + '\n'` to the byte, handed to
+ * `write` a few hundred kilobytes at a time, each container's object made and dropped in turn
+ * (pieces.ts says why).
+ */
+export function writePsJson(obs: Observation, write: (text: string) => void): void {
+  writeJsonInPieces(psHead(obs), 'containers', obs.model.containers, (c) => containerToJson(c, obs), write);
+}
+
+/** The document without its containers (the key holds their place in the order). */
+function psHead(obs: Observation): Record<string, unknown> {
   const model = obs.model;
   return {
     schemaVersion: SCHEMA_VERSION,
     kind: 'ps',
     host: hostToJson(model),
-    containers: model.containers.map((c) => containerToJson(c, obs)),
+    containers: null,
     pods: model.pods.map(podToJson),
     scan: {
       processes: model.snapshot.processes.length,

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { createObserver, type ObserveRound } from '../../observe/observer.js';
-import { psToJson } from '../../../views/json/container.js';
+import { writePsJson } from '../../../views/json/container.js';
 import { renderPs } from '../../../views/text/ps.js';
 import { checkSnapshot, ExitWith, openRoot, type Deps, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -43,7 +43,7 @@ export function registerPs(program: Command, deps: Deps): void {
         checkSnapshot(root, observation.model.snapshot, deps);
         if (sampled) observation = await observer.resample(ms);
         if (opts.json) {
-          deps.out(JSON.stringify(psToJson(observation), null, 2) + '\n');
+          writePsJson(observation, deps.out);
         } else {
           deps.out(renderPs(observation, deps.columns, { rates: sampled }));
         }
