@@ -88,7 +88,7 @@ export function psToJson(obs: Observation): Record<string, unknown> {
 
 /**
  * `ps --json`'s text, `JSON.stringify(psToJson(obs), null, 2) + '\n'` to the byte, handed to
- * `write` a few hundred kilobytes at a time, each container's object made and dropped in turn
+ * `write` tens of kilobytes at a time, each container's object made and dropped in turn
  * (pieces.ts says why).
  */
 export function writePsJson(obs: Observation, write: (text: string) => void): void {

@@ -38,7 +38,7 @@ describe('writeJsonInPieces', () => {
     expect(pieces({ items: null }, 'items', items, (x) => x).text).toBe(whole({ items }));
   });
 
-  it('converts each element as it writes, in a few large writes', () => {
+  it('converts each element as it writes, many elements to a write', () => {
     const items = Array.from({ length: 2000 }, (_, i) => i);
     const seen: number[] = [];
     const r = pieces({ items: null }, 'items', items, (i) => {
@@ -48,7 +48,7 @@ describe('writeJsonInPieces', () => {
     expect(seen).toEqual(items);
     expect(r.text).toBe(whole({ items: items.map((i) => ({ i, pad: 'x'.repeat(400) })) }));
     expect(r.writes).toBeGreaterThan(1);
-    expect(r.writes).toBeLessThan(10);
+    expect(r.writes).toBeLessThan(2000 / 10);
   });
 });
 
