@@ -10,7 +10,7 @@ import type { HostModel } from '../src/model/host-model.js';
 import type { ContainerFs } from '../src/model/mount.js';
 import type { ContainerNetwork } from '../src/model/network.js';
 import { dataRoots } from './engines/readers.js';
-import { collectContainerFs, LayerIndex, measureUpper, type FsContext } from './filesystem.js';
+import { collectContainerFs, LayerIndex, measureUpper, SharedMounts, type FsContext } from './filesystem.js';
 import { readParsed, type HostRoot } from './host-root.js';
 import { collectNetworks, type NetworkTarget } from './network.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
@@ -45,7 +45,7 @@ export function readHostMountInfo(root: HostRoot): { entries: MountInfoEntry[]; 
 
 export function fsContext(root: HostRoot, model: HostModel, host: readonly MountInfoEntry[]): FsContext {
   const roots = dataRoots(root, model.snapshot.processes);
-  return { host, index: new LayerIndex(root), driverHomes: [...roots.docker.map((d) => `${d}/overlay2`), ...roots.storage.map((s) => `${s}/overlay`)] };
+  return { host, index: new LayerIndex(root), driverHomes: [...roots.docker.map((d) => `${d}/overlay2`), ...roots.storage.map((s) => `${s}/overlay`)], shared: new SharedMounts() };
 }
 
 export function collectDetails(root: HostRoot, model: HostModel, opts: DetailsOptions = {}): DetailsResult {

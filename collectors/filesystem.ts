@@ -19,10 +19,10 @@
 import { absoluteLayers, parseOverlayOptions } from './overlay.js';
 import { parseJsonArray } from './engines/json.js';
 import { readParsed, type HostRoot } from './host-root.js';
-import { isReadOnly, parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
+import { isReadOnly, parseMountFields, parseMountInfo, type MountFields, type MountInfoEntry } from './procfs/mountinfo.js';
 import type { Gap } from './read.js';
 import { isWithin } from '../src/model/path.js';
-import { classifyMount, mountFlags, type ContainerFs, type ContainerMount, type Layer, type OverlayRoot, type RootFs, type UpperSize } from '../src/model/mount.js';
+import { classifyMount, mountFlagsIn, procSysMasked, type ContainerFs, type ContainerMount, type Layer, type OverlayRoot, type RootFs, type UpperSize } from '../src/model/mount.js';
 
 /** Engine layer bookkeeping, read at most once per data root per collection. */
 export class LayerIndex {
@@ -108,8 +108,8 @@ function resolveLayer(root: HostRoot, path: string, index: LayerIndex): Layer {
 }
 
 /** The last mount at `/` is the visible root (mounts stack). */
-export function rootEntry(entries: readonly MountInfoEntry[]): MountInfoEntry | undefined {
-  let found: MountInfoEntry | undefined;
+export function rootEntry<E extends Pick<MountFields, 'mountPoint'>>(entries: readonly E[]): E | undefined {
+  let found: E | undefined;
   for (const e of entries) if (e.mountPoint === '/') found = e;
   return found;
 }
@@ -119,8 +119,8 @@ export function rootEntry(entries: readonly MountInfoEntry[]): MountInfoEntry | 
  * the longest prefix of this one's root. The first such mount in host order wins ties (the
  * original mount precedes later binds of it).
  */
-export function hostPathOf(e: Pick<MountInfoEntry, 'major' | 'minor' | 'root'>, host: readonly MountInfoEntry[]): string | null {
-  let best: MountInfoEntry | null = null;
+export function hostPathOf(e: Pick<MountFields, 'major' | 'minor' | 'root'>, host: readonly MountFields[]): string | null {
+  let best: MountFields | null = null;
   for (const h of host) {
     if (h.major !== e.major || h.minor !== e.minor || !isWithin(e.root, h.root)) continue;
     if (best === null || h.root.length > best.root.length) best = h;
@@ -135,9 +135,11 @@ export interface FsContext {
   readonly index: LayerIndex;
   /** Driver homes to resolve relative overlay paths against (docker `…/overlay2`, storage `…/overlay`). */
   readonly driverHomes: readonly string[];
+  /** Mounts already worked out for another namespace of the same collection; without it each table is worked out whole. */
+  readonly shared?: SharedMounts;
 }
 
-function overlayRoot(root: HostRoot, e: MountInfoEntry, ctx: FsContext): OverlayRoot {
+function overlayRoot(root: HostRoot, e: MountFields, ctx: FsContext): OverlayRoot {
   let o = parseOverlayOptions(e.superOptions);
   if (o.hasRelativePaths) {
     // Relative paths are relative to the driver home the mounter chdir'ed to; the right home
@@ -164,8 +166,32 @@ function overlayRoot(root: HostRoot, e: MountInfoEntry, ctx: FsContext): Overlay
   };
 }
 
+/** A mount as the container sees it, before its flags (which depend on its other mounts). */
+type MountView = Omit<ContainerMount, 'flags'>;
+
+/**
+ * The mounts of many mount namespaces, worked out once per distinct line: a host with a
+ * thousand containers copied from its own table shows the same few dozen lines in each (under
+ * new mount ids). parseMountFields hands the same MountFields object for the same text, each
+ * keyed here to its view and to the mount with its flags (a ContainerMount is shared between the
+ * containers that show it: nothing modifies one). One per collection (FsContext.shared).
+ */
+export class SharedMounts {
+  /** Line text after its ids → its fields (parseMountFields). */
+  readonly lines = new Map<string, MountFields>();
+  readonly views = new Map<MountFields, { readonly view: MountView; readonly mounts: [ContainerMount | null, ContainerMount | null] }>();
+}
+
+function viewOf(e: MountFields, host: readonly MountFields[]): MountView {
+  const hostSource = hostPathOf(e, host);
+  return { mountPoint: e.mountPoint, fsType: e.fsType, source: e.source, root: e.root, hostSource, readOnly: isReadOnly(e), kind: classifyMount(e.fsType, e.root, hostSource) };
+}
+
+/** A literal in the model's key order rather than a spread: one object shape for every mount. */
+const withFlags = (m: MountView, procSysMasked: boolean): ContainerMount => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, root: m.root, hostSource: m.hostSource, readOnly: m.readOnly, kind: m.kind, flags: mountFlagsIn(m, procSysMasked) });
+
 /** Build a container's filesystem view from its mountinfo entries (pure apart from layer reads). */
-export function containerFsFrom(root: HostRoot, entries: readonly MountInfoEntry[], mntNs: number | null, ctx: FsContext): ContainerFs {
+export function containerFsFrom(root: HostRoot, entries: readonly MountFields[], mntNs: number | null, ctx: FsContext): ContainerFs {
   const gaps: Gap[] = [];
   const re = rootEntry(entries);
   let rootfs: RootFs | null = null;
@@ -174,20 +200,30 @@ export function containerFsFrom(root: HostRoot, entries: readonly MountInfoEntry
     for (const l of [...(overlay?.lowerdirs ?? []), ...(overlay?.dataDirs ?? [])]) if (l.gap) gaps.push(l.gap);
     rootfs = { fsType: re.fsType, source: re.source, readOnly: isReadOnly(re), hostPath: hostPathOf(re, ctx.host), overlay };
   }
-  const base = entries
-    .filter((e) => e !== re && e.mountPoint !== '/')
-    .map((e) => {
-      const hostSource = hostPathOf(e, ctx.host);
-      return { mountPoint: e.mountPoint, fsType: e.fsType, source: e.source, root: e.root, hostSource, readOnly: isReadOnly(e), kind: classifyMount(e.fsType, e.root, hostSource) };
-    });
-  // A literal in the model's key order rather than a spread: one object shape for every mount.
-  const mounts: ContainerMount[] = base.map((m) => ({ mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, root: m.root, hostSource: m.hostSource, readOnly: m.readOnly, kind: m.kind, flags: mountFlags(m, base) }));
+  const shared = ctx.shared?.views;
+  const known: ({ readonly view: MountView; readonly mounts: [ContainerMount | null, ContainerMount | null] } | undefined)[] = [];
+  const base: MountView[] = [];
+  for (const e of entries) {
+    if (e === re || e.mountPoint === '/') continue;
+    let k = shared?.get(e);
+    if (shared && k === undefined) shared.set(e, (k = { view: viewOf(e, ctx.host), mounts: [null, null] }));
+    known.push(k);
+    base.push(k?.view ?? viewOf(e, ctx.host));
+  }
+  const masked = procSysMasked(base);
+  const mounts = base.map((m, i) => {
+    const k = known[i];
+    if (k === undefined) return withFlags(m, masked);
+    const slot = masked ? 1 : 0;
+    return (k.mounts[slot] ??= withFlags(m, masked));
+  });
   return { mntNs, rootfs, mounts, gaps };
 }
 
 /** Read /proc/<pid>/mountinfo and build the view; a vanished namespace is a gap, not an error. */
 export function collectContainerFs(root: HostRoot, pid: number, mntNs: number | null, ctx: FsContext): ContainerFs {
-  const r = readParsed(root, `/proc/${pid}/mountinfo`, parseMountInfo);
+  const lines = ctx.shared?.lines;
+  const r = readParsed<readonly MountFields[]>(root, `/proc/${pid}/mountinfo`, lines ? (t) => parseMountFields(t, lines) : parseMountInfo);
   if (!r.ok) {
     // ENOENT under /proc/<pid> means the process (and with it, maybe, the namespace) is gone.
     const gone = r.gap.reason === 'absent' && !root.readText(`/proc/${pid}/stat`).ok;

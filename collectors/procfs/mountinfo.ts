@@ -12,9 +12,17 @@
  */
 import { ParseError, parseSafeInt } from '../read.js';
 
-export interface MountInfoEntry {
+export interface MountInfoEntry extends MountFields {
   readonly mountId: number;
   readonly parentId: number;
+}
+
+/**
+ * A mount line's fields after its mount id and parent id: what a mount namespace copied from
+ * another (clone(CLONE_NEWNS), unshare -m: fs/namespace.c copy_tree) shows of each mount in the
+ * same text, under new ids.
+ */
+export interface MountFields {
   readonly major: number;
   readonly minor: number;
   /** Path inside the filesystem that forms this mount's root (a bind's source, or a ns:[id]). */
@@ -62,6 +70,43 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
   return out;
 }
 
+/**
+ * parseMountInfo for the tables of many mount namespaces, most of whose lines differ only in
+ * their two ids (a thousand containers copied from the host's table): each line's fields are
+ * parsed once per `seen`, and every line of the same text after its ids, in whichever table,
+ * gets the same MountFields object (its ids are checked, then dropped). Throws ParseError
+ * on the lines parseMountInfo throws on.
+ */
+export function parseMountFields(text: string, seen: Map<string, MountFields>): MountFields[] {
+  const out: MountFields[] = [];
+  for (const line of text.split('\n')) {
+    const t = line.trim();
+    if (t === '') continue;
+    const first = t.indexOf(' ');
+    const second = first < 0 ? -1 : t.indexOf(' ', first + 1);
+    // Runs of spaces (hand-edited captures) and lines short of two ids take the full parse.
+    if (second < 0 || t.includes('  ')) {
+      out.push(fieldsOf(parseMountInfoLine(line)));
+      continue;
+    }
+    const rest = t.slice(second + 1);
+    let fields = seen.get(rest);
+    if (fields === undefined) {
+      fields = fieldsOf(parseMountInfoLine(line));
+      seen.set(rest, fields);
+    } else {
+      parseSafeInt(t.slice(0, first), 'mount id');
+      parseSafeInt(t.slice(first + 1, second), 'parent id');
+    }
+    out.push(fields);
+  }
+  return out;
+}
+
+function fieldsOf(e: MountInfoEntry): MountFields {
+  return { major: e.major, minor: e.minor, root: e.root, mountPoint: e.mountPoint, mountOptions: e.mountOptions, optionalFields: e.optionalFields, fsType: e.fsType, source: e.source, superOptions: e.superOptions };
+}
+
 export interface SuperOption {
   readonly name: string;
   /** The value still octal-escaped as the kernel wrote it; null for a flag (`volatile`). */
@@ -78,7 +123,7 @@ export function parseSuperOptions(superOptions: string): SuperOption[] {
 }
 
 /** The mount is read-only if either its per-mount flags or its superblock say so. */
-export function isReadOnly(e: MountInfoEntry): boolean {
+export function isReadOnly(e: Pick<MountFields, 'mountOptions' | 'superOptions'>): boolean {
   return e.mountOptions.includes('ro') || hasOption(e.superOptions, 'ro');
 }
 

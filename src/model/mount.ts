@@ -93,13 +93,20 @@ const DEVICE_DIRS_OK = ['/dev/pts', '/dev/shm', '/dev/mqueue'];
 
 /** Flags of one mount, given the container's other mounts (a ro /proc/sys masks a rw /proc). */
 export function mountFlags(m: Omit<ContainerMount, 'flags'>, all: readonly Omit<ContainerMount, 'flags'>[]): MountFlag[] {
+  return mountFlagsIn(m, procSysMasked(all));
+}
+
+/** Whether a container's mounts include a read-only /proc/sys, which masks the sysctls of a writable /proc. */
+export function procSysMasked(all: readonly Pick<ContainerMount, 'mountPoint' | 'readOnly'>[]): boolean {
+  return all.some((o) => o.mountPoint === '/proc/sys' && o.readOnly);
+}
+
+/** Flags of one mount of a container whose mounts do or do not include a read-only /proc/sys (procSysMasked). */
+export function mountFlagsIn(m: Omit<ContainerMount, 'flags'>, procSysMasked: boolean): MountFlag[] {
   const flags: MountFlag[] = [];
   const base = (m.hostSource ?? m.root).split('/').pop() ?? '';
   if (ENGINE_SOCKETS.has(base) || ENGINE_SOCKETS.has(m.mountPoint.split('/').pop() ?? '')) flags.push('engine-socket');
-  if (!m.readOnly && m.kind === 'proc' && m.mountPoint === '/proc') {
-    const masked = all.some((o) => o.mountPoint === '/proc/sys' && o.readOnly);
-    if (!masked) flags.push('writable-proc-sys');
-  }
+  if (!m.readOnly && m.kind === 'proc' && m.mountPoint === '/proc' && !procSysMasked) flags.push('writable-proc-sys');
   if (!m.readOnly && m.mountPoint === '/proc/sys') flags.push('writable-proc-sys');
   if (!m.readOnly && m.kind === 'sysfs' && m.mountPoint === '/sys') flags.push('writable-sys');
   if (m.hostSource !== null && (m.kind === 'bind' || m.kind === 'volume') && SENSITIVE.includes(m.hostSource)) flags.push('sensitive-host-path');
