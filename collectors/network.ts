@@ -234,17 +234,33 @@ interface PeerSpace {
   readonly entries: ReadonlyMap<string, NetClassEntry>;
 }
 
-function findPeer(me: { ifindex: number | null; iflink: number | null }, myNs: number, spaces: readonly PeerSpace[]): { peer: VethPeer | null; ambiguous: number } {
-  if (me.ifindex === null || me.iflink === null || me.iflink === me.ifindex || me.iflink === 0) return { peer: null, ambiguous: 0 };
-  const found: VethPeer[] = [];
-  for (const s of spaces) {
-    for (const e of s.entries.values()) {
-      if (e.ifindex !== me.iflink || e.iflink !== me.ifindex) continue;
-      if (s.netns === myNs && e.ifindex === me.ifindex) continue;
-      found.push({ name: e.name, ifindex: e.ifindex, netns: s.netns, hostNs: s.hostNs, bridge: e.master, matchedBy: 'ifindex+iflink' });
+/**
+ * Every interface of the spaces added, by ifindex: a veth's peer is looked up among those whose
+ * ifindex is its iflink, not among every interface of every namespace (a thousand namespaces
+ * with a veth each and a host with a thousand more: a million comparisons).
+ */
+class PeerIndex {
+  private readonly byIfindex = new Map<number, { readonly space: PeerSpace; readonly entry: NetClassEntry }[]>();
+
+  add(space: PeerSpace): void {
+    for (const entry of space.entries.values()) {
+      if (entry.ifindex === null) continue;
+      const list = this.byIfindex.get(entry.ifindex);
+      if (list === undefined) this.byIfindex.set(entry.ifindex, [{ space, entry }]);
+      else list.push({ space, entry });
     }
   }
-  return found.length === 1 ? { peer: found[0] as VethPeer, ambiguous: 0 } : { peer: null, ambiguous: found.length };
+
+  find(me: { ifindex: number | null; iflink: number | null }, myNs: number): { peer: VethPeer | null; ambiguous: number } {
+    if (me.ifindex === null || me.iflink === null || me.iflink === me.ifindex || me.iflink === 0) return { peer: null, ambiguous: 0 };
+    const found: VethPeer[] = [];
+    for (const { space: s, entry: e } of this.byIfindex.get(me.iflink) ?? []) {
+      if (e.iflink !== me.ifindex) continue;
+      if (s.netns === myNs && e.ifindex === me.ifindex) continue;
+      found.push({ name: e.name, ifindex: me.iflink, netns: s.netns, hostNs: s.hostNs, bridge: e.master, matchedBy: 'ifindex+iflink' });
+    }
+    return found.length === 1 ? { peer: found[0] as VethPeer, ambiguous: 0 } : { peer: null, ambiguous: found.length };
+  }
 }
 
 export interface NetworkTarget {
@@ -263,17 +279,17 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
     const r = readNs(root, t.pid, t.netns, true);
     if (r) reads.push(r);
   }
-  const spaces: PeerSpace[] = [];
+  const spaces = new PeerIndex();
   const host = readHostLinks(root);
-  if (!isGap(host)) spaces.push({ netns: hostNetns, hostNs: true, entries: host.entries });
-  for (const r of reads) if (r.sysfs) spaces.push({ netns: r.netns, hostNs: false, entries: r.sysfs.entries });
+  if (!isGap(host)) spaces.add({ netns: hostNetns, hostNs: true, entries: host.entries });
+  for (const r of reads) if (r.sysfs) spaces.add({ netns: r.netns, hostNs: false, entries: r.sysfs.entries });
   let othersLoaded = false;
   const loadOthers = (): void => {
     othersLoaded = true;
     for (const o of others) {
       if (o.netns === hostNetns || reads.some((r) => r.netns === o.netns)) continue;
       const r = readNs(root, o.pid, o.netns, false);
-      if (r?.sysfs) spaces.push({ netns: o.netns, hostNs: false, entries: r.sysfs.entries });
+      if (r?.sysfs) spaces.add({ netns: o.netns, hostNs: false, entries: r.sysfs.entries });
     }
   };
   for (const r of reads) {
@@ -294,10 +310,10 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
         }
       }
       if (sys !== null && sys.iflink !== null && sys.iflink !== ifindex) {
-        let f = findPeer({ ifindex, iflink: sys.iflink }, r.netns, spaces);
+        let f = spaces.find({ ifindex, iflink: sys.iflink }, r.netns);
         if (f.peer === null && f.ambiguous === 0 && !othersLoaded) {
           loadOthers();
-          f = findPeer({ ifindex, iflink: sys.iflink }, r.netns, spaces);
+          f = spaces.find({ ifindex, iflink: sys.iflink }, r.netns);
         }
         peer = f.peer;
         if (peer === null) gaps.push({ path: `/proc/${r.pid}/root/sys/class/net/${d.name}/iflink`, reason: 'absent', detail: f.ambiguous > 1 ? `${f.ambiguous} interfaces could be the peer of ${d.name}` : `peer ifindex ${sys.iflink} of ${d.name} not found in the host or any namespace read` });
