@@ -24,7 +24,7 @@
  * the caller reads the files.
  */
 import type { NetDevCounters } from './procfs/net-dev.js';
-import { closeNetlink, listeningTcpOn, NETLINK_ROUTE, NETLINK_SOCK_DIAG, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, noSocket, sockDiagLive, sockDiagUnavailable, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
+import { closeNetlink, i32le, listeningTcpOn, NETLINK_ROUTE, NETLINK_SOCK_DIAG, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, noSocket, sockDiagLive, sockDiagUnavailable, u16le, u32le, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
 import type { NetClassEntry } from './sysfs/net-class.js';
 
 /** One interface: what sysfs would show of it, and its /proc/net/dev counters. */
@@ -135,7 +135,14 @@ export function resolveLinks(raw: readonly RawLink[]): NetlinkLink[] {
     }));
 }
 
-const u64 = (buf: Buffer, at: number): number => buf.readUInt32LE(at) + buf.readUInt32LE(at + 4) * 2 ** 32;
+const u64 = (buf: Buffer, at: number): number => u32le(buf, at) + u32le(buf, at + 4) * 2 ** 32;
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+/** Lower-case hex bytes joined by colons (sysfs_format_mac's form), without a per-byte array. */
+function macOf(buf: Buffer, from: number, to: number): string {
+  let s = HEX_BYTE[buf[from] as number] as string;
+  for (let i = from + 1; i < to; i++) s += ':' + (HEX_BYTE[buf[i] as number] as string);
+  return s;
+}
 const cString = (buf: Buffer, from: number, to: number): string => {
   const nul = buf.indexOf(0, from);
   return buf.toString('utf8', from, nul < 0 || nul > to ? to : nul);
@@ -153,7 +160,7 @@ export function parseLinkMessages(buf: Buffer, out: RawLink[]): 'done' | 'more' 
 }
 
 function parseLink(buf: Buffer, at: number, end: number): RawLink | null {
-  const ifindex = buf.readInt32LE(at + 4);
+  const ifindex = i32le(buf, at + 4);
   let name: string | null = null;
   let address: string | null = null;
   let mtu: number | null = null;
@@ -163,8 +170,8 @@ function parseLink(buf: Buffer, at: number, end: number): RawLink | null {
   let kind: string | null = null;
   let counters: RawLink['counters'] = null;
   for (let a = at + IFINFOMSG_LEN; a + 4 <= end; ) {
-    const alen = buf.readUInt16LE(a);
-    const atype = buf.readUInt16LE(a + 2) & NLA_TYPE_MASK;
+    const alen = u16le(buf, a);
+    const atype = u16le(buf, a + 2) & NLA_TYPE_MASK;
     if (alen < 4 || a + alen > end) break;
     const d = a + 4;
     const dlen = alen - 4;
@@ -174,25 +181,25 @@ function parseLink(buf: Buffer, at: number, end: number): RawLink | null {
         break;
       case IFLA_ADDRESS:
         // As sysfs prints it (sysfs_format_mac: lower-case hex, colon-separated).
-        address = dlen > 0 ? [...buf.subarray(d, d + dlen)].map((b) => b.toString(16).padStart(2, '0')).join(':') : null;
+        address = dlen > 0 ? macOf(buf, d, d + dlen) : null;
         break;
       case IFLA_MTU:
-        if (dlen >= 4) mtu = buf.readUInt32LE(d);
+        if (dlen >= 4) mtu = u32le(buf, d);
         break;
       case IFLA_LINK:
-        if (dlen >= 4) iflink = buf.readInt32LE(d);
+        if (dlen >= 4) iflink = i32le(buf, d);
         break;
       case IFLA_MASTER:
-        if (dlen >= 4) master = buf.readUInt32LE(d);
+        if (dlen >= 4) master = u32le(buf, d);
         break;
       case IFLA_OPERSTATE:
-        if (dlen >= 1) operstate = OPERSTATES[buf.readUInt8(d)] ?? null;
+        if (dlen >= 1) operstate = OPERSTATES[buf[d] as number] ?? null;
         break;
       case IFLA_LINKINFO:
         for (let n = d; n + 4 <= d + dlen; ) {
-          const nlen = buf.readUInt16LE(n);
+          const nlen = u16le(buf, n);
           if (nlen < 4) break;
-          if ((buf.readUInt16LE(n + 2) & NLA_TYPE_MASK) === IFLA_INFO_KIND) kind = cString(buf, n + 4, n + nlen);
+          if ((u16le(buf, n + 2) & NLA_TYPE_MASK) === IFLA_INFO_KIND) kind = cString(buf, n + 4, n + nlen);
           n += (nlen + 3) & ~3;
         }
         break;

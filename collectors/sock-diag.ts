@@ -252,6 +252,15 @@ function dump(sock: number, family: number, out: DiagSocket[]): SockDiagResult |
 }
 
 /**
+ * Little-endian integers at offsets the caller has checked against the message's bounds. Buffer's
+ * own readUInt16LE and readUInt32LE validate their offset through a wrapper that allocates at
+ * each call: thousands of calls per dump of a host with a thousand network namespaces.
+ */
+export const u16le = (b: Buffer, at: number): number => (b[at] as number) | ((b[at + 1] as number) << 8);
+export const u32le = (b: Buffer, at: number): number => ((b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16)) + (b[at + 3] as number) * 0x1000000;
+export const i32le = (b: Buffer, at: number): number => (b[at] as number) | ((b[at + 1] as number) << 8) | ((b[at + 2] as number) << 16) | ((b[at + 3] as number) << 24);
+
+/**
  * Walk one recv()'d batch of netlink replies, calling `visit` with the payload bounds of each
  * message of `type` whose payload holds at least `minPayload` bytes. Returns 'done' at
  * NLMSG_DONE, 'more' when the dump continues in the next batch, or a negative errno the kernel
@@ -260,8 +269,8 @@ function dump(sock: number, family: number, out: DiagSocket[]): SockDiagResult |
 export function walkNetlinkReplies(buf: Buffer, type: number, minPayload: number, visit: (payload: number, end: number) => void): 'done' | 'more' | number {
   let off = 0;
   while (off + NLMSG_HDRLEN <= buf.length) {
-    const len = buf.readUInt32LE(off);
-    const t = buf.readUInt16LE(off + 4);
+    const len = u32le(buf, off);
+    const t = u16le(buf, off + 4);
     if (len < NLMSG_HDRLEN || off + len > buf.length) return -22;
     if (t === NLMSG_DONE) {
       const err = len >= NLMSG_HDRLEN + 4 ? buf.readInt32LE(off + NLMSG_HDRLEN) : 0;
@@ -283,10 +292,10 @@ export function walkNetlinkReplies(buf: Buffer, type: number, minPayload: number
  */
 export function parseDiagMessages(buf: Buffer, family: number, out: DiagSocket[]): 'done' | 'more' | number {
   return walkNetlinkReplies(buf, SOCK_DIAG_BY_FAMILY, MSG_LEN, (m) => {
-    const fam = buf.readUInt8(m);
-    if (fam !== family || buf.readUInt8(m + 1) !== TCP_LISTEN) return;
-    const port = buf.readUInt16BE(m + 4);
+    const fam = buf[m];
+    if (fam !== family || buf[m + 1] !== TCP_LISTEN) return;
+    const port = ((buf[m + 4] as number) << 8) | (buf[m + 5] as number);
     const address = fam === AF_INET ? `${buf[m + 8]}.${buf[m + 9]}.${buf[m + 10]}.${buf[m + 11]}` : formatIpv6Bytes(buf, m + 8);
-    out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: buf.readUInt32LE(m + 68) });
+    out.push({ proto: fam === AF_INET ? 'tcp' : 'tcp6', address, port, inode: u32le(buf, m + 68) });
   });
 }

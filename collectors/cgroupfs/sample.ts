@@ -112,7 +112,7 @@ export function forgetUnusedLocations(layout: CgroupLayout): void {
 
 function locateOn(layout: CgroupLayout, mount: CgroupMount | undefined, target: ResourceTarget, what: string): Where {
   if (!mount) return unknown(`${what}: controller not mounted`);
-  const key = mount.version === 2 ? '' : [...mount.controllers].sort().join(',');
+  const key = mount.version === 2 ? '' : hierarchyKeyOf(mount);
   const place = target.paths.get(key);
   if (place === undefined) return unknown(`${what}: no ${key === '' ? 'cgroup2' : key} line in the container's /proc/<pid>/cgroup`);
   if (isUnknown(place)) return place;
@@ -127,6 +127,14 @@ function locateOn(layout: CgroupLayout, mount: CgroupMount | undefined, target: 
   }
   return { version: mount.version, dir: known.dir, key, mount, place, shared: sharedUsage(key, place), files: known.files, known };
 }
+
+/** A v1 mount's controllers sorted and comma-joined, as resourceTargets keys its places; once per mount. */
+function hierarchyKeyOf(mount: CgroupMount): string {
+  let key = mountKeys.get(mount);
+  if (key === undefined) mountKeys.set(mount, (key = [...mount.controllers].sort().join(',')));
+  return key;
+}
+const mountKeys = new WeakMap<CgroupMount, string>();
 
 const parseCpuacctUsage = (t: string): number => parseCgroupInt(t, 'cpuacct.usage');
 const parseMemorySwapCurrent = (t: string): number => parseCgroupInt(t, 'memory.swap.current');
@@ -165,7 +173,8 @@ function locateAll(layout: CgroupLayout, target: ResourceTarget): { where: Locat
   };
   const dirs: Record<string, string> = {};
   const known: KnownDir[] = [];
-  for (const [k, w] of Object.entries(where)) {
+  for (const k in where) {
+    const w = where[k as keyof Locations];
     if (isUnknown(w)) continue;
     dirs[k] = w.dir;
     known.push(w.known);

@@ -89,7 +89,12 @@ export function parseFlatKeyed(text: string, what: string, wanted?: readonly str
 
 /** The wanted key that text holds from start to sp, found without cutting it out; null if none. */
 function wantedAt(text: string, start: number, sp: number, keys: readonly string[]): string | null {
-  for (const k of keys) if (k.length === sp - start && text.startsWith(k, start)) return k;
+  // Indexed: asked for every line of every memory.stat, in commands that run without V8's
+  // optimizing compiler, where each step of a for-of allocates.
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if (k.length === sp - start && text.startsWith(k, start)) return k;
+  }
   return null;
 }
 

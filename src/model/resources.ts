@@ -102,7 +102,7 @@ function add<K>(counts: Map<K, number>, key: K, n: number): void {
 
 function commonAncestor(paths: readonly string[]): string {
   let common = paths[0] ?? '/';
-  for (const p of paths) while (!isWithin(p, common)) common = common.slice(0, Math.max(1, common.lastIndexOf('/')));
+  for (let i = 0; i < paths.length; i++) while (!isWithin(paths[i] as string, common)) common = common.slice(0, Math.max(1, common.lastIndexOf('/')));
   return common;
 }
 
@@ -134,31 +134,44 @@ export function sharedUsage(key: string, place: CgroupPlace): Unknown | null {
  * usage is the container's only where its cgroup holds nothing else (sharedUsage).
  */
 export function resourceTargets(processes: readonly Process[], containers: readonly Container[]): Map<Container, ResourceTarget | Unknown> {
+  // Loops here are indexed, and maps walked with forEach: a one-shot command runs without V8's
+  // optimizing compiler, where each step of a for-of allocates (and destructuring a [key, value]
+  // entry allocates again), for every hierarchy of every process and container.
   const byPid = new Map<number, Process>();
-  for (const p of processes) byPid.set(p.pid, p);
   // Processes per hierarchy and cgroup, first where each process is, then added up each
   // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
   // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
   const perLines = new Map<readonly CgroupLine[], number>();
-  for (const p of processes) if (!p.kernelThread && p.cgroups) add(perLines, p.cgroups, 1);
+  for (let i = 0; i < processes.length; i++) {
+    const p = processes[i] as Process;
+    byPid.set(p.pid, p);
+    if (!p.kernelThread && p.cgroups) add(perLines, p.cgroups, 1);
+  }
   const here = new Map<string, Map<string, number>>();
-  for (const [lines, n] of perLines) {
-    for (const [k, path] of measured(lines)) {
-      let m = here.get(k);
-      if (m === undefined) here.set(k, (m = new Map()));
-      add(m, path, n);
+  perLines.forEach((n, lines) => {
+    const pairs = measured(lines);
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as MeasuredLine;
+      let m = here.get(pair[0]);
+      if (m === undefined) here.set(pair[0], (m = new Map()));
+      add(m, pair[1], n);
     }
-  }
+  });
   const population = new Map<string, Map<string, number>>();
-  for (const [k, m] of here) {
+  here.forEach((m, k) => {
     const under = new Map<string, number>();
-    for (const [path, n] of m) for (const a of ancestors(path)) add(under, a, n);
+    m.forEach((n, path) => {
+      const up = ancestors(path);
+      for (let i = 0; i < up.length; i++) add(under, up[i] as string, n);
+    });
     population.set(k, under);
-  }
+  });
   const out = new Map<Container, ResourceTarget | Unknown>();
-  for (const c of containers) {
+  for (let ci = 0; ci < containers.length; ci++) {
+    const c = containers[ci] as Container;
     const members: { readonly via: string; readonly cgroups: readonly CgroupLine[] }[] = [];
-    for (const cp of c.processes) {
+    for (let i = 0; i < c.processes.length; i++) {
+      const cp = c.processes[i] as Container['processes'][number];
       const p = byPid.get(cp.pid);
       if (p?.cgroups) members.push({ via: cp.via, cgroups: p.cgroups });
     }
@@ -172,60 +185,78 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     // member's (and the monitor's) path, to count who at each level is the container's.
     // A container's processes mostly share one lines array: each distinct one is walked once,
     // with how many of the container's processes (and its monitor) read it.
-    const anchorPaths = pathsByKey(new Map(anchors.map((a) => [a.cgroups, 1])));
+    const anchored = new Map<readonly CgroupLine[], number>();
+    for (let i = 0; i < anchors.length; i++) anchored.set((anchors[i] as (typeof anchors)[number]).cgroups, 1);
+    const anchorPaths = pathsByKey(anchored);
     const inside = new Map<readonly CgroupLine[], number>();
-    for (const m of members) add(inside, m.cgroups, 1);
+    for (let i = 0; i < members.length; i++) add(inside, (members[i] as (typeof members)[number]).cgroups, 1);
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
     if (mon?.cgroups) add(inside, mon.cgroups, 1);
     const insidePaths = pathsByKey(inside);
     const paths = new Map<string, CgroupPlace>();
-    for (const [k, anchored] of anchorPaths) {
-      const dir = commonAncestor(anchored.map(([path]) => path));
+    anchorPaths.forEach((placed, k) => {
+      const dirs: string[] = [];
+      for (let i = 0; i < placed.length; i++) dirs.push((placed[i] as PathCount)[0]);
+      const dir = commonAncestor(dirs);
       const mineAll = insidePaths.get(k) ?? [];
       const pop = population.get(k);
-      const levels = ancestors(dir)
-        .reverse()
-        .map((path) => {
-          let mine = 0;
-          for (const [p, n] of mineAll) if (isWithin(p, path)) mine += n;
-          return { path, outside: Math.max(0, (pop?.get(path) ?? 0) - mine) };
-        });
+      const up = ancestors(dir);
+      const levels: CgroupLevel[] = [];
+      for (let l = up.length - 1; l >= 0; l--) {
+        const path = up[l] as string;
+        let mine = 0;
+        for (let i = 0; i < mineAll.length; i++) {
+          const pc = mineAll[i] as PathCount;
+          if (isWithin(pc[0], path)) mine += pc[1];
+        }
+        levels.push({ path, outside: Math.max(0, (pop?.get(path) ?? 0) - mine) });
+      }
       paths.set(k, { path: dir, levels });
-    }
+    });
     out.set(c, { paths });
   }
   return out;
 }
+
+/** A cgroup line as [hierarchy key, path]. */
+type MeasuredLine = readonly [string, string];
+/** A cgroup path and how many processes stand behind it. */
+type PathCount = [string, number];
 
 /**
  * A process's cgroup lines as [hierarchy key, path] pairs, named v1 hierarchies (name=systemd:
  * no controller, nothing to measure) left out. Remembered per lines array: the scanner keeps the
  * same array while a process's /proc/<pid>/cgroup reads the same, and every observation asks.
  */
-function measured(lines: readonly CgroupLine[]): readonly (readonly [string, string])[] {
+function measured(lines: readonly CgroupLine[]): readonly MeasuredLine[] {
   let m = measuredLines.get(lines);
   if (m === undefined) {
-    const out: (readonly [string, string])[] = [];
-    for (const l of lines) if (!l.controllers.some((c) => c.startsWith('name='))) out.push([hierarchyKey(l), l.path]);
+    const out: MeasuredLine[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i] as CgroupLine;
+      if (!l.controllers.some((c) => c.startsWith('name='))) out.push([hierarchyKey(l), l.path]);
+    }
     measuredLines.set(lines, (m = out));
   }
   return m;
 }
-const measuredLines = new WeakMap<readonly CgroupLine[], readonly (readonly [string, string])[]>();
+const measuredLines = new WeakMap<readonly CgroupLine[], readonly MeasuredLine[]>();
 
 /**
  * Paths of some processes' cgroup lines, per hierarchy key (named hierarchies left out), keys in
  * first-seen order; each with the number of processes the lines array stands for.
  */
-function pathsByKey(lineSets: ReadonlyMap<readonly CgroupLine[], number>): Map<string, [string, number][]> {
-  const out = new Map<string, [string, number][]>();
-  for (const [lines, n] of lineSets) {
-    for (const [k, path] of measured(lines)) {
-      const list = out.get(k);
-      if (list === undefined) out.set(k, [[path, n]]);
-      else list.push([path, n]);
+function pathsByKey(lineSets: ReadonlyMap<readonly CgroupLine[], number>): Map<string, PathCount[]> {
+  const out = new Map<string, PathCount[]>();
+  lineSets.forEach((n, lines) => {
+    const pairs = measured(lines);
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as MeasuredLine;
+      const list = out.get(pair[0]);
+      if (list === undefined) out.set(pair[0], [[pair[1], n]]);
+      else list.push([pair[1], n]);
     }
-  }
+  });
   return out;
 }
 

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLinkMessages, resolveLinks, type RawLink } from '../../../collectors/rtnetlink.js';
+import { i32le, u16le, u32le } from '../../../collectors/sock-diag.js';
 
 const fixture = (f: string): Buffer => readFileSync(new URL(`../../fixtures/netlink/${f}`, import.meta.url));
 interface IpLink {
@@ -72,5 +73,18 @@ describe('bad replies', () => {
     err.writeInt32LE(-1, 16); // EPERM
     expect(parseLinkMessages(err, out)).toBe(-1);
     expect(out).toEqual([]);
+  });
+});
+
+describe('the little-endian readers of the netlink parsers', () => {
+  it('read what Buffer reads at every offset of the captured replies, and at the extremes', () => {
+    const edges = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x80, 0xff, 0xff, 0xff, 0x7f, 0x01, 0x00, 0x00, 0x00]);
+    for (const buf of [fixture('getlink-veth.bin'), fixture('getlink-bridge.bin'), edges]) {
+      for (let at = 0; at + 4 <= buf.length; at++) {
+        expect(u16le(buf, at)).toBe(buf.readUInt16LE(at));
+        expect(u32le(buf, at)).toBe(buf.readUInt32LE(at));
+        expect(i32le(buf, at)).toBe(buf.readInt32LE(at));
+      }
+    }
   });
 });
