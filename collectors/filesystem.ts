@@ -110,7 +110,7 @@ function resolveLayer(root: HostRoot, path: string, index: LayerIndex): Layer {
 /** The last mount at `/` is the visible root (mounts stack). */
 export function rootEntry<E extends Pick<MountFields, 'mountPoint'>>(entries: readonly E[]): E | undefined {
   let found: E | undefined;
-  for (const e of entries) if (e.mountPoint === '/') found = e;
+  for (let i = 0; i < entries.length; i++) if ((entries[i] as E).mountPoint === '/') found = entries[i];
   return found;
 }
 
@@ -121,7 +121,8 @@ export function rootEntry<E extends Pick<MountFields, 'mountPoint'>>(entries: re
  */
 export function hostPathOf(e: Pick<MountFields, 'major' | 'minor' | 'root'>, host: readonly MountFields[]): string | null {
   let best: MountFields | null = null;
-  for (const h of host) {
+  for (let i = 0; i < host.length; i++) {
+    const h = host[i] as MountFields;
     if (h.major !== e.major || h.minor !== e.minor || !isWithin(e.root, h.root)) continue;
     if (best === null || h.root.length > best.root.length) best = h;
   }
@@ -203,7 +204,8 @@ export function containerFsFrom(root: HostRoot, entries: readonly MountFields[],
   const shared = ctx.shared?.views;
   const known: ({ readonly view: MountView; readonly mounts: [ContainerMount | null, ContainerMount | null] } | undefined)[] = [];
   const base: MountView[] = [];
-  for (const e of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as MountFields;
     if (e === re || e.mountPoint === '/') continue;
     let k = shared?.get(e);
     if (shared && k === undefined) shared.set(e, (k = { view: viewOf(e, ctx.host), mounts: [null, null] }));

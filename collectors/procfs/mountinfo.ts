@@ -79,7 +79,9 @@ export function parseMountInfo(text: string): MountInfoEntry[] {
  */
 export function parseMountFields(text: string, seen: Map<string, MountFields>): MountFields[] {
   const out: MountFields[] = [];
-  for (const line of text.split('\n')) {
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
     const t = line.trim();
     if (t === '') continue;
     const first = t.indexOf(' ');

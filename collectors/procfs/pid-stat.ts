@@ -24,10 +24,15 @@ export function parsePidStat(text: string): PidStat {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new ParseError('no "(comm)" field', text);
-  const rest = text.slice(close + 2).trim().split(' ');
-  // rest[0] is field 3 (state); field N is rest[N - 3].
-  if (rest.length < 22) throw new ParseError(`expected at least 24 fields, got ${rest.length + 2}`, text);
-  const field = (n: number): string => rest[n - 3] as string;
+  // After comm, fields are split on single spaces; field 3 (state) comes first, field N is the
+  // (N - 2)th. Only the first 22 are cut out, and of them only those read: a scan parses one
+  // stat per process, ~50 fields each.
+  const rest = text.slice(close + 2).trim();
+  const spaces: number[] = [];
+  for (let i = rest.indexOf(' '); i >= 0 && spaces.length < 22; i = rest.indexOf(' ', i + 1)) spaces.push(i);
+  // Fewer than 21 spaces: every one was found, and there are that many fields plus one.
+  if (spaces.length < 21) throw new ParseError(`expected at least 24 fields, got ${spaces.length + 3}`, text);
+  const field = (n: number): string => rest.slice(n === 3 ? 0 : (spaces[n - 4] as number) + 1, spaces[n - 3] ?? rest.length);
   return {
     pid: parseSafeInt(text.slice(0, open).trim(), 'pid'),
     comm: text.slice(open + 1, close),

@@ -48,9 +48,8 @@ export function parsePidStatus(text: string): PidStatus {
   const ppid = map.get('PPid');
   const uid = map.get('Uid');
   if (name === undefined || ppid === undefined || uid === undefined) throw new ParseError('missing Name, PPid or Uid', text);
-  const ints = (v: string | undefined): number[] | null =>
-    v === undefined || v === '' ? null : v.split(/\s+/).map((x) => parseSafeInt(x));
-  const int = (v: string | undefined): number | null => (v === undefined ? null : parseSafeInt(v.split(/\s+/)[0] ?? ''));
+  const ints = (v: string | undefined): number[] | null => (v === undefined || v === '' ? null : (tabbedInts(v) ?? v.split(/\s+/).map((x) => parseSafeInt(x))));
+  const int = (v: string | undefined): number | null => (v === undefined ? null : (leadingInt(v) ?? parseSafeInt(v.split(/\s+/)[0] ?? '')));
   const hex = (v: string | undefined): string | null => {
     if (v === undefined) return null;
     if (!/^[0-9a-f]+$/i.test(v)) throw new ParseError('capability mask is not hex', v);
@@ -73,4 +72,40 @@ export function parsePidStatus(text: string): PidStatus {
     noNewPrivs: nnp === undefined ? null : nnp === '1',
     vmRssKiB: int(map.get('VmRSS')),
   };
+}
+
+/**
+ * The kernel's form of a list of numbers (`Uid:\t0\t0\t0\t0`, `NSpid:\t48213\t1`): decimal
+ * integers separated by single tabs, read without a regular-expression split; null for any other
+ * text, which the caller splits on any whitespace (the two agree wherever this one answers).
+ */
+function tabbedInts(v: string): number[] | null {
+  const out: number[] = [];
+  for (let from = 0; ; ) {
+    const tab = v.indexOf('\t', from);
+    const n = decimal(v, from, tab < 0 ? v.length : tab);
+    if (n === null) return null;
+    out.push(n);
+    if (tab < 0) return out;
+    from = tab + 1;
+  }
+}
+
+/** The integer a value starts with, up to a space or tab (`VmRSS:\t  1234 kB` trimmed, `Seccomp:\t2`); null where it is not plain decimal digits. */
+function leadingInt(v: string): number | null {
+  let end = 0;
+  while (end < v.length && v.charCodeAt(end) !== 32 && v.charCodeAt(end) !== 9) end++;
+  return decimal(v, 0, end);
+}
+
+/** Decimal digits from `from` to `to`, at most 15 (a safe integer), as a number; null otherwise. */
+function decimal(v: string, from: number, to: number): number | null {
+  if (to <= from || to - from > 15) return null;
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return null;
+    n = n * 10 + c;
+  }
+  return n;
 }

@@ -226,7 +226,8 @@ export function matchCgroupPath(cgroupPath: string, shims: ReadonlyMap<string, S
       if (next === 'conmon') return { engine: 'podman', role: 'monitor', id: c, cgroupPath: '/' + parts.slice(0, i + 2).join('/'), pod };
       continue;
     }
-    for (const rule of COMPONENT_RULES) {
+    for (let r = 0; r < COMPONENT_RULES.length; r++) {
+      const rule = COMPONENT_RULES[r] as (typeof COMPONENT_RULES)[number];
       const m = rule.re.exec(c);
       if (!m) continue;
       const raw = m[1] as string;
@@ -244,11 +245,13 @@ export function matchCgroupPath(cgroupPath: string, shims: ReadonlyMap<string, S
   }
   const claimed = matchShimClaim(parts, shims);
   if (claimed) return claimed;
-  for (const rule of PATH_RULES) {
+  for (let r = 0; r < PATH_RULES.length; r++) {
+    const rule = PATH_RULES[r] as (typeof PATH_RULES)[number];
     const m = rule.re.exec(cgroupPath);
     if (m) return { engine: rule.engine, role: 'container', id: m[1] as string, cgroupPath: m0(m[0]) };
   }
-  for (const rule of NAMESPACED_PATH_RULES) {
+  for (let r = 0; r < NAMESPACED_PATH_RULES.length; r++) {
+    const rule = NAMESPACED_PATH_RULES[r] as (typeof NAMESPACED_PATH_RULES)[number];
     const m = rule.re.exec(cgroupPath);
     if (m) return { engine: rule.engine, role: 'container', id: m[2] as string, cgroupPath: m0(m[0]), namespace: m[1] as string };
   }
@@ -446,8 +449,8 @@ export function needsArgv(comm: string): boolean {
  * service) are not monitors and not containers; they simply never match anything.
  */
 export function detectMonitor(p: Pick<Process, 'comm' | 'cmdline'>): MonitorInfo | null {
-  for (const m of MONITORS) {
-    const found = m.detect(p);
+  for (let i = 0; i < MONITORS.length; i++) {
+    const found = (MONITORS[i] as (typeof MONITORS)[number]).detect(p);
     if (found) return found;
   }
   return null;

@@ -63,7 +63,11 @@ function withNetRates(r: ReturnType<typeof resourcesToJson>, obs: Observation, c
     unknownReasons['usage.netTxBytesPerSec'] = why;
   }
   const known = rate !== undefined && !isUnknown(rate) ? rate : null;
-  return { ...r, usage: { ...(r.usage as Record<string, unknown>), netRxBytesPerSec: known?.rxBytesPerSec ?? null, netTxBytesPerSec: known?.txBytesPerSec ?? null } };
+  // resourcesToJson made `usage` for this container alone: the rates go at its end in place.
+  const usage = r.usage as Record<string, unknown>;
+  usage['netRxBytesPerSec'] = known?.rxBytesPerSec ?? null;
+  usage['netTxBytesPerSec'] = known?.txBytesPerSec ?? null;
+  return r;
 }
 
 export function podToJson(p: Pod): Record<string, unknown> {

@@ -17,24 +17,26 @@ function plain(v: unknown, at: (string | number)[], reasons: Record<string, stri
     reasons[pathOf(at)] = v.unknown;
     return null;
   }
+  // Indexed loops: `ps --json` runs without V8's optimizing compiler, where each step of a
+  // for-of allocates, and this walks every field of every container.
   if (Array.isArray(v)) {
-    return v.map((x: unknown, i) => {
+    const a: unknown[] = [];
+    for (let i = 0; i < v.length; i++) {
       at.push(i);
-      const r = plain(x, at, reasons);
-      at.pop();
-      return r;
-    });
-  }
-  if (typeof v === 'object' && v !== null) {
-    const o: Record<string, unknown> = {};
-    for (const k of Object.keys(v)) {
-      at.push(k);
-      o[k] = plain((v as Record<string, unknown>)[k], at, reasons);
+      a.push(plain(v[i], at, reasons));
       at.pop();
     }
-    return o;
+    return a;
   }
-  return v;
+  const o: Record<string, unknown> = {};
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    at.push(k);
+    o[k] = plain((v as Record<string, unknown>)[k], at, reasons);
+    at.pop();
+  }
+  return o;
 }
 
 export function resourcesToJson(r: ContainerResources): { limits: unknown; usage: unknown; resources: Record<string, unknown> } {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidStat } from '../../../../collectors/procfs/pid-stat.js';
 import { ParseError } from '../../../../collectors/read.js';
@@ -48,5 +48,41 @@ describe('parsePidStat', () => {
     ['non-numeric ppid', '6981 (sleep) S x 6979 7458 0 -1 4194304 93 0 0 0 0 0 0 0 20 0 1 0 153091 2654208 399 1'],
   ])('refuses %s with a ParseError', (_what, text) => {
     expect(() => parsePidStat(text)).toThrow(ParseError);
+  });
+});
+
+/** Field N of a stat line as proc(5) numbers them, by splitting everything after comm on spaces. */
+function splitField(text: string, n: number): string | undefined {
+  return text.slice(text.lastIndexOf(')') + 2).trim().split(' ')[n - 3];
+}
+
+describe('parsePidStat on every recorded stat', () => {
+  const files = readdirSync('samples').flatMap((s) => (existsSync(`samples/${s}/proc`) ? readdirSync(`samples/${s}/proc`).filter((p) => /^\d+$/.test(p) && existsSync(`samples/${s}/proc/${p}/stat`)).map((p) => `samples/${s}/proc/${p}/stat`) : []));
+
+  it('reads each field where splitting the whole line finds it', () => {
+    expect(files.length).toBeGreaterThan(200);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      const s = parsePidStat(text);
+      expect([s.state, s.ppid, s.utimeTicks, s.stimeTicks, s.numThreads, s.starttimeTicks, s.rssPages], f).toEqual([
+        splitField(text, 3),
+        Number(splitField(text, 4)),
+        Number(splitField(text, 14)),
+        Number(splitField(text, 15)),
+        Number(splitField(text, 20)),
+        Number(splitField(text, 22)),
+        Math.max(0, Number(splitField(text, 24))),
+      ]);
+    }
+  });
+
+  it('counts the fields of a short line as splitting does, and reads exactly 24', () => {
+    const full = readFileSync('samples/hybrid-docker/proc/678/stat', 'utf8').trim();
+    const cut = (k: number): string => full.split(' ').slice(0, k).join(' ');
+    for (let k = 3; k < 24; k++) expect(() => parsePidStat(cut(k))).toThrow(`expected at least 24 fields, got ${k}`);
+    expect(parsePidStat(cut(24)).rssPages).toBe(316);
+    expect(parsePidStat(cut(24) + '\n').rssPages).toBe(316);
+    // Two spaces make an empty field, as splitting on one space does.
+    expect(() => parsePidStat(full.replace(' S ', ' S  '))).toThrow(ParseError);
   });
 });

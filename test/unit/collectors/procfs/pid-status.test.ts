@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidStatus } from '../../../../collectors/procfs/pid-status.js';
 import { ParseError } from '../../../../collectors/read.js';
@@ -46,5 +46,38 @@ describe('parsePidStatus', () => {
   it('refuses a status without Uid, and a capability mask that is not hex', () => {
     expect(() => parsePidStatus('Name:\tsleep\nPPid:\t1\n')).toThrow(ParseError);
     expect(() => parsePidStatus('Name:\tsleep\nPPid:\t1\nUid:\t0\t0\t0\t0\nCapEff:\tzz\n')).toThrow(ParseError);
+  });
+});
+
+describe('parsePidStatus number lists', () => {
+  /** The lists and numbers as whitespace splitting reads them, the kernel's tabs or not. */
+  const bySplit = (text: string, key: string): number[] | null => {
+    const line = text.split('\n').find((l) => l.startsWith(`${key}:`));
+    if (line === undefined) return null;
+    const v = line.slice(key.length + 1).trim();
+    return v === '' ? null : v.split(/\s+/).map(Number);
+  };
+  const files = readdirSync('samples').flatMap((s) => (existsSync(`samples/${s}/proc`) ? readdirSync(`samples/${s}/proc`).filter((p) => /^\d+$/.test(p) && existsSync(`samples/${s}/proc/${p}/status`)).map((p) => `samples/${s}/proc/${p}/status`) : []));
+
+  it('reads Uid, Gid, NSpid, Seccomp and VmRSS of every recorded status as splitting on whitespace does', () => {
+    expect(files.length).toBeGreaterThan(200);
+    for (const f of files) {
+      const text = readFileSync(f, 'utf8');
+      const s = parsePidStatus(text);
+      expect(s.uids, f).toEqual(bySplit(text, 'Uid'));
+      expect(s.gids, f).toEqual(bySplit(text, 'Gid') ?? []);
+      expect(s.nspid, f).toEqual(bySplit(text, 'NSpid'));
+      expect(s.seccomp, f).toEqual(bySplit(text, 'Seccomp')?.[0] ?? null);
+      expect(s.vmRssKiB, f).toEqual(bySplit(text, 'VmRSS')?.[0] ?? null);
+    }
+  });
+
+  it('reads lists spaced otherwise than by single tabs, and refuses what is no number', () => {
+    const base = 'Name:\tx\nPPid:\t1\n';
+    expect(parsePidStatus(`${base}Uid:  0 1\t\t2   3\nNSpid:\t5\t\t 1\nVmRSS:\t  12\tkB\n`)).toMatchObject({ uids: [0, 1, 2, 3], nspid: [5, 1], vmRssKiB: 12 });
+    expect(parsePidStatus(`${base}Uid:\t007\t10\nSeccomp:\t2\n`)).toMatchObject({ uids: [7, 10], seccomp: 2 });
+    expect(parsePidStatus(`${base}Uid:\t1234567890123456\t0\n`).uids).toEqual([1234567890123456, 0]);
+    expect(() => parsePidStatus(`${base}Uid:\t12345678901234567890\n`)).toThrow(/out of range/);
+    for (const bad of ['Uid:\t0\tx', 'Uid:\t-', 'Uid:\t0\nNSpid:\t1\t2a', 'Uid:\t0\nVmRSS:\tkB 12', 'Uid:\t0\nSeccomp:\t1.5']) expect(() => parsePidStatus(`${base}${bad}\n`)).toThrow(ParseError);
   });
 });
