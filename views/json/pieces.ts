@@ -8,23 +8,29 @@
  */
 
 /**
- * How `JSON.stringify([[x]], null, 2)` opens and closes: x is two levels deep, as an element of
- * an array that is a property of the top-level object is, so its text is indented as it would be
- * there.
+ * How `JSON.stringify([batch], null, 2)` opens and closes: the batch's elements are two levels
+ * deep, as the elements of an array that is a property of the top-level object are, so they are
+ * indented, and separated, as they would be there.
  */
 const NESTED_OPEN = '[\n  [\n    ';
 const NESTED_CLOSE = '\n  ]\n]';
+/** What separates two elements two levels deep. */
+const NESTED_SEPARATOR = ',\n    ';
 /**
- * Text handed to `write` at once: tens of kilobytes, not one call per element. Kept under 128 KiB
- * once encoded, glibc's default mmap threshold: each larger buffer Node allocates to encode a
- * piece is mapped and unmapped again, its pages faulted in anew (pieces of 128 KiB and more
- * cost twice the CPU of 32-64 KiB ones, measured writing `ps --json` of 1,000 containers).
+ * Text handed to `write` at once: tens of kilobytes. Kept under 128 KiB once encoded, glibc's
+ * default mmap threshold: each larger buffer Node allocates to encode a piece is mapped and
+ * unmapped again, its pages faulted in anew (pieces of 128 KiB and more cost twice the CPU of
+ * 32-64 KiB ones, measured writing `ps --json` of 1,000 containers).
  */
 const PIECE_CHARS = 32 * 1024;
 
 /**
  * Write `JSON.stringify({ ...head, [key]: items.map(toJson) }, null, 2) + '\n'` through `write`,
- * in pieces of PIECE_CHARS or a little more. `head` holds `key` (with any value) where the array belongs in the key order.
+ * in pieces of about PIECE_CHARS: as many elements at a time as make that many characters, by
+ * the length of those before. Each batch's text is cut out of its JSON whole and handed on as
+ * it is, not joined to others first (JSON.stringify's result is built of parts: cutting it copies
+ * it once, joining would copy it again). `head` holds `key` (with any value) where the array
+ * belongs in the key order.
  */
 export function writeJsonInPieces<T>(head: Record<string, unknown>, key: string, items: readonly T[], toJson: (item: T) => unknown, write: (text: string) => void): void {
   const text = JSON.stringify({ ...head, [key]: [] }, null, 2);
@@ -36,14 +42,17 @@ export function writeJsonInPieces<T>(head: Record<string, unknown>, key: string,
   // newline inside a string value is escaped): this is the one place the array goes.
   const empty = `\n  ${JSON.stringify(key)}: []`;
   const at = text.indexOf(empty) + empty.length - 1;
-  let piece = text.slice(0, at) + '\n    ';
-  for (let i = 0; i < items.length; i++) {
-    const nested = JSON.stringify([[toJson(items[i] as T)]], null, 2);
-    piece += (i === 0 ? '' : ',\n    ') + nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length);
-    if (piece.length >= PIECE_CHARS) {
-      write(piece);
-      piece = '';
-    }
+  write(text.slice(0, at) + '\n    ');
+  let chars = 0;
+  for (let i = 0; i < items.length; ) {
+    const n = i === 0 ? 1 : Math.max(1, Math.floor(PIECE_CHARS / (chars / i)));
+    const batch: unknown[] = [];
+    for (let j = i; j < i + n && j < items.length; j++) batch.push(toJson(items[j] as T));
+    const nested = JSON.stringify([batch], null, 2);
+    if (i > 0) write(NESTED_SEPARATOR);
+    write(nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length));
+    chars += nested.length - NESTED_OPEN.length - NESTED_CLOSE.length;
+    i += batch.length;
   }
-  write(piece + '\n  ' + text.slice(at) + '\n');
+  write('\n  ' + text.slice(at) + '\n');
 }
