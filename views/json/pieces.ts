@@ -1,10 +1,10 @@
 /**
- * A JSON document written out in pieces, one element of its largest array at a time, as the
+ * A JSON document written out in pieces, a few elements of its largest array at a time, as the
  * very bytes `JSON.stringify(doc, null, 2) + '\n'` would make. `ps --json` on a host with a
  * thousand containers is ~14 MB of text: built whole, every container's JSON object lives until
  * the last one is made (the garbage collector copies them all from the young generation, some
  * twice), and the text, one 14 MB string, is copied again into a 14 MB buffer to be written.
- * In pieces, each container's object dies as soon as its text is made.
+ * In pieces, each container's object dies as soon as its batch's text is made.
  */
 
 /**
@@ -14,8 +14,12 @@
  */
 const NESTED_OPEN = '[\n  [\n    ';
 const NESTED_CLOSE = '\n  ]\n]';
-/** What separates two elements two levels deep. */
-const NESTED_SEPARATOR = ',\n    ';
+/**
+ * A batch followed by more elements ends with this one more: its text then ends with the
+ * separator the next batch's first element needs, and the 0 is cut off with the close.
+ */
+const FOLLOWED = 0;
+const FOLLOWED_CLOSE = `${FOLLOWED}${NESTED_CLOSE}`;
 /**
  * Text handed to `write` at once: tens of kilobytes. Kept under 128 KiB once encoded, glibc's
  * default mmap threshold: each larger buffer Node allocates to encode a piece is mapped and
@@ -27,10 +31,10 @@ const PIECE_CHARS = 32 * 1024;
 /**
  * Write `JSON.stringify({ ...head, [key]: items.map(toJson) }, null, 2) + '\n'` through `write`,
  * in pieces of about PIECE_CHARS: as many elements at a time as make that many characters, by
- * the length of those before. Each batch's text is cut out of its JSON whole and handed on as
- * it is, not joined to others first (JSON.stringify's result is built of parts: cutting it copies
- * it once, joining would copy it again). `head` holds `key` (with any value) where the array
- * belongs in the key order.
+ * the length of those before. Each batch's text is cut out of its JSON whole, with the separator
+ * that follows it, and handed on as it is, not joined to others first (JSON.stringify's result is
+ * built of parts: cutting it copies it once, joining would copy it again). `head` holds `key`
+ * (with any value) where the array belongs in the key order.
  */
 export function writeJsonInPieces<T>(head: Record<string, unknown>, key: string, items: readonly T[], toJson: (item: T) => unknown, write: (text: string) => void): void {
   const text = JSON.stringify({ ...head, [key]: [] }, null, 2);
@@ -48,11 +52,14 @@ export function writeJsonInPieces<T>(head: Record<string, unknown>, key: string,
     const n = i === 0 ? 1 : Math.max(1, Math.floor(PIECE_CHARS / (chars / i)));
     const batch: unknown[] = [];
     for (let j = i; j < i + n && j < items.length; j++) batch.push(toJson(items[j] as T));
+    const count = batch.length;
+    const last = i + count === items.length;
+    if (!last) batch.push(FOLLOWED);
     const nested = JSON.stringify([batch], null, 2);
-    if (i > 0) write(NESTED_SEPARATOR);
-    write(nested.slice(NESTED_OPEN.length, nested.length - NESTED_CLOSE.length));
-    chars += nested.length - NESTED_OPEN.length - NESTED_CLOSE.length;
-    i += batch.length;
+    const piece = nested.slice(NESTED_OPEN.length, nested.length - (last ? NESTED_CLOSE.length : FOLLOWED_CLOSE.length));
+    write(piece);
+    chars += piece.length;
+    i += count;
   }
   write('\n  ' + text.slice(at) + '\n');
 }
