@@ -140,9 +140,9 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
       const scope = hints.full?.has(key) === true ? 'full' : hints.row?.has(key) === true ? 'row' : baseScope;
       const fresh = hints.fresh?.has(key) === true;
       const reuse = p?.slow && p.scope === scope && !fresh && p.slowAge + 1 < SLOW_EVERY ? p.slow : undefined;
-      let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && (p.scope === 'row' || p.scope === 'full') ? { oomOf: p.last } : {}), ...(files ? { kept: files } : {}) }, scope);
+      let sample = readCgroupSample(limitRoot, layout, t, opts.clock, { ...(reuse ? { limitsOf: reuse } : {}), ...((hints.noExit || (hints.noOomKill === true && p !== undefined && p.slowAge + 1 < SLOW_EVERY)) && !fresh && p && (p.scope === 'row' || p.scope === 'full') ? { oomOf: p.last } : {}), kept: files ?? root }, scope);
       // Moved to other cgroups (or a controller became readable): the copied limits are not theirs.
-      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitRoot, layout, t, opts.clock, files ? { kept: files } : {}, scope);
+      if (reuse && !sameDirs(reuse.dirs, sample.dirs)) sample = readCgroupSample(limitRoot, layout, t, opts.clock, { kept: files ?? root }, scope);
       // A 'cpu' reading reads no limits; a 'table' or 'row' one copies its binding limits when reused, a 'full' one all its limits.
       const slowRead = scope === 'cpu' ? false : scope === 'table' || scope === 'row' ? sample.binding !== reuse?.binding : sample.cpu !== reuse?.cpu;
       if (opts.continuous) next.set(key, { last: sample, slow: slowRead ? sample : (reuse ?? null), slowAge: slowRead ? 0 : (p?.slowAge ?? 0) + 1, scope });

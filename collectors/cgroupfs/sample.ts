@@ -465,7 +465,8 @@ export interface SampleReuse {
   readonly oomOf?: CgroupSample;
   /**
    * Where to read the files read at every refresh (usage, counters, events, pressure): a
-   * HostRoot that keeps their descriptors open. Limits are read through the root passed.
+   * repeated reader's HostRoot that keeps their descriptors open, a one-shot reader's plain one.
+   * Limits are read through the root passed (one that reads each file once per reading).
    */
   readonly kept?: HostRoot;
 }
