@@ -9,17 +9,24 @@
 export function parseFibTrieLocalAddresses(text: string): string[] {
   const out = new Set<string>();
   let leaf: string | null = null;
-  for (const line of text.split('\n')) {
-    const m = /^\s*\|-- (\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
-    if (m) {
-      leaf = m[1] as string;
+  // Each line is read trimmed, the indentation dropped (one per network namespace of a host
+  // with a thousand: a regular expression or three per line cost more than the reads).
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const t = line.trim();
+    if (t.startsWith('|-- ') && IPV4.test(t.slice(4))) {
+      leaf = t.slice(4);
       continue;
     }
-    if (/^\s*\+--/.test(line) || /^\S/.test(line)) {
+    // A node (`+-- 10.0.0.0/8 2 1 2`), or a table's name at the start of a line (`Local:`).
+    if (t.startsWith('+--') || (t !== '' && line.startsWith(t))) {
       leaf = null;
       continue;
     }
-    if (leaf !== null && /^\s*\/32 host LOCAL\s*$/.test(line)) out.add(leaf);
+    if (leaf !== null && t === '/32 host LOCAL') out.add(leaf);
   }
   return [...out];
 }
+
+const IPV4 = /^\d+\.\d+\.\d+\.\d+$/;

@@ -28,7 +28,17 @@ export interface PidStatus {
   readonly vmRssKiB: number | null;
 }
 
-const STATUS_KEYS = new Set(['Name', 'PPid', 'Uid', 'Gid', 'NSpid', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'Seccomp', 'Seccomp_filters', 'NoNewPrivs', 'VmRSS']);
+const STATUS_KEYS = ['Name', 'PPid', 'Uid', 'Gid', 'NSpid', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'Seccomp', 'Seccomp_filters', 'NoNewPrivs', 'VmRSS'];
+
+/** The keys read, by first character and length: a line is matched without cutting its key out. */
+const KEYS_BY_START = new Map<number, string[]>();
+for (const k of STATUS_KEYS) {
+  const at = startKey(k.charCodeAt(0), k.length);
+  KEYS_BY_START.set(at, [...(KEYS_BY_START.get(at) ?? []), k]);
+}
+function startKey(firstChar: number, length: number): number {
+  return firstChar * 64 + length;
+}
 
 export function parsePidStatus(text: string): PidStatus {
   // Only the keys we use are kept: status has ~55 lines, and a scan parses one per process.
@@ -38,9 +48,17 @@ export function parsePidStatus(text: string): PidStatus {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
     const colon = text.indexOf(':', start);
-    if (colon > start && colon < end) {
-      const key = text.slice(start, colon);
-      if (STATUS_KEYS.has(key)) map.set(key, text.slice(colon + 1, end).trim());
+    if (colon > start && colon < end && colon - start < 64) {
+      const keys = KEYS_BY_START.get(startKey(text.charCodeAt(start), colon - start));
+      if (keys !== undefined) {
+        for (let i = 0; i < keys.length; i++) {
+          const key = keys[i] as string;
+          if (text.startsWith(key, start)) {
+            map.set(key, text.slice(colon + 1, end).trim());
+            break;
+          }
+        }
+      }
     }
     start = end + 1;
   }

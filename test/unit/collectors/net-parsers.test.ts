@@ -1,5 +1,5 @@
 /** /proc/<pid>/net parsers on captures from this machine (samples/net) and upstream (samples/procfs, samples/cgroup-coroot). */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseNetDev } from '../../../collectors/procfs/net-dev.js';
 import { parseFibTrieLocalAddresses } from '../../../collectors/procfs/net-fib-trie.js';
@@ -79,5 +79,37 @@ describe('hostile input', () => {
     const line = (local: string): string => `  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: ${local}:1F90 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4242 1\n`;
     expect(parseNetSockets(line('00000000000000000000000001000000'))[0]?.localAddress).toBe('::1');
     expect(parseNetSockets(line('000000FD000000000000000002000000'))[0]?.localAddress).toBe('fd00::2');
+  });
+});
+
+describe('parseFibTrieLocalAddresses line by line', () => {
+  /** The grammar as regular expressions: a leaf `|-- a.b.c.d`, a node `+--` or a table name ending the leaf, `/32 host LOCAL` under a leaf. */
+  const byRegex = (text: string): string[] => {
+    const out = new Set<string>();
+    let leaf: string | null = null;
+    for (const line of text.split('\n')) {
+      const m = /^\s*\|-- (\d+\.\d+\.\d+\.\d+)\s*$/.exec(line);
+      if (m) {
+        leaf = m[1] as string;
+        continue;
+      }
+      if (/^\s*\+--/.test(line) || /^\S/.test(line)) {
+        leaf = null;
+        continue;
+      }
+      if (leaf !== null && /^\s*\/32 host LOCAL\s*$/.test(line)) out.add(leaf);
+    }
+    return [...out];
+  };
+  const recorded = readdirSync('samples', { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('/fib_trie')).map((p) => readFileSync(`samples/${p}`, 'utf8'));
+
+  it('reads every recorded table, and odd spacing, as the grammar does', () => {
+    expect(recorded.length).toBeGreaterThan(1);
+    const odd = [
+      'Main:\n  +-- 10.0.0.0/8 2 0 2\n     |-- 10.1.2.3  \n        /32 host LOCAL\t\n|-- 10.9.9.9\n   /32 host LOCAL\n',
+      'Local:\n     |--  10.1.1.1\n        /32 host LOCAL\n     |-- 10.2.2.2\nLocal:\n        /32 host LOCAL\n     |-- 10.3.3.3\n        /32 host LOCAL \n  +-- x\n        /32 host LOCAL\n',
+      '     |-- 10.4.4.4\n\n        /32 link BROADCAST\n        /32 host LOCAL\n',
+    ];
+    for (const text of [...recorded, ...odd]) expect(parseFibTrieLocalAddresses(text)).toEqual(byRegex(text));
   });
 });

@@ -59,7 +59,7 @@ describe('parsePidStatus number lists', () => {
   };
   const files = readdirSync('samples').flatMap((s) => (existsSync(`samples/${s}/proc`) ? readdirSync(`samples/${s}/proc`).filter((p) => /^\d+$/.test(p) && existsSync(`samples/${s}/proc/${p}/status`)).map((p) => `samples/${s}/proc/${p}/status`) : []));
 
-  it('reads Uid, Gid, NSpid, Seccomp and VmRSS of every recorded status as splitting on whitespace does', () => {
+  it('reads every field of every recorded status as its line says (number lists as splitting on whitespace does)', () => {
     expect(files.length).toBeGreaterThan(200);
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
@@ -69,6 +69,18 @@ describe('parsePidStatus number lists', () => {
       expect(s.nspid, f).toEqual(bySplit(text, 'NSpid'));
       expect(s.seccomp, f).toEqual(bySplit(text, 'Seccomp')?.[0] ?? null);
       expect(s.vmRssKiB, f).toEqual(bySplit(text, 'VmRSS')?.[0] ?? null);
+      const value = (key: string): string | undefined => text.split('\n').find((l) => l.startsWith(`${key}:`))?.slice(key.length + 1).trim();
+      expect([s.name, s.ppid, s.capInh, s.capPrm, s.capEff, s.capBnd, s.capAmb, s.seccompFilters, s.noNewPrivs], f).toEqual([
+        value('Name'),
+        Number(value('PPid')),
+        value('CapInh') ?? null,
+        value('CapPrm') ?? null,
+        value('CapEff') ?? null,
+        value('CapBnd') ?? null,
+        value('CapAmb') ?? null,
+        value('Seccomp_filters') === undefined ? null : Number(value('Seccomp_filters')),
+        value('NoNewPrivs') === undefined ? null : value('NoNewPrivs') === '1',
+      ]);
     }
   });
 
