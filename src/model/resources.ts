@@ -181,6 +181,12 @@ export function resourceTargets(processes: readonly Process[], containers: reado
       out.set(c, unknown('no member process with a readable /proc/<pid>/cgroup'));
       continue;
     }
+    const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
+    const shared = oneLinesArray(members, mon?.cgroups ?? undefined);
+    if (shared !== null) {
+      out.set(c, { paths: placesOfOne(shared, members.length + (mon?.cgroups ? 1 : 0), population) });
+      continue;
+    }
     // Per hierarchy, in the order the anchors' lines name them: the anchors' paths, and every
     // member's (and the monitor's) path, to count who at each level is the container's.
     // A container's processes mostly share one lines array: each distinct one is walked once,
@@ -190,7 +196,6 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     const anchorPaths = pathsByKey(anchored);
     const inside = new Map<readonly CgroupLine[], number>();
     for (let i = 0; i < members.length; i++) add(inside, (members[i] as (typeof members)[number]).cgroups, 1);
-    const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
     if (mon?.cgroups) add(inside, mon.cgroups, 1);
     const insidePaths = pathsByKey(inside);
     const paths = new Map<string, CgroupPlace>();
@@ -216,6 +221,43 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     out.set(c, { paths });
   }
   return out;
+}
+
+/**
+ * The one lines array every member (and the monitor, if it has one) reads, where each hierarchy
+ * appears once in it; else null. The most common container: every process in the same cgroups.
+ */
+function oneLinesArray(members: readonly { readonly cgroups: readonly CgroupLine[] }[], monitor: readonly CgroupLine[] | undefined): readonly CgroupLine[] | null {
+  const lines = (members[0] as (typeof members)[number]).cgroups;
+  for (let i = 1; i < members.length; i++) if ((members[i] as (typeof members)[number]).cgroups !== lines) return null;
+  if (monitor !== undefined && monitor !== lines) return null;
+  const pairs = measured(lines);
+  for (let i = 1; i < pairs.length; i++) for (let j = 0; j < i; j++) if ((pairs[i] as MeasuredLine)[0] === (pairs[j] as MeasuredLine)[0]) return null;
+  return lines;
+}
+
+/**
+ * The places of a container whose `count` processes all read `lines` (oneLinesArray): what the
+ * general walk of resourceTargets gives then, without its maps. Each hierarchy's cgroup is the
+ * one line's path, and at every level up to the root all `count` processes are the container's.
+ */
+function placesOfOne(lines: readonly CgroupLine[], count: number, population: ReadonlyMap<string, ReadonlyMap<string, number>>): Map<string, CgroupPlace> {
+  const paths = new Map<string, CgroupPlace>();
+  const pairs = measured(lines);
+  for (let i = 0; i < pairs.length; i++) {
+    const pair = pairs[i] as MeasuredLine;
+    const k = pair[0];
+    const dir = pair[1];
+    const pop = population.get(k);
+    const up = ancestors(dir);
+    const levels: CgroupLevel[] = [];
+    for (let l = up.length - 1; l >= 0; l--) {
+      const path = up[l] as string;
+      levels.push({ path, outside: Math.max(0, (pop?.get(path) ?? 0) - count) });
+    }
+    paths.set(k, { path: dir, levels });
+  }
+  return paths;
 }
 
 /** A cgroup line as [hierarchy key, path]. */

@@ -1,5 +1,8 @@
 /** Pure resource derivations: which cgroup is the container's, and rates across two samples. */
 import { describe, expect, it } from 'vitest';
+import { collectSnapshot } from '../../../collectors/collect.js';
+import { openHostRoot } from '../../../collectors/host-root.js';
+import { buildHostModel } from '../../../src/model/host-model.js';
 import type { CgroupLine } from '../../../src/model/cgroup.js';
 import type { Container, Membership } from '../../../src/model/container.js';
 import type { Process } from '../../../src/model/process.js';
@@ -33,6 +36,33 @@ const paths = (t: ResourceTarget | { unknown: string } | undefined): Record<stri
   t && 'paths' in t ? Object.fromEntries([...t.paths].map(([k, p]) => [k, isUnknown(p) ? p : `${p.path} ${p.levels.map((l) => `${l.path}:${l.outside}`).join(' ')}`])) : { unknown: t?.unknown };
 
 describe('resourceTargets', () => {
+  // A container whose processes all read one lines array is placed without the general walk;
+  // copies of the same lines (a distinct array each) take the general walk: both must agree.
+  const walked = (ps: readonly Process[]): Process[] => ps.map((p) => ({ ...p, cgroups: p.cgroups ? p.cgroups.map((l) => ({ ...l })) : null }));
+  it('places a container of one lines array as the general walk does, monitor, launcher and duplicate hierarchies included', () => {
+    const one = lines('/ctr/a');
+    const dup: CgroupLine[] = [...lines('/ctr/d'), { hierarchyId: 5, controllers: ['memory'], path: '/ctr/d/sub' }];
+    const ps = [proc(10, one), proc(11, one), proc(12, one), proc(20, dup), proc(21, dup), proc(30, lines('/')), proc(40, lines('/ctr/a'))];
+    const cs = [container('a', [[10, 'cgroup'], [11, 'descendant'], [12, 'namespaces']]), container('d', [[20, 'cgroup'], [21, 'cgroup']]), container('root', [[30, 'private-namespaces']])];
+    const withMonitor = { ...container('m', [[11, 'cgroup']]), monitor: { pid: 12, kind: 'conmon', id: 'm' } } as unknown as Container;
+    for (const c of [...cs, withMonitor]) {
+      const fast = resourceTargets(ps, [c]).get(c);
+      const general = resourceTargets(walked(ps), [c]).get(c);
+      expect(paths(fast)).toEqual(paths(general));
+      expect(fast).toEqual(general);
+    }
+  });
+
+  for (const name of ['hybrid-docker', 'hybrid-handmade', 'v2-systemd']) {
+    it(`places every container of samples/${name} as the general walk does`, () => {
+      const model = buildHostModel(collectSnapshot(openHostRoot(`samples/${name}`), { nowMs: 0 }));
+      expect(model.containers.length).toBeGreaterThan(1);
+      const fast = resourceTargets(model.snapshot.processes, model.containers);
+      const general = resourceTargets(walked(model.snapshot.processes), model.containers);
+      for (const c of model.containers) expect(fast.get(c), c.id).toEqual(general.get(c));
+    });
+  }
+
   it('measures a container with processes in sub-cgroups once, at their common cgroup', () => {
     const ps = [proc(10, lines('/docker/a')), proc(11, lines('/docker/a/sub', '/docker/a')), proc(12, lines('/docker/a/sub/deeper', '/docker/a')), proc(20, lines('/docker/b'))];
     const a = container('a', [[10, 'cgroup'], [11, 'cgroup'], [12, 'cgroup']]);
