@@ -14,7 +14,7 @@ import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { nsInode } from './namespaces.js';
 import { parseWith, type Gap } from './read.js';
-import { completeProcesses, scanProcesses, type IncrementalScanner } from './processes.js';
+import { completeProcesses, scanAround, scanProcesses, type IncrementalScanner } from './processes.js';
 
 export interface CollectOptions {
   readonly nowMs: number;
@@ -39,6 +39,11 @@ export interface CollectOptions {
   readonly cache?: RefreshCache;
   /** With `scanner`: processes whose counters are read even on a quiet host (ScanOptions.fresh). */
   readonly fresh?: ReadonlySet<number>;
+  /**
+   * A host pid: read only the processes that may belong with it (scanAround), where its
+   * namespaces tell them; the snapshot then says so (HostSnapshot.around). Not with `scanner`.
+   */
+  readonly around?: number;
 }
 
 /**
@@ -245,10 +250,14 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const gaps: Gap[] = [];
   const scanner = opts.scanner;
   const scanOpts = { lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) };
-  const scan = scanner ? scanner.scan(scanOpts) : scanProcesses(root, scanOpts);
   const cache = opts.cache;
   const { host, readerNs, bootTimeSec } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
   const hostNs = host.ns;
+  // cgroup.procs and a monitor's children name pids as the reader's pid namespace sees them:
+  // the host's, for a live `/` read from the host's pid namespace and for a recording of one.
+  const hostPids = root.kind === 'recorded' || (readerNs !== null && readerNs.pid === hostNs.pid);
+  const around = opts.around !== undefined && !scanner && hostPids ? scanAround(root, opts.around, hostNs) : null;
+  const scan = around?.scan ?? (scanner ? scanner.scan(scanOpts) : scanProcesses(root, scanOpts));
   const { layout, gap } = cache ? (cache.layout ??= readCgroupLayout(root)) : readCgroupLayout(root);
   if (gap) gaps.push(gap);
   const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps, cache?.rootDiffers, cache?.mounts);
@@ -270,7 +279,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   let metadata = same && kept !== null && !cache?.rereadMetadata ? kept.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
-  const members = opts.everyProcess === true ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
+  const members = opts.everyProcess === true || around ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
   const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
   return {
     takenAtMs: opts.nowMs,
@@ -296,5 +305,6 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     stats: scan.stats,
     malformed: scan.malformed,
     gaps,
+    ...(around && opts.around !== undefined ? { around: { seed: opts.around, others: around.others } } : {}),
   };
 }

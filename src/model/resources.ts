@@ -133,13 +133,14 @@ export function sharedUsage(key: string, place: CgroupPlace): Unknown | null {
  * many processes under each are not the container's: the limits are read up the chain, and the
  * usage is the container's only where its cgroup holds nothing else (sharedUsage).
  */
-export function resourceTargets(processes: readonly Process[], containers: readonly Container[]): Map<Container, ResourceTarget | Unknown> {
+export function resourceTargets(processes: readonly Process[], containers: readonly Container[], others?: ReadonlyMap<readonly CgroupLine[], number>): Map<Container, ResourceTarget | Unknown> {
   const byPid = new Map<number, Process>();
   for (const p of processes) byPid.set(p.pid, p);
   // Processes per hierarchy and cgroup, first where each process is, then added up each
   // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
   // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
-  const perLines = new Map<readonly CgroupLine[], number>();
+  // `others`: the cgroup files of processes not read in full (HostSnapshot.around), counted the same.
+  const perLines = new Map<readonly CgroupLine[], number>(others);
   for (const p of processes) if (!p.kernelThread && p.cgroups) add(perLines, p.cgroups, 1);
   const here = new Map<string, Map<string, number>>();
   for (const [lines, n] of perLines) {

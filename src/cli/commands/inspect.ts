@@ -75,6 +75,8 @@ export function registerInspect(program: Command, deps: Deps): void {
         continuous: rates,
         now: deps.now,
         initsOnly: 'undecided',
+        // A pid: only the processes that may belong with it, where that tells its container.
+        ...(/^\d+$/.test(target.trim()) ? { around: Number(target.trim()) } : {}),
         resources: (model) => {
           asked = resolve(model);
           return only();
