@@ -160,7 +160,8 @@ export interface AroundScan {
  * namespaces, so no grouping rule can put it in the seed's container or tie it to one of its
  * members, as long as the processes read are in no namespace but the seed's and the host's
  * (what src/model/around.ts checks on the model built from them). Null where the seed's
- * namespaces cannot tell: the seed is gone or in the host's namespaces only.
+ * namespaces cannot tell: the seed is gone, not listed (a thread), or in the host's namespaces
+ * only.
  */
 export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundScan | null {
   const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
@@ -174,10 +175,14 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
   if (types.length === 0) return null;
   const read = new Map<number, Process>([[seed, first]]);
   const others = new Map<readonly CgroupLine[], number>();
+  let listed = false;
   for (const name of listProc(root)) {
     if (!isPidName(name)) continue;
     const pid = Number(name);
-    if (pid === seed) continue;
+    if (pid === seed) {
+      listed = true;
+      continue;
+    }
     const dir = `/proc/${pid}`;
     if (sharesAny(root, dir, types, first.namespaces)) {
       const p = readWhole(root, pid, malformed, how);
@@ -198,6 +203,8 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
     }
     others.set(cg.value, (others.get(cg.value) ?? 0) + 1);
   }
+  // A thread's id is no process a scan lists (/proc lists thread group leaders only).
+  if (!listed) return null;
   for (const p of [...read.values()]) {
     for (let ppid = p.ppid; ppid > 0 && !read.has(ppid); ) {
       const parent = readWhole(root, ppid, malformed, how);

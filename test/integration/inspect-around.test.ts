@@ -7,7 +7,7 @@
  * and the answer is again the full read's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -37,6 +37,7 @@ describeWith(['root', 'unshare', 'nsenter'], 'inspect PID read around the pid: h
   let joined = 0;
   let partial = 0;
   let nested = 0;
+  let threaded = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -60,11 +61,15 @@ describeWith(['root', 'unshare', 'nsenter'], 'inspect PID read around the pid: h
     const n = run('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sh', '-c', 'sleep 710 & unshare --fork --pid sh -c "unshare --mount sleep 711 & wait" & wait']);
     nested = await waitFor(() => childrenOf(n.pid as number)[0], 15_000, 'the nested container init');
     await waitFor(() => (descendants(nested).some((p) => isSleep(p, '711')) ? true : undefined), 15_000, 'the sleep in the nested pid namespace');
+    // A container whose process has threads besides its leader (node's).
+    const t = run('unshare', ['--fork', '--pid', '--mount', '--mount-proc', process.execPath, '-e', 'setInterval(() => {}, 1e6)']);
+    threaded = await waitFor(() => childrenOf(t.pid as number)[0], 15_000, 'the threaded container');
+    await waitFor(() => (readdirSync(`/proc/${threaded}/task`).length > 1 ? true : undefined), 15_000, 'its threads');
   });
 
   afterAll(() => {
     for (const p of spawned) killTree(p.pid);
-    for (const pid of [hm, nested]) if (pid) killTree(pid);
+    for (const pid of [hm, nested, threaded]) if (pid) killTree(pid);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -72,8 +77,12 @@ describeWith(['root', 'unshare', 'nsenter'], 'inspect PID read around the pid: h
     for (const pid of [hm, ...childrenOf(hm), joined]) expect(agrees(pid), `pid ${pid} read around`).toBe(true);
   });
 
-  it('reads every process for a pid in no container (a partial member), with the same answer', () => {
+  it('reads every process for a pid in no container (a partial member), and for a thread id, with the same answer', () => {
     expect(agrees(partial)).toBe(false);
+    expect(agrees(threaded)).toBe(true);
+    const tid = Number(readdirSync(`/proc/${threaded}/task`).find((t) => Number(t) !== threaded));
+    expect(agrees(tid)).toBe(false);
+    expect(inspectFacts(observeFor(root, tid, true), tid)).toMatchObject({ kind: 'not-found' });
   });
 
   it('reads every process where a member is in a pid namespace of its own, with that namespace\'s processes as members', () => {
