@@ -13,7 +13,8 @@ import { readParsed, type HostRoot } from './host-root.js';
 import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { nsInode } from './namespaces.js';
-import { parseWith, type Gap } from './read.js';
+import { parseAuxvPageSize } from './procfs/auxv.js';
+import { ParseError, parseWith, type Gap } from './read.js';
 import { completeProcesses, scanAround, scanProcesses, type IncrementalScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -55,8 +56,8 @@ export interface CollectOptions {
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
   layout?: { layout: CgroupLayout; gap: Gap | null };
-  /** Read once too: the host's namespaces (pid 1's), top's own, the boot time. */
-  fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null };
+  /** Read once too: the host's namespaces (pid 1's), top's own, the boot time, the page size. */
+  fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null; pageSizeBytes: number | null };
   /**
    * Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers), so a
    * namespace's mountinfo is read once, not every refresh. A namespace's `/` changes while its
@@ -237,13 +238,28 @@ function sameInputs(prev: HostSnapshot, cur: Omit<ReconstructInput, 'processes'>
   return JSON.stringify(prev.runtimeStates) === JSON.stringify(cur.runtimeStates);
 }
 
-/** What stays the same while the host runs: its namespaces, the reader's, the boot time. */
+/** What stays the same while the host runs: its namespaces, the reader's, the boot time, the page size. */
 function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
   const btime = readParsed(root, '/proc/stat', (t) => {
     const m = /^btime (\d+)$/m.exec(t);
     return m ? Number(m[1]) : null;
   });
-  return { host: readHostNs(root), readerNs: root.dir === '/' ? readNsSet(root, 'self') : null, bootTimeSec: btime.ok ? btime.value : null };
+  return { host: readHostNs(root), readerNs: root.dir === '/' ? readNsSet(root, 'self') : null, bootTimeSec: btime.ok ? btime.value : null, pageSizeBytes: readPageSize(root) };
+}
+
+/**
+ * The kernel's page size, as it told the reading process at exec (a recording keeps the
+ * recorder's); null where unreadable (an older recording: then derived from the processes).
+ */
+function readPageSize(root: HostRoot): number | null {
+  const auxv = root.readBytes('/proc/self/auxv');
+  if (!auxv.ok) return null;
+  try {
+    return parseAuxvPageSize(auxv.value);
+  } catch (err) {
+    if (err instanceof ParseError) return null;
+    throw err;
+  }
 }
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
@@ -251,7 +267,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   const scanner = opts.scanner;
   const scanOpts = { lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) };
   const cache = opts.cache;
-  const { host, readerNs, bootTimeSec } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
+  const { host, readerNs, bootTimeSec, pageSizeBytes } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
   const hostNs = host.ns;
   // cgroup.procs and a monitor's children name pids as the reader's pid namespace sees them:
   // the host's, for a live `/` read from the host's pid namespace and for a recording of one.
@@ -289,7 +305,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     // USER_HZ is 100 on every architecture Linux exports to userspace through /proc (the kernel
     // scales jiffies to USER_HZ in proc; see procfs's userHZ comment); samples may override.
     clockTicksPerSec: 100,
-    pageSizeBytes: derivePageSize(processes),
+    pageSizeBytes: pageSizeBytes ?? derivePageSize(processes),
     bootTimeSec,
     cgroupMode: layout.mode,
     hostNs,

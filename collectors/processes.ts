@@ -155,8 +155,8 @@ export interface AroundScan {
  * The processes that may belong with host pid `seed` (`inspect PID`), each read in full: the
  * seed, every process in any of the seed's namespaces that are not the host's, and the
  * ancestors of all of them (a monitor, the process tree). Of every other process only the links
- * of those namespace types and its cgroup file are read (and its stat where that file puts it
- * at the root of every hierarchy, as a kernel thread's does): it shares none of the seed's
+ * of those namespace types and its cgroup file are read (and, without the kernel's list of
+ * kernel threads, its stat: a kernel thread is in no cgroup's count): it shares none of the seed's
  * namespaces, so no grouping rule can put it in the seed's container or tie it to one of its
  * members, as long as the processes read are in no namespace but the seed's and the host's
  * (what src/model/around.ts checks on the model built from them). Null where the seed's
@@ -175,6 +175,7 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
   if (types.length === 0) return null;
   const read = new Map<number, Process>([[seed, first]]);
   const others = new Map<readonly CgroupLine[], number>();
+  const kernelThreads = kthreaddAndChildren(root);
   let listed = false;
   for (const name of listProc(root)) {
     if (!isPidName(name)) continue;
@@ -197,10 +198,7 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
       else if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
       continue;
     }
-    if (cg.value.every((l) => l.path === '/')) {
-      const stat = readStat(root, dir, malformed);
-      if (stat === 'gone' || stat.kernelThread) continue;
-    }
+    if (kernelThreads ? kernelThreads.has(pid) : isKernelThread(root, dir, malformed)) continue;
     others.set(cg.value, (others.get(cg.value) ?? 0) + 1);
   }
   // A thread's id is no process a scan lists (/proc lists thread group leaders only).
@@ -222,6 +220,27 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
   const processes = [...read.values()].sort((a, b) => a.pid - b.pid);
   for (const p of processes) count(stats, p);
   return { scan: { processes, stats, malformed, changed: true, sampled: null, noExit: false }, others };
+}
+
+/**
+ * The kernel threads: kthreadd (pid 2) and its children, from the kernel's list of them
+ * (/proc/<pid>/task/<tid>/children, CONFIG_PROC_CHILDREN); every kernel thread but pid 2 is
+ * made by kthreadd (kernel/kthread.c). Null where that list cannot be read (a recording):
+ * then each process's stat tells (isKernelThread).
+ */
+function kthreaddAndChildren(root: HostRoot): Set<number> | null {
+  const comm = root.readText('/proc/2/comm');
+  const children = root.readText('/proc/2/task/2/children');
+  if (!comm.ok || comm.value.trim() !== 'kthreadd' || !children.ok) return null;
+  const out = new Set([2]);
+  for (const pid of children.value.trim().split(' ')) if (pid !== '') out.add(Number(pid));
+  return out;
+}
+
+/** Whether stat says the process is a kernel thread; a process gone counts as one (in no cgroup). */
+function isKernelThread(root: HostRoot, dir: string, malformed: Gap[]): boolean {
+  const stat = readStat(root, dir, malformed);
+  return stat === 'gone' || stat.kernelThread;
 }
 
 /**

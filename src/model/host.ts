@@ -13,7 +13,7 @@ export interface HostSnapshot {
   readonly hostname: string | null;
   readonly kernel: string | null;
   readonly clockTicksPerSec: number;
-  /** The host's page size, derived from VmRSS (KiB) against stat's rss (pages); null if unknown. */
+  /** The host's page size: the kernel's (its auxiliary vector's AT_PAGESZ), else derived from VmRSS (KiB) against stat's rss (pages); null if unknown. */
   readonly pageSizeBytes: number | null;
   readonly bootTimeSec: number | null;
   readonly cgroupMode: CgroupMode | null;

@@ -95,9 +95,13 @@ describeWith(['root', 'unshare', 'nsenter'], 'inspect PID read around the pid: h
   it('inspect PID --json prints the container with the joined member and the partial one', async () => {
     const r = await ctrscope(['inspect', String(hm), '--json', '--no-rates']);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { container: { pids: number[]; partialMembers: { pid: number }[] } };
+    const doc = JSON.parse(r.stdout) as { container: { pids: number[]; partialMembers: { pid: number }[] }; processTree: { pid: number; rssBytes: number | null }[] };
     expect(doc.container.pids).toEqual(expect.arrayContaining([hm, joined]));
     expect(doc.container.partialMembers.map((m) => m.pid)).toContain(partial);
+    // Resident size in bytes: stat's rss pages times the kernel's page size, however few
+    // processes were read (the page size is the kernel's, not guessed from their VmRSS).
+    const rssPages = Number(readFileSync(`/proc/${hm}/stat`, 'utf8').split(') ')[1]?.split(' ')[21]);
+    expect(doc.processTree.find((n) => n.pid === hm)?.rssBytes).toBe(rssPages * Number(sh('getconf', ['PAGESIZE']).trim()));
   });
 });
 

@@ -147,7 +147,7 @@ function completeAsked(root: HostRoot, observation: Observation, target: string,
   const malformed = [...observation.model.snapshot.malformed];
   const after = completeProcesses(root, before, pids, malformed);
   if (after.every((p, i) => p === before[i])) return observation;
-  const model = buildHostModel({ ...observation.model.snapshot, processes: after, malformed, pageSizeBytes: derivePageSize(after) });
+  const model = buildHostModel({ ...observation.model.snapshot, processes: after, malformed, pageSizeBytes: observation.model.snapshot.pageSizeBytes ?? derivePageSize(after) });
   return { ...observation, model };
 }
 
