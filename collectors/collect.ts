@@ -13,8 +13,9 @@ import { readParsed, type HostRoot } from './host-root.js';
 import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { nsInode } from './namespaces.js';
-import { parseWith, type Gap } from './read.js';
-import { completeProcesses, scanProcesses, type IncrementalScanner } from './processes.js';
+import { parseAuxvPageSize } from './procfs/auxv.js';
+import { ParseError, parseWith, type Gap } from './read.js';
+import { completeProcesses, scanAround, scanProcesses, type IncrementalScanner } from './processes.js';
 
 export interface CollectOptions {
   readonly nowMs: number;
@@ -39,6 +40,11 @@ export interface CollectOptions {
   readonly cache?: RefreshCache;
   /** With `scanner`: processes whose counters are read even on a quiet host (ScanOptions.fresh). */
   readonly fresh?: ReadonlySet<number>;
+  /**
+   * A host pid: read only the processes that may belong with it (scanAround), where its
+   * namespaces tell them; the snapshot then says so (HostSnapshot.around). Not with `scanner`.
+   */
+  readonly around?: number;
 }
 
 /**
@@ -50,8 +56,8 @@ export interface CollectOptions {
 export interface RefreshCache {
   /** The cgroup layout, read once: where the hierarchies are mounted does not change under top. */
   layout?: { layout: CgroupLayout; gap: Gap | null };
-  /** Read once too: the host's namespaces (pid 1's), top's own, the boot time. */
-  fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null };
+  /** Read once too: the host's namespaces (pid 1's), top's own, the boot time, the page size. */
+  fixed?: { host: { ns: NsSet; source: string }; readerNs: NsSet | null; bootTimeSec: number | null; pageSizeBytes: number | null };
   /**
    * Per mount namespace inode: does its `/` differ from the host's (collectRootDiffers), so a
    * namespace's mountinfo is read once, not every refresh. A namespace's `/` changes while its
@@ -232,23 +238,42 @@ function sameInputs(prev: HostSnapshot, cur: Omit<ReconstructInput, 'processes'>
   return JSON.stringify(prev.runtimeStates) === JSON.stringify(cur.runtimeStates);
 }
 
-/** What stays the same while the host runs: its namespaces, the reader's, the boot time. */
+/** What stays the same while the host runs: its namespaces, the reader's, the boot time, the page size. */
 function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
   const btime = readParsed(root, '/proc/stat', (t) => {
     const m = /^btime (\d+)$/m.exec(t);
     return m ? Number(m[1]) : null;
   });
-  return { host: readHostNs(root), readerNs: root.dir === '/' ? readNsSet(root, 'self') : null, bootTimeSec: btime.ok ? btime.value : null };
+  return { host: readHostNs(root), readerNs: root.dir === '/' ? readNsSet(root, 'self') : null, bootTimeSec: btime.ok ? btime.value : null, pageSizeBytes: readPageSize(root) };
+}
+
+/**
+ * The kernel's page size, as it told the reading process at exec (a recording keeps the
+ * recorder's); null where unreadable (an older recording: then derived from the processes).
+ */
+function readPageSize(root: HostRoot): number | null {
+  const auxv = root.readBytes('/proc/self/auxv');
+  if (!auxv.ok) return null;
+  try {
+    return parseAuxvPageSize(auxv.value);
+  } catch (err) {
+    if (err instanceof ParseError) return null;
+    throw err;
+  }
 }
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
   const gaps: Gap[] = [];
   const scanner = opts.scanner;
   const scanOpts = { lean: opts.everyProcess !== true, childNamespaces: opts.childNamespaces === true, ...(opts.fresh ? { fresh: opts.fresh } : {}) };
-  const scan = scanner ? scanner.scan(scanOpts) : scanProcesses(root, scanOpts);
   const cache = opts.cache;
-  const { host, readerNs, bootTimeSec } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
+  const { host, readerNs, bootTimeSec, pageSizeBytes } = cache ? (cache.fixed ??= readFixed(root)) : readFixed(root);
   const hostNs = host.ns;
+  // cgroup.procs and a monitor's children name pids as the reader's pid namespace sees them:
+  // the host's, for a live `/` read from the host's pid namespace and for a recording of one.
+  const hostPids = root.kind === 'recorded' || (readerNs !== null && readerNs.pid === hostNs.pid);
+  const around = opts.around !== undefined && !scanner && hostPids ? scanAround(root, opts.around, hostNs) : null;
+  const scan = around?.scan ?? (scanner ? scanner.scan(scanOpts) : scanProcesses(root, scanOpts));
   const { layout, gap } = cache ? (cache.layout ??= readCgroupLayout(root)) : readCgroupLayout(root);
   if (gap) gaps.push(gap);
   const rootDiffers = collectRootDiffers(root, scan.processes, hostNs, gaps, cache?.rootDiffers, cache?.mounts);
@@ -270,7 +295,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   let metadata = same && kept !== null && !cache?.rereadMetadata ? kept.metadata : readEngineMetadata(root, metadataRequests(grouping, scan.processes), scan.processes, rs.states, gaps);
   if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
-  const members = opts.everyProcess === true ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
+  const members = opts.everyProcess === true || around ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
   const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
   return {
     takenAtMs: opts.nowMs,
@@ -280,7 +305,7 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     // USER_HZ is 100 on every architecture Linux exports to userspace through /proc (the kernel
     // scales jiffies to USER_HZ in proc; see procfs's userHZ comment); samples may override.
     clockTicksPerSec: 100,
-    pageSizeBytes: derivePageSize(processes),
+    pageSizeBytes: pageSizeBytes ?? derivePageSize(processes),
     bootTimeSec,
     cgroupMode: layout.mode,
     hostNs,
@@ -296,5 +321,6 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     stats: scan.stats,
     malformed: scan.malformed,
     gaps,
+    ...(around && opts.around !== undefined ? { around: { seed: opts.around, others: around.others } } : {}),
   };
 }

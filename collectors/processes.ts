@@ -53,7 +53,7 @@
  */
 import type { CgroupLine } from '../src/model/cgroup.js';
 import { needsArgv } from '../src/model/engines.js';
-import { NS_LINKS, NS_TYPES, type NsSet } from '../src/model/namespace.js';
+import { NS_LINKS, NS_TYPES, type NsSet, type NsType } from '../src/model/namespace.js';
 import { hasExited, type Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
@@ -126,39 +126,139 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
   const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
   const malformed: Gap[] = [];
   const processes: Process[] = [];
-  const cgroupParses = new SharedCgroupLines();
+  const how = { full: (stat: PidStat) => !opts.lean || needsArgv(stat.comm), childNamespaces: opts.childNamespaces === true, cgroups: new SharedCgroupLines() };
   for (const name of listing) {
     if (!isPidName(name)) continue;
-    const pid = Number(name);
-    const dir = `/proc/${pid}`;
-    const stat = readStat(root, dir, malformed);
-    if (stat === 'gone') {
+    const p = readWhole(root, Number(name), malformed, how);
+    if (p === 'gone') {
       stats.vanished++;
       continue;
     }
-    const stable = readStable(root, dir, stableKey(stat), malformed, !opts.lean || needsArgv(stat.comm), opts.childNamespaces === true);
-    if (stable === 'gone') {
-      stats.vanished++;
-      continue;
-    }
-    const gaps: Gap[] = [...stable.gaps];
-    const text = root.readText(`${dir}/cgroup`);
-    const cg = cgroupParses.parse(dir, text);
-    let cgroups: CgroupLine[] | null = null;
-    if (cg.ok) cgroups = cg.value;
-    else {
-      if (isGone(root, dir, cg.gap)) {
-        stats.vanished++;
-        continue;
-      }
-      if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
-      gaps.push(cg.gap);
-    }
-    const p = toProcess(pid, stat, stable, cgroups, gaps);
     count(stats, p);
     processes.push(p);
   }
   return { processes, stats, malformed, changed: true, sampled: null, noExit: false };
+}
+
+/** What scanAround read: the processes in full, and the cgroups of the others. */
+export interface AroundScan {
+  readonly scan: ProcessScan;
+  /**
+   * The cgroup files of the processes not read in full, but kernel threads, by parsed text
+   * (the same array for the same text) with how many read so: they still count in the
+   * population of each cgroup (a shared cgroup's usage is not the container's alone).
+   */
+  readonly others: ReadonlyMap<readonly CgroupLine[], number>;
+}
+
+/**
+ * The processes that may belong with host pid `seed` (`inspect PID`), each read in full: the
+ * seed, every process in any of the seed's namespaces that are not the host's, and the
+ * ancestors of all of them (a monitor, the process tree). Of every other process only the links
+ * of those namespace types and its cgroup file are read (and, without the kernel's list of
+ * kernel threads, its stat: a kernel thread is in no cgroup's count): it shares none of the seed's
+ * namespaces, so no grouping rule can put it in the seed's container or tie it to one of its
+ * members, as long as the processes read are in no namespace but the seed's and the host's
+ * (what src/model/around.ts checks on the model built from them). Null where the seed's
+ * namespaces cannot tell: the seed is gone, not listed (a thread), or in the host's namespaces
+ * only.
+ */
+export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundScan | null {
+  const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
+  const malformed: Gap[] = [];
+  const cgroupParses = new SharedCgroupLines();
+  const how = { full: () => true, childNamespaces: false, cgroups: cgroupParses };
+  const first = readWhole(root, seed, malformed, how);
+  if (first === 'gone') return null;
+  // The pid namespace first: it alone tells most members.
+  const types = NS_TYPES.filter((t) => first.namespaces[t] !== undefined && hostNs[t] !== undefined && first.namespaces[t] !== hostNs[t]).sort((a, b) => Number(b === 'pid') - Number(a === 'pid'));
+  if (types.length === 0) return null;
+  const read = new Map<number, Process>([[seed, first]]);
+  const others = new Map<readonly CgroupLine[], number>();
+  const kernelThreads = kthreaddAndChildren(root);
+  let listed = false;
+  for (const name of listProc(root)) {
+    if (!isPidName(name)) continue;
+    const pid = Number(name);
+    if (pid === seed) {
+      listed = true;
+      continue;
+    }
+    const dir = `/proc/${pid}`;
+    if (sharesAny(root, dir, types, first.namespaces)) {
+      const p = readWhole(root, pid, malformed, how);
+      if (p === 'gone') stats.vanished++;
+      else read.set(pid, p);
+      continue;
+    }
+    const cg = cgroupParses.parse(dir, root.readText(`${dir}/cgroup`));
+    if (!cg.ok) {
+      // Gone (counted as a full scan counts it), or in no cgroup a full scan would count it in.
+      if (isGone(root, dir, cg.gap)) stats.vanished++;
+      else if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
+      continue;
+    }
+    if (kernelThreads ? kernelThreads.has(pid) : isKernelThread(root, dir, malformed)) continue;
+    others.set(cg.value, (others.get(cg.value) ?? 0) + 1);
+  }
+  // A thread's id is no process a scan lists (/proc lists thread group leaders only).
+  if (!listed) return null;
+  for (const p of [...read.values()]) {
+    for (let ppid = p.ppid; ppid > 0 && !read.has(ppid); ) {
+      const parent = readWhole(root, ppid, malformed, how);
+      if (parent === 'gone') break;
+      read.set(ppid, parent);
+      // Read in full now: no longer one of the others.
+      const n = parent.cgroups ? others.get(parent.cgroups) : undefined;
+      if (parent.cgroups && n !== undefined && !parent.kernelThread) {
+        if (n > 1) others.set(parent.cgroups, n - 1);
+        else others.delete(parent.cgroups);
+      }
+      ppid = parent.ppid;
+    }
+  }
+  const processes = [...read.values()].sort((a, b) => a.pid - b.pid);
+  for (const p of processes) count(stats, p);
+  return { scan: { processes, stats, malformed, changed: true, sampled: null, noExit: false }, others };
+}
+
+/**
+ * The kernel threads: kthreadd (pid 2) and its children, from the kernel's list of them
+ * (/proc/<pid>/task/<tid>/children, CONFIG_PROC_CHILDREN); every kernel thread but pid 2 is
+ * made by kthreadd (kernel/kthread.c). Null where that list cannot be read (a recording):
+ * then each process's stat tells (isKernelThread).
+ */
+function kthreaddAndChildren(root: HostRoot): Set<number> | null {
+  const comm = root.readText('/proc/2/comm');
+  const children = root.readText('/proc/2/task/2/children');
+  if (!comm.ok || comm.value.trim() !== 'kthreadd' || !children.ok) return null;
+  const out = new Set([2]);
+  for (const pid of children.value.trim().split(' ')) if (pid !== '') out.add(Number(pid));
+  return out;
+}
+
+/** Whether stat says the process is a kernel thread; a process gone counts as one (in no cgroup). */
+function isKernelThread(root: HostRoot, dir: string, malformed: Gap[]): boolean {
+  const stat = readStat(root, dir, malformed);
+  return stat === 'gone' || stat.kernelThread;
+}
+
+/**
+ * Whether a process is in any of the given namespaces (by type), from its links. A link that
+ * cannot be read (denied for a non-dumpable process or a non-root reader, absent from a
+ * recording, the process gone) or parsed tells no namespace, for grouping either (readStable).
+ */
+function sharesAny(root: HostRoot, dir: string, types: readonly NsType[], ns: NsSet): boolean {
+  for (const t of types) {
+    const r = root.readLink(`${dir}/ns/${t}`);
+    if (!r.ok) continue;
+    try {
+      if (parseNsInode(r.value) === ns[t]) return true;
+    } catch (err) {
+      if (!(err instanceof ParseError)) throw err;
+    }
+  }
+  return false;
 }
 
 /**
@@ -166,15 +266,28 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
  * reads a process the kernel just reported (an exec in new namespaces) before it can end.
  */
 export function readProcess(root: HostRoot, pid: number): Process | 'gone' {
+  return readWhole(root, pid, [], { full: () => true, childNamespaces: false, cgroups: null });
+}
+
+/**
+ * One process: stat, namespace links and cgroup, and status and cmdline where `full` says so;
+ * 'gone' when it exited meanwhile. `cgroups` shares parsed cgroup files between the processes
+ * of one scan (null: parsed on their own).
+ */
+function readWhole(root: HostRoot, pid: number, malformed: Gap[], how: { full: (stat: PidStat) => boolean; childNamespaces: boolean; cgroups: SharedCgroupLines | null }): Process | 'gone' {
   const dir = `/proc/${pid}`;
-  const malformed: Gap[] = [];
   const stat = readStat(root, dir, malformed);
   if (stat === 'gone') return 'gone';
-  const stable = readStable(root, dir, stableKey(stat), malformed, true, false);
+  const stable = readStable(root, dir, stableKey(stat), malformed, how.full(stat), how.childNamespaces);
   if (stable === 'gone') return 'gone';
   const gaps: Gap[] = [...stable.gaps];
-  const cg = parseWith(`${dir}/cgroup`, root.readText(`${dir}/cgroup`), parsePidCgroup);
-  if (!cg.ok) gaps.push(cg.gap);
+  const text = root.readText(`${dir}/cgroup`);
+  const cg = how.cgroups ? how.cgroups.parse(dir, text) : parseWith(`${dir}/cgroup`, text, parsePidCgroup);
+  if (!cg.ok) {
+    if (isGone(root, dir, cg.gap)) return 'gone';
+    if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
+    gaps.push(cg.gap);
+  }
   return toProcess(pid, stat, stable, cg.ok ? cg.value : null, gaps);
 }
 

@@ -126,7 +126,7 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
     // containers asked for are placed (`inspect` asks for one).
     if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: new Map() };
     const unplaced = containers.filter((c) => !targets.byContainer.has(c));
-    if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced)) targets.byContainer.set(c, t);
+    if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced, model.snapshot.around?.others)) targets.byContainer.set(c, t);
     const next = new Map<string, Kept>();
     const limitRoot = readingOnce(limitFiles ?? root);
     for (const c of containers) {

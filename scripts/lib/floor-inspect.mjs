@@ -8,8 +8,8 @@
  *   - the target's 8 namespace links and cgroup file, and kthreadd's links (the host's: pid 1's may be unreadable, as here);
  *   - per process: its pid namespace link (is it a member), and for each process that is not, the
  *     links of the container's other private namespace types (a partial member, which inspect
- *     lists); the processes in the container's cgroups come from their cgroup.procs files, one
- *     read per hierarchy, not from every process's cgroup file;
+ *     lists) and its cgroup file (how many processes each of the container's cgroups and their
+ *     ancestors hold besides its own: whether its usage is its own, where a limit binds);
  *   - per member: stat, status and cmdline (the process tree, its uids and capabilities);
  *   - the container's mountinfo and the host's (its filesystem and mount findings), its uid_map
  *     and LSM label;
@@ -28,21 +28,15 @@ const host = Object.fromEntries(TYPES.map((t) => [t, link(`/proc/2/ns/${t}`)]));
 const own = Object.fromEntries(TYPES.map((t) => [t, link(`/proc/${target}/ns/${t}`)]));
 const cgroup = read(`/proc/${target}/cgroup`);
 const others = TYPES.filter((t) => t !== 'pid' && own[t] !== host[t]);
-const dirOf = (controllers) => (controllers === '' ? 'unified' : controllers.replace(/^name=/, ''));
-const inCgroups = new Set();
-for (const line of cgroup.split('\n')) {
-  const [, controllers, path] = line.split(':');
-  if (path === undefined || path === '/') continue;
-  for (const p of read(`/sys/fs/cgroup/${dirOf(controllers)}${path}/cgroup.procs`).split('\n')) inCgroups.add(p);
-}
 const members = [];
 for (const e of readdirSync('/proc')) {
   if (e.charCodeAt(0) > 57) continue;
-  if (link(`/proc/${e}/ns/pid`) === own.pid || inCgroups.has(e)) {
+  if (link(`/proc/${e}/ns/pid`) === own.pid) {
     members.push(e);
     continue;
   }
   for (const t of others) link(`/proc/${e}/ns/${t}`);
+  read(`/proc/${e}/cgroup`);
 }
 for (const p of members) {
   read(`/proc/${p}/stat`);

@@ -1,4 +1,4 @@
-import type { CgroupMode } from './cgroup.js';
+import type { CgroupLine, CgroupMode } from './cgroup.js';
 import type { EngineMetadata } from './container.js';
 import type { Gap } from './gap.js';
 import type { NsSet } from './namespace.js';
@@ -13,7 +13,7 @@ export interface HostSnapshot {
   readonly hostname: string | null;
   readonly kernel: string | null;
   readonly clockTicksPerSec: number;
-  /** The host's page size, derived from VmRSS (KiB) against stat's rss (pages); null if unknown. */
+  /** The host's page size: the kernel's (its auxiliary vector's AT_PAGESZ), else derived from VmRSS (KiB) against stat's rss (pages); null if unknown. */
   readonly pageSizeBytes: number | null;
   readonly bootTimeSec: number | null;
   readonly cgroupMode: CgroupMode | null;
@@ -39,6 +39,15 @@ export interface HostSnapshot {
   /** Files that exist but hold text the kernel or engine would not write. */
   readonly malformed: readonly Gap[];
   readonly gaps: readonly Gap[];
+  /**
+   * Only the processes that may belong with host pid `seed` were read in full (collectors'
+   * scanAround): the seed, those in its private namespaces and their ancestors. A model built
+   * on them is right about the seed's container alone, and only where src/model/around.ts and
+   * collectors/around.ts find nothing against it. `others`: the cgroup files of the other
+   * processes (kernel threads aside), by parsed text, with how many read so, for what each
+   * cgroup holds.
+   */
+  readonly around?: { readonly seed: number; readonly others: ReadonlyMap<readonly CgroupLine[], number> };
 }
 
 /** Initial pid namespace inode: fixed since Linux 3.8 (include/linux/proc_ns.h PROC_PID_INIT_INO). */

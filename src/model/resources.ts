@@ -133,7 +133,7 @@ export function sharedUsage(key: string, place: CgroupPlace): Unknown | null {
  * many processes under each are not the container's: the limits are read up the chain, and the
  * usage is the container's only where its cgroup holds nothing else (sharedUsage).
  */
-export function resourceTargets(processes: readonly Process[], containers: readonly Container[]): Map<Container, ResourceTarget | Unknown> {
+export function resourceTargets(processes: readonly Process[], containers: readonly Container[], others?: ReadonlyMap<readonly CgroupLine[], number>): Map<Container, ResourceTarget | Unknown> {
   // Loops here are indexed, and maps walked with forEach: a one-shot command runs without V8's
   // optimizing compiler, where each step of a for-of allocates (and destructuring a [key, value]
   // entry allocates again), for every hierarchy of every process and container.
@@ -141,7 +141,8 @@ export function resourceTargets(processes: readonly Process[], containers: reado
   // Processes per hierarchy and cgroup, first where each process is, then added up each
   // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
   // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
-  const perLines = new Map<readonly CgroupLine[], number>();
+  // `others`: the cgroup files of processes not read in full (HostSnapshot.around), counted the same.
+  const perLines = new Map<readonly CgroupLine[], number>(others);
   for (let i = 0; i < processes.length; i++) {
     const p = processes[i] as Process;
     byPid.set(p.pid, p);

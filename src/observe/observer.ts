@@ -30,6 +30,7 @@
  * - each container network namespace's /proc/<pid>/net/dev stays open, bound to its namespace,
  *   while the same process is read through (collectors/net-counters.ts).
  */
+import { aroundWrong } from '../../collectors/around.js';
 import { collectSnapshot, type RefreshCache } from '../../collectors/collect.js';
 import { collectDetails, type DetailsOptions } from '../../collectors/details.js';
 import { collectHostSummary, readOomKillCount } from '../../collectors/host-summary.js';
@@ -40,6 +41,7 @@ import { IncrementalScanner } from '../../collectors/processes.js';
 import { createResourceReader, SLOW_EVERY } from '../../collectors/resources.js';
 import type { Container } from '../model/container.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
+import type { HostSnapshot } from '../model/host.js';
 import { netRate } from '../model/network.js';
 import { containerKey } from '../model/reconstruct.js';
 import { FIRST_READING, RECORDED_NO_RATE, unknown, type ResourceScope, type Unknown } from '../model/resources.js';
@@ -75,6 +77,12 @@ export interface ObserverOptions {
   readonly now?: () => number;
   /** Monotonic milliseconds, for rates. */
   readonly clock?: () => number;
+  /**
+   * A host pid (`inspect PID`): read only the processes that may belong with it where that
+   * tells its container exactly as reading every process would (collectors/around.ts), else
+   * every process. The model then holds that container (and host processes) only.
+   */
+  readonly around?: number;
 }
 
 export interface ObserveRound {
@@ -175,22 +183,31 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     // Read before any cgroup: a kill after this read shows in the cgroup's count now, or moves
     // this count for the next observation.
     const noOomKill = !oomKillsMoved();
-    const collected = collectSnapshot(root, {
-      nowMs: now(),
-      ...(scanner ? { scanner } : {}),
-      ...(cache ? { cache } : {}),
-      ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
-      ...(options.initsOnly ? { initsOnly: options.initsOnly } : {}),
-      ...(options.childNamespaces ? { childNamespaces: true } : {}),
-    });
-    // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when
-    // it is replayed: uptimes and start times read the same on every replay.
-    const recordedAt = root.kind === 'recorded' && collected.bootTimeSec !== null && host.uptimeSec !== null ? (collected.bootTimeSec + host.uptimeSec) * 1000 : null;
-    const snapshot = recordedAt === null ? collected : { ...collected, takenAtMs: recordedAt };
+    const collect = (around: number | undefined): HostSnapshot => {
+      const collected = collectSnapshot(root, {
+        nowMs: now(),
+        ...(scanner ? { scanner } : {}),
+        ...(cache ? { cache } : {}),
+        ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
+        ...(options.initsOnly ? { initsOnly: options.initsOnly } : {}),
+        ...(options.childNamespaces ? { childNamespaces: true } : {}),
+        ...(around !== undefined ? { around } : {}),
+      });
+      // A recorded tree's instant is when it was recorded (its boot time plus its uptime), not when
+      // it is replayed: uptimes and start times read the same on every replay.
+      const recordedAt = root.kind === 'recorded' && collected.bootTimeSec !== null && host.uptimeSec !== null ? (collected.bootTimeSec + host.uptimeSec) * 1000 : null;
+      return recordedAt === null ? collected : { ...collected, takenAtMs: recordedAt };
+    };
+    let snapshot = collect(options.around);
     const prev = last?.model;
     // The same grouping and metadata objects: the containers built from them still hold.
-    const model: HostModel =
+    let model: HostModel =
       prev && snapshot.grouping === prev.snapshot.grouping && snapshot.metadata === prev.snapshot.metadata ? { snapshot, containers: prev.containers, pods: prev.pods } : buildHostModel(snapshot);
+    // Read only around a pid, the model may be wrong about its container: then read everything.
+    if (snapshot.around && aroundWrong(root, model) !== null) {
+      snapshot = collect(undefined);
+      model = buildHostModel(snapshot);
+    }
     if (cache) cache.previous = snapshot;
     lastPicked = pick(model);
     const observation: Observation = {

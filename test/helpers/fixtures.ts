@@ -9,6 +9,11 @@ export function fixture(rel: string): string {
   return readFileSync(fileURLToPath(new URL(`../fixtures/${rel}`, import.meta.url)), 'utf8');
 }
 
+/** A captured binary file (netlink replies, an auxiliary vector), as bytes. */
+export function fixtureBytes(rel: string): Buffer {
+  return readFileSync(fileURLToPath(new URL(`../fixtures/${rel}`, import.meta.url)));
+}
+
 /** argv of a captured /proc/<pid>/cmdline, split as the process scanner splits it. */
 export function fixtureArgv(rel: string): string[] {
   return parseCmdline(readFileSync(fileURLToPath(new URL(`../fixtures/${rel}`, import.meta.url))));

@@ -75,6 +75,8 @@ export function registerInspect(program: Command, deps: Deps): void {
         continuous: rates,
         now: deps.now,
         initsOnly: 'undecided',
+        // A pid: only the processes that may belong with it, where that tells its container.
+        ...(/^\d+$/.test(target.trim()) ? { around: Number(target.trim()) } : {}),
         resources: (model) => {
           asked = resolve(model);
           return only();
@@ -145,7 +147,7 @@ function completeAsked(root: HostRoot, observation: Observation, target: string,
   const malformed = [...observation.model.snapshot.malformed];
   const after = completeProcesses(root, before, pids, malformed);
   if (after.every((p, i) => p === before[i])) return observation;
-  const model = buildHostModel({ ...observation.model.snapshot, processes: after, malformed, pageSizeBytes: derivePageSize(after) });
+  const model = buildHostModel({ ...observation.model.snapshot, processes: after, malformed, pageSizeBytes: observation.model.snapshot.pageSizeBytes ?? derivePageSize(after) });
   return { ...observation, model };
 }
 

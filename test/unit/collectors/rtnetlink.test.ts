@@ -3,12 +3,12 @@
  * returned, and `ip -d -j -s link` of the same namespace right after), parsed into what sysfs and
  * /proc/net/dev would show.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseLinkMessages, resolveLinks, type RawLink } from '../../../collectors/rtnetlink.js';
 import { i32le, u16le, u32le } from '../../../collectors/sock-diag.js';
+import { fixtureBytes } from '../../helpers/fixtures.js';
 
-const fixture = (f: string): Buffer => readFileSync(new URL(`../../fixtures/netlink/${f}`, import.meta.url));
+const fixture = (f: string): Buffer => fixtureBytes(`netlink/${f}`);
 interface IpLink {
   ifindex: number;
   ifname: string;

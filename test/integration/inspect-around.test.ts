@@ -1,0 +1,146 @@
+/**
+ * `inspect PID` reads only the processes around the pid where that tells its container as
+ * reading every process does (collectors/around.ts). On real containers: where it does (a
+ * hand-made container with a joined member, a docker container with its shim), the pid's
+ * container and report are the full read's; where it cannot (a pid in no container, a nested
+ * pid namespace, a process put into a docker container's cgroup by hand), every process is read,
+ * and the answer is again the full read's.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openHostRoot } from '../../collectors/host-root.js';
+import { inspectFacts, observeFor } from '../helpers/around.js';
+import { dockerImportBusybox } from '../helpers/containers.js';
+import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+
+const root = openHostRoot('/');
+
+/** Whether inspect read only around the pid, after checking that its facts are the full read's. */
+function agrees(pid: number): boolean {
+  const around = observeFor(root, pid, true);
+  const full = observeFor(root, pid, false);
+  expect(inspectFacts(around, pid, true), `pid ${pid}`).toEqual(inspectFacts(full, pid, true));
+  return around.model.snapshot.around !== undefined;
+}
+
+const isSleep = (pid: number, arg: string): boolean => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${arg}\0`;
+const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
+
+describeWith(['root', 'unshare', 'nsenter'], 'inspect PID read around the pid: hand-made containers', () => {
+  const prefix = testPrefix('around');
+  let dir = '';
+  const spawned: ChildProcess[] = [];
+  let hm = 0;
+  let joined = 0;
+  let partial = 0;
+  let nested = 0;
+  let threaded = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    busyboxRootfs(join(dir, 'rootfs'));
+    const run = (cmd: string, args: string[]): ChildProcess => {
+      const p = spawn(cmd, args, { stdio: 'ignore' });
+      spawned.push(p);
+      return p;
+    };
+    const u = run('unshare', ['--fork', '--pid', '--mount', '--uts', '--net', '--ipc', '--mount-proc', `--root=${join(dir, 'rootfs')}`, '/bin/sh', '-c', 'sleep 700 & sleep 701 & wait']);
+    hm = await waitFor(() => childrenOf(u.pid as number)[0], 15_000, 'the container init');
+    await waitFor(() => (childrenOf(hm).length === 2 ? true : undefined), 15_000, 'both sleeps');
+    const all = run('nsenter', ['-t', String(hm), '-a', '/bin/sleep', '702']);
+    joined = await waitFor(() => childrenOf(all.pid as number)[0], 15_000, 'the joined member');
+    const net = run('nsenter', ['-t', String(hm), '-n', 'sleep', '703']);
+    partial = net.pid as number;
+    await waitFor(() => (readlinkSync(`/proc/${partial}/exe`).endsWith('sleep') ? true : undefined), 15_000, 'the partial member');
+    // A container whose member started a pid namespace of its own (still in the container's mount
+    // namespace), where a process left that mount namespace: it is the container's, by the pid
+    // namespace it shares with its parent, yet shares none of the container's own namespaces.
+    const n = run('unshare', ['--fork', '--pid', '--mount', '--mount-proc', 'sh', '-c', 'sleep 710 & unshare --fork --pid sh -c "unshare --mount sleep 711 & wait" & wait']);
+    nested = await waitFor(() => childrenOf(n.pid as number)[0], 15_000, 'the nested container init');
+    await waitFor(() => (descendants(nested).some((p) => isSleep(p, '711')) ? true : undefined), 15_000, 'the sleep in the nested pid namespace');
+    // A container whose process has threads besides its leader (node's).
+    const t = run('unshare', ['--fork', '--pid', '--mount', '--mount-proc', process.execPath, '-e', 'setInterval(() => {}, 1e6)']);
+    threaded = await waitFor(() => childrenOf(t.pid as number)[0], 15_000, 'the threaded container');
+    await waitFor(() => (readdirSync(`/proc/${threaded}/task`).length > 1 ? true : undefined), 15_000, 'its threads');
+  });
+
+  afterAll(() => {
+    for (const p of spawned) killTree(p.pid);
+    for (const pid of [hm, nested, threaded]) if (pid) killTree(pid);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads around a container process, and its container and report are the full read\'s', () => {
+    for (const pid of [hm, ...childrenOf(hm), joined]) expect(agrees(pid), `pid ${pid} read around`).toBe(true);
+  });
+
+  it('reads every process for a pid in no container (a partial member), and for a thread id, with the same answer', () => {
+    expect(agrees(partial)).toBe(false);
+    expect(agrees(threaded)).toBe(true);
+    const tid = Number(readdirSync(`/proc/${threaded}/task`).find((t) => Number(t) !== threaded));
+    expect(agrees(tid)).toBe(false);
+    expect(inspectFacts(observeFor(root, tid, true), tid)).toMatchObject({ kind: 'not-found' });
+  });
+
+  it('reads every process where a member is in a pid namespace of its own, with that namespace\'s processes as members', () => {
+    const inner = descendants(nested).find((p) => isSleep(p, '711')) as number;
+    expect(agrees(nested)).toBe(false);
+    const report = inspectFacts(observeFor(root, nested, true), nested) as { container: { pids: number[] } };
+    expect(report.container.pids).toContain(inner);
+  });
+
+  it('inspect PID --json prints the container with the joined member and the partial one', async () => {
+    const r = await ctrscope(['inspect', String(hm), '--json', '--no-rates']);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as { container: { pids: number[]; partialMembers: { pid: number }[] }; processTree: { pid: number; rssBytes: number | null }[] };
+    expect(doc.container.pids).toEqual(expect.arrayContaining([hm, joined]));
+    expect(doc.container.partialMembers.map((m) => m.pid)).toContain(partial);
+    // Resident size in bytes: stat's rss pages times the kernel's page size, however few
+    // processes were read (the page size is the kernel's, not guessed from their VmRSS).
+    const rssPages = Number(readFileSync(`/proc/${hm}/stat`, 'utf8').split(') ')[1]?.split(' ')[21]);
+    expect(doc.processTree.find((n) => n.pid === hm)?.rssBytes).toBe(rssPages * Number(sh('getconf', ['PAGESIZE']).trim()));
+  });
+});
+
+describeWith(['root', 'docker'], 'inspect PID read around the pid: a docker container', () => {
+  const prefix = testPrefix('around-docker');
+  const image = `${prefix}:1`;
+  const name = `${prefix}-a`;
+  let dir = '';
+  let init = 0;
+  let id = '';
+  let intruder: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    dockerImportBusybox(image, dir);
+    id = sh('docker', ['run', '-d', '--name', name, image, 'sh', '-c', 'sleep 720 & wait']).trim();
+    init = Number(sh('docker', ['inspect', '-f', '{{.State.Pid}}', name]).trim());
+    await waitFor(() => (childrenOf(init).length === 1 ? true : undefined), 15_000, 'the sleep');
+  });
+
+  afterAll(() => {
+    killTree(intruder?.pid);
+    shQuiet('docker', ['rm', '-f', name]);
+    shQuiet('docker', ['rmi', image]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads around its processes (engine cgroup and shim checked), with the full read\'s answer', () => {
+    for (const pid of [init, ...childrenOf(init)]) expect(agrees(pid), `pid ${pid} read around`).toBe(true);
+  });
+
+  it('reads every process once a host process is put into its cgroup, which makes that process a member', async () => {
+    intruder = spawn('sleep', ['730'], { stdio: 'ignore' });
+    const pid = intruder.pid as number;
+    const line = readFileSync(`/proc/${init}/cgroup`, 'utf8').split('\n').find((l) => /^\d+:pids:/.test(l)) as string;
+    writeFileSync(`/sys/fs/cgroup/pids${line.split(':')[2]}/cgroup.procs`, String(pid));
+    expect(agrees(init)).toBe(false);
+    const facts = inspectFacts(observeFor(root, init, true), init) as { container: { id: string; processes: { pid: number; via: string }[] } };
+    expect(facts.container.id).toBe(id);
+    expect(facts.container.processes).toContainEqual(expect.objectContaining({ pid, via: 'cgroup' }));
+  });
+});
