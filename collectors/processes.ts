@@ -56,6 +56,7 @@ import { needsArgv } from '../src/model/engines.js';
 import { NS_LINKS, NS_TYPES, type NsSet, type NsType } from '../src/model/namespace.js';
 import { hasExited, type Process } from '../src/model/process.js';
 import { KeptFiles, readParsed, type HostRoot } from './host-root.js';
+import { nsInode } from './namespaces.js';
 import { parseCmdline } from './procfs/pid-cmdline.js';
 import { parsePidCgroup } from './procfs/pid-cgroup.js';
 import { parseNsInode } from './procfs/pid-ns.js';
@@ -185,7 +186,7 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
       continue;
     }
     const dir = `/proc/${pid}`;
-    if (sharesAny(root, dir, types, first.namespaces)) {
+    if (sharesAny(root, pid, types, first.namespaces)) {
       const p = readWhole(root, pid, malformed, how);
       if (p === 'gone') stats.vanished++;
       else read.set(pid, p);
@@ -248,15 +249,11 @@ function isKernelThread(root: HostRoot, dir: string, malformed: Gap[]): boolean 
  * cannot be read (denied for a non-dumpable process or a non-root reader, absent from a
  * recording, the process gone) or parsed tells no namespace, for grouping either (readStable).
  */
-function sharesAny(root: HostRoot, dir: string, types: readonly NsType[], ns: NsSet): boolean {
-  for (const t of types) {
-    const r = root.readLink(`${dir}/ns/${t}`);
-    if (!r.ok) continue;
-    try {
-      if (parseNsInode(r.value) === ns[t]) return true;
-    } catch (err) {
-      if (!(err instanceof ParseError)) throw err;
-    }
+function sharesAny(root: HostRoot, pid: number, types: readonly NsType[], ns: NsSet): boolean {
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i] as NsType;
+    const inode = nsInode(root, pid, t);
+    if (inode !== null && inode === ns[t]) return true;
   }
   return false;
 }
