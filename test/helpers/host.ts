@@ -138,7 +138,7 @@ for a in $("${dir}/bin/busybox" --list); do [ -e "${dir}/bin/$a" ] || ln -s busy
 printf 'root:x:0:0:root:/root:/bin/sh\\n' > "${dir}/etc/passwd"`]);
 }
 
-/** Host pids whose parent is pid (the kernel here lacks /proc/<pid>/task/<tid>/children). */
+/** Host pids whose parent is pid, from every process's stat (independent of the kernel's own children lists, which inspect reads). */
 export function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const e of readdirSync('/proc')) {
