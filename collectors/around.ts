@@ -8,7 +8,7 @@ import { aroundContainer } from '../src/model/around.js';
 import type { Container } from '../src/model/container.js';
 import type { HostModel } from '../src/model/host-model.js';
 import { containerKey } from '../src/model/reconstruct.js';
-import { cgroupDir, type CgroupLayout } from './cgroupfs/layout.js';
+import { cgroupDir } from './cgroupfs/layout.js';
 import { readCgroupLayout } from './collect.js';
 import type { HostRoot } from './host-root.js';
 
@@ -26,13 +26,11 @@ const MAX_CGROUP_DIRS = 256;
 export function aroundWrong(root: HostRoot, model: HostModel): string | null {
   const { container, differs } = aroundContainer(model);
   if (differs !== null || container === null) return differs ?? 'no container';
-  const { layout, gap } = readCgroupLayout(root);
-  if (gap) return `cgroup mounts unknown: ${gap.reason}`;
-  return unreadMembers(root, model, layout, container);
+  return unreadMembers(root, model, container);
 }
 
 /** Why the container may have members that were not read (in its engine cgroup, children of its monitor), or null. */
-function unreadMembers(root: HostRoot, model: HostModel, layout: CgroupLayout, container: Container): string | null {
+function unreadMembers(root: HostRoot, model: HostModel, container: Container): string | null {
   const read = new Set(model.snapshot.processes.map((p) => p.pid));
   const unread = (pids: Iterable<string>): string | null => {
     for (const line of pids) {
@@ -42,6 +40,8 @@ function unreadMembers(root: HostRoot, model: HostModel, layout: CgroupLayout, c
     return null;
   };
   if (container.processes.some((m) => m.via === 'cgroup') && container.cgroup.path !== null) {
+    const { layout, gap } = readCgroupLayout(root);
+    if (gap) return `cgroup mounts unknown: ${gap.reason}`;
     let listed = 0;
     for (const mount of layout.mounts) {
       const top = cgroupDir(mount, container.cgroup.path);

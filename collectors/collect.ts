@@ -14,7 +14,7 @@ import type { MountWatch } from './mount-watch.js';
 import { parseMountInfo, type MountInfoEntry } from './procfs/mountinfo.js';
 import { nsInode } from './namespaces.js';
 import { parseAuxvPageSize } from './procfs/auxv.js';
-import { ParseError, parseWith, type Gap } from './read.js';
+import { parseWith, type Gap } from './read.js';
 import { completeProcesses, scanAround, scanProcesses, type IncrementalScanner } from './processes.js';
 
 export interface CollectOptions {
@@ -252,14 +252,8 @@ function readFixed(root: HostRoot): NonNullable<RefreshCache['fixed']> {
  * recorder's); null where unreadable (an older recording: then derived from the processes).
  */
 function readPageSize(root: HostRoot): number | null {
-  const auxv = root.readBytes('/proc/self/auxv');
-  if (!auxv.ok) return null;
-  try {
-    return parseAuxvPageSize(auxv.value);
-  } catch (err) {
-    if (err instanceof ParseError) return null;
-    throw err;
-  }
+  const page = parseWith('/proc/self/auxv', root.readBytes('/proc/self/auxv'), parseAuxvPageSize);
+  return page.ok ? page.value : null;
 }
 
 export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnapshot {
@@ -321,6 +315,6 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     stats: scan.stats,
     malformed: scan.malformed,
     gaps,
-    ...(around && opts.around !== undefined ? { around: { seed: opts.around, others: around.others } } : {}),
+    ...(around ? { around: { seed: around.seed, others: around.others } } : {}),
   };
 }

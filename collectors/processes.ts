@@ -143,6 +143,7 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
 
 /** What scanAround read: the processes in full, and the cgroups of the others. */
 export interface AroundScan {
+  readonly seed: number;
   readonly scan: ProcessScan;
   /**
    * The cgroup files of the processes not read in full, but kernel threads, by parsed text
@@ -220,7 +221,7 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
   }
   const processes = [...read.values()].sort((a, b) => a.pid - b.pid);
   for (const p of processes) count(stats, p);
-  return { scan: { processes, stats, malformed, changed: true, sampled: null, noExit: false }, others };
+  return { seed, scan: { processes, stats, malformed, changed: true, sampled: null, noExit: false }, others };
 }
 
 /**

@@ -46,7 +46,7 @@ export function classifyFsError(err: unknown, path: string): Gap {
 }
 
 /** Parse text with a pure parser, turning a ParseError into a 'malformed' gap naming the file. */
-export function parseWith<T>(path: string, read: Read<string>, parse: (text: string) => T): Read<T> {
+export function parseWith<T, I = string>(path: string, read: Read<I>, parse: (input: I) => T): Read<T> {
   if (!read.ok) return read;
   try {
     return ok(parse(read.value));

@@ -1,5 +1,4 @@
-/** Captured engine text under test/fixtures (see its README), and a host root made of files. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { gap, ok } from '../../collectors/read.js';
@@ -12,6 +11,11 @@ export function fixture(rel: string): string {
 /** A captured binary file (netlink replies, an auxiliary vector), as bytes. */
 export function fixtureBytes(rel: string): Buffer {
   return readFileSync(fileURLToPath(new URL(`../fixtures/${rel}`, import.meta.url)));
+}
+
+/** Every recorded `/proc/<pid>/<name>` file of the samples under samples/ (paths from the repository root). */
+export function recordedProcFiles(name: string): string[] {
+  return readdirSync('samples').flatMap((s) => (existsSync(`samples/${s}/proc`) ? readdirSync(`samples/${s}/proc`).filter((p) => /^\d+$/.test(p) && existsSync(`samples/${s}/proc/${p}/${name}`)).map((p) => `samples/${s}/proc/${p}/${name}`) : []));
 }
 
 /** argv of a captured /proc/<pid>/cmdline, split as the process scanner splits it. */

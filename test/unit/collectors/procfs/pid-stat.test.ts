@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidStat } from '../../../../collectors/procfs/pid-stat.js';
 import { ParseError } from '../../../../collectors/read.js';
+import { recordedProcFiles } from '../../../helpers/fixtures.js';
 
 describe('parsePidStat', () => {
   it('reads a container init from samples/hybrid-docker (sample-web, pid 678)', () => {
@@ -57,7 +58,7 @@ function splitField(text: string, n: number): string | undefined {
 }
 
 describe('parsePidStat on every recorded stat', () => {
-  const files = readdirSync('samples').flatMap((s) => (existsSync(`samples/${s}/proc`) ? readdirSync(`samples/${s}/proc`).filter((p) => /^\d+$/.test(p) && existsSync(`samples/${s}/proc/${p}/stat`)).map((p) => `samples/${s}/proc/${p}/stat`) : []));
+  const files = recordedProcFiles('stat');
 
   it('reads each field where splitting the whole line finds it', () => {
     expect(files.length).toBeGreaterThan(200);

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parsePidStatus } from '../../../../collectors/procfs/pid-status.js';
 import { ParseError } from '../../../../collectors/read.js';
+import { recordedProcFiles } from '../../../helpers/fixtures.js';
 
 const sample = (p: string): string => readFileSync(`samples/${p}`, 'utf8');
 
@@ -57,7 +58,7 @@ describe('parsePidStatus number lists', () => {
     const v = line.slice(key.length + 1).trim();
     return v === '' ? null : v.split(/\s+/).map(Number);
   };
-  const files = readdirSync('samples').flatMap((s) => (existsSync(`samples/${s}/proc`) ? readdirSync(`samples/${s}/proc`).filter((p) => /^\d+$/.test(p) && existsSync(`samples/${s}/proc/${p}/status`)).map((p) => `samples/${s}/proc/${p}/status`) : []));
+  const files = recordedProcFiles('status');
 
   it('reads every field of every recorded status as its line says (number lists as splitting on whitespace does)', () => {
     expect(files.length).toBeGreaterThan(200);
