@@ -8,7 +8,10 @@ import { aroundContainer } from '../src/model/around.js';
 import type { Container } from '../src/model/container.js';
 import type { HostModel } from '../src/model/host-model.js';
 import { containerKey } from '../src/model/reconstruct.js';
-import { cgroupDir } from './cgroupfs/layout.js';
+import type { CgroupLine } from '../src/model/cgroup.js';
+import type { UnreadPopulation } from '../src/model/resources.js';
+import { cgroupDir, mountForKey, type CgroupLayout, type CgroupMount } from './cgroupfs/layout.js';
+import { SharedCgroupLines } from './processes.js';
 import { readCgroupLayout } from './collect.js';
 import type { HostRoot } from './host-root.js';
 
@@ -44,24 +47,12 @@ function unreadMembers(root: HostRoot, model: HostModel, container: Container): 
     if (gap) return `cgroup mounts unknown: ${gap.reason}`;
     let listed = 0;
     for (const mount of layout.mounts) {
-      const top = cgroupDir(mount, container.cgroup.path);
-      if (top === null) continue;
-      // A cgroup's subdirectories are its child cgroups; an entry without a cgroup.procs
-      // (ENOTDIR: a control file) is none.
-      const dirs = [top];
-      for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
-        const procs = root.readText(`${dir}/cgroup.procs`);
-        if (!procs.ok) {
-          if (procs.gap.reason === 'absent') continue;
-          return `${dir}/cgroup.procs: ${procs.gap.reason}`;
-        }
-        if (++listed > MAX_CGROUP_DIRS) return `more than ${MAX_CGROUP_DIRS} cgroups under ${container.cgroup.path}`;
-        const why = unread(procs.value.split('\n'));
-        if (why) return `${why} (in ${dir})`;
-        const entries = root.readDir(dir);
-        if (!entries.ok) return `${dir}: ${entries.gap.reason}`;
-        for (const e of entries.value) if (!CONTROL_FILE.test(e)) dirs.push(`${dir}/${e}`);
-      }
+      const procs = pidsUnder(root, mount, container.cgroup.path);
+      if (procs === null) continue;
+      if ('why' in procs) return procs.why;
+      listed++;
+      const why = unread(procs.pids);
+      if (why) return `${why} (under ${container.cgroup.path})`;
     }
     if (listed === 0) return `no cgroup directory of ${container.cgroup.path} could be listed`;
   }
@@ -78,4 +69,67 @@ function unreadMembers(root: HostRoot, model: HostModel, container: Container): 
     }
   }
   return null;
+}
+
+/**
+ * The pids listed in the cgroup.procs of a cgroup and of every cgroup below it, on one mount
+ * (the reader's pid namespace must be the host's); null where the mount has no such cgroup, or
+ * why they cannot be listed. A subtree of more than MAX_CGROUP_DIRS cgroups is no one container's.
+ */
+function pidsUnder(root: HostRoot, mount: CgroupMount, path: string): { pids: string[] } | { why: string } | null {
+  const top = cgroupDir(mount, path);
+  if (top === null) return null;
+  const pids: string[] = [];
+  let listed = 0;
+  // A cgroup's subdirectories are its child cgroups; an entry without a cgroup.procs
+  // (ENOTDIR: a control file) is none.
+  const dirs = [top];
+  for (let dir = dirs.pop(); dir !== undefined; dir = dirs.pop()) {
+    const procs = root.readText(`${dir}/cgroup.procs`);
+    if (!procs.ok) {
+      if (procs.gap.reason === 'absent') continue;
+      return { why: `${dir}/cgroup.procs: ${procs.gap.reason}` };
+    }
+    if (++listed > MAX_CGROUP_DIRS) return { why: `more than ${MAX_CGROUP_DIRS} cgroups under ${dir === top ? path : top}` };
+    for (const line of procs.value.split('\n')) if (line !== '') pids.push(line);
+    const entries = root.readDir(dir);
+    if (!entries.ok) return { why: `${dir}: ${entries.gap.reason}` };
+    for (const e of entries.value) if (!CONTROL_FILE.test(e)) dirs.push(`${dir}/${e}`);
+  }
+  return listed === 0 ? null : { pids };
+}
+
+/**
+ * What the processes not read around a pid (HostSnapshot.around.unread) put in each cgroup:
+ * under the root cgroup, all of them (every process is in each hierarchy); under another, those
+ * its cgroup.procs and its children's list; where those cannot be listed (or the subtree is too
+ * large), what every such process's cgroup file says, read once. Both count a process where its
+ * thread group leader is, but for a v1 process whose threads sit in other cgroups than its
+ * leader: cgroup.procs lists it in each.
+ */
+export function unreadPopulation(root: HostRoot, layout: CgroupLayout, unread: readonly number[]): UnreadPopulation {
+  const pids = new Set(unread);
+  return {
+    under(key, path) {
+      if (path === '/') return pids.size;
+      const mount = mountForKey(layout, key);
+      const listed = mount ? pidsUnder(root, mount, path) : null;
+      if (listed === null || 'why' in listed) return null;
+      const counted = new Set<number>();
+      for (const line of listed.pids) {
+        const pid = Number(line);
+        if (pids.has(pid)) counted.add(pid);
+      }
+      return counted.size;
+    },
+    lines() {
+      const cgroups = new SharedCgroupLines();
+      const out = new Map<readonly CgroupLine[], number>();
+      for (const pid of pids) {
+        const cg = cgroups.parse(`/proc/${pid}`, root.readText(`/proc/${pid}/cgroup`));
+        if (cg.ok) out.set(cg.value, (out.get(cg.value) ?? 0) + 1);
+      }
+      return out;
+    },
+  };
 }

@@ -315,6 +315,6 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
     stats: scan.stats,
     malformed: scan.malformed,
     gaps,
-    ...(around ? { around: { seed: around.seed, others: around.others } } : {}),
+    ...(around ? { around: { seed: around.seed, unread: around.unread } } : {}),
   };
 }

@@ -141,42 +141,40 @@ export function scanProcesses(root: HostRoot, opts: ScanOptions = {}): ProcessSc
   return { processes, stats, malformed, changed: true, sampled: null, noExit: false };
 }
 
-/** What scanAround read: the processes in full, and the cgroups of the others. */
+/** What scanAround read: the processes in full, and which others there are. */
 export interface AroundScan {
   readonly seed: number;
   readonly scan: ProcessScan;
   /**
-   * The cgroup files of the processes not read in full, but kernel threads, by parsed text
-   * (the same array for the same text) with how many read so: they still count in the
-   * population of each cgroup (a shared cgroup's usage is not the container's alone).
+   * The processes not read in full, kernel threads and processes gone aside: they still count
+   * in the population of each cgroup (a shared cgroup's usage is not the container's alone),
+   * which is read only where a figure needs it (collectors/around.ts unreadPopulation).
    */
-  readonly others: ReadonlyMap<readonly CgroupLine[], number>;
+  readonly unread: readonly number[];
 }
 
 /**
  * The processes that may belong with host pid `seed` (`inspect PID`), each read in full: the
  * seed, every process in any of the seed's namespaces that are not the host's, and the
  * ancestors of all of them (a monitor, the process tree). Of every other process only the links
- * of those namespace types and its cgroup file are read (and, without the kernel's list of
- * kernel threads, its stat: a kernel thread is in no cgroup's count): it shares none of the seed's
- * namespaces, so no grouping rule can put it in the seed's container or tie it to one of its
- * members, as long as the processes read are in no namespace but the seed's and the host's
- * (what src/model/around.ts checks on the model built from them). Null where the seed's
- * namespaces cannot tell: the seed is gone, not listed (a thread), or in the host's namespaces
- * only.
+ * of those namespace types are read (and, without the kernel's list of kernel threads, its
+ * stat: a kernel thread is in no cgroup's count): it shares none of the seed's namespaces, so no
+ * grouping rule can put it in the seed's container or tie it to one of its members, as long as
+ * the processes read are in no namespace but the seed's and the host's (what
+ * src/model/around.ts checks on the model built from them). Null where the seed's namespaces
+ * cannot tell: the seed is gone, not listed (a thread), or in the host's namespaces only.
  */
 export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundScan | null {
   const stats: ScanStats = { vanished: 0, partial: 0, hidden: {} };
   const malformed: Gap[] = [];
-  const cgroupParses = new SharedCgroupLines();
-  const how = { full: () => true, childNamespaces: false, cgroups: cgroupParses };
+  const how = { full: () => true, childNamespaces: false, cgroups: new SharedCgroupLines() };
   const first = readWhole(root, seed, malformed, how);
   if (first === 'gone') return null;
   // The pid namespace first: it alone tells most members.
   const types = NS_TYPES.filter((t) => first.namespaces[t] !== undefined && hostNs[t] !== undefined && first.namespaces[t] !== hostNs[t]).sort((a, b) => Number(b === 'pid') - Number(a === 'pid'));
   if (types.length === 0) return null;
   const read = new Map<number, Process>([[seed, first]]);
-  const others = new Map<readonly CgroupLine[], number>();
+  const unread = new Set<number>();
   const kernelThreads = kthreaddAndChildren(root);
   let listed = false;
   for (const name of listProc(root)) {
@@ -186,22 +184,18 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
       listed = true;
       continue;
     }
-    const dir = `/proc/${pid}`;
-    if (sharesAny(root, pid, types, first.namespaces)) {
+    const shares = sharesAny(root, pid, types, first.namespaces);
+    if (shares === true) {
       const p = readWhole(root, pid, malformed, how);
       if (p === 'gone') stats.vanished++;
       else read.set(pid, p);
       continue;
     }
-    const cg = cgroupParses.parse(dir, root.readText(`${dir}/cgroup`));
-    if (!cg.ok) {
-      // Gone (counted as a full scan counts it), or in no cgroup a full scan would count it in.
-      if (isGone(root, dir, cg.gap)) stats.vanished++;
-      else if (cg.gap.reason === 'malformed') malformed.push(cg.gap);
-      continue;
-    }
-    if (kernelThreads ? kernelThreads.has(pid) : isKernelThread(root, dir, malformed)) continue;
-    others.set(cg.value, (others.get(cg.value) ?? 0) + 1);
+    const dir = `/proc/${pid}`;
+    // A link unread: the process gone (counted as a full scan counts it), or denied (a
+    // non-root reader): still a process in some cgroup.
+    if (shares === null && !root.readText(`${dir}/stat`).ok) stats.vanished++;
+    else if (!(kernelThreads ? kernelThreads.has(pid) : isKernelThread(root, dir, malformed))) unread.add(pid);
   }
   // A thread's id is no process a scan lists (/proc lists thread group leaders only).
   if (!listed) return null;
@@ -211,17 +205,13 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
       if (parent === 'gone') break;
       read.set(ppid, parent);
       // Read in full now: no longer one of the others.
-      const n = parent.cgroups ? others.get(parent.cgroups) : undefined;
-      if (parent.cgroups && n !== undefined && !parent.kernelThread) {
-        if (n > 1) others.set(parent.cgroups, n - 1);
-        else others.delete(parent.cgroups);
-      }
+      unread.delete(ppid);
       ppid = parent.ppid;
     }
   }
   const processes = [...read.values()].sort((a, b) => a.pid - b.pid);
   for (const p of processes) count(stats, p);
-  return { seed, scan: { processes, stats, malformed, changed: true, sampled: null, noExit: false }, others };
+  return { seed, scan: { processes, stats, malformed, changed: true, sampled: null, noExit: false }, unread: [...unread] };
 }
 
 /**
@@ -246,17 +236,21 @@ function isKernelThread(root: HostRoot, dir: string, malformed: Gap[]): boolean 
 }
 
 /**
- * Whether a process is in any of the given namespaces (by type), from its links. A link that
- * cannot be read (denied for a non-dumpable process or a non-root reader, absent from a
- * recording, the process gone) or parsed tells no namespace, for grouping either (readStable).
+ * Whether a process is in any of the given namespaces (by type), from its links; null where
+ * none could be read (denied for a non-dumpable process or a non-root reader, absent from a
+ * recording, the process gone). A link that cannot be read or parsed tells no namespace, for
+ * grouping either (readStable).
  */
-function sharesAny(root: HostRoot, pid: number, types: readonly NsType[], ns: NsSet): boolean {
+function sharesAny(root: HostRoot, pid: number, types: readonly NsType[], ns: NsSet): boolean | null {
+  let known = false;
   for (let i = 0; i < types.length; i++) {
     const t = types[i] as NsType;
     const inode = nsInode(root, pid, t);
-    if (inode !== null && inode === ns[t]) return true;
+    if (inode === null) continue;
+    if (inode === ns[t]) return true;
+    known = true;
   }
-  return false;
+  return known ? false : null;
 }
 
 /**
@@ -310,7 +304,7 @@ export function completeProcesses(root: HostRoot, processes: readonly Process[],
  * keeps what it saw since its last full pass and in the one before (forgetUnseen), so that a
  * removed container's texts do not stay.
  */
-class SharedCgroupLines {
+export class SharedCgroupLines {
   private seen = new Map<string, CgroupLine[]>();
   private before = new Map<string, CgroupLine[]>();
 

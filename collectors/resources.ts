@@ -16,6 +16,7 @@ import type { HostModel } from '../src/model/host-model.js';
 import { containerKey } from '../src/model/reconstruct.js';
 import { deriveResources, FIRST_READING, isUnknown, RECORDED_NO_RATE, resourceTargets, unavailableResources, unknown, type CgroupSample, type ContainerResources, type ResourceScope, type Unknown } from '../src/model/resources.js';
 import { forgetUnusedLocations, readCgroupSample } from './cgroupfs/sample.js';
+import { unreadPopulation } from './around.js';
 import { readCgroupLayout } from './collect.js';
 import { KeptFiles, type HostRoot } from './host-root.js';
 import type { Read } from './read.js';
@@ -126,7 +127,10 @@ export function createResourceReader(root: HostRoot, opts: ResourceReaderOptions
     // containers asked for are placed (`inspect` asks for one).
     if (model.containers !== targets.containers) targets = { containers: model.containers, byContainer: new Map() };
     const unplaced = containers.filter((c) => !targets.byContainer.has(c));
-    if (unplaced.length > 0) for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced, model.snapshot.around?.others)) targets.byContainer.set(c, t);
+    if (unplaced.length > 0) {
+      const around = model.snapshot.around;
+      for (const [c, t] of resourceTargets(model.snapshot.processes, unplaced, around ? unreadPopulation(root, layout, around.unread) : undefined)) targets.byContainer.set(c, t);
+    }
     const next = new Map<string, Kept>();
     const limitRoot = readingOnce(limitFiles ?? root);
     for (const c of containers) {

@@ -55,9 +55,13 @@ export function deriveCgroupLayout(mountinfo: readonly MountInfoEntry[]): Cgroup
 
 /** The mount a /proc/<pid>/cgroup line belongs to: same controller set (v1) or the cgroup2 mount. */
 export function mountForLine(layout: CgroupLayout, line: CgroupLine): CgroupMount | undefined {
-  if (line.hierarchyId === 0) return layout.mounts.find((m) => m.version === 2);
-  const want = [...line.controllers].sort().join(',');
-  return layout.mounts.find((m) => m.version === 1 && [...m.controllers].sort().join(',') === want);
+  return mountForKey(layout, line.hierarchyId === 0 ? '' : [...line.controllers].sort().join(','));
+}
+
+/** The mount of a hierarchy by its key: '' for cgroup2, else the v1 controllers sorted and comma-joined. */
+export function mountForKey(layout: CgroupLayout, key: string): CgroupMount | undefined {
+  if (key === '') return layout.mounts.find((m) => m.version === 2);
+  return layout.mounts.find((m) => m.version === 1 && [...m.controllers].sort().join(',') === key);
 }
 
 /** The v1 mount that has a given controller bound (e.g. 'memory'), if any. */

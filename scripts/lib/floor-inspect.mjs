@@ -8,8 +8,10 @@
  *   - the target's 8 namespace links and cgroup file, and kthreadd's links (the host's: pid 1's may be unreadable, as here);
  *   - per process: its pid namespace link (is it a member), and for each process that is not, the
  *     links of the container's other private namespace types (a partial member, which inspect
- *     lists) and its cgroup file (how many processes each of the container's cgroups and their
- *     ancestors hold besides its own: whether its usage is its own, where a limit binds);
+ *     lists);
+ *   - the cgroup.procs of each of the container's cgroups but the root ones: how many processes
+ *     each holds besides the container's (whether its usage is its own, where a limit binds);
+ *     under a root cgroup, every process is (the listing tells how many);
  *   - per member: stat, status and cmdline (the process tree, its uids and capabilities);
  *   - the container's mountinfo and the host's (its filesystem and mount findings), its uid_map
  *     and LSM label;
@@ -36,7 +38,6 @@ for (const e of readdirSync('/proc')) {
     continue;
   }
   for (const t of others) link(`/proc/${e}/ns/${t}`);
-  read(`/proc/${e}/cgroup`);
 }
 for (const p of members) {
   read(`/proc/${p}/stat`);
@@ -50,6 +51,7 @@ read(`/proc/${target}/attr/current`);
 for (const line of cgroup.split('\n')) {
   const [, controllers, path] = line.split(':');
   for (const c of controllers?.split(',') ?? []) for (const f of V1_FILES[c] ?? []) read(`/sys/fs/cgroup/${c === 'cpuacct' || c === 'cpu' ? c : controllers}${path}/${f}`);
+  if (controllers !== undefined && !controllers.startsWith('name=') && path && path !== '/') read(`/sys/fs/cgroup/${controllers === '' ? 'unified' : controllers}${path}/cgroup.procs`);
 }
 for (const f of SHARED_ROOT) read(`/sys/fs/cgroup/${f}`);
 if (own.net !== host.net) {

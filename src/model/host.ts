@@ -1,4 +1,4 @@
-import type { CgroupLine, CgroupMode } from './cgroup.js';
+import type { CgroupMode } from './cgroup.js';
 import type { EngineMetadata } from './container.js';
 import type { Gap } from './gap.js';
 import type { NsSet } from './namespace.js';
@@ -43,11 +43,11 @@ export interface HostSnapshot {
    * Only the processes that may belong with host pid `seed` were read in full (collectors'
    * scanAround): the seed, those in its private namespaces and their ancestors. A model built
    * on them is right about the seed's container alone, and only where src/model/around.ts and
-   * collectors/around.ts find nothing against it. `others`: the cgroup files of the other
-   * processes (kernel threads aside), by parsed text, with how many read so, for what each
-   * cgroup holds.
+   * collectors/around.ts find nothing against it. `unread`: the other processes (kernel threads
+   * aside), each in some cgroup: what a cgroup holds besides the container is counted among them
+   * only where a figure needs it (collectors/around.ts unreadPopulation).
    */
-  readonly around?: { readonly seed: number; readonly others: ReadonlyMap<readonly CgroupLine[], number> };
+  readonly around?: { readonly seed: number; readonly unread: readonly number[] };
 }
 
 /** Initial pid namespace inode: fixed since Linux 3.8 (include/linux/proc_ns.h PROC_PID_INIT_INO). */

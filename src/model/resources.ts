@@ -79,6 +79,17 @@ export interface CgroupPlace {
   readonly levels: readonly CgroupLevel[];
 }
 
+/**
+ * What the processes not read in full (HostSnapshot.around) put in each cgroup, asked only where
+ * a figure needs it (collectors/around.ts unreadPopulation).
+ */
+export interface UnreadPopulation {
+  /** How many are in cgroup `path` or below it on hierarchy `key`; null where only their cgroup files tell. */
+  under(key: string, path: string): number | null;
+  /** Their cgroup files, by parsed text, with how many read so. */
+  lines(): ReadonlyMap<readonly CgroupLine[], number>;
+}
+
 /** Where to measure one container: its cgroup on each hierarchy, or why not there. */
 export interface ResourceTarget {
   readonly paths: ReadonlyMap<string, CgroupPlace | Unknown>;
@@ -132,41 +143,33 @@ export function sharedUsage(key: string, place: CgroupPlace): Unknown | null {
  * cgroup, a pod's siblings under a pod-level cgroup. So each place keeps its ancestors with how
  * many processes under each are not the container's: the limits are read up the chain, and the
  * usage is the container's only where its cgroup holds nothing else (sharedUsage).
+ *
+ * `unread`: the processes not read in full (HostSnapshot.around), counted in each level's
+ * `outside` when that figure is first asked for: a limit's source, whether the usage is shared.
  */
-export function resourceTargets(processes: readonly Process[], containers: readonly Container[], others?: ReadonlyMap<readonly CgroupLine[], number>): Map<Container, ResourceTarget | Unknown> {
+export function resourceTargets(processes: readonly Process[], containers: readonly Container[], unread?: UnreadPopulation): Map<Container, ResourceTarget | Unknown> {
   // Loops here are indexed, and maps walked with forEach: a one-shot command runs without V8's
   // optimizing compiler, where each step of a for-of allocates (and destructuring a [key, value]
   // entry allocates again), for every hierarchy of every process and container.
   const byPid = new Map<number, Process>();
-  // Processes per hierarchy and cgroup, first where each process is, then added up each
-  // cgroup's ancestors once per distinct cgroup (thousands of processes share a few hundred).
   // Processes whose cgroup file reads the same share one lines array (the scan's): counted once.
-  // `others`: the cgroup files of processes not read in full (HostSnapshot.around), counted the same.
-  const perLines = new Map<readonly CgroupLine[], number>(others);
+  const perLines = new Map<readonly CgroupLine[], number>();
   for (let i = 0; i < processes.length; i++) {
     const p = processes[i] as Process;
     byPid.set(p.pid, p);
     if (!p.kernelThread && p.cgroups) add(perLines, p.cgroups, 1);
   }
-  const here = new Map<string, Map<string, number>>();
-  perLines.forEach((n, lines) => {
-    const pairs = measured(lines);
-    for (let i = 0; i < pairs.length; i++) {
-      const pair = pairs[i] as MeasuredLine;
-      let m = here.get(pair[0]);
-      if (m === undefined) here.set(pair[0], (m = new Map()));
-      add(m, pair[1], n);
-    }
-  });
-  const population = new Map<string, Map<string, number>>();
-  here.forEach((m, k) => {
-    const under = new Map<string, number>();
-    m.forEach((n, path) => {
-      const up = ancestors(path);
-      for (let i = 0; i < up.length; i++) add(under, up[i] as string, n);
-    });
-    population.set(k, under);
-  });
+  const population = populationOf(perLines);
+  let unreadLines: Map<string, Map<string, number>> | null = null;
+  const under = (k: string, path: string): number => {
+    const n = population.get(k)?.get(path) ?? 0;
+    if (unread === undefined) return n;
+    const counted = unread.under(k, path);
+    if (counted !== null) return n + counted;
+    unreadLines ??= populationOf(unread.lines());
+    return n + (unreadLines.get(k)?.get(path) ?? 0);
+  };
+  const level = unread === undefined ? (path: string, outside: () => number): CgroupLevel => ({ path, outside: outside() }) : lazyLevel;
   const out = new Map<Container, ResourceTarget | Unknown>();
   for (let ci = 0; ci < containers.length; ci++) {
     const c = containers[ci] as Container;
@@ -185,7 +188,7 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
     const shared = oneLinesArray(members, mon?.cgroups ?? undefined);
     if (shared !== null) {
-      out.set(c, { paths: placesOfOne(shared, members.length + (mon?.cgroups ? 1 : 0), population) });
+      out.set(c, { paths: placesOfOne(shared, members.length + (mon?.cgroups ? 1 : 0), under, level) });
       continue;
     }
     // Per hierarchy, in the order the anchors' lines name them: the anchors' paths, and every
@@ -205,7 +208,6 @@ export function resourceTargets(processes: readonly Process[], containers: reado
       for (let i = 0; i < placed.length; i++) dirs.push((placed[i] as PathCount)[0]);
       const dir = commonAncestor(dirs);
       const mineAll = insidePaths.get(k) ?? [];
-      const pop = population.get(k);
       const up = ancestors(dir);
       const levels: CgroupLevel[] = [];
       for (let l = up.length - 1; l >= 0; l--) {
@@ -215,7 +217,7 @@ export function resourceTargets(processes: readonly Process[], containers: reado
           const pc = mineAll[i] as PathCount;
           if (isWithin(pc[0], path)) mine += pc[1];
         }
-        levels.push({ path, outside: Math.max(0, (pop?.get(path) ?? 0) - mine) });
+        levels.push(level(path, () => Math.max(0, under(k, path) - mine)));
       }
       paths.set(k, { path: dir, levels });
     });
@@ -242,23 +244,62 @@ function oneLinesArray(members: readonly { readonly cgroups: readonly CgroupLine
  * general walk of resourceTargets gives then, without its maps. Each hierarchy's cgroup is the
  * one line's path, and at every level up to the root all `count` processes are the container's.
  */
-function placesOfOne(lines: readonly CgroupLine[], count: number, population: ReadonlyMap<string, ReadonlyMap<string, number>>): Map<string, CgroupPlace> {
+function placesOfOne(lines: readonly CgroupLine[], count: number, under: (k: string, path: string) => number, level: (path: string, outside: () => number) => CgroupLevel): Map<string, CgroupPlace> {
   const paths = new Map<string, CgroupPlace>();
   const pairs = measured(lines);
   for (let i = 0; i < pairs.length; i++) {
     const pair = pairs[i] as MeasuredLine;
     const k = pair[0];
     const dir = pair[1];
-    const pop = population.get(k);
     const up = ancestors(dir);
     const levels: CgroupLevel[] = [];
     for (let l = up.length - 1; l >= 0; l--) {
       const path = up[l] as string;
-      levels.push({ path, outside: Math.max(0, (pop?.get(path) ?? 0) - count) });
+      levels.push(level(path, () => Math.max(0, under(k, path) - count)));
     }
     paths.set(k, { path: dir, levels });
   }
   return paths;
+}
+
+/**
+ * Processes per hierarchy and cgroup, in it or below it, from processes' cgroup lines (each
+ * distinct lines array once, with how many processes read it): first where each process is,
+ * then added up each cgroup's ancestors once per distinct cgroup (thousands of processes share
+ * a few hundred).
+ */
+function populationOf(perLines: ReadonlyMap<readonly CgroupLine[], number>): Map<string, Map<string, number>> {
+  const here = new Map<string, Map<string, number>>();
+  perLines.forEach((n, lines) => {
+    const pairs = measured(lines);
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as MeasuredLine;
+      let m = here.get(pair[0]);
+      if (m === undefined) here.set(pair[0], (m = new Map()));
+      add(m, pair[1], n);
+    }
+  });
+  const population = new Map<string, Map<string, number>>();
+  here.forEach((m, k) => {
+    const under = new Map<string, number>();
+    m.forEach((n, path) => {
+      const up = ancestors(path);
+      for (let i = 0; i < up.length; i++) add(under, up[i] as string, n);
+    });
+    population.set(k, under);
+  });
+  return population;
+}
+
+/** A level whose `outside` is counted when first read (resourceTargets with unread processes). */
+function lazyLevel(path: string, outside: () => number): CgroupLevel {
+  let n: number | undefined;
+  return {
+    path,
+    get outside(): number {
+      return (n ??= outside());
+    },
+  };
 }
 
 /** A cgroup line as [hierarchy key, path]. */

@@ -4,14 +4,18 @@
  * hand-made container with a joined member, a docker container with its shim), the pid's
  * container and report are the full read's; where it cannot (a pid in no container, a nested
  * pid namespace, a process put into a docker container's cgroup by hand), every process is read,
- * and the answer is again the full read's.
+ * and the answer is again the full read's. Processes not read still count in what the
+ * container's cgroups hold besides it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openHostRoot } from '../../collectors/host-root.js';
+import type { Container } from '../../src/model/container.js';
+import { containerKey } from '../../src/model/reconstruct.js';
+import type { ContainerResources } from '../../src/model/resources.js';
 import { inspectFacts, observeFor } from '../helpers/around.js';
 import { dockerImportBusybox } from '../helpers/containers.js';
 import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
@@ -144,3 +148,65 @@ describeWith(['root', 'docker'], 'inspect PID read around the pid: a docker cont
     expect(facts.container.processes).toContainEqual(expect.objectContaining({ pid, via: 'cgroup' }));
   });
 });
+
+describeWith(['root', 'unshare'], 'inspect PID read around the pid: what a hand-made container\'s cgroups hold besides it', () => {
+  const prefix = testPrefix('around-cg');
+  const cgroups = ['memory', 'pids'].map((c) => `/sys/fs/cgroup/${c}/${prefix}`);
+  const spawned: ChildProcess[] = [];
+  let dir = '';
+  let init = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    busyboxRootfs(join(dir, 'rootfs'));
+    for (const cg of cgroups) mkdirSync(`${cg}/sub`, { recursive: true });
+    writeFileSync(`${cgroups[0]}/memory.limit_in_bytes`, String(256 << 20));
+    writeFileSync(`${cgroups[1]}/pids.max`, '100');
+    // The launcher joins the cgroups before it starts the container: it stays there beside it,
+    // in the host's namespaces (read in full, as the init's parent).
+    const procs = cgroups.map((cg) => `${cg}/cgroup.procs`).join(' ');
+    const u = spawn('sh', ['-c', `for f in ${procs}; do echo $$ > $f; done; exec unshare --fork --pid --mount --uts --net --ipc --mount-proc --root=${join(dir, 'rootfs')} /bin/sh -c 'sleep 740 & wait'`], { stdio: 'ignore' });
+    spawned.push(u);
+    init = await waitFor(() => childrenOf(u.pid as number)[0], 15_000, 'the container init');
+    // Two host processes that are none of the container's, in a cgroup below its own: not read
+    // around the pid, yet what they use is under the container's limits.
+    for (const arg of ['741', '742']) {
+      const s = spawn('sleep', [arg], { stdio: 'ignore' });
+      spawned.push(s);
+      for (const cg of cgroups) writeFileSync(`${cg}/sub/cgroup.procs`, String(s.pid));
+    }
+  });
+
+  afterAll(async () => {
+    for (const p of spawned) killTree(p.pid);
+    if (init) killTree(init);
+    for (const cg of cgroups) {
+      await waitFor(() => (readFileSync(`${cg}/cgroup.procs`, 'utf8') === '' && readFileSync(`${cg}/sub/cgroup.procs`, 'utf8') === '' ? true : undefined), 15_000, `${cg} empty`).catch(() => undefined);
+      for (const d of [`${cg}/sub`, cg]) rmdirQuiet(d);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts the host processes under its cgroups, unread, as the full read counts them', () => {
+    const around = observeFor(root, init, true);
+    const full = observeFor(root, init, false);
+    expect(around.model.snapshot.around, 'read around the pid').toBeDefined();
+    const [a, f] = [around, full].map((o) => {
+      const c = o.model.containers.find((x) => x.pid === init) as Container;
+      const r = o.resources.get(containerKey(c)) as ContainerResources;
+      return { sources: r.limits.sources, memory: r.usage.memoryBytes };
+    });
+    expect(a).toEqual(f);
+    // The launcher, and the two sleeps below.
+    for (const [what, cg] of [['memoryBytes', `/${prefix}`], ['pids', `/${prefix}`]] as const) expect(a?.sources[what], what).toEqual({ kind: 'shared', cgroup: cg, outside: 3 });
+    expect(a?.memory).toMatchObject({ unknown: expect.stringContaining('also holds 3 process(es) outside the container') });
+  });
+});
+
+function rmdirQuiet(d: string): void {
+  try {
+    rmdirSync(d);
+  } catch {
+    // gone already, or still busy: the host keeps an empty cgroup, named by the test prefix
+  }
+}
