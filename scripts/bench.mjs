@@ -18,7 +18,9 @@
  *   ctrscope inspect <pid> --no-rates           one container, target <= 0.5 s
  * and then `top --batch --interval 1`: its CPU per refresh over TOP_SECONDS after 3 s of warm-up.
  * Wall time is what the targets are stated in; on a machine shared with other work, the CPU
- * columns are the steadier figures. The 1-minute load average is printed with each N.
+ * columns are the steadier figures. Before timing each N it waits (3 minutes at most) until the
+ * host is 80% idle over 3 s, so that what growing the containers left running does not load the
+ * rounds. The 1-minute load average is printed with each N.
  * With `--baseline FILE` (another build's dist/ctrscope.mjs, e.g. of the main branch), the same
  * five ctrscope commands of that build are timed in the same rounds, and each of this build's
  * medians is printed as a ratio to the baseline's: a before and after under the same load.
@@ -102,6 +104,32 @@ const median = (xs) => {
 };
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const SETTLE_WINDOW_MS = 3000;
+const SETTLE_IDLE_PCT = 80;
+const SETTLE_MAX_MS = 180_000;
+/** Idle and total jiffies of every CPU (/proc/stat's first line). */
+function cpuJiffies() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+}
+/**
+ * Wait until the host is at least SETTLE_IDLE_PCT% idle over SETTLE_WINDOW_MS (at most
+ * SETTLE_MAX_MS): growing the containers leaves work behind (their shells starting, the kernel
+ * freeing what it tore down) that would otherwise load the first rounds, and the host measured
+ * is one where the containers run, not one still starting them.
+ */
+async function settle() {
+  const t0 = performance.now();
+  for (;;) {
+    const a = cpuJiffies();
+    await sleep(SETTLE_WINDOW_MS);
+    const b = cpuJiffies();
+    const idlePct = ((b.idle - a.idle) / Math.max(1, b.total - a.total)) * 100;
+    const waitedMs = performance.now() - t0;
+    if (idlePct >= SETTLE_IDLE_PCT || waitedMs >= SETTLE_MAX_MS) return { idlePct, waitedMs };
+  }
+}
 
 /** CPU of `top --batch --interval 1` per refresh, over TOP_SECONDS after 3 s of warm-up. */
 async function measureTop() {
@@ -219,6 +247,8 @@ try {
     const procs = readdirSync('/proc').filter((e) => /^\d+$/.test(e)).length;
     console.log(`bench: ${n} containers up (${((Date.now() - t0) / 1000).toFixed(1)} s to grow)`);
     const seen = checkSeen(n);
+    const settled = await settle();
+    console.log(`bench: ${settled.idlePct.toFixed(0)}% idle over ${SETTLE_WINDOW_MS / 1000} s, ${(settled.waitedMs / 1000).toFixed(0)} s after the containers were up`);
     const loadBefore = load();
     const m = await measure(n);
     print(n, procs, seen, m, loadBefore);
