@@ -90,7 +90,7 @@ function pidsUnder(root: HostRoot, mount: CgroupMount, path: string): { pids: st
       if (procs.gap.reason === 'absent') continue;
       return { why: `${dir}/cgroup.procs: ${procs.gap.reason}` };
     }
-    if (++listed > MAX_CGROUP_DIRS) return { why: `more than ${MAX_CGROUP_DIRS} cgroups under ${dir === top ? path : top}` };
+    if (++listed > MAX_CGROUP_DIRS) return { why: `more than ${MAX_CGROUP_DIRS} cgroups under ${path}` };
     for (const line of procs.value.split('\n')) if (line !== '') pids.push(line);
     const entries = root.readDir(dir);
     if (!entries.ok) return { why: `${dir}: ${entries.gap.reason}` };
@@ -103,9 +103,9 @@ function pidsUnder(root: HostRoot, mount: CgroupMount, path: string): { pids: st
  * What the processes not read around a pid (HostSnapshot.around.unread) put in each cgroup:
  * under the root cgroup, all of them (every process is in each hierarchy); under another, those
  * its cgroup.procs and its children's list; where those cannot be listed (or the subtree is too
- * large), what every such process's cgroup file says, read once. Both count a process where its
- * thread group leader is, but for a v1 process whose threads sit in other cgroups than its
- * leader: cgroup.procs lists it in each.
+ * large), what every such process's cgroup file says, read once. The two agree but for a v1
+ * process whose threads sit in other cgroups than its leader: its cgroup file names the leader's,
+ * while cgroup.procs lists it in every cgroup that holds one of its threads.
  */
 export function unreadPopulation(root: HostRoot, layout: CgroupLayout, unread: readonly number[]): UnreadPopulation {
   const pids = new Set(unread);

@@ -276,9 +276,15 @@ export function enginesSuite(guest: Guest): void {
 
       it('inspect --json and top --batch --json validate against the schema', async () => {
         const c = byName(ps, `${P}-dk-crun`);
-        const doc = await guest.ctrscopeJson<{ kind: string; container: { id: string } }>(['inspect', `${P}-dk-crun`, '--json', '--no-rates']);
+        const doc = await guest.ctrscopeJson<{ kind: string; container: { id: string }; limits: unknown; resources: { cgroups: unknown } }>(['inspect', `${P}-dk-crun`, '--json', '--no-rates']);
         expect(schemaErrors(doc)).toEqual([]);
         expect(doc.container.id).toBe(c.id);
+        // By its pid, inspect reads only the processes around it (the rest's cgroups counted
+        // only where a limit asks): the same container, limits and where each is set.
+        const byPid = await guest.ctrscopeJson<typeof doc>(['inspect', String(c.pid), '--json', '--no-rates']);
+        expect(byPid.container.id).toBe(c.id);
+        expect(byPid.limits).toEqual(doc.limits);
+        expect(byPid.resources.cgroups).toEqual(doc.resources.cgroups);
         const top = await guest.ctrscope(['top', '--batch', '--json', '--count', '2', '--interval', '1']);
         expect(top.code, top.stderr).toBe(0);
         const frames = top.stdout.trim().split('\n').map((l) => JSON.parse(l) as { kind: string; containers: Array<{ id: string }> });
