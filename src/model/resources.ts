@@ -161,7 +161,8 @@ export function resourceTargets(processes: readonly Process[], containers: reado
   }
   const population = populationOf(perLines);
   let unreadLines: Map<string, Map<string, number>> | null = null;
-  const under = (k: string, path: string): number => {
+  // Processes in cgroup `path` or below it on hierarchy k, the unread ones with them.
+  const countUnder = (k: string, path: string): number => {
     const n = population.get(k)?.get(path) ?? 0;
     if (unread === undefined) return n;
     const counted = unread.under(k, path);
@@ -188,7 +189,7 @@ export function resourceTargets(processes: readonly Process[], containers: reado
     const mon = c.monitor ? byPid.get(c.monitor.pid) : undefined;
     const shared = oneLinesArray(members, mon?.cgroups ?? undefined);
     if (shared !== null) {
-      out.set(c, { paths: placesOfOne(shared, members.length + (mon?.cgroups ? 1 : 0), under, level) });
+      out.set(c, { paths: placesOfOne(shared, members.length + (mon?.cgroups ? 1 : 0), countUnder, level) });
       continue;
     }
     // Per hierarchy, in the order the anchors' lines name them: the anchors' paths, and every
@@ -217,7 +218,7 @@ export function resourceTargets(processes: readonly Process[], containers: reado
           const pc = mineAll[i] as PathCount;
           if (isWithin(pc[0], path)) mine += pc[1];
         }
-        levels.push(level(path, () => Math.max(0, under(k, path) - mine)));
+        levels.push(level(path, () => Math.max(0, countUnder(k, path) - mine)));
       }
       paths.set(k, { path: dir, levels });
     });
@@ -244,7 +245,7 @@ function oneLinesArray(members: readonly { readonly cgroups: readonly CgroupLine
  * general walk of resourceTargets gives then, without its maps. Each hierarchy's cgroup is the
  * one line's path, and at every level up to the root all `count` processes are the container's.
  */
-function placesOfOne(lines: readonly CgroupLine[], count: number, under: (k: string, path: string) => number, level: (path: string, outside: () => number) => CgroupLevel): Map<string, CgroupPlace> {
+function placesOfOne(lines: readonly CgroupLine[], count: number, countUnder: (k: string, path: string) => number, level: (path: string, outside: () => number) => CgroupLevel): Map<string, CgroupPlace> {
   const paths = new Map<string, CgroupPlace>();
   const pairs = measured(lines);
   for (let i = 0; i < pairs.length; i++) {
@@ -255,7 +256,7 @@ function placesOfOne(lines: readonly CgroupLine[], count: number, under: (k: str
     const levels: CgroupLevel[] = [];
     for (let l = up.length - 1; l >= 0; l--) {
       const path = up[l] as string;
-      levels.push(level(path, () => Math.max(0, under(k, path) - count)));
+      levels.push(level(path, () => Math.max(0, countUnder(k, path) - count)));
     }
     paths.set(k, { path: dir, levels });
   }
