@@ -191,11 +191,19 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
       else read.set(pid, p);
       continue;
     }
-    const dir = `/proc/${pid}`;
-    // A link unread: the process gone (counted as a full scan counts it), or denied (a
-    // non-root reader): still a process in some cgroup.
-    if (shares === null && !root.readText(`${dir}/stat`).ok) stats.vanished++;
-    else if (!(kernelThreads ? kernelThreads.has(pid) : isKernelThread(root, dir, malformed))) unread.add(pid);
+    // A kernel thread is in no cgroup's count. Where the kernel's list of them cannot be read
+    // (a recording), or no link could be (the process gone, or a non-root reader denied), its
+    // stat tells, read once: a process gone is counted as a full scan counts it.
+    if (kernelThreads?.has(pid)) continue;
+    if (kernelThreads === null || shares === null) {
+      const stat = readStat(root, `/proc/${pid}`, malformed);
+      if (stat === 'gone') {
+        if (shares === null) stats.vanished++;
+        continue;
+      }
+      if (stat.kernelThread) continue;
+    }
+    unread.add(pid);
   }
   // A thread's id is no process a scan lists (/proc lists thread group leaders only).
   if (!listed) return null;
@@ -218,7 +226,7 @@ export function scanAround(root: HostRoot, seed: number, hostNs: NsSet): AroundS
  * The kernel threads: kthreadd (pid 2) and its children, from the kernel's list of them
  * (/proc/<pid>/task/<tid>/children, CONFIG_PROC_CHILDREN); every kernel thread but pid 2 is
  * made by kthreadd (kernel/kthread.c). Null where that list cannot be read (a recording):
- * then each process's stat tells (isKernelThread).
+ * then each process's stat tells.
  */
 function kthreaddAndChildren(root: HostRoot): Set<number> | null {
   const comm = root.readText('/proc/2/comm');
@@ -227,12 +235,6 @@ function kthreaddAndChildren(root: HostRoot): Set<number> | null {
   const out = new Set([2]);
   for (const pid of children.value.trim().split(' ')) if (pid !== '') out.add(Number(pid));
   return out;
-}
-
-/** Whether stat says the process is a kernel thread; a process gone counts as one (in no cgroup). */
-function isKernelThread(root: HostRoot, dir: string, malformed: Gap[]): boolean {
-  const stat = readStat(root, dir, malformed);
-  return stat === 'gone' || stat.kernelThread;
 }
 
 /**
