@@ -34,6 +34,13 @@ export interface CollectOptions {
    * reports (and of that container's pod) afterwards and shows no other container's command.
    */
   readonly initsOnly?: boolean | 'undecided';
+  /**
+   * Without everyProcess and initsOnly, false: read every member's status but the argv of each
+   * container's candidates for its first process (and of monitors) only: its command is the only
+   * argv `ps --json` shows. A one-shot collection only: a repeated scanner reads both for every
+   * member, and keeps them (top shows each member's command).
+   */
+  readonly membersArgv?: boolean;
   /** Read pid_for_children/time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /** What a repeated collector (top) carries from one refresh to the next; see RefreshCache. */
@@ -290,7 +297,8 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const members = opts.everyProcess === true || around ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
-  const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed);
+  const argv = members !== null && !opts.initsOnly && opts.membersArgv === false ? initCandidatePids(grouping, scan.processes) : members;
+  const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed, argv ?? members);
   return {
     takenAtMs: opts.nowMs,
     root: { kind: root.kind, dir: root.dir },

@@ -286,17 +286,24 @@ function readWhole(root: HostRoot, pid: number, malformed: Gap[], how: { full: (
 }
 
 /**
- * Processes with status and cmdline read for the given pids, after a lean scanProcesses. One
- * whose status was read (or tried) by the scan is kept as it is; one that exited since the scan
- * keeps its lean fields, with a 'gone' gap.
+ * Processes with status read for the given pids, and cmdline for those of them in `argvPids`
+ * (all of them by default), after a lean scanProcesses. What the scan (or an earlier call) read
+ * or tried is not read again; a process that exited since the scan keeps its lean fields, with a
+ * 'gone' gap.
  */
-export function completeProcesses(root: HostRoot, processes: readonly Process[], pids: ReadonlySet<number>, malformed: Gap[] = []): Process[] {
+export function completeProcesses(root: HostRoot, processes: readonly Process[], pids: ReadonlySet<number>, malformed: Gap[] = [], argvPids: ReadonlySet<number> = pids): Process[] {
   return processes.map((p) => {
-    if (!pids.has(p.pid) || p.uids !== null || p.gaps.some((g) => g.path.endsWith('/status') || g.path.endsWith('/cmdline'))) return p;
+    if (!pids.has(p.pid)) return p;
+    const tried = (file: string): boolean => p.gaps.some((g) => g.path.endsWith(file));
+    const status = p.uids === null && !tried('/status');
+    const argv = p.cmdline === null && argvPids.has(p.pid) && !tried('/cmdline');
+    if (!status && !argv) return p;
     const dir = `/proc/${p.pid}`;
-    const extra = readDetail(root, dir, malformed);
+    const extra = readDetail(root, dir, malformed, { status, argv });
     if (extra === 'gone') return { ...p, gaps: [...p.gaps, { path: dir, reason: 'gone' as const }] };
-    return toProcess(p.pid, statOf(p), { key: '', namespaces: p.namespaces, gaps: [], cmdline: extra.cmdline, status: extra.status, full: true }, p.cgroups, [...p.gaps, ...extra.gaps]);
+    const gaps = [...p.gaps, ...extra.gaps];
+    if (!status) return { ...p, cmdline: extra.cmdline, gaps };
+    return toProcess(p.pid, statOf(p), { key: '', namespaces: p.namespaces, gaps: [], cmdline: argv ? extra.cmdline : p.cmdline, status: extra.status, full: true }, p.cgroups, gaps);
   });
 }
 
@@ -671,17 +678,20 @@ function readStable(root: HostRoot, dir: string, key: string, malformed: Gap[], 
   return { key, cmdline, status, namespaces, gaps, full };
 }
 
-/** status and cmdline of one process. */
-function readDetail(root: HostRoot, dir: string, malformed: Gap[]): { status: PidStatus | null; cmdline: string[] | null; gaps: Gap[] } | 'gone' {
+/** status and cmdline of one process (null where unreadable, or not asked for in `what`). */
+function readDetail(root: HostRoot, dir: string, malformed: Gap[], what: { readonly status: boolean; readonly argv: boolean } = BOTH): { status: PidStatus | null; cmdline: string[] | null; gaps: Gap[] } | 'gone' {
   const gaps: Gap[] = [];
-  const statusRead = readParsed(root, `${dir}/status`, parsePidStatus);
   let status: PidStatus | null = null;
-  if (statusRead.ok) status = statusRead.value;
-  else {
-    if (isGone(root, dir, statusRead.gap)) return 'gone';
-    if (statusRead.gap.reason === 'malformed') malformed.push(statusRead.gap);
-    gaps.push(statusRead.gap);
+  if (what.status) {
+    const statusRead = readParsed(root, `${dir}/status`, parsePidStatus);
+    if (statusRead.ok) status = statusRead.value;
+    else {
+      if (isGone(root, dir, statusRead.gap)) return 'gone';
+      if (statusRead.gap.reason === 'malformed') malformed.push(statusRead.gap);
+      gaps.push(statusRead.gap);
+    }
   }
+  if (!what.argv) return { status, cmdline: null, gaps };
   // As text: the utf8 fast path reads a size-0 procfs file in one call, where reading bytes
   // stats and grows buffers (a third of the scan's cmdline cost on 1300 processes). Decoding is
   // the same as parseCmdline's own toString('utf8'), NULs included.
@@ -694,6 +704,8 @@ function readDetail(root: HostRoot, dir: string, malformed: Gap[]): { status: Pi
   }
   return { status, cmdline, gaps };
 }
+
+const BOTH = Object.freeze({ status: true, argv: true });
 
 /** ENOENT/ESRCH below /proc/<pid> means the process went away if its directory did too. */
 function isGone(root: HostRoot, dir: string, g: Gap): boolean {

@@ -61,6 +61,12 @@ export interface ObserverOptions {
    * 'undecided': only where a container has more than one (CollectOptions.initsOnly).
    */
   readonly initsOnly?: boolean | 'undecided';
+  /**
+   * false: read the argv of each container's candidates for its first process only (its
+   * command), every member's status still (`ps --json`, which shows no other member's argv).
+   * CollectOptions.membersArgv; a continuous observer reads every member's.
+   */
+  readonly membersArgv?: boolean;
   /** Read pid_for_children and time_for_children too (the namespace inventory's pins). */
   readonly childNamespaces?: boolean;
   /**
@@ -190,6 +196,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
         ...(cache ? { cache } : {}),
         ...(focused.length > 0 ? { fresh: new Set(focused.flatMap((c) => c.processes.map((m) => m.pid))) } : {}),
         ...(options.initsOnly ? { initsOnly: options.initsOnly } : {}),
+        ...(options.membersArgv === false ? { membersArgv: false } : {}),
         ...(options.childNamespaces ? { childNamespaces: true } : {}),
         ...(around !== undefined ? { around } : {}),
       });

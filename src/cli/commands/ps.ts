@@ -35,7 +35,7 @@ export function registerPs(program: Command, deps: Deps): void {
       // then its counters again, its reading overlapping the interval. The table shows each
       // container's command and first process, no member's own status, and of the network only
       // rates: without them, no namespace's counters are read.
-      const observer = createObserver(root, { continuous: sampled, now: deps.now, ...(opts.json ? {} : { initsOnly: true }), ...(opts.json || sampled ? {} : { network: false }) });
+      const observer = createObserver(root, { continuous: sampled, now: deps.now, ...(opts.json ? { membersArgv: false } : { initsOnly: true }), ...(opts.json || sampled ? {} : { network: false }) });
       // The table shows a few of each container's cgroup figures: only those are read.
       const round: ObserveRound = opts.json ? { details: opts.sizes ? { sizes: { perContainerMs: 2000, totalMs: 10_000, now: deps.now } } : {} } : { resources: 'table' };
       try {
