@@ -4,7 +4,7 @@
  * peers, sockets) is collectors/network.ts.
  */
 import type { InterfaceCounters } from '../src/model/network.js';
-import { readParsed, type HostRoot, type OpenFile } from './host-root.js';
+import type { HostRoot, OpenFile } from './host-root.js';
 import { parseWith } from './read.js';
 import { parseNetDev, type NetDevCounters } from './procfs/net-dev.js';
 
@@ -14,19 +14,6 @@ export function interfaceCounters(d: NetDevCounters): InterfaceCounters {
     rx: { bytes: d.rxBytes, packets: d.rxPackets, errors: d.rxErrors, dropped: d.rxDropped },
     tx: { bytes: d.txBytes, packets: d.txPackets, errors: d.txErrors, dropped: d.txDropped },
   };
-}
-
-/**
- * Counters of each namespace, read through the pid its target names (namespace inode -> pid).
- * A namespace whose pid is gone, or whose file is unreadable, is left out.
- */
-export function readNetnsCounters(root: HostRoot, targets: ReadonlyMap<number, number>): Map<number, { pid: number; interfaces: InterfaceCounters[] }> {
-  const out = new Map<number, { pid: number; interfaces: InterfaceCounters[] }>();
-  for (const [netns, pid] of targets) {
-    const r = readParsed(root, `/proc/${pid}/net/dev`, parseNetDev);
-    if (r.ok) out.set(netns, { pid, interfaces: r.value.map(interfaceCounters) });
-  }
-  return out;
 }
 
 /**

@@ -22,8 +22,11 @@ export interface NetnsObservation {
   readonly pid: number;
   /** Monotonic milliseconds when the counters were read. */
   readonly atMs: number;
-  /** Every interface, loopback included, as the kernel counts it. */
-  readonly interfaces: readonly InterfaceCounters[];
+  /**
+   * Every interface, loopback included, as the kernel counts it; null when not read: an observer
+   * of one reading reads no counters (ObserverOptions.continuous), their rate says why.
+   */
+  readonly interfaces: readonly InterfaceCounters[] | null;
   /** Bytes per second over the interval, loopback left out; Unknown with the reason. */
   readonly rate: NetRate | Unknown;
 }

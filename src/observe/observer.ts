@@ -36,13 +36,13 @@ import { collectDetails, type DetailsOptions } from '../../collectors/details.js
 import { collectHostSummary, readOomKillCount } from '../../collectors/host-summary.js';
 import type { HostRoot } from '../../collectors/host-root.js';
 import { createMountWatch } from '../../collectors/mount-watch.js';
-import { createNetCounterReader, readNetnsCounters, type NetCounterReader, type NetnsTarget } from '../../collectors/net-counters.js';
+import { createNetCounterReader, type NetCounterReader, type NetnsTarget } from '../../collectors/net-counters.js';
 import { IncrementalScanner } from '../../collectors/processes.js';
 import { createResourceReader, SLOW_EVERY } from '../../collectors/resources.js';
 import type { Container } from '../model/container.js';
 import { buildHostModel, type HostModel } from '../model/host-model.js';
 import type { HostSnapshot } from '../model/host.js';
-import { netRate } from '../model/network.js';
+import { netRate, type InterfaceCounters } from '../model/network.js';
 import { containerKey } from '../model/reconstruct.js';
 import { FIRST_READING, RECORDED_NO_RATE, unknown, type ResourceScope, type Unknown } from '../model/resources.js';
 import type { NetnsObservation, Observation } from './observation.js';
@@ -53,6 +53,8 @@ export interface ObserverOptions {
   /**
    * Observe again and again: keep descriptors, per-process data and watches between
    * observations (top, serve, events, and ps's second sample). Close the observer when done.
+   * Without it the observer takes one reading (resample() refuses), whose network counters are
+   * not read: no rate can come of them (NetnsObservation.interfaces).
    */
   readonly continuous?: boolean;
   /**
@@ -165,7 +167,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
     countersAtMs = clock();
     return {
       resources: resources ? resources.read(model, picked.cgroups, { ...hints, ...(round.fresh ? { fresh: round.fresh } : {}), ...(round.resources ? { scope: round.resources } : {}), ...(round.focus ? { full: new Set([round.focus]) } : {}), ...(round.rows ? { row: round.rows } : {}) }) : new Map(),
-      network: options.network === false ? new Map() : observeNetwork(root, netCounters, model, picked.netns, last, clock, root.kind === 'recorded'),
+      network: options.network === false ? new Map() : observeNetwork(netCounters, model, picked.netns, last, clock, root.kind === 'recorded'),
     };
   };
   /** The kernel's OOM kill count (continuous observers): has it moved since the last observation? */
@@ -234,6 +236,7 @@ export function createObserver(root: HostRoot, options: ObserverOptions = {}): O
   const resample = async (intervalMs: number): Promise<Observation> => {
     const before = last;
     if (!before) throw new Error('resample() before observe()');
+    if (!continuous) throw new Error('resample() of an observer made without `continuous`: it takes one reading');
     const wait = countersAtMs + intervalMs - clock();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const atMs = clock();
@@ -272,10 +275,10 @@ export function observeOnce(root: HostRoot, options: Omit<ObserverOptions, 'cont
 
 /**
  * Each container network namespace's counters (only those of `selected`, when given), through
- * the kept reader of a continuous observer. A namespace is read through the first container
- * that has it, whichever container selected it.
+ * the kept reader of a continuous observer (none read without one). A namespace is read through
+ * the first container that has it, whichever container selected it.
  */
-function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: HostModel, selected: readonly Container[] | null, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
+function observeNetwork(reader: NetCounterReader | null, model: HostModel, selected: readonly Container[] | null, last: Observation | null, clock: () => number, recorded: boolean): Map<number, NetnsObservation> {
   const wanted = selected ? new Set(selected.map((c) => c.namespaces.net)) : null;
   const targets = new Map<number, NetnsTarget>();
   for (const c of model.containers) {
@@ -283,12 +286,18 @@ function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: 
   }
   const at = clock();
   const out = new Map<number, NetnsObservation>();
-  const counters = reader ? reader.read(targets) : readNetnsCounters(root, new Map([...targets].map(([netns, t]) => [netns, t.pid])));
-  for (const [netns, r] of counters) {
+  if (!reader) {
+    // An observer of one reading: no rate can come of the counters, and no view shows them
+    // otherwise (each interface's own are in the details): they are not read.
+    const rate = recorded ? RECORDED_NO_RATE : FIRST_READING;
+    for (const [netns, t] of targets) out.set(netns, { netns, pid: t.pid, atMs: at, interfaces: null, rate });
+    return out;
+  }
+  for (const [netns, r] of reader.read(targets)) {
     const before = last?.network.get(netns);
     let rate: NetnsObservation['rate'];
     if (recorded) rate = RECORDED_NO_RATE;
-    else if (!before) rate = FIRST_READING;
+    else if (!before?.interfaces) rate = FIRST_READING;
     else rate = netRate(totals(before.interfaces), totals(r.interfaces), at - before.atMs) ?? counterReset;
     out.set(netns, { netns, pid: r.pid, atMs: at, interfaces: r.interfaces, rate });
   }
@@ -297,7 +306,7 @@ function observeNetwork(root: HostRoot, reader: NetCounterReader | null, model: 
 
 const counterReset: Unknown = unknown('a counter went backwards: the namespace or an interface was recreated');
 
-function totals(ifs: NetnsObservation['interfaces']): { rxBytes: number; txBytes: number } {
+function totals(ifs: readonly InterfaceCounters[]): { rxBytes: number; txBytes: number } {
   let rxBytes = 0;
   let txBytes = 0;
   for (const i of ifs) {

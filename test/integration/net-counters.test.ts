@@ -9,7 +9,11 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openHostRoot } from '../../collectors/host-root.js';
 import { createNetCounterReader } from '../../collectors/net-counters.js';
-import { childrenOf, describeWith, killTree, sh, waitFor } from '../helpers/host.js';
+import type { Container } from '../../src/model/container.js';
+import type { HostModel } from '../../src/model/host-model.js';
+import { FIRST_READING } from '../../src/model/resources.js';
+import { observeOnce } from '../../src/observe/observer.js';
+import { childrenOf, ctrscope, describeWith, killTree, sh, waitFor } from '../helpers/host.js';
 
 const P = 'ctrscope-it-netctr';
 const netns = (pid: number): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/net`))?.[1]);
@@ -97,5 +101,37 @@ describeWith(['root', 'unshare', 'nsenter'], 'kept network counters', () => {
     } finally {
       reader.close();
     }
+  });
+
+  it('one reading reads no net/dev: its rate says a rate needs two readings; with rates, a rate', async () => {
+    // A hand-made container: its own pid, mount and network namespaces.
+    const u = spawn('unshare', ['--fork', '--pid', '--mount', '--mount-proc', '--net', 'sh', '-c', `ip link set lo up && exec sleep 1000 # ${P}`], { stdio: 'ignore' });
+    launchers.push(u);
+    const init = await waitFor(() => {
+      const [pid] = childrenOf(u.pid as number);
+      return pid !== undefined && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('sleep') ? pid : undefined;
+    }, 15_000, 'the hand-made container');
+    const root = openHostRoot('/');
+    const netDevReads: string[] = [];
+    root.onRead = (p) => {
+      if (p.endsWith('/net/dev')) netDevReads.push(p);
+    };
+    const ofInit = (m: HostModel): Container[] => m.containers.filter((c) => c.processes.some((p) => p.pid === init));
+    const obs = observeOnce(root, { resources: false, network: ofInit });
+    expect(ofInit(obs.model).length).toBe(1);
+    expect(obs.network.get(netns(init))).toMatchObject({ pid: init, interfaces: null, rate: FIRST_READING });
+    expect(netDevReads).toEqual([]);
+
+    type Doc = { container: { resources: { unknown: Record<string, string> }; usage: { netRxBytesPerSec: number | null } } };
+    const once = await ctrscope(['inspect', String(init), '--json', '--no-rates']);
+    expect(once.code, once.stderr).toBe(0);
+    const one = JSON.parse(once.stdout) as Doc;
+    expect(one.container.usage.netRxBytesPerSec).toBeNull();
+    expect(one.container.resources.unknown['usage.netRxBytesPerSec']).toBe(FIRST_READING.unknown);
+    const sampled = await ctrscope(['inspect', String(init), '--json', '--interval', '0.2']);
+    expect(sampled.code, sampled.stderr).toBe(0);
+    const two = JSON.parse(sampled.stdout) as Doc;
+    expect(typeof two.container.usage.netRxBytesPerSec).toBe('number');
+    expect(two.container.resources.unknown['usage.netRxBytesPerSec']).toBeUndefined();
   });
 });

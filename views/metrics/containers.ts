@@ -249,7 +249,7 @@ export function containerFamilies(obs: Observation, goneOom: readonly GoneOomSer
   for (const [netns, owner] of netnsOwners(model)) {
     const n = obs.network.get(netns);
     const labels = labelsByKey.get(containerKey(owner));
-    if (!n || labels === undefined) continue;
+    if (!n?.interfaces || labels === undefined) continue;
     for (const i of n.interfaces) {
       if (i.name === 'lo') continue;
       const il = joinLabels(labels, labelText([['interface', i.name]]));

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openHostRoot } from '../../../../collectors/host-root.js';
 import { containerKey } from '../../../../src/model/reconstruct.js';
-import { observeOnce } from '../../../../src/observe/observer.js';
+import { createObserver } from '../../../../src/observe/observer.js';
 import { CONTAINER_FAMILIES, containerFamilies } from '../../../../views/metrics/containers.js';
 import { labelText, negotiateFormat, renderExposition } from '../../../../views/metrics/exposition.js';
 import { parseSamples } from '../../../helpers/serve.js';
@@ -16,7 +16,10 @@ import { parseSamples } from '../../../helpers/serve.js';
 const SAMPLE = fileURLToPath(new URL('../../../../samples/hybrid-docker', import.meta.url));
 
 describe('metrics of a recorded host', () => {
-  const obs = observeOnce(openHostRoot(SAMPLE));
+  // As `serve` observes: continuously (an observer of one reading reads no network counters).
+  const observer = createObserver(openHostRoot(SAMPLE), { continuous: true });
+  const obs = observer.observe();
+  observer.close();
   const families = containerFamilies(obs);
   const text = renderExposition(families, 'text');
   const samples = parseSamples(text);
@@ -37,7 +40,7 @@ describe('metrics of a recorded host', () => {
     const sidecar = obs.model.containers.find((c) => c.name === 'sample-sidecar');
     expect(web?.namespaces.net).toBe(sidecar?.namespaces.net);
     const netns = obs.network.get(web?.namespaces.net as number);
-    const ifs = netns?.interfaces.filter((i) => i.name !== 'lo') ?? [];
+    const ifs = netns?.interfaces?.filter((i) => i.name !== 'lo') ?? [];
     expect(ifs.length).toBeGreaterThan(0);
     const ofPair = rx.filter((s) => s.labels['id'] === web?.id || s.labels['id'] === sidecar?.id);
     expect(ofPair.map((s) => s.labels['interface']).sort()).toEqual(ifs.map((i) => i.name).sort());
