@@ -13,7 +13,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
 import { collectNetworks } from '../../collectors/network.js';
 import { recordHost } from '../../collectors/snapshot/record.js';
-import { listeningTcpByNetlink } from '../../collectors/sock-diag.js';
+import { bothFamiliesInOneDump, closeNetlink, listeningTcpByNetlink, listeningTcpOn, netlinkSocketsIn, NETLINK_SOCK_DIAG, type DiagSocket } from '../../collectors/sock-diag.js';
 import { writeTree } from '../../src/cli/snapshot-archive.js';
 import { childrenOf, ctrscope, describeWith, killTree, sh, waitFor } from '../helpers/host.js';
 
@@ -74,6 +74,24 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
     expect(ss.sort()).toEqual([4711, 4712, 4713, 4714]);
     // Our own namespace is untouched: the thread came back.
     expect(readlinkSync('/proc/thread-self/ns/net')).toBe(readlinkSync(`/proc/${process.pid}/ns/net`));
+  });
+
+  it('one dump of both families gives the sockets of a dump per family', () => {
+    const opened = netlinkSocketsIn(pid, [NETLINK_SOCK_DIAG]);
+    if (!opened.ok) throw new Error(opened.detail);
+    try {
+      const [sock] = opened.fds as [number];
+      const sorted = (r: ReturnType<typeof listeningTcpOn>): DiagSocket[] => (r.ok ? [...r.sockets].sort((x, y) => x.port - y.port) : []);
+      const both = listeningTcpOn(sock);
+      const perFamily = listeningTcpOn(sock, true);
+      expect(both.ok && perFamily.ok).toBe(true);
+      expect(sorted(both).map((x) => `${x.proto} ${x.address} ${x.port}`)).toEqual(['tcp 127.0.0.1 4711', 'tcp6 ::1 4712', 'tcp6 :: 4713', 'tcp 0.0.0.0 4714']);
+      expect(sorted(both)).toEqual(sorted(perFamily));
+      // This kernel took the one dump (it did not fall back to the dumps per family).
+      expect(bothFamiliesInOneDump()).toBe(true);
+    } finally {
+      closeNetlink(opened.fds);
+    }
   });
 
   it('a snapshot replays the sockets the live host reported through netlink', async () => {
