@@ -5,14 +5,14 @@
  * file to read and nothing printed. Run by scripts/bench-floor.mjs as its own process, so that
  * Node's start-up is counted as it is for ctrscope.
  *   - per process: stat, cgroup and the 8 namespace links (grouping);
- *   - per container (a process in a pid namespace of its own, one per cgroup): the status and
- *     cmdline of each of its processes, and its 16 v1 cgroup files (CPU usage and split,
- *     cpu.stat, quota, period, shares, memory usage, stat, OOM control, limit, swap limit,
- *     soft limit, kmem usage, failcnt, pids current and max);
+ *   - per container (a process in a pid namespace of its own, one per cgroup): the status of
+ *     each of its processes, the cmdline of its first (its command), and its 16 v1 cgroup files
+ *     (CPU usage and split, cpu.stat, quota, period, shares, memory usage, stat, OOM control,
+ *     limit, swap limit, soft limit, kmem usage, failcnt, pids current and max);
  *   - per mount namespace of a container: mountinfo;
- *   - per network namespace of a container: net/dev (the observer's counters), route, fib_trie,
- *     if_inet6, ipv6_route, udp and udp6, and from inside the namespace (setns, as ctrscope does
- *     through koffi) one RTM_GETLINK dump and the IPv4 and IPv6 listening-TCP sock_diag dumps.
+ *   - per network namespace of a container: route, fib_trie, if_inet6, ipv6_route, udp and udp6,
+ *     and from inside the namespace (setns, as ctrscope does through koffi) one RTM_GETLINK dump
+ *     and one listening-TCP sock_diag dump of both families.
  * Each root-level file a container without a cgroup of its own in blkio, cpuset or freezer
  * shares is read once, as ctrscope does. Needs root.
  */
@@ -41,7 +41,7 @@ for (const e of readdirSync('/proc')) {
   }
   if (ns.net !== hostNet && !netSeen.has(ns.net)) {
     netSeen.add(ns.net);
-    for (const f of ['dev', 'route', 'fib_trie', 'if_inet6', 'ipv6_route', 'udp', 'udp6']) read(`/proc/${e}/net/${f}`);
+    for (const f of ['route', 'fib_trie', 'if_inet6', 'ipv6_route', 'udp', 'udp6']) read(`/proc/${e}/net/${f}`);
     netlinkReads(Number(e));
   }
 }
@@ -49,10 +49,8 @@ read('/proc/1/mountinfo');
 netlinkReads(2);
 for (const f of SHARED_ROOT) read(`/sys/fs/cgroup/${f}`);
 for (const [cgroup, pids] of containers) {
-  for (const p of pids) {
-    read(`/proc/${p}/status`);
-    read(`/proc/${p}/cmdline`);
-  }
+  for (const p of pids) read(`/proc/${p}/status`);
+  read(`/proc/${pids[0]}/cmdline`);
   for (const line of cgroup.split('\n')) {
     const [, controllers, path] = line.split(':');
     for (const c of controllers?.split(',') ?? []) for (const f of V1_FILES[c] ?? []) read(`/sys/fs/cgroup/${c === 'cpuacct' || c === 'cpu' ? c : controllers}/${path}/${f}`);

@@ -25,17 +25,13 @@ const linkRequest = Buffer.alloc(32);
 linkRequest.writeUInt32LE(32, 0);
 linkRequest.writeUInt16LE(18, 4); // RTM_GETLINK
 linkRequest.writeUInt16LE(0x301, 6); // NLM_F_REQUEST | NLM_F_DUMP
-const diagRequest = (family) => {
-  const r = Buffer.alloc(72);
-  r.writeUInt32LE(72, 0);
-  r.writeUInt16LE(20, 4); // SOCK_DIAG_BY_FAMILY
-  r.writeUInt16LE(0x301, 6);
-  r.writeUInt8(family, 16);
-  r.writeUInt8(6, 17); // IPPROTO_TCP
-  r.writeUInt32LE(1 << 10, 20); // TCP_LISTEN
-  return r;
-};
-const diagRequests = [diagRequest(2), diagRequest(10)];
+// Both families' listening TCP sockets in one dump (TCPDIAG_GETSOCK: struct inet_diag_req), as
+// collectors/sock-diag.ts asks.
+const diagRequest = Buffer.alloc(76);
+diagRequest.writeUInt32LE(76, 0);
+diagRequest.writeUInt16LE(18, 4); // TCPDIAG_GETSOCK
+diagRequest.writeUInt16LE(0x301, 6);
+diagRequest.writeUInt32LE(1 << 10, 16 + 52); // idiag_states: TCP_LISTEN
 
 /** Send a dump request and receive until NLMSG_DONE or an error. */
 function dump(fd, request) {
@@ -53,8 +49,8 @@ function dump(fd, request) {
 }
 
 /**
- * One visit to the network namespace of pid: its link dump and, with `listening`, its IPv4 and
- * IPv6 listening-TCP dumps.
+ * One visit to the network namespace of pid: its link dump and, with `listening`, its
+ * listening-TCP dump (IPv4 and IPv6 in one).
  */
 export function netlinkReads(pid, { listening = true } = {}) {
   const ns = open(`/proc/${pid}/ns/net`, O_CLOEXEC);
@@ -67,7 +63,7 @@ export function netlinkReads(pid, { listening = true } = {}) {
   dump(route, linkRequest);
   close(route);
   if (diag < 0) return;
-  for (const r of diagRequests) dump(diag, r);
+  dump(diag, diagRequest);
   close(diag);
 }
 
