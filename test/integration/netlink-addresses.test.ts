@@ -72,7 +72,8 @@ describeWith(['root', 'unshare'], 'addresses and default routes through rtnetlin
   beforeAll(async () => {
     cleanup();
     // A container-like namespace: eth0 a veth whose peer is in another namespace, two IPv4
-    // addresses on it (the second a secondary of the first's subnet), a global IPv6 address,
+    // addresses on it (the second a secondary of the first's subnet), two global IPv6 addresses
+    // (added in the reverse of their numeric order, which a text sort would also get wrong),
     // and default routes of both families through gateways, with metrics.
     sh('sh', ['-c', `set -e
 ip netns add ${NS}
@@ -83,6 +84,7 @@ ip -n ${NS} link set eth0 up
 ip -n ${PEER} link set ${IF}0 up
 ip -n ${NS} addr add 10.231.0.2/24 dev eth0
 ip -n ${NS} addr add 10.231.0.3/24 dev eth0
+ip -n ${NS} addr add fd00:231:0:1::2/64 dev eth0 nodad
 ip -n ${NS} addr add fd00:231::2/64 dev eth0 nodad
 ip -n ${NS} route add default via 10.231.0.1 metric 77
 ip -n ${NS} -6 route add default via fd00:231::1 metric 333`]);
@@ -105,8 +107,10 @@ ip -n ${NS} -6 route add default via fd00:231::1 metric 333`]);
     expect(addressing(viaNetlink)).toEqual(addressing(viaFiles));
     const eth0 = viaNetlink?.interfaces.find((i) => i.name === 'eth0');
     expect(eth0?.ipv4).toEqual(['10.231.0.2/24', '10.231.0.3/24']);
-    expect(eth0?.ipv6).toContain('fd00:231::2/64');
-    expect(eth0?.ipv6.filter((a) => a.startsWith('fe80:'))).toHaveLength(1);
+    // Ascending numeric order, link-local last.
+    expect(eth0?.ipv6.slice(0, 2)).toEqual(['fd00:231::2/64', 'fd00:231:0:1::2/64']);
+    expect(eth0?.ipv6.slice(2).filter((a) => a.startsWith('fe80:'))).toHaveLength(1);
+    expect(eth0?.ipv6).toHaveLength(3);
     expect(viaNetlink?.interfaces.find((i) => i.name === 'lo')).toMatchObject({ ipv4: ['127.0.0.1/8'], ipv6: ['::1/128'] });
     expect(viaNetlink?.defaultRoutes).toEqual([
       { family: 'ipv4', gateway: '10.231.0.1', iface: 'eth0', metric: 77 },
