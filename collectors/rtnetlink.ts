@@ -43,10 +43,11 @@
  *              blackhole default too, printed with device `*`), gateway RTA_GATEWAY or 0.0.0.0
  *              (a gateway given as RTA_VIA, IPv6, prints 0 there too), device RTA_OIF or `*`,
  *              metric RTA_PRIORITY (absent when 0) printed "%d", so signed.
- *   IPv6       default routes as net/ipv6_route shows them (net/ipv6/route.c, every table) and
- *              network.ts filters them: not a reject type (unreachable, blackhole, prohibit,
- *              throw: the file's RTF_REJECT; its null entry is not dumped), not on lo, nexthop
- *              RTA_GATEWAY or ::, metric RTA_PRIORITY.
+ *   IPv6       default routes of every table, as net/ipv6_route shows them (net/ipv6/route.c)
+ *              and as network.ts filters that file: not a reject type (unreachable, blackhole,
+ *              prohibit, throw: the file's RTF_REJECT; its RTF_UP-less null entry is not
+ *              dumped), not on lo (the kernel puts every reject route on lo, so either test
+ *              alone leaves those out), nexthop RTA_GATEWAY or ::, metric RTA_PRIORITY.
  *   multipath  RTA_MULTIPATH: one default route per nexthop, in the kernel's order. ipv6_route
  *              prints each sibling route on its own line, so IPv6 is the same; /proc/net/route
  *              prints a multipath IPv4 route once, with its first nexthop (fib_info_nhc(fi, 0)),
