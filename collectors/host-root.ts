@@ -44,13 +44,14 @@ export interface HostRoot {
   /** Open a file to read again and again through one descriptor (top's mount watch polls it). Optional, like lstat. */
   openFile?(hostPath: string, opts?: OpenFileOptions): Read<OpenFile>;
   /**
-   * The live host `/` only: the interfaces of pid's network namespace with their counters, and
-   * with `listening` its listening TCP sockets, asked of the kernel by netlink from inside the
-   * namespace in one visit (rtnetlink.ts, sock-diag.ts) rather than read from net/dev, the
-   * namespace's /sys/class/net and /proc/<pid>/net/tcp{,6}. Absent on a host tree and on a
-   * recording root, which read (and so record) the files.
+   * The live host `/` only: the interfaces of pid's network namespace with their counters, with
+   * `listening` its listening TCP sockets, and with `addresses` its addresses and default
+   * routes, asked of the kernel by netlink from inside the namespace in one visit (rtnetlink.ts,
+   * sock-diag.ts) rather than read from net/dev, the namespace's /sys/class/net,
+   * /proc/<pid>/net/tcp{,6} and /proc/<pid>/net/{route,fib_trie,if_inet6,ipv6_route}. Absent on
+   * a host tree and on a recording root, which read (and so record) the files.
    */
-  netnsNetlink?(pid: number, listening: boolean): NetnsNetlink;
+  netnsNetlink?(pid: number, listening: boolean, addresses?: boolean): NetnsNetlink;
 }
 
 /** A host file held open: each readText() is a pread from offset 0 on the same descriptor. */
@@ -110,7 +111,7 @@ class DirRoot implements HostRoot {
   readonly kind: 'live' | 'recorded';
   readonly dir: string;
   private openBuf?: { bytes: Buffer };
-  netnsNetlink?: (pid: number, listening: boolean) => NetnsNetlink;
+  netnsNetlink?: (pid: number, listening: boolean, addresses?: boolean) => NetnsNetlink;
   constructor(kind: 'live' | 'recorded', dir: string) {
     this.kind = kind;
     this.dir = dir;

@@ -10,7 +10,14 @@
  *    was mounted in this namespace (fs/sysfs/mount.c tags the superblock with the mounter's
  *    netns). It is checked against net/dev names and the ifindexes above; a host-mounted /sys
  *    or a namespace without /sys leaves those fields null with a gap that says so;
- *  - IPv4 addresses: fib_trie local leaves + connected routes in net/route; IPv6: if_inet6;
+ *  - addresses and default routes of a container's namespace on the live host: an RTM_GETADDR
+ *    and an RTM_GETROUTE dump on the socket of the same visit (rtnetlink.ts, whose header says
+ *    where they differ from the files: an IPv4 address without a connected route, a multipath
+ *    IPv4 default); everywhere else, and if netlink fails or declines, the files: IPv4
+ *    addresses from fib_trie local leaves + connected routes in net/route, IPv6 from if_inet6,
+ *    default routes from net/route and net/ipv6_route. Either way an interface's addresses are
+ *    listed in ascending numeric order per family (if_inet6 lists them in hash order, the dump
+ *    by interface);
  *  - listening sockets: TCP through sock_diag netlink on the live host (sock-diag.ts, in the
  *    same visit to the namespace as the interfaces' dump), else net/tcp{,6} (LISTEN); UDP from
  *    net/udp{,6} (unconnected, bound).
@@ -32,6 +39,7 @@ import { parseIpv6Route, parseNetRoute, RTF_GATEWAY, RTF_REJECT, RTF_UP, type Ip
 import { parseNetSockets, TCP_CLOSE, TCP_LISTEN } from './procfs/net-sockets.js';
 import { readNetClassEntry, type NetClassEntry } from './sysfs/net-class.js';
 import type { Gap } from './read.js';
+import type { NetlinkAddressesResult } from './rtnetlink.js';
 import type { SockDiagResult } from './sock-diag.js';
 
 /** The interfaces of a sysfs class/net directory, read whole. */
@@ -84,21 +92,24 @@ interface NsRead {
   readonly sysfs: SysfsNetView | null;
   /** The listening TCP sockets asked of the kernel in the same visit as the interfaces; null when not asked (or read from files). */
   readonly listeningTcp: SockDiagResult | null;
+  /** The addresses and default routes asked in the same visit; null when not asked (or read from files). */
+  readonly addresses: NetlinkAddressesResult | null;
   readonly gaps: Gap[];
 }
 
 /**
- * The interfaces of one member process's namespace, and with `listening` its listening TCP
- * sockets. Null when the process is gone. On the live host one visit to the namespace by netlink
- * (rtnetlink.ts: the interfaces in one dump, the sockets in sock_diag's); elsewhere, or when
- * netlink fails short of the process being gone, the files (readNsFiles).
+ * The interfaces of one member process's namespace, and for a container's (`target`) its
+ * listening TCP sockets, addresses and default routes. Null when the process is gone. On the
+ * live host one visit to the namespace by netlink (rtnetlink.ts: the interfaces, addresses and
+ * routes in three dumps on one socket, the sockets in sock_diag's); elsewhere, or when netlink
+ * fails short of the process being gone, the files (readNsFiles).
  */
-function readNs(root: HostRoot, pid: number, netns: number, listening: boolean): NsRead | null {
-  const visit = root.netnsNetlink?.(pid, listening);
+function readNs(root: HostRoot, pid: number, netns: number, target: boolean): NsRead | null {
+  const visit = root.netnsNetlink?.(pid, target, target);
   const links = visit?.links;
   if (links?.ok) {
     const entries = new Map(links.links.map((l) => [l.entry.name, l.entry]));
-    return { pid, netns, dev: links.links.map((l) => l.counters), index: new Map(links.links.map((l) => [l.entry.name, l.entry.ifindex as number])), sysfs: { entries, gaps: [] }, listeningTcp: visit?.listeningTcp ?? null, gaps: [] };
+    return { pid, netns, dev: links.links.map((l) => l.counters), index: new Map(links.links.map((l) => [l.entry.name, l.entry.ifindex as number])), sysfs: { entries, gaps: [] }, listeningTcp: visit?.listeningTcp ?? null, addresses: visit?.addresses ?? null, gaps: [] };
   }
   if (links?.reason === 'gone') return null;
   return readNsFiles(root, pid, netns, visit?.listeningTcp ?? null);
@@ -151,10 +162,54 @@ function readNsFiles(root: HostRoot, pid: number, netns: number, listeningTcp: S
     if (sameNames && sameIndex) sysfs = sv;
     else gaps.push({ path: `/proc/${pid}/root/sys/class/net`, reason: 'failed', detail: 'this /sys belongs to another network namespace (host /sys bind-mounted, or mounted elsewhere): MAC, MTU, state and veth peers unavailable' });
   }
-  return { pid, netns, dev: dev.ok ? dev.value : [], index, sysfs, listeningTcp, gaps };
+  return { pid, netns, dev: dev.ok ? dev.value : [], index, sysfs, listeningTcp, addresses: null, gaps };
 }
 
-function addresses(root: HostRoot, pid: number, gaps: Gap[]): { v4: Map<string, string[]>; v6: Map<string, string[]>; defaults: DefaultRoute[] } {
+interface Addresses {
+  readonly v4: Map<string, string[]>;
+  readonly v6: Map<string, string[]>;
+  readonly defaults: DefaultRoute[];
+}
+
+/**
+ * The addresses (by interface name) and default routes of pid's namespace: as netlink answered
+ * them in the namespace's visit (`nl`, the live host), else, and whenever that failed or
+ * declined, from the files (addressesFromFiles), which record their own gaps. Both in the same
+ * order (inAddressOrder).
+ */
+function addresses(root: HostRoot, pid: number, nl: NetlinkAddressesResult | null, gaps: Gap[]): Addresses {
+  const a = nl?.ok ? nl : addressesFromFiles(root, pid, gaps);
+  inAddressOrder(a.v4, ipv4Key);
+  inAddressOrder(a.v6, ipv6Key);
+  return a;
+}
+
+/** Each interface's addresses sorted by address, then prefix length: one order for the dump and the files. */
+function inAddressOrder(m: Map<string, string[]>, key: (address: string) => string): void {
+  for (const list of m.values()) {
+    if (list.length < 2) continue;
+    const keyed = list.map((cidr) => {
+      const slash = cidr.indexOf('/');
+      return { cidr, key: key(cidr.slice(0, slash)), len: Number(cidr.slice(slash + 1)) };
+    });
+    keyed.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.len - y.len));
+    for (let i = 0; i < keyed.length; i++) list[i] = (keyed[i] as { cidr: string }).cidr;
+  }
+}
+
+/** A dotted IPv4 address as 8 hex digits, which sort as the numbers do. */
+const ipv4Key = (a: string): string => ipv4ToInt(a).toString(16).padStart(8, '0');
+
+/** An IPv6 address in the text form formatIpv6 writes (hex groups, one `::`) as 32 hex digits. */
+function ipv6Key(a: string): string {
+  const gap = a.indexOf('::');
+  const head = gap < 0 ? a.split(':') : a.slice(0, gap).split(':').filter((g) => g !== '');
+  const tail = gap < 0 ? [] : a.slice(gap + 2).split(':').filter((g) => g !== '');
+  const groups = [...head, ...Array<string>(8 - head.length - tail.length).fill('0'), ...tail];
+  return groups.map((g) => g.padStart(4, '0')).join('');
+}
+
+function addressesFromFiles(root: HostRoot, pid: number, gaps: Gap[]): Addresses {
   const base = `/proc/${pid}/net`;
   const v4 = new Map<string, string[]>();
   const v6 = new Map<string, string[]>();
@@ -295,7 +350,7 @@ export function collectNetworks(root: HostRoot, targets: readonly NetworkTarget[
   for (const r of reads) {
     const gaps = r.gaps;
     if (isGap(host)) gaps.push({ ...host, detail: `host /sys/class/net unreadable (${host.detail ?? host.reason}): host-side veth peers unavailable` });
-    const addr = addresses(root, r.pid, gaps);
+    const addr = addresses(root, r.pid, r.addresses, gaps);
     const interfaces: NetInterface[] = r.dev.map((d) => {
       const sys = r.sysfs?.entries.get(d.name) ?? null;
       const ifindex = sys?.ifindex ?? r.index.get(d.name) ?? null;

@@ -113,10 +113,11 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
     await waitFor(() => (['tcp', 'tcp6'].some((f) => readFileSync(`/proc/${gone}/net/${f}`, 'utf8').includes(':126C ')) ? true : undefined)); // 4716
     const netns = inode(gone, 'net');
     const root = openHostRoot('/');
-    // Killed after its interfaces, listening TCP sockets and addresses were read, before its UDP
-    // sockets are: the last process in that namespace, so the namespace goes with it.
+    // Killed after its interfaces, listening TCP sockets and addresses were asked (all in the
+    // netlink visit), before its UDP sockets are read: the last process in that namespace, so the
+    // namespace goes with it.
     root.onRead = (path) => {
-      if (path !== `/proc/${gone}/net/ipv6_route`) return;
+      if (path !== `/proc/${gone}/net/udp`) return;
       process.kill(gone, 'SIGKILL');
       for (let i = 0; i < 1e6 && readFileSync(`/proc/${gone}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z'; i++);
     };
