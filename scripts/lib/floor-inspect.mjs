@@ -16,8 +16,8 @@
  *   - the container's mountinfo and the host's (its filesystem and mount findings), its uid_map
  *     and LSM label;
  *   - its 16 v1 cgroup files and the root-level ones it shares (collectors/resources.ts);
- *   - its network namespace: 6 net files (routes, addresses, UDP sockets) and one netlink visit
- *     (links, listening TCP), and the host's link dump (the host end of a veth);
+ *   - its network namespace: its 2 UDP socket files and one netlink visit (links, addresses,
+ *     routes, listening TCP), and the host's link dump (the host end of a veth);
  *   - the kernel log read to its end (the container's past OOM kills), one record per read(2).
  * Needs root.   node scripts/lib/floor-inspect.mjs PID
  */
@@ -55,7 +55,7 @@ for (const line of cgroup.split('\n')) {
 }
 for (const f of SHARED_ROOT) read(`/sys/fs/cgroup/${f}`);
 if (own.net !== host.net) {
-  for (const f of ['route', 'fib_trie', 'if_inet6', 'ipv6_route', 'udp', 'udp6']) read(`/proc/${target}/net/${f}`);
+  for (const f of ['udp', 'udp6']) read(`/proc/${target}/net/${f}`);
   netlinkReads(Number(target));
   netlinkReads(2, { listening: false });
 }

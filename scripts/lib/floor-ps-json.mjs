@@ -10,9 +10,9 @@
  *     (CPU usage and split, cpu.stat, quota, period, shares, memory usage, stat, OOM control,
  *     limit, swap limit, soft limit, kmem usage, failcnt, pids current and max);
  *   - per mount namespace of a container: mountinfo;
- *   - per network namespace of a container: route, fib_trie, if_inet6, ipv6_route, udp and udp6,
- *     and from inside the namespace (setns, as ctrscope does through koffi) one RTM_GETLINK dump
- *     and one listening-TCP sock_diag dump of both families.
+ *   - per network namespace of a container: udp and udp6, and from inside the namespace (setns,
+ *     as ctrscope does through koffi) the RTM_GETLINK, RTM_GETADDR and RTM_GETROUTE dumps and one
+ *     listening-TCP sock_diag dump of both families.
  * Each root-level file a container without a cgroup of its own in blkio, cpuset or freezer
  * shares is read once, as ctrscope does. Needs root.
  */
@@ -41,7 +41,7 @@ for (const e of readdirSync('/proc')) {
   }
   if (ns.net !== hostNet && !netSeen.has(ns.net)) {
     netSeen.add(ns.net);
-    for (const f of ['route', 'fib_trie', 'if_inet6', 'ipv6_route', 'udp', 'udp6']) read(`/proc/${e}/net/${f}`);
+    for (const f of ['udp', 'udp6']) read(`/proc/${e}/net/${f}`);
     netlinkReads(Number(e));
   }
 }

@@ -33,6 +33,18 @@ diagRequest.writeUInt16LE(18, 4); // TCPDIAG_GETSOCK
 diagRequest.writeUInt16LE(0x301, 6);
 diagRequest.writeUInt32LE(1 << 10, 16 + 52); // idiag_states: TCP_LISTEN
 
+/** RTM_GETADDR and RTM_GETROUTE dumps of every family (AF_UNSPEC), as collectors/rtnetlink.ts asks. */
+const addressRequests = [
+  [22, 8], // RTM_GETADDR, struct ifaddrmsg
+  [26, 12], // RTM_GETROUTE, struct rtmsg
+].map(([type, body]) => {
+  const r = Buffer.alloc(16 + body);
+  r.writeUInt32LE(16 + body, 0);
+  r.writeUInt16LE(type, 4);
+  r.writeUInt16LE(0x301, 6);
+  return r;
+});
+
 /** Send a dump request and receive until NLMSG_DONE or an error. */
 function dump(fd, request) {
   send(fd, request, request.length, 0);
@@ -49,8 +61,8 @@ function dump(fd, request) {
 }
 
 /**
- * One visit to the network namespace of pid: its link dump and, with `listening`, its
- * listening-TCP dump (IPv4 and IPv6 in one).
+ * One visit to the network namespace of pid: its link dump and, with `listening` (a container's
+ * namespace), its address and route dumps and its listening-TCP dump (IPv4 and IPv6 in one).
  */
 export function netlinkReads(pid, { listening = true } = {}) {
   const ns = open(`/proc/${pid}/ns/net`, O_CLOEXEC);
@@ -61,6 +73,7 @@ export function netlinkReads(pid, { listening = true } = {}) {
   setns(home, CLONE_NEWNET);
   close(ns);
   dump(route, linkRequest);
+  if (listening) for (const r of addressRequests) dump(route, r);
   close(route);
   if (diag < 0) return;
   dump(diag, diagRequest);
