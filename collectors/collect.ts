@@ -297,8 +297,9 @@ export function collectSnapshot(root: HostRoot, opts: CollectOptions): HostSnaps
   if (same && kept !== null && metadata !== kept.metadata && sameMetadata(kept.metadata, metadata)) metadata = kept.metadata;
   // Members' status (NSpid, uids, caps) and argv, for the model; a lean scan read them for none.
   const members = opts.everyProcess === true || around ? null : opts.initsOnly === 'undecided' ? undecidedInitPids(grouping, scan.processes) : opts.initsOnly === true ? initCandidatePids(grouping, scan.processes) : memberPids(grouping);
-  const argv = members !== null && !opts.initsOnly && opts.membersArgv === false ? initCandidatePids(grouping, scan.processes) : members;
-  const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed, argv ?? members);
+  // Argv of those pids, or (membersArgv false) of the first-process candidates among them only.
+  const argvOf = (pids: ReadonlySet<number>): ReadonlySet<number> => (opts.membersArgv === false && !opts.initsOnly ? initCandidatePids(grouping, scan.processes) : pids);
+  const processes = members === null ? scan.processes : scanner ? scanner.complete(scan.processes, members, scan.malformed) : completeProcesses(root, scan.processes, members, scan.malformed, argvOf(members));
   return {
     takenAtMs: opts.nowMs,
     root: { kind: root.kind, dir: root.dir },
