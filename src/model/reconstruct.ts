@@ -496,15 +496,26 @@ function finish(
   shaped.forEach((s, i) => {
     for (const t of s.priv) {
       const ino = s.ns[t];
-      if (ino !== undefined) keepers.set(ino, [...(keepers.get(ino) ?? []), i]);
+      if (ino === undefined) continue;
+      const keeps = keepers.get(ino);
+      if (keeps === undefined) keepers.set(ino, [i]);
+      else keeps.push(i);
     }
   });
   for (const p of input.processes) {
     if (assigned.has(p.pid) || monitors.has(p.pid) || p.kernelThread) continue;
-    const near = new Set<number>();
-    for (const ino of Object.values(p.namespaces)) for (const i of keepers.get(ino) ?? []) near.add(i);
-    if (near.size === 0) continue;
-    for (const i of [...near].sort((a, b) => a - b)) {
+    // Most processes keep no container's namespace: nothing is allocated for them (thousands
+    // of host processes, under a one-shot command's unoptimized code).
+    let near: number[] | null = null;
+    const inodes = Object.values(p.namespaces);
+    for (let j = 0; j < inodes.length; j++) {
+      const keeps = keepers.get(inodes[j] as number);
+      if (keeps === undefined) continue;
+      near ??= [];
+      for (let k = 0; k < keeps.length; k++) if (!near.includes(keeps[k] as number)) near.push(keeps[k] as number);
+    }
+    if (near === null) continue;
+    for (const i of near.sort((a, b) => a - b)) {
       const s = shaped[i] as Shaped;
       const shared = s.priv.filter((t) => p.namespaces[t] === s.ns[t]);
       if (shared.length === 0) continue;
@@ -601,7 +612,9 @@ function formPods(containers: readonly Container[], hostNs: NsSet, drafts: reado
       const inode = c.namespaces[t];
       if (inode === undefined || inode === hostNs[t]) continue;
       const k = `${t}:${inode}`;
-      byNs.set(k, [...(byNs.get(k) ?? []), c]);
+      const sharing = byNs.get(k);
+      if (sharing === undefined) byNs.set(k, [c]);
+      else sharing.push(c);
     }
   }
   for (const [k, members] of byNs) {
