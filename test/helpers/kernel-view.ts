@@ -4,12 +4,20 @@
  */
 import { existsSync, readFileSync, readlinkSync, rmdirSync } from 'node:fs';
 import { expect } from 'vitest';
+import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
 import type { PsJson, PsJsonContainer } from './host.js';
 
 const NS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
 
 export function nsInode(pid: number, t: string): number {
   return Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
+}
+
+/** The live root reading a network namespace's files (net/*, its sysfs) as a host tree would: no netlink. */
+export function filesOnlyRoot(): HostRoot {
+  const root = openHostRoot('/');
+  delete (root as { netnsNetlink?: unknown }).netnsNetlink;
+  return root;
 }
 
 /** `/proc/<pid>/cgroup` as hierarchy id → path, with `name=systemd` and `0` (unified) among the keys. */

@@ -12,22 +12,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { collectContainerFs, LayerIndex } from '../../collectors/filesystem.js';
-import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
+import { openHostRoot } from '../../collectors/host-root.js';
 import { collectNetworks } from '../../collectors/network.js';
 import { readHostMountInfo } from '../../collectors/details.js';
 import { linksByNetlink } from '../../collectors/rtnetlink.js';
 import { schemaErrors } from '../helpers/schema.js';
 import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, psJson, sh, shQuiet, waitFor, type PsJsonContainer } from '../helpers/host.js';
+import { filesOnlyRoot, nsInode } from '../helpers/kernel-view.js';
 
 const P = 'ctrscope-it-fsnet';
 const IMAGE = `${P}:1`;
-const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
-/** The live root reading net/dev and sysfs as a host tree would: no netlink. */
-function filesOnly(): HostRoot {
-  const root = openHostRoot('/');
-  delete (root as { netnsNetlink?: unknown }).netnsNetlink;
-  return root;
-}
 const podmanArgs = ['--runtime', 'runc', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000'];
 
 interface Layer {
@@ -291,7 +285,7 @@ nsenter -t ${hand} -n -m -r mount -t sysfs sysfs /sys`]);
     expect(host.peerIndex).toBe(inside.ifindex);
     const eth1 = d.network?.interfaces.find((i) => i.name === 'eth1');
     const midLink = ipLink('ctrscope-fsm0', { netns: `${P}-mid` });
-    expect(eth1?.peer).toMatchObject({ name: 'ctrscope-fsm0', ifindex: midLink.ifindex, hostNs: false, netns: inode(mid, 'net'), bridge: 'ctrscope-fsbr1' });
+    expect(eth1?.peer).toMatchObject({ name: 'ctrscope-fsm0', ifindex: midLink.ifindex, hostNs: false, netns: nsInode(mid, 'net'), bridge: 'ctrscope-fsbr1' });
     const w = await ctrscope(['which', join(dir, 'upper', 'etc')]);
     expect(w.code).toBe(0);
     expect(w.stdout).toContain('upperdir');
@@ -358,9 +352,9 @@ nsenter -t ${hand} -n -m -r mount -t sysfs sysfs /sys`]);
     many = await waitFor(() => (readlinkSync(`/proc/${m.pid}/exe`).endsWith('sleep') ? (m.pid as number) : undefined));
     const root = openHostRoot('/');
     const t0 = Date.now();
-    const nets = collectNetworks(root, [{ netns: inode(many, 'net'), pid: many }], inode(process.pid, 'net'));
+    const nets = collectNetworks(root, [{ netns: nsInode(many, 'net'), pid: many }], nsInode(process.pid, 'net'));
     const ms = Date.now() - t0;
-    const ns = nets.get(inode(many, 'net'));
+    const ns = nets.get(nsInode(many, 'net'));
     const expected = sh('ip', ['-n', `${P}-many`, '-o', 'link']).trim().split('\n').length;
     expect(ns?.interfaces).toHaveLength(expected);
     expect(ns?.sysfs).toBe('own');
@@ -369,10 +363,10 @@ nsenter -t ${hand} -n -m -r mount -t sysfs sysfs /sys`]);
   });
 
   it('netlink (the live host) and the files (a host tree) give the same interfaces; netlink adds the kind of a veth', () => {
-    const targets = [{ netns: inode(hand, 'net'), pid: hand }, { netns: inode(mid, 'net'), pid: mid }];
-    const hostNet = inode(process.pid, 'net');
+    const targets = [{ netns: nsInode(hand, 'net'), pid: hand }, { netns: nsInode(mid, 'net'), pid: mid }];
+    const hostNet = nsInode(process.pid, 'net');
     const viaNetlink = collectNetworks(openHostRoot('/'), targets, hostNet);
-    const viaFiles = collectNetworks(filesOnly(), targets, hostNet);
+    const viaFiles = collectNetworks(filesOnlyRoot(), targets, hostNet);
     for (const { netns } of targets) {
       const a = viaNetlink.get(netns);
       const b = viaFiles.get(netns);
@@ -394,30 +388,30 @@ nsenter -t ${hand} -n -m -r mount -t sysfs sysfs /sys`]);
       expect(a?.defaultRoutes).toEqual(b?.defaultRoutes);
       expect(a?.listening).toEqual(b?.listening);
     }
-    expect(viaNetlink.get(inode(hand, 'net'))?.interfaces.find((i) => i.name === 'eth0')?.kind).toBe('veth');
+    expect(viaNetlink.get(nsInode(hand, 'net'))?.interfaces.find((i) => i.name === 'eth0')?.kind).toBe('veth');
   });
 
   it('netlink on a process that is gone says gone; its namespace is left out, not guessed', () => {
     const p = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
     procs.push(p);
-    return waitFor(() => (inode(p.pid as number, 'net') !== inode(process.pid, 'net') ? (p.pid as number) : undefined)).then(async (pid) => {
-      const netns = inode(pid, 'net');
+    return waitFor(() => (nsInode(p.pid as number, 'net') !== nsInode(process.pid, 'net') ? (p.pid as number) : undefined)).then(async (pid) => {
+      const netns = nsInode(pid, 'net');
       const exited = new Promise((r) => p.once('exit', r));
       p.kill('SIGKILL');
       await exited;
       expect(linksByNetlink(pid)).toMatchObject({ ok: false, reason: 'gone' });
-      expect(collectNetworks(openHostRoot('/'), [{ netns, pid }], inode(process.pid, 'net')).has(netns)).toBe(false);
+      expect(collectNetworks(openHostRoot('/'), [{ netns, pid }], nsInode(process.pid, 'net')).has(netns)).toBe(false);
     });
   });
 
   it('a bridge removed while reading yields the rest with a reason', () => {
     // The host's sysfs is read only without netlink (a host tree): there an interface can vanish between two reads.
-    const root = filesOnly();
+    const root = filesOnlyRoot();
     root.onRead = (p) => {
       if (p === '/sys/class/net/ctrscope-fsbr0/ifindex') execFileSync('ip', ['link', 'del', 'ctrscope-fsbr0']);
     };
-    const nets = collectNetworks(root, [{ netns: inode(hand, 'net'), pid: hand }], inode(process.pid, 'net'));
-    const ns = nets.get(inode(hand, 'net'));
+    const nets = collectNetworks(root, [{ netns: nsInode(hand, 'net'), pid: hand }], nsInode(process.pid, 'net'));
+    const ns = nets.get(nsInode(hand, 'net'));
     expect(ns?.interfaces.map((i) => i.name).sort()).toEqual(['eth0', 'eth1', 'lo']);
     expect(ns?.gaps).toContainEqual(expect.objectContaining({ path: '/sys/class/net/ctrscope-fsbr0', reason: 'gone' }));
   });

@@ -10,13 +10,14 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
+import { openHostRoot } from '../../collectors/host-root.js';
 import { collectNetworks, type NetworkTarget } from '../../collectors/network.js';
 import { netnsByNetlink } from '../../collectors/rtnetlink.js';
 import { RecordingRoot } from '../../collectors/snapshot/recording-root.js';
 import type { NetworkNs } from '../../src/model/network.js';
 import { filesRoot } from '../helpers/fixtures.js';
 import { describeWith, killTree, sh, shQuiet, waitFor } from '../helpers/host.js';
+import { filesOnlyRoot, nsInode } from '../helpers/kernel-view.js';
 
 const P = 'ctrscope-it-nladdr';
 const NS = `${P}-ctr`;
@@ -24,13 +25,6 @@ const PEER = `${P}-peer`;
 const NH = `${P}-nh`;
 /** Interface names are at most 15 characters: our own short prefix. */
 const IF = 'ctrnla';
-const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
-/** The live root reading the files as a host tree would: no netlink. */
-function filesOnly(): HostRoot {
-  const root = openHostRoot('/');
-  delete (root as { netnsNetlink?: unknown }).netnsNetlink;
-  return root;
-}
 const ADDRESS_FILES = ['route', 'fib_trie', 'if_inet6', 'ipv6_route'];
 /** The files of pid's namespace that addresses() would read, among the paths a root was asked for. */
 const addressFilesRead = (paths: readonly string[], pid: number): string[] => paths.filter((p) => ADDRESS_FILES.some((f) => p === `/proc/${pid}/net/${f}`));
@@ -62,7 +56,7 @@ describeWith(['root', 'unshare'], 'addresses and default routes through rtnetlin
   const procs: ChildProcess[] = [];
   let pid = 0;
   let target: NetworkTarget = { netns: 0, pid: 0 };
-  const hostNet = inode(process.pid, 'net');
+  const hostNet = nsInode(process.pid, 'net');
 
   const cleanup = (): void => {
     for (const p of procs) killTree(p.pid);
@@ -89,7 +83,7 @@ ip -n ${NS} addr add fd00:231::2/64 dev eth0 nodad
 ip -n ${NS} route add default via 10.231.0.1 metric 77
 ip -n ${NS} -6 route add default via fd00:231::1 metric 333`]);
     pid = await holder(procs, NS);
-    target = { netns: inode(pid, 'net'), pid };
+    target = { netns: nsInode(pid, 'net'), pid };
     // The link-local address is listed by both paths once DAD is over; wait so that `ip` agrees too.
     await waitFor(() => (sh('ip', ['-n', NS, 'addr']).includes('tentative') ? undefined : true));
   });
@@ -102,7 +96,7 @@ ip -n ${NS} -6 route add default via fd00:231::1 metric 333`]);
     const read: string[] = [];
     live.onRead = (p) => read.push(p);
     const viaNetlink = collectNetworks(live, [target], hostNet).get(target.netns);
-    const viaFiles = collectNetworks(filesOnly(), [target], hostNet).get(target.netns);
+    const viaFiles = collectNetworks(filesOnlyRoot(), [target], hostNet).get(target.netns);
     expect(addressFilesRead(read, pid)).toEqual([]);
     expect(addressing(viaNetlink)).toEqual(addressing(viaFiles));
     const eth0 = viaNetlink?.interfaces.find((i) => i.name === 'eth0');
@@ -145,7 +139,7 @@ ip -n ${NS} addr add 10.233.0.1/24 dev ${IF}d0
 ip -n ${NS} addr add 10.234.0.1/24 dev eth0 noprefixroute`]);
     try {
       const viaNetlink = collectNetworks(openHostRoot('/'), [target], hostNet).get(target.netns);
-      const viaFiles = collectNetworks(filesOnly(), [target], hostNet).get(target.netns);
+      const viaFiles = collectNetworks(filesOnlyRoot(), [target], hostNet).get(target.netns);
       const ip = ipAddrs(NS);
       const v4 = (n: NetworkNs | undefined, name: string) => n?.interfaces.find((i) => i.name === name)?.ipv4;
       expect(ip.get(`${IF}d0`)?.ipv4).toEqual(['10.233.0.1/24']);
@@ -172,14 +166,14 @@ ip -n ${NH} addr add 10.235.0.2/24 dev eth0
 ip -n ${NH} nexthop add id 7 via 10.235.0.1 dev eth0
 ip -n ${NH} route add default nhid 7 metric 12`]);
     const nh = await holder(procs, NH);
-    const t = { netns: inode(nh, 'net'), pid: nh };
+    const t = { netns: nsInode(nh, 'net'), pid: nh };
     expect(netnsByNetlink(nh, true, true).addresses).toMatchObject({ ok: false, reason: 'unavailable' });
     const live = openHostRoot('/');
     const read: string[] = [];
     live.onRead = (p) => read.push(p);
     const viaNetlink = collectNetworks(live, [t], hostNet).get(t.netns);
     expect(addressFilesRead(read, nh).sort()).toEqual(ADDRESS_FILES.map((f) => `/proc/${nh}/net/${f}`).sort());
-    expect(addressing(viaNetlink)).toEqual(addressing(collectNetworks(filesOnly(), [t], hostNet).get(t.netns)));
+    expect(addressing(viaNetlink)).toEqual(addressing(collectNetworks(filesOnlyRoot(), [t], hostNet).get(t.netns)));
     expect(viaNetlink?.defaultRoutes).toEqual([{ family: 'ipv4', gateway: '10.235.0.1', iface: 'eth0', metric: 12 }]);
     expect(viaNetlink?.interfaces.find((i) => i.name === 'eth0')?.ipv4).toEqual(['10.235.0.2/24']);
   });
@@ -188,8 +182,8 @@ ip -n ${NH} route add default nhid 7 metric 12`]);
     const c = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
     procs.push(c);
     const gone = c.pid as number;
-    await waitFor(() => (inode(gone, 'net') !== hostNet ? true : undefined));
-    const netns = inode(gone, 'net');
+    await waitFor(() => (nsInode(gone, 'net') !== hostNet ? true : undefined));
+    const netns = nsInode(gone, 'net');
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
@@ -209,7 +203,7 @@ ip -n ${NH} route add default nhid 7 metric 12`]);
         return undefined;
       }
     });
-    const netns = inode(gone, 'net');
+    const netns = nsInode(gone, 'net');
     const root = openHostRoot('/');
     root.onRead = (path) => {
       if (path !== `/proc/${gone}/net/udp`) return;

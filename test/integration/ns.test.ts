@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { childrenOf, ctrscope, describeWith, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
+import { nsInode } from '../helpers/kernel-view.js';
 
 interface NsEntry {
   type: string;
@@ -25,7 +26,6 @@ interface LsnsEntry {
   children?: LsnsEntry[];
 }
 
-const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
 
 /** lsns --json, flattened: util-linux 2.38 nests namespaces under their owners in JSON. */
 function lsns(): Map<string, LsnsEntry> {
@@ -95,12 +95,12 @@ describeWith(['root', 'unshare'], 'ctrscope ns', () => {
     expect(compared).toBeGreaterThanOrEqual(3);
     // The container this suite made: its pid namespace holds sh and two sleeps, its mount
     // namespace those and the unshare parent, both as lsns says and owned by the container.
-    const pid = ours.get(`pid:${inode(init, 'pid')}`);
-    expect(pid).toMatchObject({ nprocs: 3, pid: init, owner: `none/ns-pid-${inode(init, 'pid')}` });
-    expect(before.get(`pid:${inode(init, 'pid')}`)?.nprocs).toBe(3);
-    expect(ours.get(`mnt:${inode(init, 'mnt')}`)?.nprocs).toBe(4);
+    const pid = ours.get(`pid:${nsInode(init, 'pid')}`);
+    expect(pid).toMatchObject({ nprocs: 3, pid: init, owner: `none/ns-pid-${nsInode(init, 'pid')}` });
+    expect(before.get(`pid:${nsInode(init, 'pid')}`)?.nprocs).toBe(3);
+    expect(ours.get(`mnt:${nsInode(init, 'mnt')}`)?.nprocs).toBe(4);
     // Only the host's own namespaces are owned by "host".
-    expect(ours.get(`net:${inode(init, 'net')}`)?.owner).toBe('host');
+    expect(ours.get(`net:${nsInode(init, 'net')}`)?.owner).toBe('host');
   });
 
   it('counts a zombie in its pid namespace, as lsns does, and not as a container member', async () => {
@@ -113,7 +113,7 @@ describeWith(['root', 'unshare'], 'ctrscope ns', () => {
       const [z] = childrenOf(k);
       return z !== undefined && readFileSync(`/proc/${z}/stat`, 'utf8').split(') ')[1]?.startsWith('Z') ? { sleeper: k, zombie: z } : undefined;
     });
-    const pidNs = inode(sleeper, 'pid');
+    const pidNs = nsInode(sleeper, 'pid');
     const ours = (await nsJson(['--type', 'pid'])).find((e) => e.inode === pidNs);
     expect(lsns().get(`pid:${pidNs}`)?.nprocs).toBe(2);
     expect(ours).toMatchObject({ nprocs: 2, pid: sleeper });
@@ -145,9 +145,9 @@ describeWith(['root', 'unshare'], 'ctrscope ns', () => {
   it('lists a net namespace kept only by an open fd of a process that outlived its namespace\'s last member', async () => {
     const owner = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
     started.push(owner);
-    const hostNet = inode(process.pid, 'net');
+    const hostNet = nsInode(process.pid, 'net');
     const ino = await waitFor(() => {
-      const i = inode(owner.pid as number, 'net');
+      const i = nsInode(owner.pid as number, 'net');
       return i !== hostNet && readlinkSync(`/proc/${owner.pid}/exe`).endsWith('sleep') ? i : undefined;
     });
     const holder = spawn('sh', ['-c', `exec 3</proc/${owner.pid}/ns/net; exec sleep 600`], { stdio: 'ignore' });

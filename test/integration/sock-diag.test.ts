@@ -10,21 +10,15 @@ import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { openHostRoot, type HostRoot } from '../../collectors/host-root.js';
+import { openHostRoot } from '../../collectors/host-root.js';
 import { collectNetworks } from '../../collectors/network.js';
 import { recordHost } from '../../collectors/snapshot/record.js';
 import { bothFamiliesInOneDump, closeNetlink, listeningTcpByNetlink, listeningTcpOn, netlinkSocketsIn, NETLINK_SOCK_DIAG, type DiagSocket } from '../../collectors/sock-diag.js';
 import { writeTree } from '../../src/cli/snapshot-archive.js';
 import { childrenOf, ctrscope, describeWith, killTree, sh, waitFor } from '../helpers/host.js';
+import { filesOnlyRoot, nsInode } from '../helpers/kernel-view.js';
 
 const P = 'ctrscope-it-sockdiag';
-const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
-/** The live root, but reading net/tcp{,6} (and the interfaces' files) as a host tree would. */
-function filesOnly(): HostRoot {
-  const root = openHostRoot('/');
-  delete (root as { netnsNetlink?: unknown }).netnsNetlink;
-  return root;
-}
 
 describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_diag', () => {
   const procs: ChildProcess[] = [];
@@ -64,9 +58,9 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
   it('reports what net/tcp and ss report for the same namespace, socket for socket', () => {
     const diag = listeningTcpByNetlink(pid);
     expect(diag).toMatchObject({ ok: true });
-    const netns = inode(pid, 'net');
+    const netns = nsInode(pid, 'net');
     const live = collectNetworks(openHostRoot('/'), [{ netns, pid }], null).get(netns);
-    const files = collectNetworks(filesOnly(), [{ netns, pid }], null).get(netns);
+    const files = collectNetworks(filesOnlyRoot(), [{ netns, pid }], null).get(netns);
     expect(live?.listening).toEqual(files?.listening);
     expect(live?.listening.map((s) => `${s.proto} ${s.address} ${s.port}`)).toEqual(['tcp 127.0.0.1 4711', 'tcp6 ::1 4712', 'tcp6 :: 4713', 'tcp 0.0.0.0 4714', 'udp 127.0.0.1 4715']);
     // The kernel's own tool, inside the namespace: the same TCP ports.
@@ -111,7 +105,7 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
     procs.push(c);
     const gone = c.pid as number;
     await waitFor(() => (['tcp', 'tcp6'].some((f) => readFileSync(`/proc/${gone}/net/${f}`, 'utf8').includes(':126C ')) ? true : undefined)); // 4716
-    const netns = inode(gone, 'net');
+    const netns = nsInode(gone, 'net');
     const root = openHostRoot('/');
     // Killed after its interfaces, listening TCP sockets and addresses were asked (all in the
     // netlink visit), before its UDP sockets are read: the last process in that namespace, so the
@@ -131,8 +125,8 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
     const c = spawn('unshare', ['--net', 'sleep', '600'], { stdio: 'ignore' });
     procs.push(c);
     const gone = c.pid as number;
-    await waitFor(() => (inode(gone, 'net') !== inode(process.pid, 'net') ? true : undefined));
-    const netns = inode(gone, 'net');
+    await waitFor(() => (nsInode(gone, 'net') !== nsInode(process.pid, 'net') ? true : undefined));
+    const netns = nsInode(gone, 'net');
     const exited = new Promise((r) => c.once('exit', r));
     c.kill('SIGKILL');
     await exited;
@@ -141,9 +135,9 @@ describeWith(['root', 'unshare', 'nsenter'], 'listening sockets through sock_dia
 
   it('a namespace that cannot be opened (a non-dumpable process) is read from the files instead', () => {
     // pid 1 here may be non-dumpable (EACCES even for root); where it is not, both paths answer.
-    const netns = inode(process.pid, 'net');
+    const netns = nsInode(process.pid, 'net');
     const viaRoot = collectNetworks(openHostRoot('/'), [{ netns, pid: 1 }], null).get(netns);
-    const viaFiles = collectNetworks(filesOnly(), [{ netns, pid: 1 }], null).get(netns);
+    const viaFiles = collectNetworks(filesOnlyRoot(), [{ netns, pid: 1 }], null).get(netns);
     expect(viaRoot?.listening).toEqual(viaFiles?.listening);
     expect(viaRoot?.gaps.filter((g) => g.path.endsWith('/ns/net'))).toEqual([]);
   });

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { schemaErrors } from '../helpers/schema.js';
 import { busyboxRootfs, childrenOf, describeWith, psJson, testPrefix, waitFor } from '../helpers/host.js';
+import { nsInode } from '../helpers/kernel-view.js';
 
-const inode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
 const children = childrenOf;
 
 describeWith(['root', 'unshare', 'nsenter'], 'hand-made unshare container', () => {
@@ -50,12 +50,12 @@ describeWith(['root', 'unshare', 'nsenter'], 'hand-made unshare container', () =
     expect(c, 'container with the unshare child as a member').toBeDefined();
     expect(c?.engine).toBeNull();
     expect(c?.idKind).toBe('derived');
-    expect(c?.id).toBe(`ns-pid-${inode(initPid, 'pid')}`);
+    expect(c?.id).toBe(`ns-pid-${nsInode(initPid, 'pid')}`);
     expect(c?.pid).toBe(initPid);
     expect(new Set(c?.pids)).toEqual(new Set([initPid, ...children(initPid)]));
     const init = c?.processes.find((p) => p.pid === initPid);
     expect(init?.nspid).toEqual([initPid, 1]);
-    expect(c?.namespaces['net']).toBe(inode(initPid, 'net'));
+    expect(c?.namespaces['net']).toBe(nsInode(initPid, 'net'));
     expect(c?.hostNamespaces).toContain('user');
     expect(c?.hostNamespaces).not.toContain('net');
     expect(c?.hostNamespaces).not.toContain('pid');
