@@ -63,7 +63,7 @@
 import type { DefaultRoute } from '../src/model/network.js';
 import type { NetDevCounters } from './procfs/net-dev.js';
 import { formatIpv6Bytes } from './procfs/net-if-inet6.js';
-import { closeNetlink, i32le, listeningTcpOn, NETLINK_ROUTE, NETLINK_SOCK_DIAG, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, noSocket, sockDiagLive, sockDiagUnavailable, u16le, u32le, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
+import { AF_INET, AF_INET6, closeNetlink, EOPNOTSUPP, i32le, listeningTcpOn, NETLINK_ROUTE, NETLINK_SOCK_DIAG, netlinkDump, netlinkSocketsIn, NLM_F_DUMP, NLM_F_REQUEST, NLMSG_HDRLEN, noSocket, sockDiagLive, sockDiagUnavailable, u16le, u32le, walkNetlinkReplies, type SockDiagResult } from './sock-diag.js';
 import type { NetClassEntry } from './sysfs/net-class.js';
 
 /** One interface: what sysfs would show of it, and its /proc/net/dev counters. */
@@ -279,7 +279,7 @@ export interface NetlinkAddresses {
 
 export type NetlinkAddressesResult = ({ readonly ok: true } & NetlinkAddresses) | Extract<SockDiagResult, { ok: false }>;
 
-/** include/uapi/linux/{rtnetlink,if_addr,socket}.h, include/uapi/asm-generic/errno.h */
+/** include/uapi/linux/{rtnetlink,if_addr}.h (the address families and errno values: sock-diag.ts) */
 const RTM_NEWADDR = 20;
 const RTM_GETADDR = 22;
 const RTM_NEWROUTE = 24;
@@ -302,9 +302,6 @@ const RTN_MULTICAST = 5;
 const RTN_BLACKHOLE = 6;
 const RTN_THROW = 9;
 const RTM_F_CLONED = 0x200;
-const AF_INET = 2;
-const AF_INET6 = 10;
-const EOPNOTSUPP = 95;
 
 function dumpRequest(type: number, payloadLen: number): Buffer {
   const req = Buffer.alloc(NLMSG_HDRLEN + payloadLen);

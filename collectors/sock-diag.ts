@@ -42,8 +42,8 @@ export type SockDiagResult =
 
 /** include/uapi/linux/{netlink,sock_diag,inet_diag}.h, include/net/tcp_states.h, bits/fcntl.h */
 const AF_NETLINK = 16;
-const AF_INET = 2;
-const AF_INET6 = 10;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
 const SOCK_DGRAM = 2;
 const SOCK_CLOEXEC = 0o2000000;
 export const NETLINK_SOCK_DIAG = 4;
@@ -67,7 +67,7 @@ const ENOENT = 2;
 const ESRCH = 3;
 const EINTR = 4;
 const EINVAL = 22;
-const EOPNOTSUPP = 95;
+export const EOPNOTSUPP = 95;
 
 interface Libc {
   open(path: string, flags: number): number;
