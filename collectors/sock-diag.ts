@@ -222,7 +222,7 @@ export function listeningTcpByNetlink(pid: number): SockDiagResult {
 
 /**
  * The listening TCP sockets through a NETLINK_SOCK_DIAG socket made in the namespace asked about:
- * both families in one dump (bothFamiliesDump), else, where the kernel answers that one with an
+ * both families in one dump (BOTH_FAMILIES_REQUEST), else, where the kernel answers that one with an
  * error, one SOCK_DIAG_BY_FAMILY dump per family (`perFamily`: those alone).
  */
 export function listeningTcpOn(sock: number, perFamily = false): SockDiagResult {
