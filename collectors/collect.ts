@@ -4,7 +4,7 @@
  */
 import type { EngineMetadata } from '../src/model/container.js';
 import { derivePageSize, type HostSnapshot } from '../src/model/host.js';
-import { NS_LINKS, type NsSet } from '../src/model/namespace.js';
+import { INITIAL_NS_INODES, NS_LINKS, type NsSet } from '../src/model/namespace.js';
 import type { Process } from '../src/model/process.js';
 import { groupContainers, groupingHolds, initCandidatePids, memberPids, metadataRequests, sameModelInputs, undecidedInitPids, type ReconstructInput } from '../src/model/reconstruct.js';
 import { deriveCgroupLayout, type CgroupLayout } from './cgroupfs/layout.js';
@@ -112,18 +112,31 @@ export function readNsSet(root: HostRoot, pid: number | 'self'): Record<string, 
  * The host's own namespaces: those of pid 1 of the host pid namespace. Where pid 1's links are
  * unreadable (a non-dumpable init: EACCES even for root, as on firecracker VMs), the kernel
  * threads stand in: kthreadd (pid 2) and its children always live in the initial namespaces.
+ * Where theirs are unreadable too (not root: another user's links are not ours to read), a link
+ * of our own that reads the kernel's number for an initial namespace (INITIAL_NS_INODES) names
+ * the host's namespace of that type; a type ours does not show stays unknown.
  */
 export function readHostNs(root: HostRoot): { ns: NsSet; source: string } {
   const ns = readNsSet(root, 1);
   const missing = NS_LINKS.filter((l) => ns[l] === undefined);
   if (missing.length === 0) return { ns, source: '/proc/1/ns' };
+  const sources = missing.length < NS_LINKS.length ? ['/proc/1/ns'] : [];
+  let still = missing;
   const comm = root.readText('/proc/2/comm');
   if (comm.ok && comm.value.trim() === 'kthreadd') {
     const kthread = readNsSet(root, 2);
     for (const l of missing) if (kthread[l] !== undefined) ns[l] = kthread[l];
-    return { ns, source: missing.length === NS_LINKS.length ? '/proc/2/ns (kthreadd)' : '/proc/1/ns + /proc/2/ns (kthreadd)' };
+    still = missing.filter((l) => ns[l] === undefined);
+    if (still.length < missing.length) sources.push('/proc/2/ns (kthreadd)');
   }
-  return { ns, source: '/proc/1/ns' };
+  // A recording's /proc/self is the recorder's, read as it was: only a live procfs's is ours now.
+  if (still.length > 0 && root.kind === 'live') {
+    const own = readNsSet(root, 'self');
+    const initial = still.filter((l) => own[l] === INITIAL_NS_INODES[l]);
+    for (const l of initial) ns[l] = INITIAL_NS_INODES[l];
+    if (initial.length > 0) sources.push(`the kernel's initial namespaces (${initial.join(', ')}: ours)`);
+  }
+  return { ns, source: sources.length > 0 ? sources.join(' + ') : '/proc/1/ns' };
 }
 
 /**

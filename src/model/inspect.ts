@@ -50,7 +50,13 @@ export interface HostProcessReport {
   readonly comm: string;
   readonly command: readonly string[];
   readonly namespaces: Readonly<Record<string, number | null>>;
+  /** Types whose namespace is known to differ from the host's. */
   readonly privateNamespaces: readonly NsType[];
+  /**
+   * Types that cannot be compared with the host's: the process's link could not be read (not
+   * root), or the host's namespace of that type is unknown. Neither private nor the host's.
+   */
+  readonly unknownNamespaces: readonly NsType[];
   readonly cgroup: string | null;
   /** "systemd unit nginx.service", "containerd-shim for container web (docker 3f4e...)", ... */
   readonly owner: string | null;
@@ -148,7 +154,10 @@ export function describeHostProcess(model: HostModel, p: Process): HostProcessRe
     if (unit) owner = `systemd unit ${unit}`;
   }
   const host = model.snapshot.hostNs;
-  const priv = NS_TYPES.filter((t) => p.namespaces[t] !== undefined && p.namespaces[t] !== host[t]);
+  const priv = NS_TYPES.filter((t) => p.namespaces[t] !== undefined && host[t] !== undefined && p.namespaces[t] !== host[t]);
+  // Both sides unknown is a type this kernel lacks, unless the process's link was denied.
+  const denied = (t: NsType): boolean => p.gaps.some((g) => g.reason === 'denied' && g.path.endsWith(`/ns/${t}`));
+  const unknownNs = NS_TYPES.filter((t) => (p.namespaces[t] === undefined ? host[t] !== undefined || denied(t) : host[t] === undefined));
   const ns: Record<string, number | null> = {};
   for (const t of NS_TYPES) ns[t] = p.namespaces[t] ?? null;
   return {
@@ -157,6 +166,7 @@ export function describeHostProcess(model: HostModel, p: Process): HostProcessRe
     command: p.cmdline ?? [],
     namespaces: ns,
     privateNamespaces: priv,
+    unknownNamespaces: unknownNs,
     cgroup: cg,
     owner,
     monitorOf: supervised ? containerKey(supervised) : null,

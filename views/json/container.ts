@@ -14,7 +14,7 @@ import { writeJsonInPieces } from './pieces.js';
 import { resourcesToJson } from './resources.js';
 
 /** Bump the major on any breaking change; add fields with a minor bump. */
-export const SCHEMA_VERSION = '1.2';
+export const SCHEMA_VERSION = '1.3';
 
 /**
  * The one container object of `ps --json`, `top --batch --json` and `inspect --json`: identity,

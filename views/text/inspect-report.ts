@@ -29,6 +29,13 @@ function severityColor(st: Style, s: Severity): (x: string) => string {
   return s === 'critical' || s === 'high' ? st.red : s === 'medium' ? st.yellow : st.dim;
 }
 
+/** A host process's private namespaces, and those that could not be compared with the host's. */
+function privateNsLine(priv: readonly string[], unknown: readonly string[]): string {
+  if (unknown.length === 0) return priv.length === 0 ? "none: every namespace is the host's" : priv.join(', ');
+  const notKnown = `not known for ${unknown.join(', ')} (its namespace links or the host's cannot be read; run as root)`;
+  return priv.length === 0 ? `none known; ${notKnown}` : `${priv.join(', ')}; ${notKnown}`;
+}
+
 export function renderInspectReport(r: InspectReport, st: Style, extra: readonly ExtraSection[] = [], unreadable: readonly string[] = []): string {
   const out: string[] = [];
   const h = (t: string): void => void out.push('', st.bold(t));
@@ -39,7 +46,7 @@ export function renderInspectReport(r: InspectReport, st: Style, extra: readonly
     out.push(kv(st, 'command', p.command.join(' ') || `[${p.comm}]`));
     out.push(kv(st, 'owner', p.owner ?? 'unknown (no engine, monitor or systemd unit names it)'));
     out.push(kv(st, 'cgroup', p.cgroup ?? '-'));
-    out.push(kv(st, 'private ns', p.privateNamespaces.length === 0 ? 'none: every namespace is the host\'s' : p.privateNamespaces.join(', ')));
+    out.push(kv(st, 'private ns', privateNsLine(p.privateNamespaces, p.unknownNamespaces)));
     if (p.partialOf.length > 0) out.push(kv(st, 'shares with', `some namespaces of container(s) ${p.partialOf.join(', ')} (entered with nsenter/setns?)`));
     h('Namespaces');
     for (const [t, ino] of Object.entries(p.namespaces)) out.push(`  ${t.padEnd(7)} ${ino ?? '-'}`);
