@@ -4,13 +4,14 @@
  * kernel (/proc/<pid>/ns, the container's cgroup.procs).
  * Host quirks (runtime, ulimits) are handled by test/helpers/podman.ts.
  */
-import { mkdtempSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PODMAN_RUN_FLAGS, podmanFiles, rootlessUser, type RootlessUser } from '../helpers/podman.js';
 import { schemaErrors } from '../helpers/schema.js';
-import { ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
+import { CLI_MAIN, ctrscope, describeWith, psJson, sh, shQuiet, testPrefix, waitFor, type PsJson, type PsJsonContainer } from '../helpers/host.js';
 
 const NS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
 const nsInode = (pid: number, t: string): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
@@ -189,5 +190,24 @@ describeWith(['root', 'podman', 'runc'], 'rootless podman', () => {
     // What conmon was told, read back from the kernel.
     const argv = readFileSync(`/proc/${want.State.ConmonPid}/cmdline`, 'utf8').split('\0');
     expect(argv[argv.indexOf('-b') + 1]?.startsWith(`${storage}/`)).toBe(true);
+  });
+
+  it('its own user, without root, sees it as root does', () => {
+    // Root's pid 1 and kthreadd are not the user's to read: the host's namespaces come from the
+    // kernel's numbers for its initial ones (collect.ts readHostNs).
+    const r = spawnSync('runuser', ['-u', user?.user as string, '--', 'env', `HOME=${home}`, process.execPath, CLI_MAIN, 'ps', '--json', '--no-rates'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/not root/);
+    // Of the containers it can see, those whose first process is the user's: its container
+    // alone (not podman's pause process, which holds the user namespace).
+    const own = (JSON.parse(r.stdout) as PsJson).containers.filter((c) => c.pid !== null && statSync(`/proc/${c.pid}`).uid === user?.uid);
+    expect(own.map((c) => c.id)).toEqual([want.Id]);
+    const c = own[0];
+    expect(c?.engine).toBe('podman');
+    expect(c?.name).toBe(want.Name);
+    expect(c?.pid).toBe(want.State.Pid);
+    expectSameNamespaces(c, want.State.Pid);
+    const asRoot = doc.containers.find((x) => x.id === want.Id);
+    expect(c?.hostNamespaces).toEqual(asRoot?.hostNamespaces);
   });
 });
