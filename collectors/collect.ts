@@ -129,8 +129,8 @@ export function readHostNs(root: HostRoot): { ns: NsSet; source: string } {
     still = missing.filter((l) => ns[l] === undefined);
     if (still.length < missing.length) sources.push('/proc/2/ns (kthreadd)');
   }
-  // A recording's /proc/self is the recorder's, read as it was: only a live procfs's is ours now.
-  if (still.length > 0 && root.kind === 'live') {
+  // A recording's /proc/self is its recorder's, which read the host as this reading replays it.
+  if (still.length > 0) {
     const own = readNsSet(root, 'self');
     const initial = still.filter((l) => own[l] === INITIAL_NS_INODES[l]);
     for (const l of initial) ns[l] = INITIAL_NS_INODES[l];

@@ -2,10 +2,12 @@
  * Run as an ordinary user, ctrscope shows what it can and says once, plainly, what is hidden.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { INITIAL_NS_INODES, NS_TYPES, type NsType } from '../../src/model/namespace.js';
-import { CLI_MAIN, describeWith } from '../helpers/host.js';
+import { CLI_MAIN, describeWith, testPrefix } from '../helpers/host.js';
 
 const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 /** ctrscope run as nobody (setpriv), or as root with `asRoot`. */
@@ -64,6 +66,27 @@ describeWith(['root'], 'a host process inspected as a non-root user', () => {
     expect(ns.status, ns.stderr).toBe(0);
     const entries = (JSON.parse(ns.stdout) as { namespaces: Array<{ type: NsType; inode: number; owner: string | null }> }).namespaces;
     for (const t of initial) expect(entries.find((e) => e.type === t && e.inode === INITIAL_NS_INODES[t])?.owner, t).toBe('host');
+  });
+
+  it("a recording made without root replays the host's namespaces as the live reading showed them", () => {
+    const pid = sleeper(false);
+    const dir = mkdtempSync(join(tmpdir(), `${testPrefix('nonroot')}-`));
+    try {
+      chmodSync(dir, 0o777);
+      const archive = join(dir, 'host.tar.gz');
+      const rec = cli(['snapshot', archive]);
+      expect(rec.status, rec.stderr).toBe(0);
+      const owners = (r: SpawnSyncReturns<string>): string[] => {
+        expect(r.status, r.stderr).toBe(0);
+        const doc = JSON.parse(r.stdout) as { namespaces: Array<{ type: NsType; inode: number; pids: number[]; owner: string | null }> };
+        return doc.namespaces.filter((e) => e.pids.includes(pid)).map((e) => `${e.type} ${e.inode} ${e.owner}`);
+      };
+      const live = owners(cli(['ns', '--json']));
+      expect(live.filter((l) => l.endsWith(' host')).length).toBeGreaterThanOrEqual(6);
+      expect(owners(cli(['--root', archive, 'ns', '--json'], true))).toEqual(live);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("root's process: its namespaces cannot be read, so none is called the host's or private", () => {
