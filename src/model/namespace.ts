@@ -16,10 +16,11 @@ export function isNsType(s: string): s is NsType {
 /**
  * The inode numbers the kernel gives its initial namespaces (include/uapi/linux/nsfs.h, enum
  * init_ns_ino; before it, include/linux/proc_ns.h): fixed since Linux 3.8 for ipc, uts, user
- * and pid, since their types arrived for cgroup (4.6) and time (5.6), and since 6.18 for net and
- * mnt, which older kernels number like any other namespace. Every other namespace's number is
- * allocated from 0xF0000000 up (fs/proc/generic.c PROC_DYNAMIC_FIRST), so a link that reads one
- * of these names the initial namespace of its type, whatever the kernel.
+ * and pid, since their types arrived for cgroup (4.6) and time (5.6), and for net and mnt only in
+ * recent kernels (this machine's 6.18 has them; older ones number those two like any other
+ * namespace). Every other namespace's number is allocated from 0xF0000000 up (fs/proc/generic.c
+ * PROC_DYNAMIC_FIRST), so a link that reads one of these names the initial namespace of its
+ * type, whatever the kernel.
  */
 export const INITIAL_NS_INODES: Readonly<Record<NsLink, number>> = {
   ipc: 0xefffffff,
