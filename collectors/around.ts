@@ -11,6 +11,8 @@ import { containerKey } from '../src/model/reconstruct.js';
 import type { CgroupLine } from '../src/model/cgroup.js';
 import type { UnreadPopulation } from '../src/model/resources.js';
 import { cgroupDir, mountForKey, type CgroupLayout, type CgroupMount } from './cgroupfs/layout.js';
+import { NS_TYPES } from '../src/model/namespace.js';
+import { parseNsInode } from './procfs/pid-ns.js';
 import { SharedCgroupLines } from './processes.js';
 import { readCgroupLayout } from './collect.js';
 import type { HostRoot } from './host-root.js';
@@ -132,4 +134,49 @@ export function unreadPopulation(root: HostRoot, layout: CgroupLayout, unread: r
       return out;
     },
   };
+}
+
+/** An engine's full container id (docker, podman, containerd, CRI-O): 64 hex digits. */
+const ENGINE_ID = /^[0-9a-f]{64}$/i;
+/** A derived id (src/model/reconstruct.ts): the namespace that defines a container no engine knows. */
+const DERIVED_ID = new RegExp(`^ns-(${NS_TYPES.join('|')})-(\\d+)$`);
+
+/**
+ * A process of the container that a full id names, found without reading every process, for
+ * `inspect` to read around (scanAround) instead; null when the id is not a full one, or no
+ * process was found (the caller then reads every process). Newest processes first, where a
+ * container started lately is. For an engine's 64-hex id: the first process whose cgroup file
+ * names it, but a monitor's (podman's and CRI-O's conmon scopes name the id too). For a derived
+ * `ns-<type>-<inode>`: the first whose link of that type reads the inode. Whether it is in the
+ * container with that id is for the caller to check, on what it reads around it.
+ */
+export function seedForId(root: HostRoot, target: string): number | null {
+  const id = target.trim();
+  const derived = DERIVED_ID.exec(id);
+  if (!derived && !ENGINE_ID.test(id)) return null;
+  const listing = root.readDir('/proc');
+  if (!listing.ok) return null;
+  const pids = listing.value.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => b - a);
+  if (derived) {
+    const [, type, inode] = derived;
+    for (const pid of pids) {
+      const link = root.readLink(`/proc/${pid}/ns/${type}`);
+      if (link.ok && parseNsInodeOrNull(link.value) === Number(inode)) return pid;
+    }
+    return null;
+  }
+  const lower = id.toLowerCase();
+  for (const pid of pids) {
+    const text = root.readText(`/proc/${pid}/cgroup`);
+    if (text.ok && text.value.split('\n').some((line) => line.includes(lower) && !line.includes('conmon'))) return pid;
+  }
+  return null;
+}
+
+function parseNsInodeOrNull(text: string): number | null {
+  try {
+    return parseNsInode(text);
+  } catch {
+    return null;
+  }
 }

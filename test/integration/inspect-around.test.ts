@@ -12,7 +12,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { seedForId } from '../../collectors/around.js';
 import { openHostRoot } from '../../collectors/host-root.js';
+import { observeTarget } from '../../src/cli/commands/inspect.js';
 import type { Container } from '../../src/model/container.js';
 import { containerKey } from '../../src/model/reconstruct.js';
 import type { ContainerResources } from '../../src/model/resources.js';
@@ -21,6 +23,9 @@ import { dockerImportBusybox } from '../helpers/containers.js';
 import { busyboxRootfs, childrenOf, ctrscope, describeWith, killTree, sh, shQuiet, testPrefix, waitFor } from '../helpers/host.js';
 
 const root = openHostRoot('/');
+/** inspect --no-rates, quiet. */
+const ONE_READING = { rates: false, seconds: 0, sizes: false };
+const DEPS = { out: () => {}, err: () => {}, euid: 0, now: () => Date.now(), columns: 200 };
 
 /** Whether inspect read only around the pid, after checking that its facts are the full read's. */
 function agrees(pid: number): boolean {
@@ -29,6 +34,14 @@ function agrees(pid: number): boolean {
   expect(inspectFacts(around, pid, true), `pid ${pid}`).toEqual(inspectFacts(full, pid, true));
   return around.model.snapshot.around !== undefined;
 }
+
+/** An inspect report without what a live host changes between two readings: uptimes, CPU time, memory and network counters. */
+const steadyReport = (text: string): string =>
+  text
+    .replace(/\(up [^)]*\)/g, '(up)')
+    .replace(/ +[0-9.]+s +[0-9.]+ (KiB|MiB|B) /g, ' ')
+    .replace(/^( +memory|( +anon)|( +OOM events)) .*$/gm, '$1')
+    .replace(/^( +rx|( +pressure)) .*$/gm, '$1');
 
 const isSleep = (pid: number, arg: string): boolean => readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${arg}\0`;
 const descendants = (pid: number): number[] => childrenOf(pid).flatMap((c) => [c, ...descendants(c)]);
@@ -79,6 +92,17 @@ describeWith(['root', 'unshare', 'nsenter'], 'inspect PID read around the pid: h
 
   it('reads around a container process, and its container and report are the full read\'s', () => {
     for (const pid of [hm, ...childrenOf(hm), joined]) expect(agrees(pid), `pid ${pid} read around`).toBe(true);
+  });
+
+  it('by its derived id: reads around one of its processes, with the full read\'s answer', async () => {
+    const full = observeFor(root, hm, false);
+    const id = full.model.containers.find((c) => c.processes.some((m) => m.pid === hm))?.id as string;
+    expect(id).toMatch(/^ns-pid-\d+$/);
+    expect(seedForId(root, id), 'a process of the container').toSatisfy((pid: number) => [hm, ...descendants(hm), joined].includes(pid));
+    const byId = await observeTarget(root, id, ONE_READING, DEPS);
+    expect(byId.asked).toMatchObject({ kind: 'found', target: { matchedBy: 'id', container: { id } } });
+    expect(byId.observation.model.snapshot.around, 'read around a pid').toBeDefined();
+    expect(inspectFacts(byId.observation, hm, true)).toEqual(inspectFacts(full, hm, true));
   });
 
   it('reads every process for a pid in no container (a partial member), and for a thread id, with the same answer', () => {
@@ -135,6 +159,45 @@ describeWith(['root', 'docker'], 'inspect PID read around the pid: a docker cont
 
   it('reads around its processes (engine cgroup and shim checked), with the full read\'s answer', () => {
     for (const pid of [init, ...childrenOf(init)]) expect(agrees(pid), `pid ${pid} read around`).toBe(true);
+  });
+
+  it('by its full id: reads around one of its processes, and resolves as by its name, which reads every process', async () => {
+    expect(seedForId(root, id), 'a process of the container').toSatisfy((pid: number) => [init, ...childrenOf(init)].includes(pid));
+    const byId = await observeTarget(root, id, ONE_READING, DEPS);
+    expect(byId.asked).toMatchObject({ kind: 'found', target: { matchedBy: 'id', container: { id } } });
+    expect(byId.observation.model.snapshot.around, 'read around a pid').toBeDefined();
+    const byName = await observeTarget(root, name, ONE_READING, DEPS);
+    expect(byName.asked).toMatchObject({ kind: 'found', target: { matchedBy: 'name', container: { id } } });
+    expect(byName.observation.model.snapshot.around).toBeUndefined();
+    // The CLI's report by id is the one by name, but for what changes from one reading to the next.
+    const [a, b] = await Promise.all([ctrscope(['inspect', id, '--no-rates']), ctrscope(['inspect', name, '--no-rates'])]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(steadyReport(a.stdout)).toEqual(steadyReport(b.stdout));
+  });
+
+  it('by its full id, where the newest process whose cgroup names it is not the container\'s: reads every process, and finds it', async () => {
+    // A cgroup whose name holds the id, and a host process in it: no engine's layout.
+    const cg = `/sys/fs/cgroup/pids/${prefix}-${id}`;
+    mkdirSync(cg);
+    const other = spawn('sleep', ['740'], { stdio: 'ignore' });
+    try {
+      writeFileSync(`${cg}/cgroup.procs`, String(other.pid));
+      expect(seedForId(root, id)).toBe(other.pid);
+      const byId = await observeTarget(root, id, ONE_READING, DEPS);
+      expect(byId.asked).toMatchObject({ kind: 'found', target: { matchedBy: 'id', container: { id } } });
+      expect(byId.observation.model.snapshot.around, 'every process read').toBeUndefined();
+    } finally {
+      killTree(other.pid);
+      await waitFor(() => (readFileSync(`${cg}/cgroup.procs`, 'utf8') === '' ? true : undefined), 10_000, 'the cgroup to empty').catch(() => undefined);
+      rmdirSync(cg);
+    }
+  });
+
+  it('by a full id that names no container: reads every process, and finds nothing', async () => {
+    const none = 'f'.repeat(64);
+    expect(seedForId(root, none)).toBeNull();
+    const r = await ctrscope(['inspect', none, '--no-rates']);
+    expect(r.code).toBe(3);
   });
 
   it('reads every process once a host process is put into its cgroup, which makes that process a member', async () => {

@@ -1,5 +1,6 @@
 /** `ctrscope inspect <target>`: the incident report for a pid, container, name or pod. */
 import type { Command } from 'commander';
+import { seedForId } from '../../../collectors/around.js';
 import { readCgroupLayout } from '../../../collectors/collect.js';
 import { collectDetails } from '../../../collectors/details.js';
 import { diagnoseResources } from '../../model/diagnosis.js';
@@ -9,7 +10,7 @@ import { flaggedMounts } from '../../model/mount-findings.js';
 import { containerKey } from '../../model/reconstruct.js';
 import { whichInterface } from '../../model/which.js';
 import { deriveSecurity } from '../../model/security.js';
-import { resolveTarget } from '../../model/target.js';
+import { resolveTarget, type Resolution } from '../../model/target.js';
 import { targetOrExit } from '../target.js';
 import { detailsToJson } from '../../../views/json/details.js';
 import { inspectToJson } from '../../../views/json/inspect.js';
@@ -21,7 +22,7 @@ import { makeStyle } from '../../../views/text/style.js';
 import { EXIT } from '../exit-codes.js';
 import { buildHostModel, type HostModel } from '../../model/host-model.js';
 import { derivePageSize } from '../../model/host.js';
-import { createObserver, type ObserveRound } from '../../observe/observer.js';
+import { createObserver, type Observer, type ObserveRound } from '../../observe/observer.js';
 import type { Container } from '../../model/container.js';
 import type { ContainerDetails } from '../../model/details.js';
 import { pastOomKills, type PastOomKill } from '../../model/events.js';
@@ -49,55 +50,10 @@ export function registerInspect(program: Command, deps: Deps): void {
       if (!opts.rates && cmd.getOptionValueSource('interval') === 'cli') throw new ExitWith(EXIT.usage, '--no-rates and --interval contradict each other: --no-rates takes one sample, --interval sets the time between two');
       const root = openRoot(g);
       const rates = opts.rates && seconds > 0 && root.kind === 'live';
-      // A container's candidates for its first process are read in full (status, argv) only
-      // where there are several; the asked-for container's members, those of its pod (whose
-      // infra container shows by its command) and a host process asked for by pid are completed
-      // after the observation (completeAsked). Only the asked-for container's cgroups and network
-      // counters are read, twice one interval apart for its rates.
-      let asked: ReturnType<typeof resolveTarget> | null = null;
-      const resolve = (model: HostModel): ReturnType<typeof resolveTarget> => {
-        let res = resolveTarget(model, target);
-        if (res.kind === 'not-found' && /^[\w.@-]{1,15}$/.test(target)) {
-          // A host interface name (veth...): the container at the other end of the pair, which
-          // only every container's network tells.
-          const owner = whichInterface(target, model.containers, collectDetails(root, model).details)[0]?.container;
-          if (owner) res = resolveTarget(model, owner.id);
-        }
-        return res;
-      };
-      // The report shows the container's filesystem and network, read with the observation,
-      // and no other container's.
-      const only = (): Container[] => {
-        const a = asked as ReturnType<typeof resolveTarget> | null;
-        return a?.kind === 'found' && a.target.container ? [a.target.container] : [];
-      };
-      const observer = createObserver(root, {
-        continuous: rates,
-        now: deps.now,
-        initsOnly: 'undecided',
-        // A pid: only the processes that may belong with it, where that tells its container.
-        ...(/^\d+$/.test(target.trim()) ? { around: Number(target.trim()) } : {}),
-        resources: (model) => {
-          asked = resolve(model);
-          return only();
-        },
-        network: only,
-      });
-      const round: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
-      let observation;
-      try {
-        observation = observer.observe(round);
-        checkSnapshot(root, observation.model.snapshot, deps);
-        const first = asked as ReturnType<typeof resolveTarget> | null;
-        // Rates: the container's counters again one interval later, the rest read once.
-        if (rates && first?.kind === 'found' && first.target.container) observation = await observer.resample(seconds * 1000);
-      } finally {
-        observer.close();
-      }
-      const first = asked as ReturnType<typeof resolveTarget> | null;
-      observation = completeAsked(root, observation, target, first?.kind === 'found' ? first.target.container : null);
+      const { observation: read, asked: first } = await observeTarget(root, target, { rates, seconds, sizes: opts.sizes === true }, deps);
+      const observation = completeAsked(root, read, target, first?.kind === 'found' ? first.target.container : null);
       const model = observation.model;
-      const res = first ? sameIn(model, first) : resolve(model);
+      const res = first ? sameIn(model, first) : resolveInspectTarget(root, model, target);
       const t = targetOrExit(res);
       const details = observation.details ?? new Map<string, ContainerDetails>();
       const c = t.container;
@@ -131,6 +87,76 @@ export function registerInspect(program: Command, deps: Deps): void {
 }
 
 /**
+ * The one observation `inspect` reports from, and what the target resolved to in it (null when
+ * it resolved to nothing or never came to be resolved). A container's candidates for its first
+ * process are read in full (status, argv) only where there are several; the asked-for
+ * container's members, those of its pod (whose infra container shows by its command) and a host
+ * process asked for by pid are completed after the observation (completeAsked). Only the
+ * asked-for container's cgroups and network counters are read, twice one interval apart for its
+ * rates. A pid is read around (only the processes that may belong with it, where that tells its
+ * container); so is a full container id, around a process of the container it names
+ * (seedForId), where that container is the one read; else every process is read.
+ */
+export async function observeTarget(root: HostRoot, target: string, opts: { rates: boolean; seconds: number; sizes: boolean }, deps: Deps): Promise<{ observation: Observation; asked: Resolution | null }> {
+  let asked: Resolution | null = null;
+  // The report shows the container's filesystem and network, read with the observation, and no other container's.
+  const only = (): Container[] => {
+    const a = asked as Resolution | null;
+    return a?.kind === 'found' && a.target.container ? [a.target.container] : [];
+  };
+  const pid = /^\d+$/.test(target.trim()) ? Number(target.trim()) : undefined;
+  const seed = pid ?? seedForId(root, target) ?? undefined;
+  const observeAround = (around: number | undefined): { observer: Observer; observation: Observation } => {
+    asked = null;
+    const observer = createObserver(root, {
+      continuous: opts.rates,
+      now: deps.now,
+      initsOnly: 'undecided',
+      ...(around !== undefined ? { around } : {}),
+      resources: (model) => {
+        asked = resolveInspectTarget(root, model, target);
+        // Read around a process named by the id (and not widened to every process, which the
+        // observer does unless that process's container is the one container read): that
+        // container must have the id, else every process is read after all. A name or a prefix
+        // is told only by every container.
+        if (pid === undefined && model.snapshot.around && !(asked.kind === 'found' && asked.target.matchedBy === 'id')) asked = null;
+        return only();
+      },
+      network: only,
+    });
+    const round: ObserveRound = { details: { containers: only, ...(opts.sizes ? { sizes: { perContainerMs: 5000, totalMs: 5000, now: deps.now } } : {}) } };
+    try {
+      return { observer, observation: observer.observe(round) };
+    } catch (err) {
+      observer.close();
+      throw err;
+    }
+  };
+  let { observer, observation } = observeAround(seed);
+  try {
+    if (pid === undefined && observation.model.snapshot.around && asked === null) {
+      observer.close();
+      ({ observer, observation } = observeAround(undefined));
+    }
+    checkSnapshot(root, observation.model.snapshot, deps);
+    const found = asked as Resolution | null;
+    // Rates: the container's counters again one interval later, the rest read once.
+    if (opts.rates && found?.kind === 'found' && found.target.container) observation = await observer.resample(opts.seconds * 1000);
+  } finally {
+    observer.close();
+  }
+  return { observation, asked };
+}
+
+/** What a target names in a model: resolveTarget's answer, or for a host interface name (veth...) the container at the other end of the pair, which only every container's network tells. */
+function resolveInspectTarget(root: HostRoot, model: HostModel, target: string): Resolution {
+  const res = resolveTarget(model, target);
+  if (res.kind !== 'not-found' || !/^[\w.@-]{1,15}$/.test(target)) return res;
+  const owner = whichInterface(target, model.containers, collectDetails(root, model).details)[0]?.container;
+  return owner ? resolveTarget(model, owner.id) : res;
+}
+
+/**
  * The observation with the asked-for container's members, those of the other containers of its
  * pod, and the process a pid target names read in full (status, argv), where the scan read them
  * lean (every process but the candidates for a container's first process where there are
@@ -152,7 +178,7 @@ function completeAsked(root: HostRoot, observation: Observation, target: string,
 }
 
 /** A resolution against an earlier model of the same host, with its container taken from `model`. */
-function sameIn(model: HostModel, r: ReturnType<typeof resolveTarget>): ReturnType<typeof resolveTarget> {
+function sameIn(model: HostModel, r: Resolution): Resolution {
   if (r.kind !== 'found' || !r.target.container) return r;
   const key = containerKey(r.target.container);
   const container = model.containers.find((c) => containerKey(c) === key) ?? r.target.container;
