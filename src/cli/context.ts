@@ -3,7 +3,8 @@
  * the host root it reads, and one observation of it, checked and warned about once.
  */
 import { openHostRoot, RootError, type HostRoot } from '../../collectors/host-root.js';
-import { INIT_PID_NS_INODE, type HostSnapshot } from '../model/host.js';
+import type { HostSnapshot } from '../model/host.js';
+import { INITIAL_NS_INODES } from '../model/namespace.js';
 import type { Observation } from '../observe/observation.js';
 import { observeOnce, type ObserverOptions } from '../observe/observer.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -72,7 +73,7 @@ export function checkSnapshot(root: HostRoot, snapshot: HostSnapshot, deps: Deps
   if (bad && root.kind === 'recorded') throw new ExitWith(EXIT.failure, `${root.resolve(bad.path)}: malformed (${bad.detail ?? 'unexpected text'}); the recorded tree is damaged: record it again with ctrscope snapshot`);
   for (const m of snapshot.malformed) deps.err(`ctrscope: warning: ${root.resolve(m.path)}: malformed: ${m.detail ?? ''}\n`);
   if (root.dir === '/') {
-    if (snapshot.readerNs?.pid !== undefined && snapshot.readerNs.pid !== INIT_PID_NS_INODE) {
+    if (snapshot.readerNs?.pid !== undefined && snapshot.readerNs.pid !== INITIAL_NS_INODES.pid) {
       deps.err('ctrscope: warning: running inside a pid namespace: only its processes are visible; run on the host (or with --pid host) to see every container\n');
     }
     const denied = snapshot.stats.hidden['denied'] ?? 0;

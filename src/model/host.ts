@@ -50,9 +50,6 @@ export interface HostSnapshot {
   readonly around?: { readonly seed: number; readonly unread: readonly number[] };
 }
 
-/** Initial pid namespace inode: fixed since Linux 3.8 (include/linux/proc_ns.h PROC_PID_INIT_INO). */
-export const INIT_PID_NS_INODE = 0xeffffffc;
-
 /**
  * Page size of the host the processes ran on (not of the machine running ctrscope): stat's `rss`
  * counts pages and status's VmRSS the same pages in KiB, so their ratio is the page size.

@@ -6,12 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineMetadata } from '../../../src/model/container.js';
 import { buildHostModel, type HostModel } from '../../../src/model/host-model.js';
-import { INIT_PID_NS_INODE, type HostSnapshot } from '../../../src/model/host.js';
-import type { NsSet } from '../../../src/model/namespace.js';
+import type { HostSnapshot } from '../../../src/model/host.js';
+import { INITIAL_NS_INODES, type NsSet } from '../../../src/model/namespace.js';
 import type { Process } from '../../../src/model/process.js';
 import { describeTarget, resolveTarget, type Resolution, type Target } from '../../../src/model/target.js';
 
-const HOST_NS: NsSet = { cgroup: 4026531835, ipc: 4026531839, mnt: 4026531841, net: 4026531840, pid: INIT_PID_NS_INODE, time: 4026531834, user: 4026531837, uts: 4026531838 };
+const HOST_NS: NsSet = { cgroup: 4026531835, ipc: 4026531839, mnt: 4026531841, net: 4026531840, pid: INITIAL_NS_INODES.pid, time: 4026531834, user: 4026531837, uts: 4026531838 };
 const hex = (lead: string): string => (lead + 'e'.repeat(64)).slice(0, 64);
 
 let tick = 1000;
