@@ -12,7 +12,7 @@ import type { CgroupLine } from '../src/model/cgroup.js';
 import type { UnreadPopulation } from '../src/model/resources.js';
 import { cgroupDir, mountForKey, type CgroupLayout, type CgroupMount } from './cgroupfs/layout.js';
 import { NS_TYPES } from '../src/model/namespace.js';
-import { parseNsInode } from './procfs/pid-ns.js';
+import { nsInode } from './namespaces.js';
 import { SharedCgroupLines } from './processes.js';
 import { readCgroupLayout } from './collect.js';
 import type { HostRoot } from './host-root.js';
@@ -159,10 +159,7 @@ export function seedForId(root: HostRoot, target: string): number | null {
   const pids = listing.value.filter((e) => /^\d+$/.test(e)).map(Number).sort((a, b) => b - a);
   if (derived) {
     const [, type, inode] = derived;
-    for (const pid of pids) {
-      const link = root.readLink(`/proc/${pid}/ns/${type}`);
-      if (link.ok && parseNsInodeOrNull(link.value) === Number(inode)) return pid;
-    }
+    for (const pid of pids) if (nsInode(root, pid, type as string) === Number(inode)) return pid;
     return null;
   }
   const lower = id.toLowerCase();
@@ -171,12 +168,4 @@ export function seedForId(root: HostRoot, target: string): number | null {
     if (text.ok && text.value.split('\n').some((line) => line.includes(lower) && !line.includes('conmon'))) return pid;
   }
   return null;
-}
-
-function parseNsInodeOrNull(text: string): number | null {
-  try {
-    return parseNsInode(text);
-  } catch {
-    return null;
-  }
 }

@@ -2,12 +2,13 @@
  * Run as an ordinary user, ctrscope shows what it can and says once, plainly, what is hidden.
  */
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { INITIAL_NS_INODES, NS_TYPES, type NsType } from '../../src/model/namespace.js';
 import { CLI_MAIN, describeWith, testPrefix } from '../helpers/host.js';
+import { nsInode } from '../helpers/kernel-view.js';
 
 const AS_NOBODY = ['--reuid=nobody', '--regid=nogroup', '--clear-groups'];
 /** ctrscope run as nobody (setpriv), or as root with `asRoot`. */
@@ -15,7 +16,6 @@ function cli(args: readonly string[], asRoot = false): SpawnSyncReturns<string> 
   const [cmd, argv] = asRoot ? [process.execPath, [CLI_MAIN, ...args]] : ['setpriv', [...AS_NOBODY, process.execPath, CLI_MAIN, ...args]];
   return spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
 }
-const inodeOf = (pid: number, t: NsType): number => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${t}`))?.[1]);
 
 describeWith(['root'], 'ps as a non-root user', () => {
   it('warns once that other users\' processes are hidden, and still lists what it can', () => {
@@ -56,7 +56,7 @@ describeWith(['root'], 'a host process inspected as a non-root user', () => {
     // As nobody, pid 1's and kthreadd's links are unreadable: the host's namespaces are those of
     // our own links that read the kernel's number for an initial namespace (all 8 types since
     // Linux 6.18; net and mnt are numbered like any other namespace before it).
-    const initial = NS_TYPES.filter((t) => inodeOf(process.pid, t) === INITIAL_NS_INODES[t]);
+    const initial = NS_TYPES.filter((t) => nsInode(process.pid, t) === INITIAL_NS_INODES[t]);
     expect(initial).toEqual(expect.arrayContaining(['cgroup', 'ipc', 'pid', 'time', 'user', 'uts']));
     const seen = hostProcess(cli(['inspect', String(pid), '--json', '--no-rates']));
     expect(seen.privateNamespaces).toEqual([]);
@@ -93,7 +93,7 @@ describeWith(['root'], 'a host process inspected as a non-root user', () => {
     const pid = sleeper(true);
     const seen = hostProcess(cli(['inspect', String(pid), '--json', '--no-rates']));
     expect(seen.privateNamespaces).toEqual([]);
-    expect(seen.unknownNamespaces).toEqual(NS_TYPES.filter((t) => inodeOf(pid, t) > 0));
+    expect(seen.unknownNamespaces).toEqual(NS_TYPES.filter((t) => nsInode(pid, t) > 0));
     const text = cli(['inspect', String(pid), '--no-rates']);
     expect(text.status, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/private ns +none known; not known for cgroup, ipc, mnt, net, pid, time, user, uts \(.*run as root\)/);
